@@ -1,0 +1,58 @@
+# qgameday — every target bootstraps .venv from pyproject.toml when needed.
+# Usage: make gameday SCENARIO=token-expiry | make test | make check | make bench
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.qgameday-installed
+SCENARIO ?= token-expiry
+ARGS ?=
+PYTEST_ARGS ?=
+
+.PHONY: help venv gameday test test-fast check format format-check lint typecheck bench clean
+
+help:
+	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
+	@echo "make test       run the test suite (unit + integration)"
+	@echo "make test-fast  unit tests only"
+	@echo "make check      format check + lint + mypy + tests"
+	@echo "make bench      benchmarks -> reports/bench.json"
+	@echo "make format     apply ruff formatting and import sorting"
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+gameday: $(STAMP)
+	$(BIN)/gameday run scenarios/$(SCENARIO).yaml $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --select I --fix .
+
+format-check: $(STAMP)
+	$(BIN)/ruff format --check .
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+check: format-check lint typecheck test
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks --out reports/bench.json
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
