@@ -1,0 +1,121 @@
+"""Async Python client for the native JSON API of a fake cloud.
+
+It is deliberately thin: token handling is left to the caller, because how a system
+under test refreshes (or fails to refresh) its tokens is exactly what a game day tests.
+
+>>> async with aiohttp.ClientSession() as http:                       # doctest: +SKIP
+...     api = NativeClient(http, "http://127.0.0.1:41234")
+...     token = (await api.authenticate("key-manila"))["access_token"]
+...     job = await api.submit(token, circuit=GHZ_QASM, shots=1024, idempotency_key="j-1")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+__all__ = ["ApiCallError", "NativeClient"]
+
+
+class ApiCallError(Exception):
+    """The API answered with an error status, or could not be reached (``status`` 0)."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: float | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        super().__init__(f"{status} {code}: {message}")
+
+    @property
+    def unauthorized(self) -> bool:
+        return self.status == 401
+
+    @property
+    def retryable(self) -> bool:
+        """Worth retrying later: transport error, 408, 425, 429 or 5xx."""
+        return self.status in (0, 408, 425, 429) or self.status >= 500
+
+
+class NativeClient:
+    """Calls the native API at ``base_url`` through a caller-owned aiohttp session."""
+
+    def __init__(
+        self, http: aiohttp.ClientSession, base_url: str, *, timeout: float = 10.0
+    ) -> None:
+        self._http = http
+        self.base_url = base_url.rstrip("/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def authenticate(self, api_key: str) -> dict[str, Any]:
+        """Trade an API key for ``{"access_token", "expires_in", ...}``."""
+        return await self._call("POST", "/v1/auth/token", None, json={"api_key": api_key})
+
+    async def backends(self, token: str) -> list[dict[str, Any]]:
+        body = await self._call("GET", "/v1/backends", token)
+        return list(body["backends"])
+
+    async def properties(self, token: str, backend: str) -> dict[str, Any]:
+        return await self._call("GET", f"/v1/backends/{backend}/properties", token)
+
+    async def submit(
+        self,
+        token: str,
+        *,
+        circuit: str,
+        shots: int,
+        fmt: str = "qasm3",
+        idempotency_key: str | None = None,
+        backend: str | None = None,
+        tags: list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Submit one circuit; returns the job record (``id``, ``status``, ...)."""
+        payload: dict[str, Any] = {"circuit": circuit, "format": fmt, "shots": shots}
+        if idempotency_key is not None:
+            payload["idempotency_key"] = idempotency_key
+        if backend is not None:
+            payload["backend"] = backend
+        if tags:
+            payload["tags"] = tags
+        return await self._call("POST", "/v1/jobs", token, json=payload)
+
+    async def job(self, token: str, job_id: str) -> dict[str, Any]:
+        return await self._call("GET", f"/v1/jobs/{job_id}", token)
+
+    async def result(self, token: str, job_id: str) -> dict[str, Any]:
+        return await self._call("GET", f"/v1/jobs/{job_id}/result", token)
+
+    async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
+        return await self._call("DELETE", f"/v1/jobs/{job_id}", token)
+
+    async def _call(
+        self, method: str, path: str, token: str | None, *, json: Any = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+        try:
+            async with self._http.request(
+                method, self.base_url + path, json=json, headers=headers, timeout=self._timeout
+            ) as resp:
+                body = await resp.json(content_type=None)
+                if resp.status >= 400:
+                    raise _error(resp.status, body, resp.headers.get("Retry-After"))
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise ApiCallError(0, "transport_error", f"{type(exc).__name__}: {exc}") from exc
+        except ValueError as exc:  # body was not JSON
+            raise ApiCallError(502, "invalid_response", str(exc)) from exc
+        if not isinstance(body, dict):
+            raise ApiCallError(502, "invalid_response", "expected a JSON object")
+        return body
+
+
+def _error(status: int, body: Any, retry_after: str | None) -> ApiCallError:
+    err = body.get("error") if isinstance(body, dict) else None
+    code = str(err.get("code", "error")) if isinstance(err, dict) else "error"
+    message = str(err.get("message", "")) if isinstance(err, dict) else str(body)
+    try:
+        wait = float(retry_after) if retry_after is not None else None
+    except ValueError:
+        wait = None
+    return ApiCallError(status, code, message, retry_after=wait)

@@ -1,0 +1,134 @@
+"""Scenario time: one clock shared by the fake backends, the SUT and the harness.
+
+Every duration in a scenario (token TTLs, queue service times, fault windows) is in
+*scenario seconds*. A :class:`ScaledClock` with ``time_scale=60`` runs one scenario
+minute per wall second, so every part that reads the same clock shrinks together.
+Unit tests pass a :class:`FakeClock` instead and advance it by hand: nothing sleeps.
+
+The clock lives in the lowest layer (the fake backends) because the fake clouds are
+time-driven simulations; the harness and the reference orchestrator use it from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from typing import Protocol, runtime_checkable
+
+__all__ = ["Clock", "FakeClock", "ScaledClock"]
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """Scenario time source. ``now()`` is scenario seconds since the clock's start."""
+
+    @property
+    def time_scale(self) -> float:
+        """Scenario seconds per wall second."""
+        ...
+
+    def now(self) -> float:
+        """Scenario seconds elapsed since the start of the run."""
+        ...
+
+    def to_wall(self, seconds: float) -> float:
+        """Convert a scenario duration into wall seconds (for socket timeouts)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep for ``seconds`` of scenario time."""
+        ...
+
+
+class ScaledClock:
+    """Wall clock running ``time_scale`` times faster, starting at scenario time 0.
+
+    >>> clock = ScaledClock(time_scale=60)
+    >>> clock.to_wall(60.0)
+    1.0
+    """
+
+    def __init__(self, time_scale: float = 1.0, *, started: bool = True) -> None:
+        if not time_scale > 0:
+            raise ValueError(f"time_scale must be > 0, got {time_scale!r}")
+        self._scale = float(time_scale)
+        self._t0: float | None = time.monotonic() if started else None
+
+    @property
+    def time_scale(self) -> float:
+        return self._scale
+
+    def start(self) -> None:
+        """Make scenario time 0 be now (called once every part is up and warm).
+
+        Until then ``now()`` reads 0: start-up takes wall time that is not scenario time.
+        """
+        self._t0 = time.monotonic()
+
+    def now(self) -> float:
+        if self._t0 is None:
+            return 0.0
+        return (time.monotonic() - self._t0) * self._scale
+
+    def to_wall(self, seconds: float) -> float:
+        return seconds / self._scale
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) / self._scale)
+
+
+class FakeClock:
+    """A clock that only moves when a test calls :meth:`advance`.
+
+    Sleepers wake in deadline order; ``advance`` lets the woken tasks run before it
+    returns, so a test can advance and then assert on what happened, without sleeping.
+    """
+
+    def __init__(self, start: float = 0.0, time_scale: float = 1.0) -> None:
+        self._now = start
+        self._scale = time_scale
+        self._seq = itertools.count()
+        self._sleepers: list[tuple[float, int, asyncio.Future[None]]] = []
+
+    @property
+    def time_scale(self) -> float:
+        return self._scale
+
+    def now(self) -> float:
+        return self._now
+
+    def to_wall(self, seconds: float) -> float:
+        return seconds / self._scale
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._sleepers, (self._now + seconds, next(self._seq), fut))
+        await fut
+
+    @property
+    def sleepers(self) -> int:
+        """How many tasks are waiting on this clock."""
+        return sum(1 for *_, f in self._sleepers if not f.done())
+
+    async def advance(self, seconds: float) -> None:
+        """Move time forward, waking every sleeper whose deadline passes, in order."""
+        target = self._now + seconds
+        while self._sleepers and self._sleepers[0][0] <= target:
+            deadline, _, fut = heapq.heappop(self._sleepers)
+            self._now = max(self._now, deadline)
+            if not fut.done():
+                fut.set_result(None)
+            await _settle()
+        self._now = target
+        await _settle()
+
+
+async def _settle(rounds: int = 5) -> None:
+    # Several loop turns: a woken task may await another ready future before it blocks.
+    for _ in range(rounds):
+        await asyncio.sleep(0)
