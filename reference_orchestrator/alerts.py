@@ -1,0 +1,90 @@
+"""Failure-rate alerting: a windowed ratio with hysteresis, and its webhook sender."""
+
+from __future__ import annotations
+
+import collections
+import logging
+from typing import Any
+
+import aiohttp
+
+from fake_backends.clock import Clock
+from reference_orchestrator.config import AlertRule
+
+__all__ = ["AlertSender", "FailureRateMonitor"]
+
+log = logging.getLogger(__name__)
+
+
+class FailureRateMonitor:
+    """Counts call outcomes in a sliding window and says when to fire or resolve.
+
+    >>> m = FailureRateMonitor(AlertRule(threshold=0.5, window=60, min_events=2), clock)
+    >>> m.record(False); m.record(False)               # doctest: +SKIP
+    >>> m.evaluate()                                    # doctest: +SKIP
+    'firing'
+    """
+
+    def __init__(self, rule: AlertRule, clock: Clock) -> None:
+        self.rule = rule
+        self._clock = clock
+        self._events: collections.deque[tuple[float, bool]] = collections.deque()
+        self.firing = False
+
+    def record(self, ok: bool) -> None:
+        """Record one backend call (or job) outcome."""
+        self._events.append((self._clock.now(), ok))
+
+    def ratio(self) -> tuple[float, int]:
+        """(failure ratio, events) over the window ending now."""
+        horizon = self._clock.now() - self.rule.window
+        while self._events and self._events[0][0] < horizon:
+            self._events.popleft()
+        total = len(self._events)
+        bad = sum(1 for _, ok in self._events if not ok)
+        return (bad / total if total else 0.0), total
+
+    def evaluate(self) -> str | None:
+        """Return ``"firing"`` or ``"resolved"`` on a state change, else None."""
+        ratio, total = self.ratio()
+        if not self.firing and total >= self.rule.min_events and ratio >= self.rule.threshold:
+            self.firing = True
+            return "firing"
+        if self.firing and ratio < self.rule.threshold / 2:
+            self.firing = False
+            return "resolved"
+        return None
+
+
+class AlertSender:
+    """POSTs Alertmanager-style notifications to a webhook; failures are logged, not raised."""
+
+    def __init__(self, http: aiohttp.ClientSession, rule: AlertRule, clock: Clock) -> None:
+        self._http = http
+        self._rule = rule
+        self._clock = clock
+        self.sent: list[dict[str, Any]] = []
+
+    async def send(self, status: str, ratio: float, events: int) -> None:
+        payload = {
+            "status": status,
+            "alertname": self._rule.name,
+            "source": "reference-orchestrator",
+            "labels": {"alertname": self._rule.name, "severity": "page"},
+            "annotations": {
+                "summary": f"backend failure ratio {ratio:.0%} over {self._rule.window:g}s "
+                f"({events} calls)"
+            },
+            "value": ratio,
+        }
+        self.sent.append(payload)
+        if self._rule.webhook_url is None:
+            return
+        try:
+            async with self._http.post(
+                self._rule.webhook_url, json=payload, timeout=aiohttp.ClientTimeout(total=5)
+            ) as resp:
+                if resp.status >= 300:
+                    log.warning("alert webhook answered %s", resp.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("alert webhook unreachable: %s", exc)

@@ -1,0 +1,127 @@
+"""The reference orchestrator: a small, real system under test.
+
+=======  ============  ==========================================================
+method   path          what
+=======  ============  ==========================================================
+POST     /jobs         ``{"circuit", "shots", "format"?, "idempotency_key"?, "tenant"?}``
+                       -> 202 ``{"id", "state"}`` (200 when the key was seen before)
+GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, error
+GET      /stats        jobs per state
+GET      /healthz      liveness
+=======  ============  ==========================================================
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Self
+
+import aiohttp
+from aiohttp import web
+
+from fake_backends.aio import background, serve_app
+from fake_backends.api.errors import ApiError, field, json_errors, read_json_object
+from fake_backends.client import NativeClient
+from fake_backends.clock import Clock
+from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
+from reference_orchestrator.config import OrchestratorConfig
+from reference_orchestrator.dispatcher import BackendSession, Dispatcher
+from reference_orchestrator.store import JobStore
+from reference_orchestrator.tokens import TokenManager
+
+__all__ = ["Orchestrator"]
+
+MAX_SHOTS = 100_000
+
+
+class Orchestrator:
+    """Owns the job store, the dispatcher, the alert loop and the HTTP API."""
+
+    def __init__(self, config: OrchestratorConfig, *, clock: Clock, seed: int = 0) -> None:
+        self.config = config
+        self.clock = clock
+        self.seed = seed
+        self.store = JobStore(clock)
+        self.monitor = FailureRateMonitor(config.alert, clock)
+        self.url = ""
+        self.alerts: AlertSender | None = None
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[json_errors], client_max_size=1 << 20)
+        app.router.add_post("/jobs", self._create)
+        app.router.add_get("/jobs/{id}", self._get)
+        app.router.add_get("/stats", self._stats)
+        app.router.add_get("/healthz", self._health)
+        return app
+
+    @asynccontextmanager
+    async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
+        """Serve the API and run the dispatcher and alert loop until the block ends."""
+        connector = aiohttp.TCPConnector(limit=128)
+        async with aiohttp.ClientSession(connector=connector) as http:
+            sessions = [
+                BackendSession(
+                    link,
+                    client := NativeClient(http, link.url, timeout=self.config.request_timeout),
+                    TokenManager(
+                        client,
+                        link.api_key,
+                        clock=self.clock,
+                        refresh=self.config.token_refresh,
+                        retry_base=self.config.retry_base,
+                        retry_max=self.config.retry_max,
+                        seed=self.seed + i,
+                    ),
+                )
+                for i, link in enumerate(self.config.backends)
+            ]
+            dispatcher = Dispatcher(
+                self.config, self.store, sessions, self.monitor, self.clock, seed=self.seed
+            )
+            self.alerts = AlertSender(http, self.config.alert, self.clock)
+            async with (
+                serve_app(self.app(), host, port) as url,
+                background(dispatcher.run(), self._alert_loop(self.alerts)),
+            ):
+                self.url = url
+                yield self
+
+    async def _alert_loop(self, sender: AlertSender) -> None:
+        while True:
+            await self.clock.sleep(self.config.alert.evaluate_every)
+            change = self.monitor.evaluate()
+            if change is not None:
+                ratio, events = self.monitor.ratio()
+                await asyncio.shield(sender.send(change, ratio, events))
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        circuit = field(body, "circuit", str)
+        shots = field(body, "shots", int)
+        fmt = field(body, "format", str, required=False) or "qasm3"
+        key = field(body, "idempotency_key", str, required=False)
+        tenant = field(body, "tenant", str, required=False) or "default"
+        if not 1 <= shots <= MAX_SHOTS:
+            raise ApiError(400, "invalid_field", f"shots: expected 1..{MAX_SHOTS}, found {shots}")
+        if not circuit.strip():
+            raise ApiError(400, "invalid_field", "circuit: must not be empty")
+        job, created = self.store.create(
+            circuit=circuit, fmt=fmt, shots=shots, tenant=tenant, key=key
+        )
+        return web.json_response(
+            {"id": job.id, "state": job.state.value}, status=202 if created else 200
+        )
+
+    async def _get(self, request: web.Request) -> web.Response:
+        job = self.store.get(request.match_info["id"])
+        if job is None:
+            raise ApiError(404, "job_not_found", f"no job {request.match_info['id']!r}")
+        return web.json_response(job.to_json())
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.json_response({"jobs": self.store.stats(), "alert_firing": self.monitor.firing})
+
+    async def _health(self, request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})

@@ -1,0 +1,51 @@
+"""Configuration of the reference orchestrator (times in scenario seconds)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["AlertRule", "BackendLink", "OrchestratorConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class BackendLink:
+    """A provider endpoint the orchestrator dispatches to."""
+
+    name: str
+    url: str
+    api_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRule:
+    """Page when the failure ratio of backend calls over ``window`` reaches ``threshold``.
+
+    It resolves when the ratio falls under half the threshold. Evaluated every
+    ``evaluate_every`` seconds, like a Prometheus alerting rule.
+    """
+
+    webhook_url: str | None = None
+    threshold: float = 0.5
+    window: float = 60.0
+    min_events: int = 3
+    evaluate_every: float = 5.0
+    name: str = "OrchestratorBackendErrors"
+
+
+@dataclass(frozen=True, slots=True)
+class OrchestratorConfig:
+    """How the orchestrator behaves.
+
+    ``token_refresh=False`` is the deliberately broken variant: it fetches one token at
+    start and fails every job once that token is rejected.
+    """
+
+    backends: tuple[BackendLink, ...]
+    token_refresh: bool = True
+    poll_interval: float = 5.0
+    submitters: int = 4
+    max_inflight: int = 64
+    retry_base: float = 2.0
+    retry_max: float = 30.0
+    request_timeout: float = 5.0  # wall seconds per HTTP call
+    alert: AlertRule = field(default_factory=AlertRule)

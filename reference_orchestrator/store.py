@@ -1,0 +1,127 @@
+"""The orchestrator's job table: idempotent creation, pending queue, state changes."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fake_backends.clock import Clock
+
+__all__ = ["Job", "JobState", "JobStore"]
+
+
+class JobState(StrEnum):
+    """queued -> submitted -> completed | failed."""
+
+    QUEUED = "queued"
+    SUBMITTED = "submitted"
+    COMPLETED = "completed"
+    FAILED = "failed"
+
+
+@dataclass(slots=True, eq=False)
+class Job:
+    """One client job (mutable; the dispatcher advances it)."""
+
+    id: str
+    key: str
+    circuit: str
+    fmt: str
+    shots: int
+    tenant: str
+    created_at: float
+    state: JobState = JobState.QUEUED
+    backend: str | None = None
+    backend_job_id: str | None = None
+    counts: dict[str, int] | None = None
+    error: str | None = None
+    attempts: int = 0
+    finished_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "idempotency_key": self.key,
+            "state": self.state.value,
+            "shots": self.shots,
+            "tenant": self.tenant,
+            "backend": self.backend,
+            "backend_job_id": self.backend_job_id,
+            "counts": self.counts,
+            "error": self.error,
+            "attempts": self.attempts,
+            "created_at": self.created_at,
+            "finished_at": self.finished_at,
+        }
+
+
+class JobStore:
+    """In-memory job table with a FIFO of jobs waiting to be dispatched."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._jobs: dict[str, Job] = {}
+        self._by_key: dict[tuple[str, str], Job] = {}
+        self._pending: collections.deque[Job] = collections.deque()
+        self._inflight: dict[str, Job] = {}
+        self._has_pending = asyncio.Event()
+        self._ids = itertools.count(1)
+
+    def create(
+        self, *, circuit: str, fmt: str, shots: int, tenant: str, key: str | None
+    ) -> tuple[Job, bool]:
+        """Create a job, or return the existing one for the same (tenant, key)."""
+        if key is not None and (job := self._by_key.get((tenant, key))) is not None:
+            return job, False
+        job_id = f"oj-{next(self._ids):06d}"
+        job = Job(job_id, key or job_id, circuit, fmt, shots, tenant, self._clock.now())
+        self._jobs[job_id] = job
+        self._by_key[(tenant, job.key)] = job
+        self._pending.append(job)
+        self._has_pending.set()
+        return job, True
+
+    def get(self, job_id: str) -> Job | None:
+        return self._jobs.get(job_id)
+
+    async def next_pending(self) -> Job:
+        """Wait for and take the oldest job waiting to be dispatched."""
+        while not self._pending:
+            self._has_pending.clear()
+            await self._has_pending.wait()
+        return self._pending.popleft()
+
+    def requeue(self, job: Job) -> None:
+        """Put a job back at the head of the line (its dispatch failed transiently)."""
+        self._pending.appendleft(job)
+        self._has_pending.set()
+
+    def mark_submitted(self, job: Job, backend: str, backend_job_id: str) -> None:
+        job.state = JobState.SUBMITTED
+        job.backend = backend
+        job.backend_job_id = backend_job_id
+        self._inflight[job.id] = job
+
+    def complete(self, job: Job, counts: dict[str, int]) -> None:
+        job.state = JobState.COMPLETED
+        job.counts = counts
+        job.finished_at = self._clock.now()
+        self._inflight.pop(job.id, None)
+
+    def fail(self, job: Job, error: str) -> None:
+        job.state = JobState.FAILED
+        job.error = error
+        job.finished_at = self._clock.now()
+        self._inflight.pop(job.id, None)
+
+    def inflight(self) -> list[Job]:
+        """Jobs submitted to a backend and not finished."""
+        return list(self._inflight.values())
+
+    def stats(self) -> dict[str, int]:
+        counts = collections.Counter(j.state.value for j in self._jobs.values())
+        return {s.value: counts.get(s.value, 0) for s in JobState}

@@ -1,0 +1,98 @@
+"""Access-token handling of the orchestrator: cache, proactive refresh, backoff.
+
+With ``refresh=False`` the manager fetches a token once and never again: the
+no-refresh variant that a token-expiry game day is meant to catch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from fake_backends.client import ApiCallError, NativeClient
+from fake_backends.clock import Clock
+
+__all__ = ["TokenManager", "TokenUnavailable", "backoff"]
+
+REFRESH_MARGIN = 0.1  # refresh when less than 10% of the lifetime is left
+
+
+class TokenUnavailable(Exception):
+    """No usable token: the token service is failing, or refresh is disabled."""
+
+
+def backoff(failures: int, base: float, cap: float, rng: random.Random) -> float:
+    """Exponential backoff with full jitter (AWS architecture blog), in scenario seconds."""
+    return rng.uniform(0, min(cap, base * 2 ** max(0, failures - 1)))
+
+
+class TokenManager:
+    """Hands out a valid bearer token for one backend, fetching one when needed."""
+
+    def __init__(
+        self,
+        client: NativeClient,
+        api_key: str,
+        *,
+        clock: Clock,
+        refresh: bool = True,
+        retry_base: float = 2.0,
+        retry_max: float = 30.0,
+        seed: int = 0,
+    ) -> None:
+        self._client = client
+        self._api_key = api_key
+        self._clock = clock
+        self._refresh = refresh
+        self._base = retry_base
+        self._cap = retry_max
+        self._rng = random.Random(seed)
+        self._lock = asyncio.Lock()
+        self._token: str | None = None
+        self._issued_at = 0.0
+        self._expires_at = 0.0
+        self._fetched = False
+        self._failures = 0
+        self._retry_at = 0.0
+
+    def _fresh(self) -> bool:
+        if self._token is None:
+            return False
+        if not self._refresh:
+            return True  # keep using it until the backend says no
+        margin = (self._expires_at - self._issued_at) * REFRESH_MARGIN
+        return self._clock.now() < self._expires_at - margin
+
+    async def get(self) -> str:
+        """Return a token, fetching a new one if allowed; raise TokenUnavailable if not."""
+        if self._fresh():
+            assert self._token is not None
+            return self._token
+        if self._fetched and not self._refresh:
+            raise TokenUnavailable("token rejected and token refresh is disabled")
+        async with self._lock:
+            if self._fresh():
+                assert self._token is not None
+                return self._token
+            now = self._clock.now()
+            if now < self._retry_at:
+                raise TokenUnavailable(
+                    f"token service failing; retry in {self._retry_at - now:.0f}s"
+                )
+            try:
+                body = await self._client.authenticate(self._api_key)
+            except ApiCallError as exc:
+                self._failures += 1
+                self._retry_at = now + backoff(self._failures, self._base, self._cap, self._rng)
+                raise TokenUnavailable(f"token request failed: {exc}") from exc
+            self._failures = 0
+            self._fetched = True
+            self._token = str(body["access_token"])
+            self._issued_at = self._clock.now()
+            self._expires_at = self._issued_at + float(body.get("expires_in", 3600.0))
+            return self._token
+
+    def invalidate(self, token: str) -> None:
+        """Forget ``token`` after the backend rejected it (401)."""
+        if self._token == token:
+            self._token = None
