@@ -1,0 +1,65 @@
+"""Workload circuits as OpenQASM 3 text, with their ideal output distributions.
+
+Written as text on purpose: the harness process never imports qiskit (its import is
+slow and its work belongs in the Aer workers). Names a scenario can use:
+
+- ``bell``: 2 qubits, ideal {00: 0.5, 11: 0.5}
+- ``ghz-N``: N qubits (2..27), ideal {0...0: 0.5, 1...1: 0.5}
+
+>>> circuit("ghz-3").ideal
+{'000': 0.5, '111': 0.5}
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Circuit", "circuit", "known", "valid_name"]
+
+_GHZ = re.compile(r"^ghz-(\d+)$")
+MAX_GHZ = 27
+
+
+@dataclass(frozen=True, slots=True)
+class Circuit:
+    """A named workload circuit: its QASM 3 source and ideal distribution."""
+
+    name: str
+    num_qubits: int
+    qasm: str
+    ideal: dict[str, float]
+
+
+def known() -> list[str]:
+    """Examples of accepted names, for error messages and ``gameday list``."""
+    return ["bell", "ghz-3", "ghz-5", f"ghz-N (2..{MAX_GHZ})"]
+
+
+def valid_name(name: str) -> bool:
+    """True if :func:`circuit` accepts ``name``."""
+    if name == "bell":
+        return True
+    m = _GHZ.match(name)
+    return m is not None and 2 <= int(m.group(1)) <= MAX_GHZ
+
+
+def circuit(name: str) -> Circuit:
+    """Build the named circuit; raise ValueError for an unknown name."""
+    if not valid_name(name):
+        raise ValueError(f"unknown circuit {name!r}; known: {', '.join(known())}")
+    n = 2 if name == "bell" else int(name.split("-", 1)[1])
+    return Circuit(name, n, _ghz_qasm(n), {"0" * n: 0.5, "1" * n: 0.5})
+
+
+def _ghz_qasm(n: int) -> str:
+    lines = [
+        "OPENQASM 3.0;",
+        'include "stdgates.inc";',
+        f"bit[{n}] c;",
+        f"qubit[{n}] q;",
+        "h q[0];",
+        *(f"cx q[{i}], q[{i + 1}];" for i in range(n - 1)),
+        "c = measure q;",
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,69 @@
+"""Scenario time for the harness: the shared clocks plus duration parsing and display.
+
+The clocks themselves live in :mod:`fake_backends.clock` (the lowest layer, so the fake
+backends and the reference orchestrator read the very same clock); this module
+re-exports them and adds the text side of scenario time.
+
+>>> parse_duration("1h30m")
+5400.0
+>>> fmt_duration(125)
+'2m05s'
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from fake_backends.clock import Clock, FakeClock, ScaledClock
+
+__all__ = ["Clock", "FakeClock", "ScaledClock", "fmt_duration", "parse_duration"]
+
+_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number (seconds) or text such as ``90s``, ``5m``, ``1h30m``, ``250ms``."""
+    if isinstance(value, bool):
+        raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"not a duration: {value!r}")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"not a duration: {value!r}")
+    text = value.strip().replace(" ", "")
+    if not text:
+        raise ValueError("empty duration")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        return float(text)  # a bare number is seconds
+    pos, total = 0, 0.0
+    for m in _PART.finditer(text):
+        if m.start() != pos:
+            raise ValueError(f"not a duration: {value!r}")
+        total += float(m.group(1)) * _UNITS[m.group(2)]
+        pos = m.end()
+    if pos != len(text):
+        raise ValueError(f"not a duration: {value!r}")
+    return total
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """Short human form of a duration in seconds; ``None`` reads as ``—``."""
+    if seconds is None:
+        return "—"
+    if not math.isfinite(seconds):
+        return "∞"
+    sign = "-" if seconds < 0 else ""
+    s = abs(seconds)
+    if s < 60:
+        return f"{sign}{s:.0f}s" if s >= 10 else f"{sign}{s:.1f}s"
+    m, sec = divmod(int(round(s)), 60)
+    if m < 60:
+        return f"{sign}{m}m{sec:02d}s"
+    h, m = divmod(m, 60)
+    if h < 48:
+        return f"{sign}{h}h{m:02d}m"
+    d, h = divmod(h, 24)
+    return f"{sign}{d}d" if h == 0 and m == 0 else f"{sign}{d}d{h:02d}h"

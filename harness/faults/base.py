@@ -1,0 +1,63 @@
+"""What every fault is: parsed parameters plus idempotent ``inject`` and ``revert``.
+
+A fault kind is a frozen dataclass of its parameters with three methods:
+
+- ``parse(fields)`` (classmethod) reads the kind-specific keys of a scenario entry and
+  rejects bad values at load time, naming the YAML path;
+- ``inject(ctx, backends)`` starts it on the named backends;
+- ``revert(ctx, backends)`` undoes it. Both are idempotent: the timeline reverts in
+  ``finally`` and the runner reverts everything once more on the way out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Protocol, Self
+
+from fake_backends.control import BackendControl
+from harness.fields import Fields
+
+__all__ = ["Fault", "FaultContext", "FaultSpec"]
+
+
+@dataclass(frozen=True, slots=True)
+class FaultContext:
+    """Handles a fault may act on: the fault switches of every fake backend, by name."""
+
+    backends: Mapping[str, BackendControl]
+
+    def controls(self, names: Sequence[str]) -> list[BackendControl]:
+        return [self.backends[n] for n in names]
+
+
+class Fault(Protocol):
+    """A fault kind (see the module docstring)."""
+
+    kind: ClassVar[str]
+    summary: ClassVar[str]
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self: ...
+
+    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None: ...
+
+    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None: ...
+
+    def params(self) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FaultSpec:
+    """One entry of a scenario's ``faults:`` list, validated."""
+
+    id: str
+    kind: str
+    at: float
+    duration: float
+    backends: tuple[str, ...]
+    fault: Fault
+
+    @property
+    def end(self) -> float:
+        return self.at + self.duration

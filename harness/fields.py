@@ -1,0 +1,219 @@
+"""Typed reading of YAML mappings, with errors that name the file, line and YAML path.
+
+:func:`load_yaml` parses YAML keeping the line of every node; :class:`Fields` reads one
+mapping with typed getters and reports the first problem as a
+:class:`~harness.errors.ScenarioError` such as::
+
+    scenarios/x.yaml:14: faults[0].duration: expected a duration like 90s, 5m or 1h, found 'soon'
+
+Each getter consumes its key; :meth:`Fields.done` then rejects keys nobody read, with a
+"did you mean" hint, so typos never pass silently.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, TypeVar
+
+import yaml
+
+from harness.clock import parse_duration
+from harness.errors import ScenarioError
+
+__all__ = ["Fields", "load_yaml"]
+
+T = TypeVar("T")
+_MISSING: Any = object()
+
+
+def load_yaml(text: str, *, file: str) -> tuple[Any, dict[str, int]]:
+    """Parse YAML text; return (data, {yaml path: 1-based line})."""
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        lines: dict[str, int] = {}
+        data = _convert(loader, node, "", lines, file) if node is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise ScenarioError(f"invalid YAML: {exc.problem or exc}", file=file, line=line) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _convert(
+    loader: yaml.SafeLoader, node: yaml.Node, path: str, lines: dict[str, int], file: str
+) -> Any:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        out: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node)
+            if not isinstance(key, str):
+                raise ScenarioError(
+                    f"keys must be strings, found {key!r}",
+                    file=file,
+                    path=path,
+                    line=key_node.start_mark.line + 1,
+                )
+            child = f"{path}.{key}" if path else key
+            if key in out:
+                raise ScenarioError(
+                    "duplicate key", file=file, path=child, line=key_node.start_mark.line + 1
+                )
+            out[key] = _convert(loader, value_node, child, lines, file)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _convert(loader, item, f"{path}[{i}]", lines, file) for i, item in enumerate(node.value)
+        ]
+    return loader.construct_object(node)
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "nothing (null)"
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) < 60 else text[:57] + '...'}"
+
+
+class Fields:
+    """One YAML mapping being read, at ``path`` in ``file``."""
+
+    def __init__(
+        self, data: Any, *, path: str = "", file: str = "", lines: Mapping[str, int] | None = None
+    ) -> None:
+        self.path = path
+        self.file = file
+        self._lines = lines or {}
+        if not isinstance(data, Mapping):
+            raise self.error(f"expected a mapping, found {_describe(data)}")
+        self._data: Mapping[str, Any] = data
+        self._read: set[str] = set()
+
+    # -- errors ------------------------------------------------------------------
+
+    def where(self, key: str | None = None) -> str:
+        if key is None:
+            return self.path
+        return f"{self.path}.{key}" if self.path else key
+
+    def error(self, message: str, key: str | None = None) -> ScenarioError:
+        """A ScenarioError located at this mapping, or at ``key`` inside it."""
+        path = self.where(key)
+        line = self._lines.get(path, self._lines.get(self.path))
+        return ScenarioError(message, file=self.file, path=path, line=line)
+
+    # -- access ------------------------------------------------------------------
+
+    def has(self, key: str) -> bool:
+        return key in self._data and self._data[key] is not None
+
+    def keys(self) -> list[str]:
+        return list(self._data)
+
+    def raw(self, key: str, default: Any = _MISSING) -> Any:
+        """The value at ``key`` as parsed, marked as read."""
+        self._read.add(key)
+        if key not in self._data or self._data[key] is None:
+            if default is _MISSING:
+                raise self.error("missing required field", key)
+            return default
+        return self._data[key]
+
+    def _typed(self, key: str, kinds: tuple[type, ...], label: str, default: Any) -> Any:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds):
+            raise self.error(f"expected {label}, found {_describe(value)}", key)
+        return value
+
+    def text(self, key: str, default: Any = _MISSING, *, choices: Sequence[str] = ()) -> Any:
+        value = self._typed(key, (str,), "a string", default)
+        if choices and value not in choices and value is not default:
+            hint = _hint(value, choices)
+            raise self.error(f"expected one of {', '.join(choices)}, found {value!r}{hint}", key)
+        return value
+
+    def flag(self, key: str, default: Any = _MISSING) -> Any:
+        return self._typed(key, (bool,), "true or false", default)
+
+    def integer(self, key: str, default: Any = _MISSING, *, min: int | None = None) -> Any:
+        value = self._typed(key, (int,), "an integer", default)
+        if min is not None and value is not None and value < min:
+            raise self.error(f"expected an integer >= {min}, found {value}", key)
+        return value
+
+    def number(
+        self,
+        key: str,
+        default: Any = _MISSING,
+        *,
+        min: float | None = None,
+        max: float | None = None,
+    ) -> Any:
+        value = self._typed(key, (int, float), "a number", default)
+        if value is None:
+            return value
+        if min is not None and value < min or max is not None and value > max:
+            lo = "-inf" if min is None else f"{min:g}"
+            hi = "inf" if max is None else f"{max:g}"
+            raise self.error(f"expected a number in [{lo}, {hi}], found {value}", key)
+        return float(value)
+
+    def duration(self, key: str, default: Any = _MISSING, *, positive: bool = False) -> Any:
+        """Scenario seconds from ``90``, ``90s``, ``5m``, ``1h30m``, ``250ms``."""
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        try:
+            seconds = parse_duration(value)
+        except ValueError:
+            raise self.error(
+                f"expected a duration like 90s, 5m or 1h, found {_describe(value)}", key
+            ) from None
+        if positive and seconds <= 0:
+            raise self.error(f"expected a positive duration, found {value!r}", key)
+        return seconds
+
+    def texts(self, key: str, default: Any = _MISSING) -> Any:
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        if isinstance(value, str):
+            return (value,)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.error(f"expected a list of strings, found {_describe(value)}", key)
+        return tuple(value)
+
+    def child(self, key: str, default: Any = _MISSING) -> Fields:
+        """The mapping at ``key`` (an empty one when absent and ``default`` is ``{}``)."""
+        value = self.raw(key, default)
+        return Fields(value, path=self.where(key), file=self.file, lines=self._lines)
+
+    def children(self, key: str, default: Any = _MISSING) -> Iterator[Fields]:
+        """Each mapping of the list at ``key``."""
+        value = self.raw(key, default)
+        if not isinstance(value, list):
+            raise self.error(f"expected a list, found {_describe(value)}", key)
+        for i, item in enumerate(value):
+            yield Fields(item, path=f"{self.where(key)}[{i}]", file=self.file, lines=self._lines)
+
+    def done(self) -> None:
+        """Reject keys no getter read (typos, fields from another version)."""
+        for key in self._data:
+            if key not in self._read:
+                known = sorted(self._read)
+                hint = _hint(key, known)
+                raise self.error(f"unknown field{hint}; known fields: {', '.join(known)}", key)
+
+
+def _hint(word: str, candidates: Sequence[str]) -> str:
+    close = difflib.get_close_matches(word, list(candidates), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

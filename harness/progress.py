@@ -1,0 +1,109 @@
+"""Console output of a run: live progress while it plays, a summary table at the end.
+
+On a terminal, a one-line live status (rich) is redrawn every tick. Elsewhere (CI logs)
+a plain line is printed at every 10% of the scenario and whenever the set of active
+faults changes, so logs stay short and readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from harness.clock import fmt_duration
+from harness.report.markdown import gate_threshold, gate_value
+from harness.runner import Snapshot
+
+__all__ = ["ConsoleProgress", "print_summary"]
+
+
+def _line(s: Snapshot) -> str:
+    faults = ", ".join(s.active_faults) or "none"
+    return (
+        f"{_clock(s.t)} / {_clock(s.duration)} {s.phase:<7} | jobs {s.submitted} "
+        f"ok {s.ok} failed {s.failed} outstanding {s.outstanding} | queue {s.queue_depth} "
+        f"| faults: {faults} | alerts {s.alerts}"
+    )
+
+
+def _clock(seconds: float) -> str:
+    m, sec = divmod(int(seconds), 60)
+    return f"{m:02d}:{sec:02d}"
+
+
+class ConsoleProgress:
+    """Callable progress sink for :func:`harness.runner.run_game_day`; use as a context."""
+
+    def __init__(self, console: Console, title: str) -> None:
+        self._console = console
+        self._title = title
+        self._live: Live | None = None
+        self._next_pct = 0.0
+        self._faults: tuple[str, ...] = ()
+
+    def __enter__(self) -> ConsoleProgress:
+        if self._console.is_terminal:
+            self._live = Live(Text(f"{self._title}: starting..."), console=self._console)
+            self._live.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._live is not None:
+            self._live.__exit__(None, None, None)
+
+    def __call__(self, snap: Snapshot) -> None:
+        if self._live is not None:
+            style = "bold red" if snap.active_faults else "green"
+            self._live.update(Text(f"{self._title}  " + _line(snap), style=style))
+            return
+        pct = snap.t / snap.duration if snap.duration else 1.0
+        if pct >= self._next_pct or snap.active_faults != self._faults:
+            self._console.print(_line(snap), highlight=False, soft_wrap=True)
+            while self._next_pct <= pct:
+                self._next_pct += 0.1
+            self._faults = snap.active_faults
+
+
+def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
+    """Verdict, incidents, ledger and gates of a report (``report.json`` data)."""
+    verdict = {True: "[bold green]PASSED[/]", False: "[bold red]FAILED[/]"}[r["passed"]]
+    if r["status"] != "completed":
+        verdict = f"[bold yellow]{r['status'].upper()}[/] ({r['reason']})"
+    console.print(f"\nGame day [bold]{r['scenario']}[/]: {verdict}")
+    if r["incidents"]:
+        t = Table(title="Incidents", title_justify="left")
+        for col in ("fault", "kind", "start", "TTD", "TTR"):
+            t.add_column(col)
+        for i in r["incidents"]:
+            t.add_row(
+                i["fault"],
+                i["kind"],
+                fmt_duration(i["start_s"]),
+                fmt_duration(i["ttd_s"]) if i["detected"] else "[red]not detected[/]",
+                fmt_duration(i["ttr_s"]) if i["recovered"] else "[red]not recovered[/]",
+            )
+        console.print(t)
+    j = r["jobs"]
+    console.print(
+        f"Jobs: {j['submitted']} submitted, {j['ok']} ok, {j['failed']} failed, "
+        f"{j['wrong']} wrong, {j['indeterminate']} indeterminate, {j['lost']} lost, "
+        f"{j['duplicated']} duplicated. "
+        f"MTTR {fmt_duration(r['mttr_s']) if r['mttr_s'] is not None else 'n/a'}; "
+        f"error budget consumed {r['error_budget_consumed']:.2%}.",
+        highlight=False,
+    )
+    if r["gates"]:
+        t = Table(title="Gates", title_justify="left")
+        for col in ("gate", "rule", "value", "result"):
+            t.add_column(col)
+        for g in r["gates"]:
+            result = "[green]pass[/]" if g["passed"] else "[bold red]FAIL[/]"
+            t.add_row(g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), result)
+        console.print(t)
+    console.print(f"Reports: {run_dir}/ (report.md, report.json, junit.xml, journal.jsonl)")
+    console.print(f"Exit code {r['exit_code']}")

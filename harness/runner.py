@@ -1,0 +1,261 @@
+"""One game day: start every part, check steady state, play the timeline, drain, score.
+
+Parts start in order on loopback ports (Aer workers, fake backends, alert webhook, the
+system under test) and stop in reverse order whatever happens. The scenario clock
+starts only when all of them are up and warm, so start-up does not eat scenario time.
+
+Outcomes: ``completed`` (scored against the gates), ``invalid`` (steady state not
+reached: no fault injected), ``interrupted`` (Ctrl-C / SIGTERM: faults reverted, the
+run reported as far as it got), ``crashed`` (an internal error: reported from the
+journal, exit code 4).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+from fake_backends.cloud import FakeCloud
+from fake_backends.executor import AerExecutor
+from harness import scoring
+from harness.clock import ScaledClock
+from harness.faults import FaultContext
+from harness.observe import Journal
+from harness.report import write_reports
+from harness.scenario import Scenario
+from harness.scoring import Score
+from harness.targets import BackendEndpoint, SutClient, make_target
+from harness.timeline import Timeline
+from harness.webhook import AlertReceiver
+from harness.workload import Workload
+
+__all__ = ["RunResult", "Snapshot", "new_run_dir", "run_game_day"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Live state for progress output, taken every tick."""
+
+    t: float
+    duration: float
+    phase: str
+    submitted: int
+    ok: int
+    failed: int
+    outstanding: int
+    active_faults: tuple[str, ...]
+    alerts: int
+    queue_depth: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunResult:
+    """Where the run wrote its files, its score and the process exit code."""
+
+    run_dir: Path
+    score: Score
+    exit_code: int
+    files: tuple[Path, ...]
+
+
+ProgressFn = Callable[[Snapshot], None]
+
+
+def new_run_dir(reports_dir: Path, scenario: str) -> Path:
+    """``reports/<scenario>-<UTC timestamp>``, made unique if two runs share a second."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = reports_dir / f"{scenario}-{stamp}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = reports_dir / f"{scenario}-{stamp}-{n}"
+    return path
+
+
+async def run_game_day(
+    scenario: Scenario,
+    run_dir: Path,
+    *,
+    progress: ProgressFn | None = None,
+    workers: int | None = None,
+) -> RunResult:
+    """Run ``scenario`` and write its journal and reports into ``run_dir``."""
+    clock = ScaledClock(scenario.time_scale, started=False)
+    journal = Journal(run_dir / "journal.jsonl", clock)
+    journal.record(
+        "run.config",
+        scenario=scenario.name,
+        file=scenario.file,
+        source=dict(scenario.source),
+        seed=scenario.seed,
+        time_scale=scenario.time_scale,
+    )
+    game = _GameDay(scenario, clock, journal, progress)
+    wall0 = time.monotonic()
+    status: str = "crashed"
+    reason: str | None = "the run did not finish"
+    try:
+        status, reason = await game.play(workers)
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None:
+            task.uncancel()
+        status, reason = "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); faults reverted"
+    except Exception as exc:  # any failure of a part: report what we have, exit 4
+        status, reason = "crashed", f"{type(exc).__name__}: {exc}"
+        (run_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
+    finally:
+        journal.record("run.ended", status=status, reason=reason, wall_s=time.monotonic() - wall0)
+        journal.close()
+    result, files = write_reports(run_dir, journal.records)
+    return RunResult(run_dir, result, scoring.exit_code(result), tuple(files))
+
+
+class _GameDay:
+    def __init__(
+        self, scenario: Scenario, clock: ScaledClock, journal: Journal, progress: ProgressFn | None
+    ) -> None:
+        self.s = scenario
+        self.clock = clock
+        self.journal = journal
+        self.progress = progress
+        self.clouds: list[FakeCloud] = []
+        self.receiver: AlertReceiver | None = None
+
+    async def play(self, workers: int | None) -> tuple[str, str | None]:
+        s = self.s
+        async with AsyncExitStack() as stack:
+            executor = await stack.enter_async_context(AerExecutor(workers, seed=s.seed))
+            await executor.warm(sorted({b.device for b in s.backends}))
+            for i, b in enumerate(s.backends):
+                cloud = FakeCloud(
+                    b.spec(),
+                    clock=self.clock,
+                    executor=executor,
+                    on_event=self.journal.sink,
+                    seed=s.seed + i,
+                )
+                self.clouds.append(await stack.enter_async_context(cloud.running(port=b.port)))
+            self.receiver = await stack.enter_async_context(AlertReceiver(self.journal).running())
+            target = make_target(s.target, self.clock, s.seed)
+            endpoints = [
+                BackendEndpoint(c.name, c.url, next(iter(c.spec.keys()))) for c in self.clouds
+            ]
+            sut_url = await stack.enter_async_context(target.running(endpoints, self.receiver.url))
+            http = await stack.enter_async_context(
+                aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
+            )
+            timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
+            client = SutClient(http, sut_url, timeout=timeout)
+            self.clock.start()
+            self.journal.record(
+                "run.started",
+                target=target.description,
+                sut_url=sut_url,
+                backends={c.name: c.url for c in self.clouds},
+                started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            )
+            return await self._phases(
+                Workload(s.workload, client, self.clock, self.journal, s.seed)
+            )
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _phases(self, workload: Workload) -> tuple[str, str | None]:
+        s = self.s
+        ctx = FaultContext({c.name: c.control for c in self.clouds})
+        timeline = Timeline(s.faults, ctx, self.clock, self.journal)
+        verdict: list[tuple[str, str | None]] = [("completed", None)]
+        try:
+            async with asyncio.TaskGroup() as tg:
+                ticker = tg.create_task(self._ticker(workload, timeline))
+                faults = tg.create_task(self._steady_then_faults(workload, timeline, verdict))
+                try:
+                    await workload.run(submit_until=s.duration, drain_until=s.duration + s.drain)
+                finally:
+                    ticker.cancel()
+                await faults  # every fault ends by the end of the load phase
+        finally:
+            await timeline.revert_all()
+        return verdict[0]
+
+    async def _steady_then_faults(
+        self, workload: Workload, timeline: Timeline, verdict: list[tuple[str, str | None]]
+    ) -> None:
+        s = self.s
+        await self.clock.sleep(s.warmup - self.clock.now())
+        ok, reason, slos = self._steady_state()
+        self.journal.record("steady_state", ok=ok, reason=reason, slos=slos)
+        if not ok:
+            verdict[0] = ("invalid", f"steady state not reached: {reason}")
+            workload.stop_submitting(drain_until=self.clock.now() + s.drain)
+            return
+        await timeline.run()
+
+    def _steady_state(self) -> tuple[bool, str | None, list[dict[str, object]]]:
+        now = self.clock.now()
+        results = scoring.slo_results(
+            self.journal.records, self.s.scoring_config(), now, final=False
+        )
+        table: list[dict[str, object]] = [
+            {"name": r.name, "good": r.good, "total": r.total, "objective": r.objective}
+            for r in results
+        ]
+        if not any(r.total for r in results):
+            return False, "no job finished during the warm-up; is the SUT processing jobs?", table
+        failing = [r for r in results if r.total and r.good < r.objective * r.total]
+        if failing:
+            worst = ", ".join(
+                f"{r.name} {r.good}/{r.total} below objective {r.objective:g}" for r in failing
+            )
+            return False, worst, table
+        return True, None, table
+
+    async def _ticker(self, workload: Workload, timeline: Timeline) -> None:
+        tick = self.s.tick
+        while True:
+            now = self.clock.now()
+            await self.clock.sleep(tick - (now % tick))
+            snap = self._snapshot(workload, timeline)
+            self.journal.record(
+                "tick",
+                phase=snap.phase,
+                submitted=snap.submitted,
+                ok=snap.ok,
+                failed=snap.failed,
+                outstanding=snap.outstanding,
+                active_faults=list(snap.active_faults),
+                queue_depth={c.name: c.queue.depth for c in self.clouds},
+            )
+            self.journal.flush()
+            if self.progress is not None:
+                self.progress(snap)
+
+    def _snapshot(self, workload: Workload, timeline: Timeline) -> Snapshot:
+        now = self.clock.now()
+        s = self.s
+        phase = "warm-up" if now < s.warmup else "load" if now < s.duration else "drain"
+        c = workload.counts
+        return Snapshot(
+            t=now,
+            duration=s.duration,
+            phase=phase,
+            submitted=c.submitted,
+            ok=c.ok,
+            failed=c.failed,
+            outstanding=c.outstanding,
+            active_faults=tuple(timeline.active),
+            alerts=self.receiver.received if self.receiver else 0,
+            queue_depth=sum(cl.queue.depth for cl in self.clouds),
+        )

@@ -1,0 +1,350 @@
+"""Scenario files: YAML -> validated, frozen :class:`Scenario`.
+
+Every mistake is reported at load time as a :class:`~harness.errors.ScenarioError`
+naming the file, line and YAML path (``faults[0].duration: expected ...``), never
+mid-run. The file format is documented in README ("Writing a scenario").
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from fake_backends.cloud import BackendSpec
+from fake_backends.queue import ServiceTime
+from harness import circuits
+from harness.errors import ScenarioError
+from harness.faults import FaultSpec, parse_fault
+from harness.fields import Fields, load_yaml
+from harness.scoring import GATES, SLI_NAMES, GateSpec, ScoringConfig, SloSpec
+
+__all__ = [
+    "BackendConfig",
+    "Scenario",
+    "TargetConfig",
+    "WorkloadConfig",
+    "find_scenario",
+    "list_scenarios",
+    "load_scenario",
+    "parse_scenario",
+]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
+_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+@dataclass(frozen=True, slots=True)
+class BackendConfig:
+    """One fake backend (``backends:`` entry). Times in scenario seconds."""
+
+    name: str
+    device: str = "FakeManilaV2"
+    slots: int = 2
+    per_job: float = 2.0
+    per_shot: float = 0.001
+    max_depth: int = 500
+    token_ttl: float = 3600.0
+    port: int = 0
+
+    def spec(self) -> BackendSpec:
+        return BackendSpec(
+            name=self.name,
+            device=self.device,
+            slots=self.slots,
+            service_time=ServiceTime(self.per_job, self.per_shot),
+            max_depth=self.max_depth,
+            token_ttl=self.token_ttl,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TargetConfig:
+    """The system under test: the embedded reference orchestrator, or a URL."""
+
+    kind: Literal["reference", "http"] = "reference"
+    url: str | None = None
+    token_refresh: bool = True
+    poll_interval: float = 5.0
+    alert_threshold: float = 0.5
+    alert_window: float = 60.0
+    alert_min_events: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class WorkloadConfig:
+    """The built-in load: Poisson arrivals of named circuits."""
+
+    rate: float = 0.2
+    circuits: tuple[str, ...] = ("bell", "ghz-3", "ghz-5")
+    shots: int = 1024
+    poll_interval: float = 15.0
+    tenants: int = 3
+    submit_timeout: float = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated game day. Times are scenario seconds."""
+
+    name: str
+    description: str
+    file: str
+    seed: int
+    time_scale: float
+    duration: float
+    tick: float
+    warmup: float
+    drain: float
+    stable_window: float
+    backends: tuple[BackendConfig, ...]
+    target: TargetConfig
+    workload: WorkloadConfig
+    slos: tuple[SloSpec, ...]
+    faults: tuple[FaultSpec, ...]
+    gates: tuple[GateSpec, ...]
+    source: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+
+    def scoring_config(self) -> ScoringConfig:
+        return ScoringConfig(
+            tick=self.tick,
+            stable_window=self.stable_window,
+            load_end=self.duration,
+            slos=self.slos,
+            gates=self.gates,
+        )
+
+    def with_overrides(
+        self, *, time_scale: float | None = None, seed: int | None = None
+    ) -> Scenario:
+        """A copy with command-line overrides applied (recorded in ``source`` too)."""
+        changes: dict[str, Any] = {}
+        if time_scale is not None:
+            if not time_scale > 0:
+                raise ScenarioError(
+                    f"expected a positive number, found {time_scale}", path="time_scale"
+                )
+            changes["time_scale"] = float(time_scale)
+        if seed is not None:
+            changes["seed"] = int(seed)
+        return dataclasses.replace(self, **changes, source={**self.source, **changes})
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario file."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
+    data, lines = load_yaml(text, file=str(p))
+    return parse_scenario(data, file=str(p), lines=lines)
+
+
+def parse_scenario(
+    data: Any, *, file: str = "<scenario>", lines: Mapping[str, int] | None = None
+) -> Scenario:
+    """Validate already-parsed scenario data (e.g. the copy kept in a journal)."""
+    f = Fields(data, file=file, lines=lines)
+    name = f.text("name")
+    if not _NAME.match(name):
+        raise f.error(f"expected letters, digits, '-', '_' or '.', found {name!r}", "name")
+    description = " ".join(f.text("description", "").split())
+    seed = f.integer("seed", 0, min=0)
+    time_scale = f.number("time_scale", 1.0, min=0.001, max=100_000)
+    if time_scale <= 0:
+        raise f.error("expected a positive number", "time_scale")
+    duration = f.duration("duration", positive=True)
+    tick = f.duration("tick", 10.0, positive=True)
+    warmup = f.duration("warmup", 120.0)
+    drain = f.duration("drain", 300.0)
+    backends = tuple(_backend(b) for b in f.children("backends"))
+    _unique([b.name for b in backends], f, "backends")
+    target = _target(f.child("target", {}))
+    workload = _workload(f.child("workload", {}))
+    slos = _slos(f.child("slos", {"success": {"objective": 0.95}}))
+    scoring = f.child("scoring", {})
+    stable = scoring.duration("stable_window", 120.0, positive=True)
+    scoring.done()
+    names = [b.name for b in backends]
+    faults = tuple(parse_fault(ff, i, names) for i, ff in enumerate(f.children("faults", [])))
+    gates = _gates(f.child("gates", {}))
+    f.done()
+    scenario = Scenario(
+        name, description, file, seed, time_scale, duration, tick, warmup, drain, stable,
+        backends, target, workload, slos, faults, gates, source=dict(data),
+    )  # fmt: skip
+    _check_timing(scenario, f)
+    return scenario
+
+
+def _unique(names: list[str], f: Fields, key: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise f.error(f"duplicate name {name!r}", key)
+        seen.add(name)
+
+
+def _backend(f: Fields) -> BackendConfig:
+    name = f.text("name")
+    if not _NAME.match(name):
+        raise f.error(f"expected letters, digits, '-', '_' or '.', found {name!r}", "name")
+    service = f.child("service_time", {})
+    per_job = service.duration("per_job", 2.0)
+    per_shot = service.duration("per_shot", 0.001)
+    service.done()
+    cfg = BackendConfig(
+        name=name,
+        device=f.text("device", "FakeManilaV2"),
+        slots=f.integer("slots", 2, min=1),
+        per_job=per_job,
+        per_shot=per_shot,
+        max_depth=f.integer("max_depth", 500, min=1),
+        token_ttl=f.duration("token_ttl", 3600.0, positive=True),
+        port=f.integer("port", 0, min=0),
+    )
+    if cfg.port > 65535:
+        raise f.error(f"expected a port 0..65535, found {cfg.port}", "port")
+    f.done()
+    return cfg
+
+
+def _target(f: Fields) -> TargetConfig:
+    kind = f.text("kind", "reference", choices=("reference", "http"))
+    url = f.text("url", None)
+    if kind == "http" and url is None:
+        raise f.error("missing required field (kind http needs the SUT's base URL)", "url")
+    alert = f.child("alert", {})
+    cfg = TargetConfig(
+        kind=kind,
+        url=url,
+        token_refresh=f.flag("token_refresh", True),
+        poll_interval=f.duration("poll_interval", 5.0, positive=True),
+        alert_threshold=alert.number("threshold", 0.5, min=0.0, max=1.0),
+        alert_window=alert.duration("window", 60.0, positive=True),
+        alert_min_events=alert.integer("min_events", 3, min=1),
+    )
+    alert.done()
+    f.done()
+    return cfg
+
+
+def _rate(f: Fields) -> float:
+    value = f.raw("rate", 0.2)
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        return float(value)
+    m = _RATE.match(value) if isinstance(value, str) else None
+    if m is None or float(m.group(1)) <= 0:
+        raise f.error(
+            f"expected jobs per scenario second (0.2) or a rate like 12/m, found {value!r}", "rate"
+        )
+    return float(m.group(1)) / _PER[m.group(2)]
+
+
+def _workload(f: Fields) -> WorkloadConfig:
+    rate = _rate(f)
+    names = f.texts("circuits", ("bell", "ghz-3", "ghz-5"))
+    if not names:
+        raise f.error("expected at least one circuit", "circuits")
+    for name in names:
+        if not circuits.valid_name(name):
+            raise f.error(
+                f"unknown circuit {name!r}; known: {', '.join(circuits.known())}", "circuits"
+            )
+    cfg = WorkloadConfig(
+        rate=rate,
+        circuits=tuple(names),
+        shots=f.integer("shots", 1024, min=1),
+        poll_interval=f.duration("poll_interval", 15.0, positive=True),
+        tenants=f.integer("tenants", 3, min=1),
+        submit_timeout=f.duration("submit_timeout", 30.0, positive=True),
+    )
+    f.done()
+    return cfg
+
+
+def _slos(f: Fields) -> tuple[SloSpec, ...]:
+    out = []
+    for name in f.keys():
+        if name not in SLI_NAMES:
+            raise f.error(f"unknown SLI {name!r}; known: {', '.join(SLI_NAMES)}", name)
+        slo = f.child(name)
+        objective = slo.number("objective", min=0.0, max=1.0)
+        if objective >= 1.0:
+            raise slo.error("objective must be below 1 (a 100% SLO has no budget)", "objective")
+        threshold = slo.duration("threshold", positive=True) if name == "latency" else None
+        window = slo.duration("window", None, positive=True)
+        slo.done()
+        out.append(SloSpec(name, objective, threshold, window))
+    if not out:
+        raise f.error("expected at least one SLO (success or latency)")
+    return tuple(out)
+
+
+def _gates(f: Fields) -> tuple[GateSpec, ...]:
+    out = []
+    for name in f.keys():
+        if name not in GATES:
+            raise f.error(f"unknown gate {name!r}; known: {', '.join(sorted(GATES))}", name)
+        g = f.child(name)
+        unit = GATES[name][0]
+        ops = [op for op in ("max", "min") if g.has(op)]
+        if len(ops) != 1:
+            raise g.error("expected exactly one of max or min")
+        op: Literal["max", "min"] = "max" if ops[0] == "max" else "min"
+        threshold = g.duration(op) if unit == "s" else g.number(op)
+        g.done()
+        out.append(GateSpec(name, op, threshold))
+    return tuple(out)
+
+
+def _check_timing(s: Scenario, f: Fields) -> None:
+    if s.tick > s.duration:
+        raise f.error(f"tick ({s.tick:g}s) is longer than the duration ({s.duration:g}s)", "tick")
+    if s.stable_window < s.tick:
+        raise f.error("stable_window must be at least one tick", "scoring.stable_window")
+    for i, fault in enumerate(s.faults):
+        if fault.at < s.warmup:
+            raise f.error(
+                f"fault starts at {fault.at:g}s, inside the {s.warmup:g}s warm-up "
+                "(steady state is checked before any fault)",
+                f"faults[{i}].at",
+            )
+        if fault.end > s.duration:
+            raise f.error(
+                f"fault ends at {fault.end:g}s, after the load phase ({s.duration:g}s); "
+                "faults must heal before the drain",
+                f"faults[{i}].duration",
+            )
+    ids = [fault.id for fault in s.faults]
+    _unique(ids, f, "faults")
+
+
+def find_scenario(name: str, scenarios_dir: Path) -> Path:
+    """Resolve ``name`` (a path, or a name in ``scenarios_dir``) to a scenario file."""
+    direct = Path(name)
+    if direct.suffix in (".yaml", ".yml") or direct.exists():
+        return direct
+    for suffix in (".yaml", ".yml"):
+        candidate = scenarios_dir / f"{name}{suffix}"
+        if candidate.exists():
+            return candidate
+    known = ", ".join(n for n, _, _ in list_scenarios(scenarios_dir)) or "none"
+    raise ScenarioError(f"no scenario named {name!r} in {scenarios_dir} (known: {known})")
+
+
+def list_scenarios(scenarios_dir: Path) -> list[tuple[str, str, Path]]:
+    """(name, one-line description, path) of every scenario file in a folder."""
+    out = []
+    for path in sorted([*scenarios_dir.glob("*.yaml"), *scenarios_dir.glob("*.yml")]):
+        try:
+            s = load_scenario(path)
+            out.append((s.name, s.description, path))
+        except ScenarioError as exc:
+            out.append((path.stem, f"INVALID: {exc.reason}", path))
+    return out
