@@ -1,0 +1,179 @@
+"""Whole game days through the real ``gameday`` command, in a subprocess.
+
+Each run starts Aer workers, a fake cloud, the reference orchestrator and the alert
+webhook on loopback, plays 20 scenario minutes at a high time scale and scores them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FAST = "120"
+
+
+def gameday(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "harness.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def load(run_dir: Path) -> dict[str, Any]:
+    return dict(json.loads((run_dir / "report.json").read_text()))
+
+
+def journal(run_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
+    out = tmp_path_factory.mktemp("runs") / "token-expiry"
+    proc = gameday("run", "token-expiry", "--time-scale", FAST, "--out", str(out), "-q")
+    return out, proc.returncode, proc.stdout + proc.stderr
+
+
+def test_token_expiry_is_detected_and_recovered(token_expiry_run):
+    out, code, output = token_expiry_run
+    assert code == 0, output
+    r = load(out)
+    for key in ("scenario", "seed", "time_scale", "incidents", "mttr_s", "error_budget_consumed",
+                "jobs", "gates", "passed"):  # fmt: skip
+        assert key in r
+    assert (r["scenario"], r["time_scale"], r["passed"]) == ("token-expiry", 120.0, True)
+    (incident,) = r["incidents"]
+    assert incident["fault"] == "tokens-revoked"
+    assert incident["detected"]
+    assert 0 < incident["ttd_s"] < 180
+    assert incident["recovered"]
+    assert incident["ttr_s"] > 0
+    assert r["mttr_s"] == incident["ttr_s"]
+    assert r["jobs"]["lost"] == 0
+    assert r["jobs"]["duplicated"] == 0
+    assert r["jobs"]["ok"] == r["jobs"]["submitted"] > 100
+    assert all(g["passed"] for g in r["gates"])
+    assert {g["name"] for g in r["gates"]} >= {"mttr", "lost_jobs", "duplicate_executions"}
+    # the journal shows the backend really revoked tokens and rejected them
+    types = [rec["type"] for rec in journal(out)]
+    assert "backend.tokens_revoked" in types
+    assert "backend.auth_rejected" in types
+    assert "Game day token-expiry: PASSED" in output
+
+
+def test_every_report_file_is_written(token_expiry_run):
+    out, _, _ = token_expiry_run
+    for name in ("journal.jsonl", "report.json", "report.md", "junit.xml"):
+        assert (out / name).stat().st_size > 0, name
+    suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    assert suite.get("failures") == "0"
+    assert int(suite.get("tests", "0")) == 1 + len(load(out)["gates"])
+    assert "## Incidents" in (out / "report.md").read_text()
+
+
+def test_report_rebuilds_the_same_report_from_the_journal(token_expiry_run, tmp_path):
+    out, _, _ = token_expiry_run
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    (copy / "journal.jsonl").write_text((out / "journal.jsonl").read_text())
+    proc = gameday("report", str(copy))
+    assert proc.returncode == 0, proc.stderr
+    assert load(copy) == load(out)
+
+
+def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
+    out, _, _ = token_expiry_run
+    lines = (out / "journal.jsonl").read_text().splitlines()
+    cut = len(lines) // 2
+    torn = "\n".join(lines[:cut]) + "\n" + lines[cut][: len(lines[cut]) // 2]
+    (tmp_path / "journal.jsonl").write_text(torn)
+    proc = gameday("report", str(tmp_path))
+    assert proc.returncode == 4, proc.stdout + proc.stderr
+    r = load(tmp_path)
+    assert r["status"] == "incomplete"
+    assert r["jobs"]["submitted"] > 0
+
+
+def test_no_refresh_variant_fails_its_gates(tmp_path):
+    out = tmp_path / "no-refresh"
+    proc = gameday("run", "token-expiry-no-refresh", "--time-scale", FAST, "--out", str(out), "-q")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    r = load(out)
+    assert r["passed"] is False
+    assert r["jobs"]["failed"] + r["jobs"]["lost"] > 0
+    (incident,) = r["incidents"]
+    assert incident["recovered"] is False
+    assert incident["ttr_s"] is None
+    failed = {g["name"] for g in r["gates"] if not g["passed"]}
+    assert "mttr" in failed
+    assert failed & {"failed_jobs", "lost_jobs"}
+
+
+def test_sigterm_reverts_the_fault_and_reports_interrupted(tmp_path):
+    out = tmp_path / "interrupted"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness.cli", "run", "token-expiry", "--time-scale", "30",
+         "--out", str(out), "-q"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        path = out / "journal.jsonl"
+        # wait (bounded) for the fault to be injected, observed in the journal
+        while '"type":"fault.started"' not in (path.read_text() if path.exists() else ""):
+            assert time.monotonic() < deadline, "fault never started"
+            assert proc.poll() is None, proc.communicate()[0]
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 2, output
+    records = journal(out)
+    types = [r["type"] for r in records]
+    ended = next(r for r in records if r["type"] == "fault.ended")
+    assert ended["reverted"] is True
+    assert types.index("fault.ended") < types.index("run.ended")
+    restored = [r for r in records if r["type"] == "backend.token_endpoint"]
+    assert [r["status"] for r in restored] == [503, 200]
+    assert records[-1]["status"] == "interrupted"
+    assert load(out)["status"] == "interrupted"
+
+
+def test_cli_validate_list_and_errors(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nduration: 10m\nbackends: [{name: a, slots: lots}]\n")
+    proc = gameday("validate", str(bad))
+    assert proc.returncode == 3
+    assert f"{bad}:3: backends[0].slots: expected an integer" in proc.stdout
+    proc = gameday("validate", "token-expiry", "token-expiry-no-refresh")
+    assert proc.returncode == 0, proc.stdout
+    proc = gameday("list")
+    assert proc.returncode == 0
+    assert "token-expiry-no-refresh" in proc.stdout
+    proc = gameday("run", "does-not-exist")
+    assert proc.returncode == 3
+    assert "no scenario named 'does-not-exist'" in proc.stderr
+    proc = gameday("run", "token-expiry", "--time-scale", "-1")
+    assert proc.returncode == 3
+    for command in ("run", "validate", "list", "report"):
+        assert gameday(command, "--help").returncode == 0

@@ -1,0 +1,133 @@
+"""The reference orchestrator against a real fake cloud, and its alerts to the webhook."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+
+from fake_backends.clock import ScaledClock
+from fake_backends.cloud import FakeCloud
+from harness.circuits import circuit
+from harness.observe import Journal
+from harness.webhook import AlertReceiver
+from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
+
+BELL = circuit("bell")
+
+
+@asynccontextmanager
+async def orchestrator(
+    cloud: FakeCloud, *, refresh: bool = True, webhook: str | None = None
+) -> AsyncIterator[Orchestrator]:
+    config = OrchestratorConfig(
+        backends=(BackendLink("manila", cloud.url, "key-manila"),),
+        token_refresh=refresh,
+        poll_interval=2.0,
+        retry_base=1.0,
+        retry_max=5.0,
+        alert=AlertRule(webhook_url=webhook, window=30.0, min_events=2, evaluate_every=1.0),
+    )
+    async with Orchestrator(config, clock=cloud.clock).running() as orch:
+        yield orch
+
+
+async def submit(http: aiohttp.ClientSession, url: str, key: str) -> str:
+    body = {"circuit": BELL.qasm, "shots": 256, "idempotency_key": key}
+    async with http.post(url + "/jobs", json=body) as resp:
+        assert resp.status in (200, 202)
+        return str((await resp.json())["id"])
+
+
+async def finished(http: aiohttp.ClientSession, url: str, job_id: str) -> dict[str, Any]:
+    """Poll the orchestrator's API until the job is final (bounded)."""
+    async with asyncio.timeout(30):
+        while True:
+            async with http.get(f"{url}/jobs/{job_id}") as resp:
+                job = await resp.json()
+            if job["state"] in ("completed", "failed"):
+                return dict(job)
+            await asyncio.sleep(0.02)
+
+
+async def test_job_goes_through_and_keys_are_idempotent(http, start_cloud):
+    cloud, events = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        job_id = await submit(http, orch.url, "k-1")
+        assert await submit(http, orch.url, "k-1") == job_id
+        job = await finished(http, orch.url, job_id)
+    assert job["state"] == "completed"
+    assert sum(job["counts"].values()) == 256
+    assert [e["idempotency_key"] for e in events.of("backend.execution")] == ["k-1"]
+
+
+async def test_refreshes_its_token_after_revocation(http, start_cloud):
+    cloud, events = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        first = await finished(http, orch.url, await submit(http, orch.url, "a"))
+        cloud.control.revoke_tokens()
+        second = await finished(http, orch.url, await submit(http, orch.url, "b"))
+    assert (first["state"], second["state"]) == ("completed", "completed")
+    assert events.of("backend.auth_rejected")  # the 401 really happened
+
+
+async def test_no_refresh_variant_fails_jobs_after_revocation(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud, refresh=False) as orch:
+        first = await finished(http, orch.url, await submit(http, orch.url, "a"))
+        cloud.control.revoke_tokens()
+        second = await finished(http, orch.url, await submit(http, orch.url, "b"))
+    assert first["state"] == "completed"
+    assert second["state"] == "failed"
+    assert "token" in second["error"]
+
+
+async def test_alerts_reach_the_webhook_when_backend_calls_fail(http, start_cloud, tmp_path):
+    cloud, _ = await start_cloud(time_scale=50.0)
+    journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
+    async with AlertReceiver(journal).running() as receiver:
+        async with orchestrator(cloud, webhook=receiver.url) as orch:
+            await finished(http, orch.url, await submit(http, orch.url, "warm"))
+            cloud.control.fail_token_endpoint(503)
+            cloud.control.revoke_tokens()
+            for i in range(3):
+                await submit(http, orch.url, f"stuck-{i}")
+            async with asyncio.timeout(30):
+                await receiver.wait_for(1)
+            cloud.control.restore_token_endpoint()
+            async with asyncio.timeout(30):
+                await receiver.wait_for(2)
+    alerts = [r for r in journal.records if r["type"] == "alert"]
+    assert [a["status"] for a in alerts] == ["firing", "resolved"]
+    assert alerts[0]["name"] == "OrchestratorBackendErrors"
+
+
+async def test_orchestrator_rejects_malformed_requests(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        async with http.post(orch.url + "/jobs", json={"circuit": "", "shots": 5}) as resp:
+            assert resp.status == 400
+            assert (await resp.json())["error"]["code"] == "invalid_field"
+        async with http.post(orch.url + "/jobs", data=b"\xff\xfe") as resp:
+            assert resp.status in (400, 415)
+        async with http.get(orch.url + "/jobs/nope") as resp:
+            assert resp.status == 404
+
+
+async def test_webhook_accepts_alertmanager_form_and_rejects_junk(http, tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl", ScaledClock(1.0))
+    async with AlertReceiver(journal).running() as receiver:
+        am = {"alerts": [{"status": "firing", "labels": {"alertname": "QueueStuck"}}]}
+        async with http.post(receiver.url, json=am) as resp:
+            assert resp.status == 200
+        async with http.post(receiver.url, json={"status": "weird"}) as resp:
+            assert resp.status == 400
+        async with http.post(
+            receiver.url, data="nope", headers={"Content-Type": "application/json"}
+        ) as resp:
+            assert resp.status == 400
+    journal.close()
+    assert [(r["name"], r["status"]) for r in journal.records] == [("QueueStuck", "firing")]

@@ -1,0 +1,54 @@
+"""Token lifetimes and the orchestrator's alert rule, on a fake clock."""
+
+import pytest
+
+from fake_backends.auth import AuthError, TokenStore
+from fake_backends.clock import FakeClock
+from reference_orchestrator.alerts import FailureRateMonitor
+from reference_orchestrator.config import AlertRule
+
+
+async def test_tokens_expire_after_their_ttl_in_scenario_time():
+    clock = FakeClock()
+    store = TokenStore(clock, {"key-a": "tenant-a"}, ttl=60.0)
+    token = store.issue("key-a")
+    assert store.check(token.value) == "tenant-a"
+    await clock.advance(59.0)
+    assert store.check(token.value) == "tenant-a"
+    await clock.advance(1.0)
+    with pytest.raises(AuthError) as info:
+        store.check(token.value)
+    assert info.value.code == "token_expired"
+
+
+def test_revocation_and_unknown_keys():
+    store = TokenStore(FakeClock(), {"key-a": "tenant-a"}, ttl=60.0)
+    old = store.issue("key-a")
+    assert store.revoke_all() == 1
+    with pytest.raises(AuthError, match="revoked"):
+        store.check(old.value)
+    fresh = store.issue("key-a")
+    assert store.check(fresh.value) == "tenant-a"
+    with pytest.raises(AuthError) as info:
+        store.issue("wrong")
+    assert info.value.code == "invalid_api_key"
+    with pytest.raises(AuthError) as info:
+        store.check("tok_made_up")
+    assert info.value.code == "invalid_token"
+
+
+async def test_alert_state_machine():
+    clock = FakeClock()
+    m = FailureRateMonitor(AlertRule(threshold=0.5, window=60.0, min_events=3), clock)
+    for ok in (False, False):
+        m.record(ok)
+    assert m.evaluate() is None
+    m.record(True)  # 2 bad of 3 = 67% >= 50%
+    assert m.evaluate() == "firing"
+    assert m.evaluate() is None  # no repeat while firing
+    await clock.advance(61.0)  # old events leave the window
+    for _ in range(4):
+        m.record(True)
+    m.record(False)  # 20% < 25% (half the threshold)
+    assert m.evaluate() == "resolved"
+    assert m.ratio() == (pytest.approx(0.2), 5)

@@ -1,0 +1,153 @@
+"""Scenario validation: every error names the file, the line and the YAML path."""
+
+from pathlib import Path
+
+import pytest
+
+from harness.errors import ScenarioError
+from harness.scenario import find_scenario, list_scenarios, load_scenario, parse_scenario
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+MINIMAL = """\
+name: t
+duration: 20m
+backends:
+  - name: manila
+faults:
+  - kind: auth.token_expiry
+    at: 6m
+    duration: 5m
+gates:
+  mttr: {max: 10m}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "s.yaml"
+    path.write_text(text)
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(write(tmp_path, text))
+    return info.value
+
+
+def test_minimal_scenario_gets_defaults(tmp_path):
+    s = load_scenario(write(tmp_path, MINIMAL))
+    assert s.duration == 1200
+    assert s.faults[0].id == "token_expiry-1"
+    assert s.faults[0].backends == ("manila",)
+    assert s.gates[0].name == "mttr"
+    assert s.gates[0].threshold == 600
+    assert s.target.token_refresh is True
+
+
+def test_missing_field_names_path_and_line(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("    at: 6m\n", ""))
+    assert err.path == "faults[0].at"
+    assert err.line == 6  # the fault entry's first line
+    assert str(err).startswith(f"{tmp_path / 's.yaml'}:6: faults[0].at: missing required field")
+
+
+def test_wrong_type_says_expected_and_found(tmp_path):
+    err = error_of(
+        tmp_path, MINIMAL.replace("  - name: manila", "  - name: manila\n    slots: many")
+    )
+    assert err.path == "backends[0].slots"
+    assert "expected an integer, found str 'many'" in str(err)
+    assert err.line == 5
+
+
+def test_unknown_fault_kind_suggests_the_close_one(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("auth.token_expiry", "auth.token_expiri"))
+    assert err.path == "faults[0].kind"
+    assert "did you mean 'auth.token_expiry'" in str(err)
+
+
+def test_unknown_field_is_rejected_with_hint(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("duration: 20m", "duration: 20m\ntime_scal: 5"))
+    assert err.path == "time_scal"
+    assert "did you mean 'time_scale'" in str(err)
+
+
+def test_bad_duration(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("duration: 5m", "duration: soon"))
+    assert err.path == "faults[0].duration"
+    assert "expected a duration like 90s, 5m or 1h" in str(err)
+
+
+def test_duplicate_key_is_an_error(tmp_path):
+    err = error_of(tmp_path, MINIMAL + "seed: 1\nseed: 2\n")
+    assert err.path == "seed"
+    assert "duplicate key" in str(err)
+
+
+def test_yaml_syntax_error_has_a_line(tmp_path):
+    err = error_of(tmp_path, "name: [unclosed\n")
+    assert err.line is not None
+    assert "invalid YAML" in str(err)
+
+
+def test_fault_inside_warmup_is_rejected(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("at: 6m", "at: 1m"))
+    assert err.path == "faults[0].at"
+    assert "warm-up" in str(err)
+
+
+def test_fault_that_outlives_the_load_phase_is_rejected(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("duration: 5m", "duration: 15m"))
+    assert err.path == "faults[0].duration"
+    assert "heal before the drain" in str(err)
+
+
+def test_fault_on_unknown_backend(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("duration: 5m", "duration: 5m\n    backends: [nope]"))
+    assert err.path == "faults[0].backends"
+    assert "no backend named 'nope'" in str(err)
+
+
+def test_unknown_gate_and_gate_without_rule(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("mttr: {max: 10m}", "mtr: {max: 10m}"))
+    assert err.path == "gates.mtr"
+    err = error_of(tmp_path, MINIMAL.replace("mttr: {max: 10m}", "mttr: {}"))
+    assert "exactly one of max or min" in str(err)
+
+
+def test_unknown_circuit_and_bad_rate(tmp_path):
+    err = error_of(tmp_path, MINIMAL + "workload: {circuits: [bell, qft-9]}\n")
+    assert err.path == "workload.circuits"
+    err = error_of(tmp_path, MINIMAL + "workload: {rate: fast}\n")
+    assert err.path == "workload.rate"
+
+
+def test_rate_units(tmp_path):
+    s = load_scenario(write(tmp_path, MINIMAL + "workload: {rate: 12/m}\n"))
+    assert s.workload.rate == pytest.approx(0.2)
+
+
+def test_scenario_error_is_a_value_error():
+    with pytest.raises(ValueError, match="expected a mapping"):
+        parse_scenario(["not", "a", "mapping"])
+
+
+def test_overrides_are_recorded_in_the_source(tmp_path):
+    s = load_scenario(write(tmp_path, MINIMAL)).with_overrides(time_scale=120, seed=9)
+    assert (s.time_scale, s.seed) == (120, 9)
+    assert parse_scenario(s.source).time_scale == 120
+
+
+def test_every_shipped_scenario_is_valid():
+    names = [name for name, description, _ in list_scenarios(SCENARIOS)]
+    assert {"token-expiry", "token-expiry-no-refresh"} <= set(names)
+    for _, description, path in list_scenarios(SCENARIOS):
+        assert not description.startswith("INVALID"), path
+        assert load_scenario(path).gates, f"{path} has no gates"
+
+
+def test_find_scenario_by_name_and_unknown_name():
+    assert find_scenario("token-expiry", SCENARIOS).name == "token-expiry.yaml"
+    with pytest.raises(ScenarioError, match="no scenario named 'nope'"):
+        find_scenario("nope", SCENARIOS)

@@ -1,0 +1,232 @@
+"""Scoring on synthetic journals with known answers (no clock, no sleeping)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.scoring import (
+    GateSpec,
+    ScoringConfig,
+    SloSpec,
+    exit_code,
+    hellinger_fidelity,
+    score,
+)
+
+IDEAL = {"00": 0.5, "11": 0.5}
+GOOD_COUNTS = {"00": 510, "11": 514}
+
+
+def config(**kw: Any) -> ScoringConfig:
+    base: dict[str, Any] = {
+        "tick": 10.0,
+        "stable_window": 120.0,
+        "load_end": 1200.0,
+        "slos": (SloSpec("success", 0.95), SloSpec("latency", 0.9, threshold=60.0)),
+        "gates": (),
+    }
+    return ScoringConfig(**{**base, **kw})
+
+
+class Journal:
+    """Builds journal records the way the runner writes them."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, t: float, type: str, **data: Any) -> None:
+        self.records.append({"t": t, "type": type, **data})
+
+    def job(self, n: int, t: float, *, done: float | None, ok: bool = True, counts=None) -> str:
+        jid = f"j{n}"
+        self.add(t, "job.submitted", job=jid, shots=1024, width=2, ideal=IDEAL)
+        self.add(t + 0.1, "job.accepted", job=jid, sut_id=f"s{n}")
+        if done is not None:
+            if ok:
+                self.add(done, "job.completed", job=jid, counts=counts or GOOD_COUNTS)
+            else:
+                self.add(done, "job.failed", job=jid, error="boom")
+        return jid
+
+    def fault(self, start: float, end: float, fid: str = "f1") -> None:
+        self.add(start, "fault.started", id=fid, kind="auth.token_expiry")
+        self.add(end, "fault.ended", id=fid, kind="auth.token_expiry", reverted=True)
+
+    def end(self, t: float, status: str = "completed") -> list[dict[str, Any]]:
+        self.add(t, "run.ended", status=status, reason=None)
+        return sorted(self.records, key=lambda r: r["t"])
+
+
+def outage_journal(bad_from: float = 300.0, bad_until: float = 415.0) -> Journal:
+    """A job every 5 s taking 5 s; jobs submitted in [bad_from, bad_until) fail."""
+    j = Journal()
+    for n in range(240):
+        t = n * 5.0
+        j.job(n, t, done=t + 5.0, ok=not bad_from <= t < bad_until)
+    return j
+
+
+def test_ttr_is_time_from_fault_start_to_stable_recovery():
+    j = outage_journal()
+    j.fault(300.0, 360.0)
+    j.add(330.0, "alert", status="firing", name="X")
+    s = score(j.end(1205.0), config())
+    (inc,) = s.incidents
+    assert inc.impact_start_s == 300.0
+    assert inc.ttd_s == pytest.approx(30.0)
+    # last failure lands at 415 s; the first healthy tick starts at 420 s
+    assert inc.ttr_s == pytest.approx(120.0, abs=10.0)
+    assert inc.ttr_s == 120.0
+    assert s.mttr_s == 120.0
+
+
+def test_not_detected_and_not_recovered_are_explicit():
+    j = outage_journal(bad_from=300.0, bad_until=1200.0)
+    j.fault(300.0, 360.0)
+    gates = (GateSpec("mttr", "max", 600.0), GateSpec("ttd", "max", 60.0))
+    s = score(j.end(1205.0), config(gates=gates))
+    (inc,) = s.incidents
+    assert inc.ttd_s is None
+    assert not inc.detected
+    assert inc.ttr_s is None
+    assert not inc.recovered
+    assert s.mttr_s is None
+    assert [g.passed for g in s.gates] == [False, False]
+    assert exit_code(s) == 1
+
+
+def test_fault_without_impact_has_zero_ttr():
+    j = outage_journal(bad_from=0, bad_until=0)
+    j.fault(300.0, 360.0)
+    (inc,) = score(j.end(1205.0), config()).incidents
+    assert not inc.impact
+    assert inc.ttr_s == 0.0
+
+
+def test_recovery_needs_a_full_stable_window_inside_the_load_phase():
+    # the outage lasts until 1150 s: only 50 s of healthy load remain, less than 120 s
+    j = outage_journal(bad_from=300.0, bad_until=1150.0)
+    j.fault(300.0, 360.0)
+    (inc,) = score(j.end(1500.0), config()).incidents
+    assert inc.ttr_s is None
+
+
+def test_stuck_jobs_turn_latency_bad_at_their_deadline():
+    j = Journal()
+    j.job(1, 100.0, done=None)  # never finishes: lost
+    j.job(2, 100.0, done=130.0)  # fine
+    j.job(3, 100.0, done=400.0)  # completes, but late
+    s = score(j.end(1200.0), config())
+    latency = next(r for r in s.slos if r.name == "latency")
+    assert (latency.good, latency.bad) == (1, 2)
+    bad_ticks = [t.start for t in s.ticks if t.total.get("latency") and not t.healthy]
+    assert bad_ticks == [160.0]  # both deadlines at 100 + 60 s
+    assert s.ledger.lost == 1
+    assert s.ledger.ok == 2
+
+
+def test_ledger_counts_wrong_results_and_duplicates():
+    j = Journal()
+    j.job(1, 10.0, done=20.0)
+    j.job(2, 10.0, done=20.0, counts={"00": 1000})  # 1000 != 1024 shots
+    j.job(3, 10.0, done=20.0, counts={"000": 1024})  # wrong width
+    j.job(4, 10.0, done=20.0, ok=False)
+    j.add(11.0, "job.submitted", job="j5", shots=1024, width=2, ideal=IDEAL)
+    j.add(12.0, "job.indeterminate", job="j5", status=0, error="timeout")
+    for key, n in (("j1", 3), ("j2", 1)):
+        for _ in range(n):
+            j.add(15.0, "backend.execution", idempotency_key=key, shots=1024, qpu_s=2.0)
+    j.add(15.0, "backend.execution", idempotency_key=None, shots=1024, qpu_s=2.0)
+    led = score(j.end(100.0), config()).ledger
+    assert (led.submitted, led.ok, led.wrong, led.failed, led.indeterminate) == (5, 1, 2, 1, 1)
+    assert (led.duplicated, led.duplicate_executions) == (1, 2)
+    assert (led.executions, led.unkeyed_executions, led.shots_executed) == (5, 1, 5 * 1024)
+    assert led.qpu_seconds == 10.0
+
+
+def test_error_budget_consumed_hand_computed():
+    j = Journal()
+    for n in range(100):
+        j.job(n, float(n), done=n + 1.0, ok=n >= 3)  # 3 bad out of 100
+    cfg = config(slos=(SloSpec("success", 0.99),))
+    s = score(j.end(200.0), cfg)
+    assert s.slos[0].bad == 3
+    assert s.error_budget_consumed == pytest.approx(3.0)  # 3 bad / (1% of 100) allowed
+    windowed = config(slos=(SloSpec("success", 0.99, window=2400.0),), load_end=1200.0)
+    assert score(j.end(200.0), windowed).error_budget_consumed == pytest.approx(1.5)
+
+
+def test_missing_run_end_means_incomplete_and_exit_4():
+    j = Journal()
+    j.job(1, 10.0, done=20.0)
+    s = score(sorted(j.records, key=lambda r: r["t"]), config())
+    assert s.status == "incomplete"
+    assert exit_code(s) == 4
+
+
+def test_invalid_and_interrupted_runs_exit_2():
+    for status in ("invalid", "interrupted", "aborted"):
+        assert exit_code(score(Journal().end(10.0, status=status), config())) == 2
+
+
+def test_hellinger_fidelity():
+    assert hellinger_fidelity({"00": 50, "11": 50}, IDEAL) == pytest.approx(1.0)
+    assert hellinger_fidelity({"01": 100}, IDEAL) == 0.0
+    assert hellinger_fidelity({"00": 100}, IDEAL) == pytest.approx(0.5)
+
+
+def test_two_faults_make_two_ordered_incidents():
+    j = outage_journal(bad_from=300.0, bad_until=330.0)
+    for n, t in enumerate(range(700, 730, 5)):
+        j.job(1000 + n, float(t), done=t + 5.0, ok=False)
+    j.fault(300.0, 330.0, "first")
+    j.fault(700.0, 730.0, "second")
+    j.add(310.0, "alert", status="firing", name="X")
+    j.add(705.0, "alert", status="firing", name="X")
+    s = score(j.end(1205.0), config())
+    first, second = s.incidents
+    assert (first.id, second.id) == ("first", "second")
+    assert first.start_s < first.recovered_at_s < second.start_s  # type: ignore[operator]
+    assert (first.ttd_s, second.ttd_s) == (10.0, 5.0)
+
+
+# -- properties -------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(start=st.integers(30, 80), length=st.integers(1, 20))
+def test_ttr_is_never_negative(start: int, length: int):
+    bad_from = start * 10.0
+    j = outage_journal(bad_from=bad_from, bad_until=bad_from + length * 10.0)
+    j.fault(bad_from, bad_from + 10.0)
+    (inc,) = score(j.end(1205.0), config()).incidents
+    assert inc.ttr_s is not None
+    assert inc.ttr_s >= 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(length=st.integers(1, 40), extra=st.integers(1, 20))
+def test_a_longer_outage_never_recovers_sooner(length: int, extra: int):
+    def ttr(minutes: int) -> float:
+        j = outage_journal(bad_from=300.0, bad_until=300.0 + minutes * 10.0)
+        j.fault(300.0, 310.0)
+        (inc,) = score(j.end(1205.0), config()).incidents
+        return float("inf") if inc.ttr_s is None else inc.ttr_s
+
+    assert ttr(length) <= ttr(length + extra)
+
+
+@settings(max_examples=30, deadline=None)
+@given(bad=st.integers(0, 50), more=st.integers(1, 10))
+def test_budget_consumed_is_monotone_in_bad_events(bad: int, more: int):
+    def consumed(n_bad: int) -> float:
+        j = Journal()
+        for n in range(100):
+            j.job(n, float(n), done=n + 1.0, ok=n >= n_bad)
+        return score(j.end(200.0), config(slos=(SloSpec("success", 0.9),))).error_budget_consumed
+
+    assert consumed(bad) < consumed(bad + more)
