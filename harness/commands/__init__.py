@@ -1,0 +1,16 @@
+"""Subcommands of ``gameday``: one module each, registered in :data:`COMMANDS`.
+
+A command module has ``register(subparsers)`` (adds its parser and sets
+``func=execute`` on it) and ``execute(args, console) -> int`` (the exit code).
+Adding a command is one module plus one line here.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from harness.commands import list_, report, run, validate
+
+__all__ = ["COMMANDS"]
+
+COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report)

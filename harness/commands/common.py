@@ -1,0 +1,30 @@
+"""Helpers shared by the subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from harness.scenario import Scenario, find_scenario, load_scenario
+
+__all__ = ["EXIT_INTERNAL", "EXIT_SCENARIO", "add_scenarios_dir", "load_named", "scenarios_dir"]
+
+EXIT_SCENARIO = 3
+EXIT_INTERNAL = 4
+
+
+def add_scenarios_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--scenarios-dir",
+        help="where scenario names are looked up (default: $GAMEDAY_SCENARIOS or scenarios/)",
+    )
+
+
+def scenarios_dir(args: argparse.Namespace) -> Path:
+    return Path(args.scenarios_dir or os.environ.get("GAMEDAY_SCENARIOS", "scenarios"))
+
+
+def load_named(name: str, args: argparse.Namespace) -> Scenario:
+    """Load a scenario given as a path or as a name in the scenarios folder."""
+    return load_scenario(find_scenario(name, scenarios_dir(args)))

@@ -1,0 +1,42 @@
+"""``gameday report RUN_DIR``: score a journal again and rewrite every report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from harness.errors import ConfigError
+from harness.observe import read_journal
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="rebuild reports from a run's journal",
+        description="Score RUN_DIR/journal.jsonl again and rewrite every report "
+        "(works for killed runs too).",
+    )
+    p.add_argument("run_dir", type=Path)
+    p.set_defaults(func=execute)
+
+
+def execute(args: argparse.Namespace, console: Console) -> int:
+    from harness.progress import print_summary
+    from harness.report import write_reports
+    from harness.scoring import exit_code
+
+    journal = args.run_dir / "journal.jsonl"
+    if not journal.is_file():
+        raise ConfigError(f"no journal at {journal}")
+    try:
+        records = read_journal(journal)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    result, _ = write_reports(args.run_dir, records)
+    report = json.loads((args.run_dir / "report.json").read_text(encoding="utf-8"))
+    print_summary(console, report, str(args.run_dir))
+    return exit_code(result)

@@ -1,0 +1,37 @@
+"""``gameday validate SCENARIO...``: check scenario files without running them."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from rich.console import Console
+
+from harness.commands.common import EXIT_SCENARIO, add_scenarios_dir, load_named
+from harness.errors import ScenarioError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "validate", help="check scenario files", description="Validate scenario files."
+    )
+    p.add_argument("scenarios", nargs="+", help="scenario files or names")
+    add_scenarios_dir(p)
+    p.set_defaults(func=execute)
+
+
+def execute(args: argparse.Namespace, console: Console) -> int:
+    worst = 0
+    for name in args.scenarios:
+        try:
+            s = load_named(name, args)
+        except ScenarioError as exc:
+            console.print(f"[red]invalid[/] {exc}", soft_wrap=True)
+            worst = EXIT_SCENARIO
+            continue
+        console.print(
+            f"[green]ok[/] {s.file}: {s.name} ({len(s.backends)} backend(s), "
+            f"{len(s.faults)} fault(s), {len(s.gates)} gate(s))",
+            soft_wrap=True,
+        )
+    return worst
