@@ -1,0 +1,85 @@
+"""Scoring: a journal in, a :class:`Score` out. Pure: imports nothing from the harness.
+
+One module per concept; the definitions live in each module's docstring and in
+ARCHITECTURE.md ("Scoring"):
+
+- :mod:`~harness.scoring.views`: journal records -> jobs, alerts, faults (job outcomes);
+- :mod:`~harness.scoring.slis`: SLI events (the seam for new event sources), ticks, SLOs;
+- :mod:`~harness.scoring.burn`: burn rates and the multiwindow burn-rate page;
+- :mod:`~harness.scoring.incidents`: TTD / TTA / TTM / TTR per fault window;
+- :mod:`~harness.scoring.ledger`: the Jepsen-style ledger and cost;
+- :mod:`~harness.scoring.runbook`: runbook steps: due, done, deadline, order;
+- :mod:`~harness.scoring.resilience`: the 0-100 resilience score;
+- :mod:`~harness.scoring.gates`: CI gates; :mod:`~harness.scoring.stop`: stop conditions;
+- :mod:`~harness.scoring.repeat`: p50 / p90 / max over repeated runs;
+- :mod:`~harness.scoring.score`: puts it together, and the exit code.
+"""
+
+from harness.scoring.burn import BurnPoint, BurnSeries, Page, burn_analysis, burn_rate
+from harness.scoring.config import (
+    DEFAULT_BURN_RULES,
+    SLI_NAMES,
+    BurnRule,
+    GateSpec,
+    ScoringConfig,
+    SloSpec,
+    StepSpec,
+    StopRule,
+    Trigger,
+    Weights,
+)
+from harness.scoring.gates import GATES, GateResult
+from harness.scoring.incidents import Incident
+from harness.scoring.ledger import Ledger, Unexpected
+from harness.scoring.resilience import Resilience
+from harness.scoring.runbook import RunbookContext, StepResult, runbook_results
+from harness.scoring.score import Score, exit_code, runbook_context, score
+from harness.scoring.slis import SliEvent, SloResult, TickStats, sli_events, slo_results, tick_stats
+from harness.scoring.stop import STOP_RULES, StopHit, stop_check
+from harness.scoring.views import AlertView, hellinger_fidelity, job_views
+
+__all__ = [
+    "DEFAULT_BURN_RULES",
+    "GATES",
+    "SLI_NAMES",
+    "STOP_RULES",
+    "AlertView",
+    "BurnPoint",
+    "BurnRule",
+    "BurnSeries",
+    "GateResult",
+    "GateSpec",
+    "Incident",
+    "Ledger",
+    "Page",
+    "Resilience",
+    "RunbookContext",
+    "Score",
+    "ScoringConfig",
+    "SliEvent",
+    "SloResult",
+    "SloSpec",
+    "StepResult",
+    "StepSpec",
+    "StopHit",
+    "StopRule",
+    "TickStats",
+    "Trigger",
+    "Unexpected",
+    "Weights",
+    "burn_analysis",
+    "burn_rate",
+    "exit_code",
+    "hellinger_fidelity",
+    "job_views",
+    "runbook_context",
+    "runbook_results",
+    "score",
+    "sli_events",
+    "sli_ticks",
+    "slo_results",
+    "stop_check",
+    "tick_stats",
+]
+
+sli_ticks = tick_stats  # the walking skeleton's name

@@ -1,0 +1,104 @@
+"""CI gates: named figures of a score with a ``max`` or ``min`` bound.
+
+A gate whose value is missing (``None``: not detected, not recovered, no data) fails,
+so a silent gap can never pass a build.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from harness.scoring.config import GateSpec
+
+if TYPE_CHECKING:
+    from harness.scoring.score import Score
+
+__all__ = ["GATES", "GateResult", "evaluate"]
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    name: str
+    op: str
+    threshold: float
+    value: float | None
+    passed: bool
+    unit: str
+
+
+def _worst(values: Sequence[float | None]) -> float | None:
+    if any(v is None for v in values):
+        return None
+    return max((v for v in values if v is not None), default=0.0)
+
+
+Getter = Callable[["Score"], float | None]
+
+#: gate name -> (unit, description, value getter). ``None`` values fail every gate.
+GATES: dict[str, tuple[str, str, Getter]] = {
+    "mttr": ("s", "mean time to recover (not recovered fails)", lambda s: s.mttr_s),
+    "ttd": (
+        "s",
+        "worst time to detect by the SUT's alerts (not detected fails)",
+        lambda s: _worst([i.ttd_s for i in s.incidents]),
+    ),
+    "tta": (
+        "s",
+        "worst time to acknowledge (first runbook step done)",
+        lambda s: _worst([i.tta_s for i in s.incidents]),
+    ),
+    "ttm": (
+        "s",
+        "worst time to mitigate (SUT mitigation event or runbook action)",
+        lambda s: _worst([i.ttm_s for i in s.incidents]),
+    ),
+    "burn_rate_ttd": (
+        "s",
+        "worst time to the harness's burn-rate page",
+        lambda s: _worst([i.burn_ttd_s for i in s.incidents]),
+    ),
+    "error_budget_consumed": (
+        "",
+        "worst SLO's bad events / allowed bad events",
+        lambda s: s.error_budget_consumed,
+    ),
+    "peak_burn_rate": ("", "peak burn rate of any SLO", lambda s: s.burn.peak or 0.0),
+    "lost_jobs": ("", "jobs accepted but never finished", lambda s: s.ledger.lost),
+    "failed_jobs": ("", "jobs failed or rejected", lambda s: s.ledger.failed),
+    "wrong_results": ("", "jobs completed with invalid counts", lambda s: s.ledger.wrong),
+    "unexpected_results": (
+        "",
+        "canary results that belong to another job or none",
+        lambda s: s.ledger.unexpected,
+    ),
+    "indeterminate_jobs": ("", "submits with unknown fate", lambda s: s.ledger.indeterminate),
+    "duplicate_executions": (
+        "",
+        "extra backend executions of one logical job",
+        lambda s: s.ledger.duplicate_executions,
+    ),
+    "duplicated_jobs": ("", "logical jobs executed more than once", lambda s: s.ledger.duplicated),
+    "success_rate": ("", "ok jobs / submitted jobs", lambda s: s.ledger.success_rate),
+    "mean_fidelity": ("", "mean Hellinger fidelity of results", lambda s: s.mean_fidelity),
+    "runbook_steps_missed": (
+        "",
+        "due runbook steps not done within their deadline",
+        lambda s: sum(1 for r in s.runbook if r.missed),
+    ),
+    "score": ("", "resilience score 0-100", lambda s: s.resilience.score),
+}
+
+
+def evaluate(spec: GateSpec, s: Score) -> GateResult:
+    unit, _, getter = GATES[spec.name]
+    value = getter(s)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        passed = False
+    elif spec.op == "max":
+        passed = value <= spec.threshold
+    else:
+        passed = value >= spec.threshold
+    return GateResult(spec.name, spec.op, spec.threshold, value, passed, unit)

@@ -1,0 +1,252 @@
+"""SLI events, per-tick SLI health and per-SLO error budget.
+
+**The seam.** :func:`sli_events` turns journal records into SLI events, one list per
+SLI name. Today the events come from the workload's per-job records
+(:func:`job_events`); other producers (e.g. a load generator's per-second aggregate
+lines) add their events here, with a ``weight`` when one event stands for many
+requests. Everything downstream (ticks, burn rates, budgets) reads only these events.
+
+Per-job events (definitions in ARCHITECTURE.md, "Scoring"):
+
+- ``success``: at the job's end (``end`` of the run for a job with no fate: lost);
+  good iff ``ok``.
+- ``latency`` (threshold L): at ``min(completion, submit + L)``; good iff ``ok`` and
+  completed within L. Jobs that failed outright before L count only against success.
+- ``correctness`` (bound F): at completion, for every completed job; good iff ``ok``
+  and its Hellinger fidelity to the ideal distribution is at least F.
+- ``queue_wait`` (threshold Q): at ``min(start, submit + Q)`` where start is the first
+  backend execution of the job's idempotency key (or, when the backends never saw
+  the key, its completion); good iff started within Q. Jobs that failed before Q
+  without starting count only against success.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from harness.scoring.config import ScoringConfig, SloSpec
+from harness.scoring.stats import percentile
+from harness.scoring.views import JobView, job_views
+
+__all__ = [
+    "SliEvent",
+    "SloResult",
+    "TickStats",
+    "job_events",
+    "sli_events",
+    "slo_results",
+    "tick_stats",
+]
+
+COMPLETED = ("ok", "wrong", "unexpected")
+
+
+@dataclass(frozen=True, slots=True)
+class SliEvent:
+    """One SLI observation at scenario time ``t``; ``weight`` requests of the same verdict."""
+
+    t: float
+    good: bool
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TickStats:
+    """SLI counts in ``[start, start + tick)``; ``good``/``total`` are per SLI name."""
+
+    start: float
+    good: Mapping[str, int]
+    total: Mapping[str, int]
+    healthy: bool
+    fidelity: float | None
+    latency_p95: float | None = None
+    queue_depth: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SloResult:
+    """One SLO over the whole run: events, and the share of its error budget consumed."""
+
+    name: str
+    objective: float
+    threshold: float | None
+    window: float | None
+    good: int
+    bad: int
+    total: int
+    error_budget_consumed: float
+    min_fidelity: float | None = None
+
+
+def sli_events(
+    records: Sequence[Mapping[str, Any]],
+    slos: Sequence[SloSpec],
+    end: float,
+    *,
+    final: bool = True,
+    jobs: Mapping[str, JobView] | None = None,
+) -> dict[str, list[SliEvent]]:
+    """Every SLI event up to ``end``, per SLI name (the seam: see the module docstring).
+
+    With ``final=False`` (a run still going) unfinished jobs are not yet counted as lost.
+    """
+    views = job_views(records) if jobs is None else jobs
+    return job_events(views.values(), slos, end, final=final)
+
+
+def job_events(
+    jobs: Iterable[JobView], slos: Sequence[SloSpec], end: float, *, final: bool = True
+) -> dict[str, list[SliEvent]]:
+    """SLI events of the workload's logical jobs (definitions in the module docstring)."""
+    out: dict[str, list[SliEvent]] = {s.name: [] for s in slos}
+    spec = {s.name: s for s in slos}
+    for job in jobs:
+        if job.submitted_at > end:
+            continue
+        ended = job.ended_at is not None and job.ended_at <= end
+        done_at = job.ended_at if ended else None
+        if "success" in out:
+            if done_at is not None:
+                out["success"].append(SliEvent(done_at, job.outcome == "ok"))
+            elif final:
+                out["success"].append(SliEvent(end, False))  # lost or never answered
+        completed_at = done_at if job.outcome in COMPLETED else None
+        if (s := spec.get("latency")) is not None and s.threshold is not None:
+            _deadline(out["latency"], job, completed_at, done_at, s.threshold, end)
+        if "correctness" in out and completed_at is not None:
+            bound = spec["correctness"].min_fidelity
+            fid_ok = bound is None or job.fidelity is None or job.fidelity >= bound
+            out["correctness"].append(SliEvent(completed_at, job.outcome == "ok" and fid_ok))
+        if (s := spec.get("queue_wait")) is not None and s.threshold is not None:
+            started = job.started_at if job.started_at is not None else completed_at
+            if started is not None and started > end:
+                started = None
+            _deadline(out["queue_wait"], job, started, done_at, s.threshold, end, need_ok=False)
+    return out
+
+
+def _deadline(
+    events: list[SliEvent],
+    job: JobView,
+    at: float | None,
+    done_at: float | None,
+    threshold: float,
+    end: float,
+    *,
+    need_ok: bool = True,
+) -> None:
+    """Good at ``at`` if it came within ``threshold`` of the submit, else bad at the deadline."""
+    deadline = job.submitted_at + threshold
+    if at is not None and at <= deadline:
+        events.append(SliEvent(at, job.outcome == "ok" or not need_ok))
+    elif done_at is not None and done_at <= deadline and at is None:
+        return  # failed fast: counted by the success SLI only
+    elif deadline <= end:
+        events.append(SliEvent(deadline, False))
+
+
+def tick_stats(
+    records: Sequence[Mapping[str, Any]],
+    config: ScoringConfig,
+    end: float,
+    *,
+    events: Mapping[str, Sequence[SliEvent]] | None = None,
+    jobs: Mapping[str, JobView] | None = None,
+) -> tuple[TickStats, ...]:
+    """Per-tick SLI counts and health from scenario time 0 to ``end``."""
+    views = job_views(records) if jobs is None else jobs
+    evs = events if events is not None else sli_events(records, config.slos, end, jobs=views)
+    n = max(1, math.ceil(end / config.tick))
+
+    def slot(t: float) -> int:
+        return min(n - 1, max(0, int(t // config.tick)))
+
+    good: list[Counter[str]] = [Counter() for _ in range(n)]
+    total: list[Counter[str]] = [Counter() for _ in range(n)]
+    for name, items in evs.items():
+        for e in items:
+            total[slot(e.t)][name] += e.weight
+            good[slot(e.t)][name] += e.weight if e.good else 0
+    fid: list[list[float]] = [[] for _ in range(n)]
+    lat: list[list[float]] = [[] for _ in range(n)]
+    for job in views.values():
+        if job.ended_at is not None and job.ended_at <= end:
+            if job.fidelity is not None:
+                fid[slot(job.ended_at)].append(job.fidelity)
+            if job.latency is not None:
+                lat[slot(job.ended_at)].append(job.latency)
+    depth = _queue_depths(records, n, slot)
+    objective = {s.name: s.objective for s in config.slos}
+    return tuple(
+        TickStats(
+            start=i * config.tick,
+            good=dict(good[i]),
+            total=dict(total[i]),
+            healthy=all(good[i][k] >= objective[k] * total[i][k] for k in total[i]),
+            fidelity=sum(fid[i]) / len(fid[i]) if fid[i] else None,
+            latency_p95=percentile(lat[i], 95),
+            queue_depth=depth[i],
+        )
+        for i in range(n)
+    )
+
+
+def _queue_depths(records: Iterable[Mapping[str, Any]], n: int, slot: Any) -> list[int | None]:
+    """Total queue depth over the backends, from the runner's ``tick`` records (max per tick)."""
+    out: list[int | None] = [None] * n
+    for r in records:
+        if r.get("type") != "tick" or not isinstance(r.get("queue_depth"), Mapping):
+            continue
+        # a tick record at t describes the tick that just ended
+        i = slot(max(0.0, float(r["t"]) - 1e-6))
+        depth = sum(int(v) for v in r["queue_depth"].values())
+        out[i] = max(depth, out[i] or 0)
+    return out
+
+
+def slo_results(
+    records: Sequence[Mapping[str, Any]],
+    config: ScoringConfig,
+    end: float,
+    *,
+    final: bool = True,
+    events: Mapping[str, Sequence[SliEvent]] | None = None,
+) -> tuple[SloResult, ...]:
+    """Per-SLO good/bad counts and error budget consumed over ``[0, end]``.
+
+    Consumed = bad / ((1 - objective) x events); with an SLO ``window`` it is scaled by
+    ``load phase / window``. The runner calls this with ``final=False`` mid-run.
+    """
+    evs = events if events is not None else sli_events(records, config.slos, end, final=final)
+    out = []
+    for spec in config.slos:
+        items = evs.get(spec.name, [])
+        total = sum(e.weight for e in items)
+        good = sum(e.weight for e in items if e.good)
+        out.append(
+            SloResult(
+                spec.name,
+                spec.objective,
+                spec.threshold,
+                spec.window,
+                good,
+                total - good,
+                total,
+                budget_consumed(total - good, total, spec, config.load_end),
+                spec.min_fidelity,
+            )
+        )
+    return tuple(out)
+
+
+def budget_consumed(bad: int, total: int, spec: SloSpec, load_end: float) -> float:
+    """bad / allowed bad events; infinite when bad events exist but none were allowed."""
+    allowed = (1.0 - spec.objective) * total
+    consumed = bad / allowed if allowed > 0 else (0.0 if bad == 0 else math.inf)
+    if spec.window:
+        consumed *= load_end / spec.window
+    return consumed

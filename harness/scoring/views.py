@@ -1,0 +1,202 @@
+"""Typed views of journal records: jobs, alerts, faults, mitigations.
+
+The journal is a list of dicts (``{"t", "type", ...}``); every scoring module reads it
+through these views so record parsing lives in one place.
+
+Job outcomes (the ledger's words): ``ok`` completed with valid counts (they sum to the
+shots asked, every bitstring has the circuit's width) and, for a canary, the per-job
+nonce is the most frequent outcome; ``wrong`` completed with invalid counts;
+``unexpected`` a canary whose result carries another nonce (it belongs to another job
+or to none); ``failed`` rejected or failed by the SUT; ``indeterminate`` the submit call
+itself failed (timeout, connection); ``recovered`` indeterminate, then completed after
+all. ``None``: no outcome (yet); at the end of a run an accepted one is ``lost``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "AlertView",
+    "FaultView",
+    "JobView",
+    "alerts_of",
+    "faults_of",
+    "hellinger_fidelity",
+    "job_views",
+    "mitigations_of",
+    "run_end",
+]
+
+Record = Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class JobView:
+    """One logical job of the workload, assembled from its ``job.*`` records."""
+
+    id: str
+    submitted_at: float
+    shots: int
+    width: int | None
+    ideal: Mapping[str, float] | None
+    nonce: str | None = None
+    accepted: bool = False
+    ended_at: float | None = None
+    outcome: str | None = None
+    fidelity: float | None = None
+    mode: str | None = None
+    started_at: float | None = None
+
+    @property
+    def latency(self) -> float | None:
+        """Submit to result, for jobs that completed."""
+        if self.ended_at is None or self.outcome not in ("ok", "wrong", "unexpected"):
+            return None
+        return self.ended_at - self.submitted_at
+
+
+@dataclass(frozen=True, slots=True)
+class AlertView:
+    """An alert the SUT sent to the harness webhook."""
+
+    t: float
+    status: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaultView:
+    """One fault window as journalled by the timeline."""
+
+    id: str
+    kind: str
+    start: float
+    end: float | None
+
+
+def job_views(records: Iterable[Record]) -> dict[str, JobView]:
+    """Every logical job in the journal, by workload job id."""
+    jobs: dict[str, JobView] = {}
+    starts: dict[str, float] = {}
+    for r in records:
+        kind = str(r.get("type", ""))
+        if kind == "backend.execution":
+            key, started = r.get("idempotency_key"), r.get("started")
+            if key is not None and started is not None:
+                starts[str(key)] = min(float(started), starts.get(str(key), math.inf))
+            continue
+        if not kind.startswith("job."):
+            continue
+        jid = str(r.get("job"))
+        if kind == "job.submitted":
+            jobs[jid] = JobView(
+                jid,
+                float(r["t"]),
+                int(r.get("shots", 0)),
+                r.get("width"),
+                r.get("ideal"),
+                nonce=r.get("nonce"),
+            )
+        elif (job := jobs.get(jid)) is not None:
+            _advance(job, kind, r)
+    for jid, job in jobs.items():
+        job.started_at = starts.get(jid)
+    return jobs
+
+
+def _advance(job: JobView, kind: str, r: Record) -> None:
+    if kind == "job.accepted":
+        job.accepted = True
+        return
+    if job.outcome is not None and not (job.outcome == "indeterminate" and kind == "job.completed"):
+        return  # the first fate counts; only an indeterminate job can still complete
+    if kind == "job.completed":
+        counts = r.get("counts") or {}
+        was_indeterminate = job.outcome == "indeterminate"
+        job.ended_at = float(r["t"])
+        job.outcome = _judge(job, counts)
+        if was_indeterminate:
+            job.outcome = "recovered"
+    elif kind in ("job.failed", "job.rejected", "job.indeterminate"):
+        job.ended_at = float(r["t"])
+        job.outcome = "indeterminate" if kind == "job.indeterminate" else "failed"
+
+
+def _judge(job: JobView, counts: Mapping[str, Any]) -> str:
+    if not _valid(counts, job.shots, job.width):
+        return "wrong"
+    if counts:
+        job.mode = max(sorted(counts), key=lambda k: int(counts[k])).replace(" ", "")
+    if job.ideal:
+        job.fidelity = hellinger_fidelity(counts, job.ideal)
+    if job.nonce is not None and job.mode != job.nonce:
+        return "unexpected"
+    return "ok"
+
+
+def _valid(counts: Mapping[str, Any], shots: int, width: int | None) -> bool:
+    try:
+        total = sum(int(v) for v in counts.values())
+    except (TypeError, ValueError):
+        return False
+    if total != shots:
+        return False
+    return width is None or all(len(k.replace(" ", "")) == width for k in counts)
+
+
+def hellinger_fidelity(counts: Mapping[str, Any], ideal: Mapping[str, float]) -> float:
+    """Hellinger fidelity (Bhattacharyya coefficient squared) of counts vs a distribution.
+
+    >>> hellinger_fidelity({"00": 50, "11": 50}, {"00": 0.5, "11": 0.5})
+    1.0
+    """
+    total = sum(float(v) for v in counts.values())
+    if total <= 0:
+        return 0.0
+    bc = sum(math.sqrt(float(counts.get(k, 0)) / total * p) for k, p in ideal.items())
+    return min(1.0, bc * bc)
+
+
+def alerts_of(records: Iterable[Record]) -> tuple[AlertView, ...]:
+    return tuple(
+        AlertView(float(r["t"]), str(r.get("status", "")), str(r.get("name", "")))
+        for r in records
+        if r.get("type") == "alert"
+    )
+
+
+def faults_of(records: Iterable[Record]) -> tuple[FaultView, ...]:
+    """Fault windows ordered by start time (first ``fault.started`` per id wins)."""
+    starts: dict[str, Record] = {}
+    ends: dict[str, float] = {}
+    for r in records:
+        if r.get("type") == "fault.started":
+            starts.setdefault(str(r["id"]), r)
+        elif r.get("type") == "fault.ended":
+            ends.setdefault(str(r["id"]), float(r["t"]))
+    ordered = sorted(starts.values(), key=lambda r: float(r["t"]))
+    return tuple(
+        FaultView(str(r["id"]), str(r.get("kind", "")), float(r["t"]), ends.get(str(r["id"])))
+        for r in ordered
+    )
+
+
+def mitigations_of(records: Iterable[Record]) -> list[tuple[float, str]]:
+    """(time, what) of every mitigation: a SUT-reported one or a runbook action done."""
+    out = []
+    for r in records:
+        kind = r.get("type")
+        if kind == "sut.event" and r.get("kind") == "mitigation":
+            out.append((float(r["t"]), f"SUT: {r.get('name', 'mitigation')}"))
+        elif kind == "runbook.step" and r.get("status") == "done" and r.get("action"):
+            out.append((float(r["t"]), f"runbook: {r.get('id')}"))
+    return sorted(out)
+
+
+def run_end(records: Sequence[Record]) -> float:
+    """The last scenario time in the journal."""
+    return max((float(r.get("t", 0.0)) for r in records), default=0.0)
