@@ -91,6 +91,7 @@ def incidents(
         mit = next(((t, what) for t, what in mitigations if t0 <= t < t1), None)
         eligible = min(f.end if f.end is not None else t1, mit[0] if mit else math.inf)
         recovered: float | None
+        ttr: float | None
         impact, recovered = _impact_and_recovery(ticks, t0, t1, eligible, horizon, config)
         if impact is None:
             recovered, ttr = t0, 0.0
