@@ -5,6 +5,10 @@ slow and its work belongs in the Aer workers). Names a scenario can use:
 
 - ``bell``: 2 qubits, ideal {00: 0.5, 11: 0.5}
 - ``ghz-N``: N qubits (2..27), ideal {0...0: 0.5, 1...1: 0.5}
+- ``canary-N``: N qubits (2..27), X gates on a per-job random nonce: the ideal output is
+  that one bitstring, so a result delivered to the wrong job shows another nonce even
+  under noise (:func:`for_job` draws the nonce; two jobs share one with probability
+  1 / (2^N - 1), and a swap between them goes unseen)
 
 >>> circuit("ghz-3").ideal
 {'000': 0.5, '111': 0.5}
@@ -12,12 +16,14 @@ slow and its work belongs in the Aer workers). Names a scenario can use:
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 
-__all__ = ["Circuit", "circuit", "known", "valid_name"]
+__all__ = ["Circuit", "circuit", "for_job", "known", "valid_name"]
 
 _GHZ = re.compile(r"^ghz-(\d+)$")
+_CANARY = re.compile(r"^canary-(\d+)$")
 MAX_GHZ = 27
 
 
@@ -29,18 +35,19 @@ class Circuit:
     num_qubits: int
     qasm: str
     ideal: dict[str, float]
+    nonce: str | None = None
 
 
 def known() -> list[str]:
     """Examples of accepted names, for error messages and ``gameday list``."""
-    return ["bell", "ghz-3", "ghz-5", f"ghz-N (2..{MAX_GHZ})"]
+    return ["bell", "ghz-3", "ghz-5", f"ghz-N (2..{MAX_GHZ})", f"canary-N (2..{MAX_GHZ})"]
 
 
 def valid_name(name: str) -> bool:
     """True if :func:`circuit` accepts ``name``."""
     if name == "bell":
         return True
-    m = _GHZ.match(name)
+    m = _GHZ.match(name) or _CANARY.match(name)
     return m is not None and 2 <= int(m.group(1)) <= MAX_GHZ
 
 
@@ -49,7 +56,40 @@ def circuit(name: str) -> Circuit:
     if not valid_name(name):
         raise ValueError(f"unknown circuit {name!r}; known: {', '.join(known())}")
     n = 2 if name == "bell" else int(name.split("-", 1)[1])
+    if name.startswith("canary-"):
+        return canary(n, "1" * n)
     return Circuit(name, n, _ghz_qasm(n), {"0" * n: 0.5, "1" * n: 0.5})
+
+
+def canary(n: int, nonce: str) -> Circuit:
+    """The canary circuit whose ideal output is ``nonce`` (a bitstring, Qiskit order).
+
+    Qiskit writes counts keys with classical bit 0 rightmost, so qubit ``i`` gets an X
+    gate when ``nonce[n - 1 - i]`` is 1.
+
+    >>> canary(3, "011").ideal
+    {'011': 1.0}
+    """
+    if len(nonce) != n or set(nonce) - {"0", "1"}:
+        raise ValueError(f"nonce must be {n} bits, found {nonce!r}")
+    flips = [f"x q[{i}];" for i in range(n) if nonce[n - 1 - i] == "1"]
+    lines = [
+        "OPENQASM 3.0;",
+        'include "stdgates.inc";',
+        f"bit[{n}] c;",
+        f"qubit[{n}] q;",
+        *flips,
+        "c = measure q;",
+    ]
+    return Circuit(f"canary-{n}", n, "\n".join(lines) + "\n", {nonce: 1.0}, nonce)
+
+
+def for_job(template: Circuit, rng: random.Random) -> Circuit:
+    """The circuit one job submits: canaries get a fresh random non-zero nonce."""
+    if template.nonce is None:
+        return template
+    n = template.num_qubits
+    return canary(n, format(rng.randrange(1, 2**n), f"0{n}b"))
 
 
 def _ghz_qasm(n: int) -> str:

@@ -5,9 +5,14 @@ system under test) and stop in reverse order whatever happens. The scenario cloc
 starts only when all of them are up and warm, so start-up does not eat scenario time.
 
 Outcomes: ``completed`` (scored against the gates), ``invalid`` (steady state not
-reached: no fault injected), ``interrupted`` (Ctrl-C / SIGTERM: faults reverted, the
+reached: no fault injected), ``aborted`` (a stop condition held: faults reverted, load
+stopped, jobs drained), ``interrupted`` (Ctrl-C / SIGTERM: faults reverted, the
 run reported as far as it got), ``crashed`` (an internal error: reported from the
 journal, exit code 4).
+
+Alongside the load and the timeline run the stop monitor (:mod:`harness.safety`) and
+the runbook engine (:mod:`harness.runbook.engine`); with ``interactive`` a
+:class:`~harness.responder.Responder` reads the human's typed step ids.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ from harness.clock import ScaledClock
 from harness.faults import FaultContext
 from harness.observe import Journal
 from harness.report import write_reports
+from harness.responder import Responder
+from harness.runbook.actions import ActionContext
+from harness.runbook.engine import RunbookEngine
+from harness.safety import StopMonitor
 from harness.scenario import Scenario
 from harness.scoring import Score
 from harness.targets import BackendEndpoint, SutClient, make_target
@@ -89,8 +98,12 @@ async def run_game_day(
     *,
     progress: ProgressFn | None = None,
     workers: int | None = None,
+    interactive: bool = False,
 ) -> RunResult:
-    """Run ``scenario`` and write its journal and reports into ``run_dir``."""
+    """Run ``scenario`` and write its journal and reports into ``run_dir``.
+
+    With ``interactive`` the responder is paged on stdout and types step ids on stdin.
+    """
     clock = ScaledClock(scenario.time_scale, started=False)
     journal = Journal(run_dir / "journal.jsonl", clock)
     journal.record(
@@ -100,8 +113,10 @@ async def run_game_day(
         source=dict(scenario.source),
         seed=scenario.seed,
         time_scale=scenario.time_scale,
+        **({"interactive": True} if interactive else {}),
     )
     game = _GameDay(scenario, clock, journal, progress)
+    game.responder = Responder(clock, journal) if interactive else None
     wall0 = time.monotonic()
     status: str = "crashed"
     reason: str | None = "the run did not finish"
@@ -119,7 +134,8 @@ async def run_game_day(
     finally:
         journal.record("run.ended", status=status, reason=reason, wall_s=time.monotonic() - wall0)
         journal.close()
-    result, files = write_reports(run_dir, journal.records)
+    # scoring and plotting are CPU work: off the event loop
+    result, files = await asyncio.to_thread(write_reports, run_dir, journal.records)
     return RunResult(run_dir, result, scoring.exit_code(result), tuple(files))
 
 
@@ -133,6 +149,9 @@ class _GameDay:
         self.progress = progress
         self.clouds: list[FakeCloud] = []
         self.receiver: AlertReceiver | None = None
+        self.responder: Responder | None = None
+        self._relayed = 0
+        self.actions: ActionContext | None = None
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
@@ -159,6 +178,7 @@ class _GameDay:
             )
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
             client = SutClient(http, sut_url, timeout=timeout)
+            self.actions = ActionContext(sut_url, http)
             self.clock.start()
             self.journal.record(
                 "run.started",
@@ -177,21 +197,57 @@ class _GameDay:
         ctx = FaultContext({c.name: c.control for c in self.clouds})
         timeline = Timeline(s.faults, ctx, self.clock, self.journal)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
+        config = s.scoring_config()
+        monitor = StopMonitor(config, self.journal, self.clock, after=s.warmup, drain=s.drain)
+        assert self.actions is not None
+        responder = self.responder
+        engine = RunbookEngine(
+            s.runbook,
+            config,
+            self.journal,
+            self.clock,
+            self.actions,
+            interactive=responder is not None,
+            page=responder.page if responder is not None else None,
+        )
         try:
             async with asyncio.TaskGroup() as tg:
-                ticker = tg.create_task(self._ticker(workload, timeline))
-                faults = tg.create_task(self._steady_then_faults(workload, timeline, verdict))
+                helpers = [
+                    tg.create_task(self._ticker(workload, timeline)),
+                    tg.create_task(engine.run()),
+                    tg.create_task(self._abort_on_stop(monitor, workload, verdict)),
+                ]
+                if responder is not None:
+                    responder.engine = engine
+                    helpers.append(tg.create_task(responder.read()))
+                faults = tg.create_task(
+                    self._steady_then_faults(workload, timeline, verdict, monitor)
+                )
                 try:
                     await workload.run(submit_until=s.duration, drain_until=s.duration + s.drain)
                 finally:
-                    ticker.cancel()
+                    for helper in helpers:
+                        helper.cancel()
                 await faults  # every fault ends by the end of the load phase
         finally:
             await timeline.revert_all()
         return verdict[0]
 
+    async def _abort_on_stop(
+        self, monitor: StopMonitor, workload: Workload, verdict: list[tuple[str, str | None]]
+    ) -> None:
+        await monitor.run()
+        if monitor.hit is None or verdict[0][0] != "completed":
+            return
+        verdict[0] = ("aborted", monitor.hit.reason)
+        workload.stop_submitting(drain_until=self.clock.now() + self.s.drain)
+
     async def _steady_then_faults(
-        self, workload: Workload, timeline: Timeline, verdict: list[tuple[str, str | None]]
+        self,
+        workload: Workload,
+        timeline: Timeline,
+        verdict: list[tuple[str, str | None]],
+        monitor: StopMonitor,
     ) -> None:
         s = self.s
         await self.clock.sleep(s.warmup - self.clock.now())
@@ -201,7 +257,13 @@ class _GameDay:
             verdict[0] = ("invalid", f"steady state not reached: {reason}")
             workload.stop_submitting(drain_until=self.clock.now() + s.drain)
             return
-        await timeline.run()
+        # a stop condition cancels the timeline: each fault window reverts in finally
+        async with asyncio.TaskGroup() as tg:
+            play = tg.create_task(timeline.run())
+            stop = tg.create_task(monitor.stopped.wait())
+            await asyncio.wait({play, stop}, return_when=asyncio.FIRST_COMPLETED)
+            play.cancel()
+            stop.cancel()
 
     def _steady_state(self) -> tuple[bool, str | None, list[dict[str, object]]]:
         now = self.clock.now()
@@ -241,6 +303,16 @@ class _GameDay:
             self.journal.flush()
             if self.progress is not None:
                 self.progress(snap)
+            if self.responder is not None:
+                self._relay_alerts(self.responder)
+
+    def _relay_alerts(self, responder: Responder) -> None:
+        records = self.journal.records
+        for r in records[self._relayed :]:
+            if r.get("type") == "alert":
+                responder.alert(str(r.get("status")), str(r.get("name")))
+        self._relayed = len(records)
+        responder.status = lambda: _live_status(self.journal.records[-200:])
 
     def _snapshot(self, workload: Workload, timeline: Timeline) -> Snapshot:
         now = self.clock.now()
@@ -259,3 +331,15 @@ class _GameDay:
             alerts=self.receiver.received if self.receiver else 0,
             queue_depth=sum(cl.queue.depth for cl in self.clouds),
         )
+
+
+def _live_status(recent: list[dict[str, object]]) -> str:
+    """One line of live figures for the responder, from the latest tick record."""
+    tick = next((r for r in reversed(recent) if r.get("type") == "tick"), None)
+    if tick is None:
+        return "live: no tick yet"
+    return (
+        f"live at {tick['t']}s: {tick.get('submitted')} jobs submitted, {tick.get('ok')} ok, "
+        f"{tick.get('failed')} failed, {tick.get('outstanding')} outstanding; "
+        f"queue {tick.get('queue_depth')}; active faults: {tick.get('active_faults') or 'none'}"
+    )

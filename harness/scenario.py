@@ -20,7 +20,9 @@ from harness import circuits
 from harness.errors import ScenarioError
 from harness.faults import FaultSpec, parse_fault
 from harness.fields import Fields, load_yaml
-from harness.scoring import GATES, SLI_NAMES, GateSpec, ScoringConfig, SloSpec
+from harness.runbook import RunbookStep, parse_runbook
+from harness.scenario_scoring import ScoringSection, parse_scoring_section, parse_stop_when
+from harness.scoring import GATES, SLI_NAMES, GateSpec, ScoringConfig, SloSpec, StopRule
 
 __all__ = [
     "BackendConfig",
@@ -73,6 +75,7 @@ class TargetConfig:
     alert_threshold: float = 0.5
     alert_window: float = 60.0
     alert_min_events: int = 3
+    alert_enabled: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,9 @@ class Scenario:
     faults: tuple[FaultSpec, ...]
     gates: tuple[GateSpec, ...]
     source: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+    scoring: ScoringSection = dataclasses.field(default_factory=ScoringSection)
+    runbook: tuple[RunbookStep, ...] = ()
+    stop_when: tuple[StopRule, ...] = ()
 
     def scoring_config(self) -> ScoringConfig:
         return ScoringConfig(
@@ -116,6 +122,11 @@ class Scenario:
             load_end=self.duration,
             slos=self.slos,
             gates=self.gates,
+            burn_rules=self.scoring.burn_rules,
+            runbook=tuple(step.spec for step in self.runbook),
+            stop=self.stop_when,
+            weights=self.scoring.weights,
+            recovery_target=self.scoring.recovery_target,
         )
 
     def with_overrides(
@@ -167,16 +178,17 @@ def parse_scenario(
     target = _target(f.child("target", {}))
     workload = _workload(f.child("workload", {}))
     slos = _slos(f.child("slos", {"success": {"objective": 0.95}}))
-    scoring = f.child("scoring", {})
-    stable = scoring.duration("stable_window", 120.0, positive=True)
-    scoring.done()
+    scoring = parse_scoring_section(f.child("scoring", {}))
     names = [b.name for b in backends]
     faults = tuple(parse_fault(ff, i, names) for i, ff in enumerate(f.children("faults", [])))
     gates = _gates(f.child("gates", {}))
+    runbook = parse_runbook(f.children("runbook", []))
+    stop_when = parse_stop_when(f.child("stop_when", {}))
     f.done()
     scenario = Scenario(
-        name, description, file, seed, time_scale, duration, tick, warmup, drain, stable,
-        backends, target, workload, slos, faults, gates, source=dict(data),
+        name, description, file, seed, time_scale, duration, tick, warmup, drain,
+        scoring.stable_window, backends, target, workload, slos, faults, gates,
+        source=dict(data), scoring=scoring, runbook=runbook, stop_when=stop_when,
     )  # fmt: skip
     _check_timing(scenario, f)
     return scenario
@@ -228,6 +240,7 @@ def _target(f: Fields) -> TargetConfig:
         alert_threshold=alert.number("threshold", 0.5, min=0.0, max=1.0),
         alert_window=alert.duration("window", 60.0, positive=True),
         alert_min_events=alert.integer("min_events", 3, min=1),
+        alert_enabled=alert.flag("enabled", True),
     )
     alert.done()
     f.done()
@@ -277,12 +290,14 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
         objective = slo.number("objective", min=0.0, max=1.0)
         if objective >= 1.0:
             raise slo.error("objective must be below 1 (a 100% SLO has no budget)", "objective")
-        threshold = slo.duration("threshold", positive=True) if name == "latency" else None
+        timed = name in ("latency", "queue_wait")
+        threshold = slo.duration("threshold", positive=True) if timed else None
+        bound = slo.number("min_fidelity", 0.8, min=0.0, max=1.0) if name == "correctness" else None
         window = slo.duration("window", None, positive=True)
         slo.done()
-        out.append(SloSpec(name, objective, threshold, window))
+        out.append(SloSpec(name, objective, threshold, window, bound))
     if not out:
-        raise f.error("expected at least one SLO (success or latency)")
+        raise f.error(f"expected at least one SLO ({', '.join(SLI_NAMES)})")
     return tuple(out)
 
 
@@ -323,6 +338,11 @@ def _check_timing(s: Scenario, f: Fields) -> None:
             )
     ids = [fault.id for fault in s.faults]
     _unique(ids, f, "faults")
+    for i, step in enumerate(s.runbook):
+        when = step.spec.when
+        if when.kind == "fault" and when.name not in ids:
+            known = ", ".join(ids) or "none"
+            raise f.error(f"no fault {when.name!r} (faults: {known})", f"runbook[{i}].when.fault")
 
 
 def find_scenario(name: str, scenarios_dir: Path) -> Path:

@@ -59,12 +59,15 @@ class ReferenceTarget:
     async def running(
         self, backends: Sequence[BackendEndpoint], webhook_url: str
     ) -> AsyncIterator[str]:
+        # the harness webhook serves /events (SUT-reported mitigations) next to /alerts
+        events_url = webhook_url.removesuffix("/alerts") + "/events"
         cfg = OrchestratorConfig(
             backends=tuple(BackendLink(b.name, b.url, b.api_key) for b in backends),
             token_refresh=self.config.token_refresh,
             poll_interval=self.config.poll_interval,
+            events_url=events_url,
             alert=AlertRule(
-                webhook_url=webhook_url,
+                webhook_url=webhook_url if self.config.alert_enabled else None,
                 threshold=self.config.alert_threshold,
                 window=self.config.alert_window,
                 min_events=self.config.alert_min_events,

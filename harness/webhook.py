@@ -1,7 +1,13 @@
-"""The alert webhook the system under test pages: every alert becomes a journal record.
+"""The webhook the system under test reports to: every alert and event becomes a record.
 
-Accepts the reference orchestrator's flat form (``{"status", "alertname", ...}``) and
-Prometheus Alertmanager's webhook form (``{"alerts": [{"status", "labels": {...}}]}``).
+``POST /alerts`` accepts the reference orchestrator's flat form (``{"status",
+"alertname", ...}``) and Prometheus Alertmanager's webhook form (``{"alerts":
+[{"status", "labels": {...}}]}``); each alert is journalled as ``alert``.
+
+``POST /events`` takes what the SUT did about an incident: ``{"kind": "mitigation",
+"name": "token-refreshed", "summary"?: "...", "source"?: "..."}`` (kinds: mitigation,
+action, note), journalled as ``sut.event``. Scoring takes the first mitigation of an
+incident as its mitigate time.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ class AlertReceiver:
     def __init__(self, journal: Journal) -> None:
         self._journal = journal
         self.url = ""
+        self.events_url = ""
         self.received = 0
+        self.events = 0
         self._arrived = asyncio.Condition()
 
     async def wait_for(self, count: int) -> None:
@@ -38,8 +46,10 @@ class AlertReceiver:
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
         app = web.Application(middlewares=[json_errors], client_max_size=256 * 1024)
         app.router.add_post("/alerts", self._receive)
+        app.router.add_post("/events", self._event)
         async with serve_app(app, host, port) as base:
             self.url = base + "/alerts"
+            self.events_url = base + "/events"
             yield self
 
     async def _receive(self, request: web.Request) -> web.Response:
@@ -53,6 +63,27 @@ class AlertReceiver:
             self.received += len(alerts)
             self._arrived.notify_all()
         return web.json_response({"received": len(alerts)})
+
+    async def _event(self, request: web.Request) -> web.Response:
+        body = await read_json_object(request)
+        kind = body.get("kind")
+        if kind not in EVENT_KINDS:
+            raise ApiError(400, "invalid_field", f"kind: expected one of {', '.join(EVENT_KINDS)}")
+        name = body.get("name")
+        if not isinstance(name, str) or not 0 < len(name) <= 200:
+            raise ApiError(400, "invalid_field", "name: expected a string of 1..200 characters")
+        self._journal.record(
+            "sut.event",
+            kind=kind,
+            name=name,
+            source=str(body.get("source", ""))[:200],
+            summary=str(body.get("summary", ""))[:500],
+        )
+        self.events += 1
+        return web.json_response({"received": 1})
+
+
+EVENT_KINDS = ("mitigation", "action", "note")
 
 
 def _normalise(alert: Any) -> dict[str, Any]:

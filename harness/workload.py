@@ -101,7 +101,7 @@ class Workload:
         return self._stop.is_set()
 
     async def _job(self, n: int) -> None:
-        circuit = self._rng.choice(self._circuits)
+        circuit = circuits.for_job(self._rng.choice(self._circuits), self._rng)
         tenant = self._rng.choice(self._tenants)
         job = f"wl-{self._seed}-{n:05d}"
         self._counts["submitted"] += 1
@@ -114,6 +114,7 @@ class Workload:
             shots=self.config.shots,
             width=circuit.num_qubits,
             ideal=circuit.ideal,
+            **({"nonce": circuit.nonce} if circuit.nonce else {}),
         )
         try:
             sut_id = await self._client.submit(

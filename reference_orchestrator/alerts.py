@@ -65,6 +65,17 @@ class AlertSender:
         self._clock = clock
         self.sent: list[dict[str, Any]] = []
 
+    async def event(self, url: str | None, kind: str, name: str, summary: str) -> None:
+        """Report an event (e.g. a mitigation) to the harness's ``/events`` endpoint."""
+        if url is None:
+            return
+        body = {"kind": kind, "name": name, "source": "reference-orchestrator", "summary": summary}
+        try:
+            async with self._http.post(url, json=body, timeout=aiohttp.ClientTimeout(total=5)):
+                pass
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("event webhook unreachable: %s", exc)
+
     async def send(self, status: str, ratio: float, events: int) -> None:
         payload = {
             "status": status,

@@ -7,6 +7,7 @@ POST     /jobs         ``{"circuit", "shots", "format"?, "idempotency_key"?, "te
                        -> 202 ``{"id", "state"}`` (200 when the key was seen before)
 GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, error
 GET      /stats        jobs per state
+POST     /admin/refresh-token  drop cached tokens and backoff, fetch new ones now
 GET      /healthz      liveness
 =======  ============  ==========================================================
 """
@@ -14,7 +15,7 @@ GET      /healthz      liveness
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Self
 
@@ -29,7 +30,7 @@ from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
 from reference_orchestrator.store import JobStore
-from reference_orchestrator.tokens import TokenManager
+from reference_orchestrator.tokens import TokenManager, TokenUnavailable
 
 __all__ = ["Orchestrator"]
 
@@ -47,6 +48,7 @@ class Orchestrator:
         self.monitor = FailureRateMonitor(config.alert, clock)
         self.url = ""
         self.alerts: AlertSender | None = None
+        self.sessions: list[BackendSession] = []
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[json_errors], client_max_size=1 << 20)
@@ -54,6 +56,7 @@ class Orchestrator:
         app.router.add_get("/jobs/{id}", self._get)
         app.router.add_get("/stats", self._stats)
         app.router.add_get("/healthz", self._health)
+        app.router.add_post("/admin/refresh-token", self._refresh_tokens)
         return app
 
     @asynccontextmanager
@@ -61,6 +64,7 @@ class Orchestrator:
         """Serve the API and run the dispatcher and alert loop until the block ends."""
         connector = aiohttp.TCPConnector(limit=128)
         async with aiohttp.ClientSession(connector=connector) as http:
+            self.alerts = AlertSender(http, self.config.alert, self.clock)
             sessions = [
                 BackendSession(
                     link,
@@ -73,6 +77,7 @@ class Orchestrator:
                         retry_base=self.config.retry_base,
                         retry_max=self.config.retry_max,
                         seed=self.seed + i,
+                        on_recovered=self._mitigated(link.name),
                     ),
                 )
                 for i, link in enumerate(self.config.backends)
@@ -80,13 +85,32 @@ class Orchestrator:
             dispatcher = Dispatcher(
                 self.config, self.store, sessions, self.monitor, self.clock, seed=self.seed
             )
-            self.alerts = AlertSender(http, self.config.alert, self.clock)
+            self.sessions = sessions
             async with (
                 serve_app(self.app(), host, port) as url,
                 background(dispatcher.run(), self._alert_loop(self.alerts)),
             ):
                 self.url = url
                 yield self
+
+    def _mitigated(self, backend: str) -> Callable[[str], Awaitable[None]]:
+        async def report(summary: str) -> None:
+            if self.alerts is not None:
+                name = f"token-refreshed:{backend}"
+                await self.alerts.event(self.config.events_url, "mitigation", name, summary)
+
+        return report
+
+    async def _refresh_tokens(self, request: web.Request) -> web.Response:
+        results: dict[str, str] = {}
+        for s in self.sessions:
+            try:
+                await s.tokens.refresh_now()
+                results[s.link.name] = "refreshed"
+            except TokenUnavailable as exc:
+                results[s.link.name] = f"failed: {exc}"
+        ok = all(v == "refreshed" for v in results.values())
+        return web.json_response({"backends": results}, status=200 if ok else 503)
 
     async def _alert_loop(self, sender: AlertSender) -> None:
         while True:

@@ -48,4 +48,5 @@ class OrchestratorConfig:
     retry_base: float = 2.0
     retry_max: float = 30.0
     request_timeout: float = 5.0  # wall seconds per HTTP call
+    events_url: str | None = None  # where to report mitigations (the harness's /events)
     alert: AlertRule = field(default_factory=AlertRule)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Awaitable, Callable
 
 from fake_backends.client import ApiCallError, NativeClient
 from fake_backends.clock import Clock
@@ -39,6 +40,7 @@ class TokenManager:
         retry_base: float = 2.0,
         retry_max: float = 30.0,
         seed: int = 0,
+        on_recovered: Callable[[str], Awaitable[None]] | None = None,
     ) -> None:
         self._client = client
         self._api_key = api_key
@@ -54,6 +56,8 @@ class TokenManager:
         self._fetched = False
         self._failures = 0
         self._retry_at = 0.0
+        self._rejected = False
+        self._on_recovered = on_recovered
 
     def _fresh(self) -> bool:
         if self._token is None:
@@ -85,14 +89,24 @@ class TokenManager:
                 self._failures += 1
                 self._retry_at = now + backoff(self._failures, self._base, self._cap, self._rng)
                 raise TokenUnavailable(f"token request failed: {exc}") from exc
-            self._failures = 0
+            failures, rejected = self._failures, self._rejected
+            self._failures, self._rejected = 0, False
             self._fetched = True
             self._token = str(body["access_token"])
             self._issued_at = self._clock.now()
             self._expires_at = self._issued_at + float(body.get("expires_in", 3600.0))
+            if (failures or rejected) and self._on_recovered is not None:
+                await self._on_recovered(f"new token after a rejection and {failures} failed requests")
             return self._token
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` after the backend rejected it (401)."""
         if self._token == token:
             self._token = None
+            self._rejected = True
+
+    async def refresh_now(self) -> str:
+        """Drop the cached token and any backoff, and fetch a new token now (admin action)."""
+        self._token = None
+        self._retry_at = 0.0
+        return await self.get()

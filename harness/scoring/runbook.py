@@ -117,7 +117,7 @@ def _trigger(
         if index > 0:
             t = done.get(steps[index - 1].id)
         else:
-            t = ctx.faults[0].start if ctx.faults else 0.0
+            t = ctx.faults[0].start if ctx.faults else None
     elif when.kind == "alert":
         t = next(
             (

@@ -94,11 +94,14 @@ def is_interactive(records: Sequence[Record]) -> bool:
     return any(r.get("type") == "run.config" and r.get("interactive") for r in records)
 
 
-def score(records: Sequence[Record], config: ScoringConfig) -> Score:
-    """Score a journal (a list of records as written to ``journal.jsonl``)."""
+def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = True) -> Score:
+    """Score a journal (a list of records as written to ``journal.jsonl``).
+
+    ``final=False`` scores a run still playing: unfinished jobs are not lost yet.
+    """
     end = run_end(records)
     jobs = job_views(records)
-    events = sli_events(records, config.slos, end, jobs=jobs)
+    events = sli_events(records, config.slos, end, jobs=jobs, final=final)
     ticks = tick_stats(records, config, end, events=events, jobs=jobs)
     alerts = alerts_of(records)
     burn = burn_analysis(events, config.slos, config.burn_rules, config.tick, end)

@@ -1,0 +1,143 @@
+"""Runs a scenario's runbook live: notices due steps, runs automated actions, pages.
+
+Every tick it evaluates the steps on the journal so far with the same pure function
+scoring uses (:func:`harness.scoring.runbook_results`), so "due" means the same thing
+live and in the report. For each step that just became due it journals
+``runbook.triggered``; a ``run`` step's action is then executed (unless the run is
+interactive: there the responder decides, see :mod:`harness.responder`) and its
+outcome journalled as ``runbook.step`` (``status: done`` or ``failed``, with the
+action's answer). Scoring reads only those records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from harness.clock import Clock
+from harness.observe import Journal
+from harness.runbook.actions import ActionContext
+from harness.runbook.spec import RunbookStep
+from harness.scoring import (
+    RunbookContext,
+    ScoringConfig,
+    StepResult,
+    runbook_context,
+    runbook_results,
+    score,
+)
+from harness.scoring.score import is_interactive
+from harness.scoring.views import alerts_of, faults_of, mitigations_of
+
+__all__ = ["RunbookEngine"]
+
+PageFn = Callable[[RunbookStep, StepResult], None]
+
+
+class RunbookEngine:
+    """Watches for due steps every tick; runs their actions in a task group."""
+
+    def __init__(
+        self,
+        steps: Sequence[RunbookStep],
+        config: ScoringConfig,
+        journal: Journal,
+        clock: Clock,
+        actions: ActionContext,
+        *,
+        interactive: bool = False,
+        page: PageFn | None = None,
+    ) -> None:
+        self.steps = tuple(steps)
+        self._config = config
+        self._journal = journal
+        self._clock = clock
+        self._actions = actions
+        self._interactive = interactive
+        self._page = page
+        self._seen: set[str] = set()
+        # ticks and incidents are costly to rebuild every tick: only when a step needs them
+        self._heavy = any(
+            s.spec.when.kind == "sli" or s.spec.expect == "recovery" for s in self.steps
+        )
+
+    def by_id(self, step_id: str) -> RunbookStep | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+    async def run(self) -> None:
+        """Evaluate at every tick until cancelled (actions in flight are cancelled too)."""
+        if not self.steps:
+            return
+        tick = self._config.tick
+        async with asyncio.TaskGroup() as tg:
+            while True:
+                now = self._clock.now()
+                await self._clock.sleep(tick - (now % tick) + tick * 1e-3)
+                for step, result in self.due():
+                    self._seen.add(step.id)
+                    self._journal.record(
+                        "runbook.triggered", id=step.id, due_at=result.triggered_at
+                    )
+                    if self._page is not None:
+                        self._page(step, result)
+                    if step.action is not None and not self._interactive:
+                        tg.create_task(self._automate(step, result))
+
+    def due(self) -> list[tuple[RunbookStep, StepResult]]:
+        """Steps that became due since the last call."""
+        results = runbook_results([s.spec for s in self.steps], self._context())
+        return [
+            (step, r)
+            for step, r in zip(self.steps, results, strict=True)
+            if r.triggered_at is not None and step.id not in self._seen
+        ]
+
+    def _context(self) -> RunbookContext:
+        records = self._journal.records
+        now = self._clock.now()
+        if self._heavy:
+            live = score(records, self._config, final=False)
+            ctx = runbook_context(records, self._config, live.ticks, live.incidents, now=now)
+        else:
+            ctx = RunbookContext(
+                alerts=alerts_of(records),
+                faults=faults_of(records),
+                tick=self._config.tick,
+                mitigations=mitigations_of(records),
+                events=[
+                    (float(r["t"]), str(r.get("name", "")))
+                    for r in records
+                    if r.get("type") == "sut.event"
+                ],
+                step_records=[r for r in records if r.get("type") == "runbook.step"],
+                interactive=is_interactive(records),
+                now=now,
+            )
+        return ctx
+
+    async def _automate(self, step: RunbookStep, result: StepResult) -> None:
+        """Run the action; with ``retry``, again after each failure until the deadline."""
+        due = result.triggered_at if result.triggered_at is not None else self._clock.now()
+        deadline = due + step.spec.within if step.spec.within is not None else None
+        while not await self.perform(step, by="automation"):
+            if step.retry is None:
+                return
+            if deadline is not None and self._clock.now() + step.retry > deadline:
+                return
+            await self._clock.sleep(step.retry)
+
+    async def perform(self, step: RunbookStep, *, by: str) -> bool:
+        """Run ``step``'s action (if any) and journal the outcome; True when it succeeded."""
+        if step.action is None:
+            self._journal.record("runbook.step", id=step.id, status="done", by=by)
+            return True
+        ok, detail = await step.action.run(self._actions)
+        self._journal.record(
+            "runbook.step",
+            id=step.id,
+            status="done" if ok else "failed",
+            by=by,
+            action=step.action.describe(),
+            detail=detail,
+        )
+        return ok

@@ -1,0 +1,55 @@
+"""Stop conditions while a game day plays (``stop_when:``).
+
+Every tick after the warm-up, :class:`StopMonitor` evaluates the scenario's stop
+conditions on the journal so far (:func:`harness.scoring.stop_check`). The first one
+that holds is journalled as ``run.stop`` and reported to the runner, which then aborts
+the experiment: every active fault is reverted, the load stops, outstanding jobs
+drain, and the run ends ``aborted`` (exit code 2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from harness.clock import Clock
+from harness.observe import Journal
+from harness.scoring import ScoringConfig, StopHit, stop_check
+
+__all__ = ["StopMonitor"]
+
+
+class StopMonitor:
+    """Sets :attr:`stopped` (and :attr:`hit`) when a stop condition holds."""
+
+    def __init__(
+        self, config: ScoringConfig, journal: Journal, clock: Clock, *, after: float, drain: float
+    ) -> None:
+        self._config = config
+        self._journal = journal
+        self._clock = clock
+        self._after = after
+        self._drain = drain
+        self.stopped = asyncio.Event()
+        self.hit: StopHit | None = None
+
+    async def run(self) -> None:
+        """Check at every tick from ``after`` on; return once a condition held."""
+        if not self._config.stop:
+            return
+        tick = self._config.tick
+        await self._clock.sleep(self._after - self._clock.now())
+        while True:
+            now = self._clock.now()
+            hit = stop_check(self._journal.records, self._config, now, self._drain)
+            if hit is not None:
+                self.hit = hit
+                self._journal.record(
+                    "run.stop",
+                    condition=hit.name,
+                    value=hit.value,
+                    above=hit.above,
+                    reason=hit.reason,
+                )
+                self.stopped.set()
+                return
+            await self._clock.sleep(tick - (now % tick) + tick * 1e-3)
