@@ -1,4 +1,8 @@
-"""``report.json``: the score plus what a reader needs to trust it (versioned schema)."""
+"""``report.json``: the score plus what a reader needs to trust it.
+
+The format is versioned (:data:`SCHEMA_VERSION`) and described by the JSON Schema in
+``harness/report/report.schema.json``; a test validates real reports against it.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,11 @@ from typing import Any
 
 from harness.errors import ScenarioError
 from harness.scenario import Scenario, parse_scenario
-from harness.scoring import Score, exit_code
+from harness.scoring import Incident, Ledger, Score, SloResult, StepResult, TickStats, exit_code
 
 __all__ = ["SCHEMA_VERSION", "build_report", "scenario_of"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _first(records: Sequence[Mapping[str, Any]], kind: str) -> Mapping[str, Any]:
@@ -38,13 +42,122 @@ def _num(x: float | None, digits: int = 3) -> float | None:
     return round(x, digits)
 
 
+def _inc(i: Incident) -> dict[str, Any]:
+    return {
+        "fault": i.id,
+        "kind": i.kind,
+        "start_s": _num(i.start_s),
+        "end_s": _num(i.end_s),
+        "detected": i.detected,
+        "detected_at_s": _num(i.detected_at_s),
+        "ttd_s": _num(i.ttd_s),
+        "burn_rate_detected_at_s": _num(i.burn_detected_at_s),
+        "burn_rate_ttd_s": _num(i.burn_ttd_s),
+        "acknowledged_at_s": _num(i.acknowledged_at_s),
+        "tta_s": _num(i.tta_s),
+        "mitigated_at_s": _num(i.mitigated_at_s),
+        "ttm_s": _num(i.ttm_s),
+        "mitigation": i.mitigation,
+        "impact": i.impact,
+        "impact_start_s": _num(i.impact_start_s),
+        "recovered": i.recovered,
+        "recovered_at_s": _num(i.recovered_at_s),
+        "ttr_s": _num(i.ttr_s),
+    }
+
+
+def _slo(s: SloResult, result: Score) -> dict[str, Any]:
+    page = next((p for p in result.burn.pages if p.slo == s.name), None)
+    peak = max(
+        (r for pt in result.burn.timeline if (r := pt.rates.get(s.name)) is not None),
+        default=None,
+    )
+    return {
+        "name": s.name,
+        "objective": s.objective,
+        "threshold_s": s.threshold,
+        "min_fidelity": s.min_fidelity,
+        "window_s": s.window,
+        "good": s.good,
+        "bad": s.bad,
+        "total": s.total,
+        "error_budget_consumed": _num(s.error_budget_consumed, 4),
+        "peak_burn_rate": _num(peak, 2),
+        "page": None
+        if page is None
+        else {
+            "at_s": _num(page.t),
+            "factor": page.rule.factor,
+            "long_window_s": _num(page.rule.long),
+            "short_window_s": _num(page.rule.short),
+        },
+    }
+
+
+def _ledger(led: Ledger) -> dict[str, Any]:
+    return {
+        "submitted": led.submitted,
+        "ok": led.ok,
+        "failed": led.failed,
+        "wrong": led.wrong,
+        "unexpected": led.unexpected,
+        "indeterminate": led.indeterminate,
+        "recovered": led.recovered,
+        "lost": led.lost,
+        "duplicated": led.duplicated,
+        "duplicate_executions": led.duplicate_executions,
+        "canaries": led.canaries,
+        "success_rate": _num(led.success_rate, 4),
+        "unexpected_results": [
+            {"job": u.job, "expected": u.expected, "got": u.got, "belongs_to": u.belongs_to}
+            for u in led.unexpected_results
+        ],
+    }
+
+
+def _step(r: StepResult) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "kind": r.kind,
+        "triggered_at_s": _num(r.triggered_at),
+        "done_at_s": _num(r.done_at),
+        "by": r.by,
+        "within_s": _num(r.within),
+        "status": r.status,
+        "deadline_met": r.deadline_met,
+        "in_order": r.in_order,
+        "detail": r.detail,
+    }
+
+
+def _tick(
+    t: TickStats, slo_names: Sequence[str], burn: Mapping[str, float | None]
+) -> dict[str, Any]:
+    return {
+        "t": t.start,
+        "healthy": t.healthy,
+        **{
+            name: (_num(t.good.get(name, 0) / n, 4) if (n := t.total.get(name, 0)) else None)
+            for name in slo_names
+        },
+        "fidelity": _num(t.fidelity, 4),
+        "latency_p95_s": _num(t.latency_p95, 1),
+        "queue_depth": t.queue_depth,
+        "burn_rate": {k: _num(v, 2) for k, v in burn.items()},
+    }
+
+
 def build_report(
     records: Sequence[Mapping[str, Any]], scenario: Scenario, result: Score
 ) -> dict[str, Any]:
     """The report as JSON-ready data; every other report format renders from this."""
     started = _first(records, "run.started")
     ended = _last(records, "run.ended")
-    ledger = result.ledger
+    stop = _first(records, "run.stop")
+    led = result.ledger
+    names = [s.name for s in scenario.slos]
+    burn_at = {round(p.t, 6): p.rates for p in result.burn.timeline}
+    config = scenario.scoring_config()
     return {
         "schema_version": SCHEMA_VERSION,
         "scenario": scenario.name,
@@ -52,64 +165,51 @@ def build_report(
         "seed": scenario.seed,
         "time_scale": scenario.time_scale,
         "duration_s": scenario.duration,
+        "tick_s": scenario.tick,
         "target": started.get("target"),
         "started_at": started.get("started_at"),
         "wall_seconds": _num(ended.get("wall_s"), 1),
+        "interactive": result.interactive,
         "status": result.status,
         "reason": result.reason,
+        "stop_condition": stop.get("condition"),
         "passed": result.passed,
         "exit_code": exit_code(result),
-        "incidents": [
-            {
-                "fault": i.id,
-                "kind": i.kind,
-                "start_s": _num(i.start_s),
-                "end_s": _num(i.end_s),
-                "detected": i.detected,
-                "detected_at_s": _num(i.detected_at_s),
-                "ttd_s": _num(i.ttd_s),
-                "impact": i.impact,
-                "impact_start_s": _num(i.impact_start_s),
-                "recovered": i.recovered,
-                "recovered_at_s": _num(i.recovered_at_s),
-                "ttr_s": _num(i.ttr_s),
-            }
-            for i in result.incidents
-        ],
+        "score": {
+            "value": result.resilience.score,
+            "parts": {k: _num(v, 4) for k, v in result.resilience.parts.items()},
+            "weights": dict(result.resilience.weights),
+            "recovery_target_s": config.recovery_target,
+        },
+        "incidents": [_inc(i) for i in result.incidents],
         "mttr_s": _num(result.mttr_s),
         "error_budget_consumed": _num(result.error_budget_consumed, 4),
-        "slos": [
-            {
-                "name": s.name,
-                "objective": s.objective,
-                "threshold_s": s.threshold,
-                "window_s": s.window,
-                "good": s.good,
-                "bad": s.bad,
-                "total": s.total,
-                "error_budget_consumed": _num(s.error_budget_consumed, 4),
-            }
-            for s in result.slos
-        ],
-        "jobs": {
-            "submitted": ledger.submitted,
-            "ok": ledger.ok,
-            "failed": ledger.failed,
-            "wrong": ledger.wrong,
-            "indeterminate": ledger.indeterminate,
-            "lost": ledger.lost,
-            "duplicated": ledger.duplicated,
-            "duplicate_executions": ledger.duplicate_executions,
-            "success_rate": _num(ledger.success_rate, 4),
+        "burn_rate": {
+            "rules": [
+                {"factor": r.factor, "long_window_s": _num(r.long), "short_window_s": _num(r.short)}
+                for r in config.burn_rules
+            ],
+            "timeline_window_s": _num(result.burn.timeline[0].window)
+            if result.burn.timeline
+            else None,
+            "peak": _num(result.burn.peak, 2),
+            "peak_slo": result.burn.peak_slo,
+            "page_fired": result.burn.first_page is not None,
+            "first_page_at_s": _num(result.burn.first_page.t) if result.burn.first_page else None,
+            "first_page_slo": result.burn.first_page.slo if result.burn.first_page else None,
         },
+        "slos": [_slo(s, result) for s in result.slos],
+        "jobs": _ledger(led),
         "cost": {
-            "executions": ledger.executions,
-            "unkeyed_executions": ledger.unkeyed_executions,
-            "shots_executed": ledger.shots_executed,
-            "qpu_seconds": _num(ledger.qpu_seconds, 1),
-            "shots_per_ok_job": _num(ledger.shots_executed / ledger.ok, 1) if ledger.ok else None,
+            "executions": led.executions,
+            "unkeyed_executions": led.unkeyed_executions,
+            "shots_executed": led.shots_executed,
+            "qpu_seconds": _num(led.qpu_seconds, 1),
+            "shots_per_ok_job": _num(led.shots_per_ok_job, 1),
+            "qpu_seconds_per_ok_job": _num(led.qpu_seconds_per_ok_job, 3),
         },
         "mean_fidelity": _num(result.mean_fidelity, 4),
+        "runbook": [_step(r) for r in result.runbook],
         "gates": [
             {
                 "name": g.name,
@@ -122,18 +222,13 @@ def build_report(
             for g in result.gates
         ],
         "alerts": [{"t": a.t, "status": a.status, "name": a.name} for a in result.alerts],
+        "sut_events": [
+            {"t": r["t"], "kind": r.get("kind"), "name": r.get("name")}
+            for r in records
+            if r.get("type") == "sut.event"
+        ],
         "timeline": [
-            {
-                "t": t.start,
-                "healthy": t.healthy,
-                **{
-                    name: (
-                        _num(t.good.get(name, 0) / n, 4) if (n := t.total.get(name, 0)) else None
-                    )
-                    for name in (s.name for s in scenario.slos)
-                },
-                "fidelity": _num(t.fidelity, 4),
-            }
+            _tick(t, names, burn_at.get(round(t.start + scenario.tick, 6), {}))
             for t in result.ticks
         ],
     }

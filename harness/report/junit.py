@@ -1,7 +1,8 @@
-"""``junit.xml``: one test case per gate (failure message = value vs threshold).
+"""``junit.xml``: one test case per gate and one per runbook step, plus the run itself.
 
 CI systems (GitHub Actions, GitLab, Jenkins) show these as test results, so a failed
-resilience gate reads like a failed test.
+resilience gate or a missed runbook step reads like a failed test. The file is valid
+against the common JUnit schema (``harness/report/junit.xsd``, checked in the tests).
 """
 
 from __future__ import annotations
@@ -10,29 +11,49 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
+from harness.clock import fmt_duration
 from harness.report.markdown import gate_threshold, gate_value
 
 __all__ = ["render_junit"]
 
 
+def _case(classname: str, name: str, failure: str | None, kind: str) -> ET.Element:
+    case = ET.Element("testcase", name=name, classname=classname, time="0")
+    if failure is not None:
+        ET.SubElement(case, "failure", message=failure, type=kind).text = failure
+    return case
+
+
+def _step_failure(s: Mapping[str, Any]) -> str | None:
+    if s["status"] in ("done", "not triggered"):
+        return None
+    due = fmt_duration(s["triggered_at_s"]) if s["triggered_at_s"] is not None else "?"
+    within = fmt_duration(s["within_s"]) if s["within_s"] is not None else "no deadline"
+    if s["status"] == "late":
+        return f"{s['id']}: done at {fmt_duration(s['done_at_s'])}, due {due}, deadline {within}"
+    detail = f" ({s['detail']})" if s["detail"] else ""
+    return f"{s['id']}: {s['status']}, due {due}, deadline {within}{detail}"
+
+
 def render_junit(r: Mapping[str, Any]) -> str:
     suite_name = f"gameday.{r['scenario']}"
-    cases: list[ET.Element] = []
-    run = ET.Element("testcase", classname=suite_name, name="run completed", time="0")
-    if r["status"] != "completed":
-        ET.SubElement(run, "failure", message=f"run {r['status']}: {r['reason'] or ''}").text = (
-            r["reason"] or ""
-        )
-    cases.append(run)
+    run_failure = None if r["status"] == "completed" else f"run {r['status']}: {r['reason'] or ''}"
+    cases = [_case(suite_name, "run completed", run_failure, "RunNotCompleted")]
     for g in r["gates"]:
-        case = ET.Element("testcase", classname=f"{suite_name}.gates", name=g["name"], time="0")
-        if not g["passed"]:
-            msg = f"{g['name']} = {gate_value(g)}, rule {g['op']} {gate_threshold(g)}"
-            ET.SubElement(case, "failure", message=msg, type="GateFailed").text = msg
+        msg = f"{g['name']} = {gate_value(g)}, rule {g['op']} {gate_threshold(g)}"
+        cases.append(
+            _case(f"{suite_name}.gates", g["name"], None if g["passed"] else msg, "GateFailed")
+        )
+    skipped = 0
+    for s in r.get("runbook", []):
+        case = _case(f"{suite_name}.runbook", s["id"], _step_failure(s), "RunbookStepMissed")
+        if s["status"] == "not triggered":
+            ET.SubElement(case, "skipped", message="the step's trigger never happened")
+            skipped += 1
         cases.append(case)
     failures = sum(1 for c in cases if c.find("failure") is not None)
     suites = ET.Element(
-        "testsuites", name="qgameday", tests=str(len(cases)), failures=str(failures)
+        "testsuites", name="qgameday", tests=str(len(cases)), failures=str(failures), errors="0"
     )
     suite = ET.SubElement(
         suites,
@@ -41,9 +62,9 @@ def render_junit(r: Mapping[str, Any]) -> str:
         tests=str(len(cases)),
         failures=str(failures),
         errors="0",
-        skipped="0",
+        skipped=str(skipped),
         time=f"{r['wall_seconds'] or 0:.1f}",
-        timestamp=(r["started_at"] or "").replace("+00:00", ""),
+        timestamp=(r["started_at"] or "1970-01-01T00:00:00").replace("+00:00", ""),
     )
     suite.extend(cases)
     ET.indent(suites)

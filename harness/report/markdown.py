@@ -1,4 +1,8 @@
-"""``report.md``: the report as an SRE reads an incident review (rendered from report.json)."""
+"""``report.md``: the report as an SRE reads an incident review (rendered from report.json).
+
+Sections: summary, incidents (detect / acknowledge / mitigate / recover), SLOs (budget,
+burn rate, page), ledger and cost, runbook, gates, alerts and SUT events.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from typing import Any
 
 from harness.clock import fmt_duration
 
-__all__ = ["render_markdown"]
+__all__ = ["gate_threshold", "gate_value", "render_markdown", "render_summary"]
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -24,6 +28,13 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{x:.1%}"
 
 
+def _at(t: float | None, since: float | None, missing: str) -> str:
+    """``9m10s (+3m10s)``: a scenario time and its delay after the fault started."""
+    if t is None:
+        return missing
+    return fmt_duration(t) + (f" (+{fmt_duration(t - since)})" if since is not None else "")
+
+
 def gate_value(g: Mapping[str, Any]) -> str:
     """A gate's value in its unit (durations as 2m05s; missing as 'none')."""
     if g["value"] is None:
@@ -35,12 +46,18 @@ def gate_threshold(g: Mapping[str, Any]) -> str:
     return fmt_duration(g["threshold"]) if g["unit"] == "s" else f"{g['threshold']:g}"
 
 
-def render_markdown(r: Mapping[str, Any]) -> str:
-    verdict = (
-        "PASSED" if r["passed"] else "FAILED" if r["status"] == "completed" else r["status"].upper()
-    )
-    lines = [
-        f"# Game day: {r['scenario']} — {verdict}",
+def verdict(r: Mapping[str, Any]) -> str:
+    if r["status"] != "completed":
+        return str(r["status"]).upper()
+    return "PASSED" if r["passed"] else "FAILED"
+
+
+def render_summary(r: Mapping[str, Any]) -> list[str]:
+    """The headline block (also what goes to ``GITHUB_STEP_SUMMARY``)."""
+    score = r["score"]["value"]
+    failed = [g["name"] for g in r["gates"] if not g["passed"]]
+    return [
+        f"# Game day: {r['scenario']} — {verdict(r)}",
         "",
         r["description"] or "",
         "",
@@ -48,100 +65,160 @@ def render_markdown(r: Mapping[str, Any]) -> str:
             ["", ""],
             [
                 ["status", r["status"] + (f" ({r['reason']})" if r["reason"] else "")],
+                ["resilience score", "—" if score is None else f"{score:.0f} / 100"],
                 ["target", r["target"] or "—"],
                 ["seed / time scale", f"{r['seed']} / {r['time_scale']:g}x"],
                 ["scenario time", fmt_duration(r["duration_s"]) + " (+ drain)"],
                 ["wall time", _dur(r["wall_seconds"], "—")],
                 ["MTTR", _dur(r["mttr_s"], "not recovered") if r["incidents"] else "no incidents"],
                 ["error budget consumed", _pct(r["error_budget_consumed"])],
+                ["gates failed", ", ".join(failed) or "none"],
                 ["exit code", r["exit_code"]],
             ],
         ),
-        "",
-        "## Incidents",
-        "",
     ]
-    if r["incidents"]:
-        lines += _table(
-            ["fault", "kind", "start", "end", "TTD", "impact from", "TTR"],
+
+
+def _incidents(r: Mapping[str, Any]) -> list[str]:
+    if not r["incidents"]:
+        return ["No fault was injected."]
+    rows = []
+    for i in r["incidents"]:
+        t0 = i["start_s"]
+        rows.append(
             [
-                [
-                    i["fault"],
-                    i["kind"],
-                    _dur(i["start_s"], "—"),
-                    _dur(i["end_s"], "never reverted"),
-                    _dur(i["ttd_s"], "not detected"),
-                    _dur(i["impact_start_s"], "no impact"),
-                    _dur(i["ttr_s"], "not recovered"),
-                ]
-                for i in r["incidents"]
-            ],
+                f"{i['fault']} ({i['kind']})",
+                f"{fmt_duration(t0)}–{_dur(i['end_s'], 'never reverted')}",
+                _at(i["detected_at_s"], t0, "**not detected**"),
+                _at(i["burn_rate_detected_at_s"], t0, "no page"),
+                _at(i["acknowledged_at_s"], t0, "not acknowledged"),
+                _at(i["mitigated_at_s"], t0, "not mitigated")
+                + (f" by {i['mitigation']}" if i["mitigation"] else ""),
+                _at(i["impact_start_s"], t0, "no impact"),
+                _at(i["recovered_at_s"], t0, "**not recovered**") if i["impact"] else "no impact",
+            ]
         )
-    else:
-        lines.append("No fault was injected.")
-    lines += ["", "## SLOs", ""]
-    lines += _table(
-        ["SLO", "objective", "good", "bad", "events", "budget consumed", "budget of"],
+    lines = _table(
+        ["fault", "window", "detected (SUT)", "burn-rate page", "acknowledged", "mitigated",
+         "impact from", "recovered"],
+        rows,
+    )  # fmt: skip
+    lines += ["", "(+x) is the delay after the fault started: TTD, TTA, TTM and TTR."]
+    return lines
+
+
+def _slos(r: Mapping[str, Any]) -> list[str]:
+    def label(s: Mapping[str, Any]) -> str:
+        if s["threshold_s"]:
+            return f"{s['name']} (< {fmt_duration(s['threshold_s'])})"
+        if s["min_fidelity"] is not None:
+            return f"{s['name']} (fidelity >= {s['min_fidelity']:g})"
+        return str(s["name"])
+
+    lines = _table(
+        ["SLO", "objective", "good", "bad", "budget consumed", "budget of", "peak burn",
+         "page would fire"],
         [
             [
-                s["name"] + (f" (< {fmt_duration(s['threshold_s'])})" if s["threshold_s"] else ""),
+                label(s),
                 f"{s['objective']:.1%}",
                 s["good"],
                 s["bad"],
-                s["total"],
                 _pct(s["error_budget_consumed"]),
                 fmt_duration(s["window_s"]) if s["window_s"] else "this run",
+                "—" if s["peak_burn_rate"] is None else f"{s['peak_burn_rate']:g}x",
+                "no" if s["page"] is None else
+                f"at {fmt_duration(s['page']['at_s'])} ({s['page']['factor']:g}x over "
+                f"{fmt_duration(s['page']['long_window_s'])} and "
+                f"{fmt_duration(s['page']['short_window_s'])})",
             ]
             for s in r["slos"]
         ],
-    )
+    )  # fmt: skip
+    b = r["burn_rate"]
+    if b["timeline_window_s"]:
+        lines += [
+            "",
+            f"Burn rates over {fmt_duration(b['timeline_window_s'])} windows, checked every "
+            "tick; pages use the multiwindow rules "
+            + ", ".join(
+                f"{x['factor']:g}x over {fmt_duration(x['long_window_s'])} and "
+                f"{fmt_duration(x['short_window_s'])}"
+                for x in b["rules"]
+            )
+            + ".",
+        ]
+    return lines
+
+
+def _ledger(r: Mapping[str, Any]) -> list[str]:
     j, c = r["jobs"], r["cost"]
-    lines += ["", "## Ledger", ""]
-    lines += _table(
-        ["submitted", "ok", "failed", "wrong", "indeterminate", "lost", "duplicated"],
-        [
-            [
-                j[k]
-                for k in (
-                    "submitted",
-                    "ok",
-                    "failed",
-                    "wrong",
-                    "indeterminate",
-                    "lost",
-                    "duplicated",
-                )
-            ]
-        ],
-    )
+    keys = ("submitted", "ok", "failed", "wrong", "unexpected", "indeterminate", "recovered",
+            "lost", "duplicated")  # fmt: skip
+    lines = _table(list(keys), [[j[k] for k in keys]])
     lines += [
         "",
         f"Backends executed {c['executions']} jobs ({c['shots_executed']} shots, "
-        f"{c['qpu_seconds']} QPU-seconds); shots per ok job: {c['shots_per_ok_job'] or '—'}; "
-        f"duplicate executions: {j['duplicate_executions']}.",
-        "",
-        "## Gates",
-        "",
+        f"{c['qpu_seconds']} QPU-seconds); per ok job: {c['shots_per_ok_job'] or '—'} shots, "
+        f"{c['qpu_seconds_per_ok_job'] or '—'} QPU-seconds; duplicate executions: "
+        f"{j['duplicate_executions']}. Canary jobs: {j['canaries']}; mean fidelity: "
+        f"{'—' if r['mean_fidelity'] is None else format(r['mean_fidelity'], '.3f')}.",
     ]
-    if r["gates"]:
-        lines += _table(
-            ["gate", "rule", "value", "result"],
+    for u in j["unexpected_results"]:
+        owner = f"job {u['belongs_to']}" if u["belongs_to"] else "no job"
+        lines.append(f"- {u['job']} expected {u['expected']}, got {u['got']}: belongs to {owner}")
+    return lines
+
+
+def _runbook(r: Mapping[str, Any]) -> list[str]:
+    if not r["runbook"]:
+        return ["No runbook."]
+    return _table(
+        ["step", "kind", "due", "done", "by", "deadline", "in order", "status"],
+        [
             [
-                [
-                    g["name"],
-                    f"{g['op']} {gate_threshold(g)}",
-                    gate_value(g),
-                    "pass" if g["passed"] else "**FAIL**",
-                ]
-                for g in r["gates"]
-            ],
-        )
-    else:
-        lines.append("No gates defined.")
-    if r["alerts"]:
-        lines += ["", "## Alerts received", ""]
-        lines += _table(
-            ["at", "status", "alert"],
-            [[fmt_duration(a["t"]), a["status"], a["name"]] for a in r["alerts"]],
-        )
+                s["id"],
+                s["kind"],
+                _dur(s["triggered_at_s"], "—"),
+                _dur(s["done_at_s"], "—"),
+                s["by"] or "—",
+                _dur(s["within_s"], "none")
+                + ("" if s["deadline_met"] is None else " met" if s["deadline_met"] else " MISSED"),
+                "yes" if s["in_order"] else "no",
+                s["status"] if s["status"] == "done" else f"**{s['status']}**",
+            ]
+            for s in r["runbook"]
+        ],
+    )
+
+
+def _gates(r: Mapping[str, Any]) -> list[str]:
+    if not r["gates"]:
+        return ["No gates defined."]
+    return _table(
+        ["gate", "rule", "value", "result"],
+        [
+            [g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g),
+             "pass" if g["passed"] else "**FAIL**"]
+            for g in r["gates"]
+        ],
+    )  # fmt: skip
+
+
+def render_markdown(r: Mapping[str, Any]) -> str:
+    lines = render_summary(r)
+    for title, body in (
+        ("Incidents", _incidents(r)),
+        ("SLOs", _slos(r)),
+        ("Ledger", _ledger(r)),
+        ("Runbook", _runbook(r)),
+        ("Gates", _gates(r)),
+    ):
+        lines += ["", f"## {title}", "", *body]
+    signals = [(a["t"], "alert", f"{a['name']} {a['status']}") for a in r["alerts"]]
+    signals += [(e["t"], f"SUT {e['kind']}", e["name"]) for e in r["sut_events"]]
+    if signals:
+        lines += ["", "## Alerts and SUT events", ""]
+        rows = [[fmt_duration(t), what, name] for t, what, name in sorted(signals)]
+        lines += _table(["at", "what", ""], rows)
     return "\n".join(lines) + "\n"
