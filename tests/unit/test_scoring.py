@@ -17,57 +17,7 @@ from harness.scoring import (
     score,
 )
 
-IDEAL = {"00": 0.5, "11": 0.5}
-GOOD_COUNTS = {"00": 510, "11": 514}
-
-
-def config(**kw: Any) -> ScoringConfig:
-    base: dict[str, Any] = {
-        "tick": 10.0,
-        "stable_window": 120.0,
-        "load_end": 1200.0,
-        "slos": (SloSpec("success", 0.95), SloSpec("latency", 0.9, threshold=60.0)),
-        "gates": (),
-    }
-    return ScoringConfig(**{**base, **kw})
-
-
-class Journal:
-    """Builds journal records the way the runner writes them."""
-
-    def __init__(self) -> None:
-        self.records: list[dict[str, Any]] = []
-
-    def add(self, t: float, type: str, **data: Any) -> None:
-        self.records.append({"t": t, "type": type, **data})
-
-    def job(self, n: int, t: float, *, done: float | None, ok: bool = True, counts=None) -> str:
-        jid = f"j{n}"
-        self.add(t, "job.submitted", job=jid, shots=1024, width=2, ideal=IDEAL)
-        self.add(t + 0.1, "job.accepted", job=jid, sut_id=f"s{n}")
-        if done is not None:
-            if ok:
-                self.add(done, "job.completed", job=jid, counts=counts or GOOD_COUNTS)
-            else:
-                self.add(done, "job.failed", job=jid, error="boom")
-        return jid
-
-    def fault(self, start: float, end: float, fid: str = "f1") -> None:
-        self.add(start, "fault.started", id=fid, kind="auth.token_expiry")
-        self.add(end, "fault.ended", id=fid, kind="auth.token_expiry", reverted=True)
-
-    def end(self, t: float, status: str = "completed") -> list[dict[str, Any]]:
-        self.add(t, "run.ended", status=status, reason=None)
-        return sorted(self.records, key=lambda r: r["t"])
-
-
-def outage_journal(bad_from: float = 300.0, bad_until: float = 415.0) -> Journal:
-    """A job every 5 s taking 5 s; jobs submitted in [bad_from, bad_until) fail."""
-    j = Journal()
-    for n in range(240):
-        t = n * 5.0
-        j.job(n, t, done=t + 5.0, ok=not bad_from <= t < bad_until)
-    return j
+from tests.unit.journals import IDEAL, Journal, config, outage_journal
 
 
 def test_ttr_is_time_from_fault_start_to_stable_recovery():
