@@ -96,7 +96,9 @@ class TokenManager:
             self._issued_at = self._clock.now()
             self._expires_at = self._issued_at + float(body.get("expires_in", 3600.0))
             if (failures or rejected) and self._on_recovered is not None:
-                await self._on_recovered(f"new token after a rejection and {failures} failed requests")
+                await self._on_recovered(
+                    f"new token after a rejection and {failures} failed requests"
+                )
             return self._token
 
     def invalidate(self, token: str) -> None:

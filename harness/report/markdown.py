@@ -185,7 +185,9 @@ def _runbook(r: Mapping[str, Any]) -> list[str]:
                 _dur(s["within_s"], "none")
                 + ("" if s["deadline_met"] is None else " met" if s["deadline_met"] else " MISSED"),
                 "yes" if s["in_order"] else "no",
-                s["status"] if s["status"] == "done" else f"**{s['status']}**",
+                f"**{s['status']}**"
+                if s["status"] in ("late", "missed", "failed")
+                else s["status"],
             ]
             for s in r["runbook"]
         ],

@@ -108,7 +108,7 @@ def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = Tru
     args = (faults_of(records), ticks, alerts, burn)
     mitigations = mitigations_of(records)
     first = incidents(*args, (), mitigations, config, end)
-    steps = runbook_results(config.runbook, runbook_context(records, config, ticks, first))
+    steps = runbook_results(config.runbook, runbook_context(records, config, ticks, first, now=end))
     interactive = is_interactive(records)
     acks = [
         s.done_at

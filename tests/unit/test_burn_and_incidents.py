@@ -75,7 +75,9 @@ def test_recovery_waits_for_the_fault_end_unless_mitigated():
     assert inc.recovered_at_s == 600.0  # healthy from 410 s, but the fault is on until 600 s
     assert inc.ttr_s == 300.0
     assert inc.ttm_s is None
-    mitigated = score(outage(mitigate_at=400.0).end(1205.0), config(slos=(SloSpec("success", 0.95),)))
+    mitigated = score(
+        outage(mitigate_at=400.0).end(1205.0), config(slos=(SloSpec("success", 0.95),))
+    )
     (inc,) = mitigated.incidents
     assert (inc.mitigated_at_s, inc.ttm_s, inc.mitigation) == (400.0, 100.0, "SUT: fixed")
     # tick [400, 410) still sees the failure of the job submitted at 395 s

@@ -1,125 +1,156 @@
-"""Markdown and JUnit rendering from report data."""
+"""Reports rendered from real report data built from synthetic journals."""
 
+from __future__ import annotations
+
+import json
+import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
 
-from harness.report import render_junit, render_markdown
+import jsonschema
+import pytest
+import xmlschema
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from harness.observe import read_journal
+from harness.report import SCHEMA_PATH, build_report, render_junit, render_markdown, write_reports
+from harness.report.data import scenario_of
+from harness.report.html import markdown_to_html, render_html
+from harness.scoring import score
+from tests.unit.journals import SCENARIO, Journal
 
-def report(**kw):
-    base = {
-        "scenario": "demo",
-        "description": "A demo.",
-        "seed": 1,
-        "time_scale": 60.0,
-        "duration_s": 1200.0,
-        "target": "reference orchestrator",
-        "started_at": "2026-11-22T10:00:00+00:00",
-        "wall_seconds": 25.0,
-        "status": "completed",
-        "reason": None,
-        "passed": False,
-        "exit_code": 1,
-        "incidents": [
-            {
-                "fault": "tokens",
-                "kind": "auth.token_expiry",
-                "start_s": 360.0,
-                "end_s": 660.0,
-                "detected": False,
-                "detected_at_s": None,
-                "ttd_s": None,
-                "impact": True,
-                "impact_start_s": 370.0,
-                "recovered": True,
-                "recovered_at_s": 780.0,
-                "ttr_s": 420.0,
-            }
-        ],
-        "mttr_s": 420.0,
-        "error_budget_consumed": 0.002,
-        "slos": [
-            {
-                "name": "latency",
-                "objective": 0.95,
-                "threshold_s": 180.0,
-                "window_s": None,
-                "good": 10,
-                "bad": 2,
-                "total": 12,
-                "error_budget_consumed": 3.33,
-            },
-        ],  # fmt: skip
-        "jobs": {
-            "submitted": 12,
-            "ok": 12,
-            "failed": 0,
-            "wrong": 0,
-            "indeterminate": 0,
-            "lost": 0,
-            "duplicated": 0,
-            "duplicate_executions": 0,
-            "success_rate": 1.0,
-        },  # fmt: skip
-        "cost": {
-            "executions": 12,
-            "unkeyed_executions": 0,
-            "shots_executed": 12288,
-            "qpu_seconds": 40.0,
-            "shots_per_ok_job": 1024.0,
-        },  # fmt: skip
-        "gates": [
-            {
-                "name": "mttr",
-                "op": "max",
-                "threshold": 600.0,
-                "value": 420.0,
-                "unit": "s",
-                "passed": True,
-            },
-            {
-                "name": "ttd",
-                "op": "max",
-                "threshold": 60.0,
-                "value": None,
-                "unit": "s",
-                "passed": False,
-            },
-        ],  # fmt: skip
-        "alerts": [],
-        "timeline": [],
-    }
-    base.update(kw)
-    return base
+XSD = xmlschema.XMLSchema(str(Path(SCHEMA_PATH).with_name("junit.xsd")))
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
+
+WITH_RUNBOOK = {
+    **SCENARIO,
+    "runbook": [
+        {"id": "ack", "when": "alert", "expect": "alert", "within": "1m"},
+        {"id": "restart", "run": {"http": {"path": "/admin/restart"}}, "within": "30s"},
+        {"id": "later", "when": {"at": "2h"}, "expect": "recovery"},
+    ],
+    "gates": {"ttd": {"max": "1m"}, "mttr": {"max": "10m"}, "score": {"min": 50}},
+}
 
 
-def test_markdown_says_not_detected_and_shows_gates():
-    md = render_markdown(report())
+def journal(*, alert: bool = True, scenario: dict[str, Any] = WITH_RUNBOOK) -> list[dict[str, Any]]:
+    """Jobs every 5 s; those submitted in [300, 420) fail; fault 300..360 s."""
+    j = Journal(scenario)
+    for n in range(240):
+        t = n * 5.0
+        j.job(n, t, done=t + 5.0, ok=not 300.0 <= t < 420.0, started=t + 1.0)
+    j.fault(300.0, 360.0)
+    j.add(60.0, "tick", queue_depth={"manila": 2})
+    if alert:
+        j.add(330.0, "alert", status="firing", name="OrchestratorBackendErrors")
+    j.add(500.0, "sut.event", kind="mitigation", name="token-refreshed")
+    return j.end(1205.0)
+
+
+def report(records: list[dict[str, Any]]) -> dict[str, Any]:
+    scenario = scenario_of(records)
+    data = build_report(records, scenario, score(records, scenario.scoring_config()))
+    return dict(json.loads(json.dumps(data, allow_nan=False)))
+
+
+def test_report_json_matches_its_schema():
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    r = report(journal())
+    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    (inc,) = r["incidents"]
+    assert (inc["ttd_s"], inc["mitigated_at_s"], inc["mitigation"]) == (
+        30.0, 500.0, "SUT: token-refreshed")  # fmt: skip
+    assert [s["status"] for s in r["runbook"]] == ["done", "missed", "not triggered"]
+    assert r["timeline"][5]["queue_depth"] == 2
+    broken = {**r, "incidents": [{**inc, "ttr_s": -1.0}]}
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_markdown_has_every_section_and_says_not_detected():
+    md = render_markdown(report(journal(alert=False)))
     assert md.startswith("# Game day: demo — FAILED")
-    assert "| tokens | auth.token_expiry | 6m00s | 11m00s | not detected | 6m10s | 7m00s |" in md
+    for section in ("## Incidents", "## SLOs", "## Ledger", "## Runbook", "## Gates"):
+        assert section in md
+    assert "**not detected**" in md
     assert "| ttd | max 1m00s | none | **FAIL** |" in md
-    assert "| mttr | max 10m00s | 7m00s | pass |" in md
+    assert "| ack | expect | — | — | — | 1m00s | no | not triggered |" in md
+    md = render_markdown(report(journal()))
+    assert "| restart | run | 5m30s | — | — | 30s | no | **missed** |" in md
 
 
-def test_junit_has_one_case_per_gate_and_failure_messages():
-    root = ET.fromstring(render_junit(report()).split("\n", 1)[1])
-    suite = root.find("testsuite")
+def test_junit_is_valid_and_has_a_case_per_gate_and_runbook_step():
+    xml = render_junit(report(journal(alert=False)))
+    XSD.validate(xml)
+    suite = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite")
     assert suite is not None
-    assert suite.get("tests") == "3"
-    assert suite.get("failures") == "1"
-    cases = {c.get("name"): c for c in suite.findall("testcase")}
-    assert set(cases) == {"run completed", "mttr", "ttd"}
-    failure = cases["ttd"].find("failure")
-    assert failure is not None
-    assert failure.get("message") == "ttd = none, rule max 1m00s"
-    assert cases["mttr"].find("failure") is None
+    cases = {(c.get("classname"), c.get("name")): c for c in suite.findall("testcase")}
+    assert set(cases) == {
+        ("gameday.demo", "run completed"),
+        *(("gameday.demo.gates", g) for g in ("ttd", "mttr", "score")),
+        *(("gameday.demo.runbook", s) for s in ("ack", "restart", "later")),
+    }
+    failure = cases[("gameday.demo.gates", "ttd")].find("failure")
+    assert failure is not None and failure.get("message") == "ttd = none, rule max 1m00s"
+    assert cases[("gameday.demo.runbook", "later")].find("skipped") is not None
+    assert suite.get("skipped") == "3"  # no alert: nothing triggered the runbook
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        XSD.validate('<testsuites><testsuite name="x"/></testsuites>')  # tests= missing
 
 
-def test_junit_marks_an_invalid_run_as_failed():
-    root = ET.fromstring(
-        render_junit(report(status="invalid", reason="steady state not reached", gates=[])).split(
-            "\n", 1
-        )[1]
-    )
-    case = root.find("testsuite/testcase")
-    assert case is not None
-    assert case.find("failure") is not None
+def test_html_is_self_contained_and_escapes_text():
+    r = report(journal())
+    page = render_html({**r, "description": "<script>alert(1)</script>"})
+    assert page.startswith("<!DOCTYPE html>")
+    assert "&lt;script&gt;" in page and "<script>" not in page
+    assert re.search(r'<img class="timeline" alt="SLI timeline" src="data:image/png;base64,', page)
+    assert not re.search(r"(src|href)=\"(?!data:)", page)  # nothing fetched from anywhere
+    assert "http://" not in page and "https://" not in page
+    assert "<h2>Runbook</h2>" in page
+
+
+def test_markdown_to_html_tables_and_bold():
+    out = markdown_to_html("# T\n\n| a | b |\n|---|---|\n| 1 | **x** |\n")
+    assert "<h1>T</h1>" in out
+    assert "<tr><th>a</th><th>b</th></tr>" in out
+    assert "<td><strong>x</strong></td>" in out
+
+
+def test_write_reports_appends_to_the_github_step_summary(tmp_path, monkeypatch):
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    _, files = write_reports(tmp_path, journal())
+    assert {f.name for f in files} == {"report.json", "report.md", "junit.xml", "report.html"}
+    text = summary.read_text()
+    assert text.startswith("earlier step\n# Game day: demo")
+
+
+@st.composite
+def journals(draw: st.DrawFn) -> list[dict[str, Any]]:
+    j = Journal(SCENARIO)
+    bad_from = draw(st.integers(0, 100)) * 10.0
+    bad_len = draw(st.integers(0, 40)) * 10.0
+    for n in range(draw(st.integers(0, 120))):
+        t = n * 10.0 + draw(st.floats(0, 9.9, allow_nan=False))
+        fate = draw(st.sampled_from(["ok", "ok", "failed", "lost", "canary"]))
+        if fate == "canary":
+            j.job(n, t, done=t + 3.0, nonce=draw(st.sampled_from(["01", "10", "11"])))
+        else:
+            done = None if fate == "lost" else t + draw(st.floats(0.5, 200, allow_nan=False))
+            j.job(n, t, done=done, ok=fate == "ok" and not bad_from <= t < bad_from + bad_len)
+    if draw(st.booleans()):
+        j.fault(300.0, 360.0)
+    for t in draw(st.lists(st.floats(0, 1200, allow_nan=False), max_size=3)):
+        j.add(t, "alert", status="firing", name="A")
+    return j.end(draw(st.floats(1200, 1600, allow_nan=False)))
+
+
+@settings(max_examples=20, deadline=None)
+@given(records=journals())
+def test_rebuilding_from_the_journal_file_gives_the_same_report(records, tmp_path_factory):
+    path = tmp_path_factory.mktemp("run") / "journal.jsonl"
+    path.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
+    assert report(read_journal(path)) == report(records)
