@@ -110,10 +110,8 @@ def _expect(f: Fields) -> tuple[Any, str | None]:
     raw = f.raw("expect")
     if isinstance(raw, str):
         if raw not in _EXPECT or raw == "event":
-            raise f.error(
-                f"expected one of alert, resolved, recovery, mitigation or {{event: NAME}}, found {raw!r}",
-                "expect",
-            )
+            choices = "alert, resolved, recovery, mitigation or {event: NAME}"
+            raise f.error(f"expected one of {choices}, found {raw!r}", "expect")
         return raw, None
     e = f.child("expect")
     kinds = [k for k in ("event", "alert") if e.has(k)]

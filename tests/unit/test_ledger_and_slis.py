@@ -32,7 +32,9 @@ def test_canaries_survive_noise_when_the_nonce_still_dominates():
 
 def test_canary_circuits_put_x_gates_on_the_nonce_bits_in_qiskit_order():
     c = circuits.canary(3, "011")  # c[0] and c[1] are 1: qubits 0 and 1 flipped
-    assert "x q[0];" in c.qasm and "x q[1];" in c.qasm and "x q[2];" not in c.qasm
+    assert "x q[0];" in c.qasm
+    assert "x q[1];" in c.qasm
+    assert "x q[2];" not in c.qasm
     drawn = {
         circuits.for_job(circuits.circuit("canary-5"), random.Random(i)).nonce for i in range(50)
     }

@@ -93,7 +93,8 @@ def test_junit_is_valid_and_has_a_case_per_gate_and_runbook_step():
         *(("gameday.demo.runbook", s) for s in ("ack", "restart", "later")),
     }
     failure = cases[("gameday.demo.gates", "ttd")].find("failure")
-    assert failure is not None and failure.get("message") == "ttd = none, rule max 1m00s"
+    assert failure is not None
+    assert failure.get("message") == "ttd = none, rule max 1m00s"
     assert cases[("gameday.demo.runbook", "later")].find("skipped") is not None
     assert suite.get("skipped") == "3"  # no alert: nothing triggered the runbook
     with pytest.raises(xmlschema.XMLSchemaValidationError):
@@ -104,10 +105,12 @@ def test_html_is_self_contained_and_escapes_text():
     r = report(journal())
     page = render_html({**r, "description": "<script>alert(1)</script>"})
     assert page.startswith("<!DOCTYPE html>")
-    assert "&lt;script&gt;" in page and "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "<script>" not in page
     assert re.search(r'<img class="timeline" alt="SLI timeline" src="data:image/png;base64,', page)
     assert not re.search(r"(src|href)=\"(?!data:)", page)  # nothing fetched from anywhere
-    assert "http://" not in page and "https://" not in page
+    assert "http://" not in page
+    assert "https://" not in page
     assert "<h2>Runbook</h2>" in page
 
 

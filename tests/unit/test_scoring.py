@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.scoring import (
     GateSpec,
-    ScoringConfig,
     SloSpec,
     exit_code,
     hellinger_fidelity,
     score,
 )
-
 from tests.unit.journals import IDEAL, Journal, config, outage_journal
 
 
