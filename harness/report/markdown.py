@@ -11,10 +11,10 @@ from typing import Any
 
 from harness.clock import fmt_duration
 
-__all__ = ["gate_threshold", "gate_value", "render_markdown", "render_summary"]
+__all__ = ["gate_threshold", "gate_value", "render_markdown", "render_summary", "table"]
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return out
@@ -61,7 +61,7 @@ def render_summary(r: Mapping[str, Any]) -> list[str]:
         "",
         r["description"] or "",
         "",
-        *_table(
+        *table(
             ["", ""],
             [
                 ["status", r["status"] + (f" ({r['reason']})" if r["reason"] else "")],
@@ -98,7 +98,7 @@ def _incidents(r: Mapping[str, Any]) -> list[str]:
                 _at(i["recovered_at_s"], t0, "**not recovered**") if i["impact"] else "no impact",
             ]
         )
-    lines = _table(
+    lines = table(
         ["fault", "window", "detected (SUT)", "burn-rate page", "acknowledged", "mitigated",
          "impact from", "recovered"],
         rows,
@@ -115,7 +115,7 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
             return f"{s['name']} (fidelity >= {s['min_fidelity']:g})"
         return str(s["name"])
 
-    lines = _table(
+    lines = table(
         ["SLO", "objective", "good", "bad", "budget consumed", "budget of", "peak burn",
          "page would fire"],
         [
@@ -155,7 +155,7 @@ def _ledger(r: Mapping[str, Any]) -> list[str]:
     j, c = r["jobs"], r["cost"]
     keys = ("submitted", "ok", "failed", "wrong", "unexpected", "indeterminate", "recovered",
             "lost", "duplicated")  # fmt: skip
-    lines = _table(list(keys), [[j[k] for k in keys]])
+    lines = table(list(keys), [[j[k] for k in keys]])
     lines += [
         "",
         f"Backends executed {c['executions']} jobs ({c['shots_executed']} shots, "
@@ -173,7 +173,7 @@ def _ledger(r: Mapping[str, Any]) -> list[str]:
 def _runbook(r: Mapping[str, Any]) -> list[str]:
     if not r["runbook"]:
         return ["No runbook."]
-    return _table(
+    return table(
         ["step", "kind", "due", "done", "by", "deadline", "in order", "status"],
         [
             [
@@ -197,7 +197,7 @@ def _runbook(r: Mapping[str, Any]) -> list[str]:
 def _gates(r: Mapping[str, Any]) -> list[str]:
     if not r["gates"]:
         return ["No gates defined."]
-    return _table(
+    return table(
         ["gate", "rule", "value", "result"],
         [
             [g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g),
@@ -222,5 +222,5 @@ def render_markdown(r: Mapping[str, Any]) -> str:
     if signals:
         lines += ["", "## Alerts and SUT events", ""]
         rows = [[fmt_duration(t), what, name] for t, what, name in sorted(signals)]
-        lines += _table(["at", "what", ""], rows)
+        lines += table(["at", "what", ""], rows)
     return "\n".join(lines) + "\n"

@@ -215,8 +215,9 @@ def slo_results(
     *,
     final: bool = True,
     events: Mapping[str, Sequence[SliEvent]] | None = None,
+    since: float = 0.0,
 ) -> tuple[SloResult, ...]:
-    """Per-SLO good/bad counts and error budget consumed over ``[0, end]``.
+    """Per-SLO good/bad counts and error budget consumed over ``[since, end]``.
 
     Consumed = bad / ((1 - objective) x events); with an SLO ``window`` it is scaled by
     ``load phase / window``. The runner calls this with ``final=False`` mid-run.
@@ -224,7 +225,7 @@ def slo_results(
     evs = events if events is not None else sli_events(records, config.slos, end, final=final)
     out = []
     for spec in config.slos:
-        items = evs.get(spec.name, [])
+        items = [e for e in evs.get(spec.name, []) if e.t >= since]
         total = sum(e.weight for e in items)
         good = sum(e.weight for e in items if e.good)
         out.append(

@@ -1,0 +1,44 @@
+"""Distributions over repeated runs (``gameday run --repeat N``).
+
+Each duration (TTD, TTA, TTM, TTR over every incident of every run; MTTR per run) is
+summarised by its nearest-rank p50 and p90, its max and the count of runs or incidents
+where it is missing ("not detected", "not recovered"). A missing value is worse than
+any number, so ``max`` is ``None`` as soon as one is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from harness.scoring.stats import percentile
+
+__all__ = ["DURATIONS", "distribution", "summarise"]
+
+#: report.json incident fields summarised, by their short name.
+DURATIONS = {"ttd": "ttd_s", "tta": "tta_s", "ttm": "ttm_s", "ttr": "ttr_s"}
+
+
+def distribution(values: Sequence[float | None]) -> dict[str, Any]:
+    """p50 / p90 / max of the known values, and how many were missing."""
+    known = [v for v in values if v is not None]
+    missing = len(values) - len(known)
+    return {
+        "n": len(values),
+        "missing": missing,
+        "p50": percentile(known, 50),
+        "p90": percentile(known, 90),
+        "max": None if missing or not known else max(known),
+    }
+
+
+def summarise(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The distributions of a set of ``report.json`` documents of the same scenario."""
+    incidents = [i for r in reports for i in r["incidents"]]
+    out: dict[str, Any] = {
+        name: distribution([i[field] for i in incidents]) for name, field in DURATIONS.items()
+    }
+    out["mttr"] = distribution([r["mttr_s"] if r["incidents"] else None for r in reports])
+    out["score"] = distribution([r["score"]["value"] for r in reports])
+    out["error_budget_consumed"] = distribution([r["error_budget_consumed"] for r in reports])
+    return out
