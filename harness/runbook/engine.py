@@ -12,7 +12,9 @@ action's answer). Scoring reads only those records.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from harness.clock import Clock
 from harness.observe import Journal
@@ -26,12 +28,13 @@ from harness.scoring import (
     runbook_results,
     score,
 )
-from harness.scoring.score import is_interactive
-from harness.scoring.views import alerts_of, faults_of, mitigations_of
 
 __all__ = ["RunbookEngine"]
 
 PageFn = Callable[[RunbookStep, StepResult], None]
+
+#: scenario seconds between two full live scores (SLI triggers, recovery expectations)
+HEAVY_EVERY = 30.0
 
 
 class RunbookEngine:
@@ -56,10 +59,13 @@ class RunbookEngine:
         self._interactive = interactive
         self._page = page
         self._seen: set[str] = set()
-        # ticks and incidents are costly to rebuild every tick: only when a step needs them
+        # ticks and incidents are costly to rebuild (a full score): only when a step needs
+        # them, and at most every HEAVY_EVERY scenario seconds, to keep the loop free
         self._heavy = any(
             s.spec.when.kind == "sli" or s.spec.expect == "recovery" for s in self.steps
         )
+        self._heavy_at = -HEAVY_EVERY
+        self._last: RunbookContext | None = None
 
     def by_id(self, step_id: str) -> RunbookStep | None:
         return next((s for s in self.steps if s.id == step_id), None)
@@ -95,25 +101,23 @@ class RunbookEngine:
     def _context(self) -> RunbookContext:
         records = self._journal.records
         now = self._clock.now()
-        if self._heavy:
+        if self._heavy and now - self._heavy_at >= HEAVY_EVERY:
+            self._heavy_at = now
             live = score(records, self._config, final=False)
             ctx = runbook_context(records, self._config, live.ticks, live.incidents, now=now)
-        else:
-            ctx = RunbookContext(
-                alerts=alerts_of(records),
-                faults=faults_of(records),
-                tick=self._config.tick,
-                mitigations=mitigations_of(records),
-                events=[
-                    (float(r["t"]), str(r.get("name", "")))
-                    for r in records
-                    if r.get("type") == "sut.event"
-                ],
-                step_records=[r for r in records if r.get("type") == "runbook.step"],
-                interactive=is_interactive(records),
-                now=now,
+            self._last = ctx
+        elif self._heavy and self._last is not None:
+            # between full scores: fresh alerts, events and step records, the last ticks
+            ctx = dataclasses.replace(
+                self._light(records, now), ticks=self._last.ticks, recoveries=self._last.recoveries
             )
+        else:
+            ctx = self._light(records, now)
         return ctx
+
+    def _light(self, records: Sequence[Mapping[str, Any]], now: float) -> RunbookContext:
+        """Alerts, faults, events and step records only (no ticks, no incidents)."""
+        return runbook_context(records, self._config, (), (), now=now)
 
     async def _automate(self, step: RunbookStep, result: StepResult) -> None:
         """Run the action; with ``retry``, again after each failure until the deadline."""
@@ -138,6 +142,7 @@ class RunbookEngine:
             status="done" if ok else "failed",
             by=by,
             action=step.action.describe(),
+            mitigation=step.mitigation,
             detail=detail,
         )
         return ok

@@ -11,6 +11,7 @@ Each step::
         # shell: "curl -fsS $SUT_URL/stats"
         timeout: 10s                # wall time (default 10s for http, 30s for shell)
         retry: 30s                  # on failure, try again this often until the deadline
+        mitigation: true            # false: a diagnostic action, not a mitigation
       # expect: alert | resolved | recovery | mitigation | {event: NAME}
       within: 2m                    # deadline after the step became due (scenario time)
 """
@@ -41,6 +42,7 @@ class RunbookStep:
     spec: StepSpec
     action: Action | None = None
     retry: float | None = None
+    mitigation: bool = True
 
     @property
     def id(self) -> str:
@@ -67,6 +69,7 @@ def _step(f: Fields, earlier: Sequence[str]) -> RunbookStep:
         raise f.error("expected exactly one of expect or run")
     run = f.child("run") if has_run else None
     retry = run.duration("retry", None, positive=True) if run is not None else None
+    mitigation = run.flag("mitigation", True) if run is not None else False
     action = _action(run) if run is not None else None
     expect, expect_name = (None, None) if has_run else _expect(f)
     within = f.duration("within", None, positive=True)
@@ -74,7 +77,7 @@ def _step(f: Fields, earlier: Sequence[str]) -> RunbookStep:
     spec = StepSpec(
         step_id, when, expect, expect_name, action.describe() if action else None, within
     )
-    return RunbookStep(spec, action, retry)
+    return RunbookStep(spec, action, retry, mitigation)
 
 
 def _when(f: Fields, earlier: Sequence[str]) -> Trigger:

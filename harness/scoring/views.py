@@ -186,13 +186,19 @@ def faults_of(records: Iterable[Record]) -> tuple[FaultView, ...]:
 
 
 def mitigations_of(records: Iterable[Record]) -> list[tuple[float, str]]:
-    """(time, what) of every mitigation: a SUT-reported one or a runbook action done."""
+    """(time, what) of every mitigation: a SUT-reported one, or a runbook action done
+    (unless the step says ``mitigation: false``: a diagnostic action)."""
     out = []
     for r in records:
         kind = r.get("type")
         if kind == "sut.event" and r.get("kind") == "mitigation":
             out.append((float(r["t"]), f"SUT: {r.get('name', 'mitigation')}"))
-        elif kind == "runbook.step" and r.get("status") == "done" and r.get("action"):
+        elif (
+            kind == "runbook.step"
+            and r.get("status") == "done"
+            and r.get("action")
+            and r.get("mitigation", True)
+        ):
             out.append((float(r["t"]), f"runbook: {r.get('id')}"))
     return sorted(out)
 

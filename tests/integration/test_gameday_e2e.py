@@ -16,7 +16,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+import xmlschema
+
+from harness.report import SCHEMA_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
 FAST = "120"
@@ -73,17 +77,39 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     assert "backend.tokens_revoked" in types
     assert "backend.auth_rejected" in types
     assert "Game day token-expiry: PASSED" in output
+    # mitigation reported by the SUT, runbook automation, canaries, the new SLIs
+    assert incident["mitigation"] == "SUT: token-refreshed:manila"
+    assert incident["start_s"] < incident["detected_at_s"] < incident["mitigated_at_s"]
+    assert incident["mitigated_at_s"] < incident["recovered_at_s"]
+    assert incident["end_s"] <= incident["recovered_at_s"]
+    steps = {s["id"]: s for s in r["runbook"]}
+    assert steps["page-received"]["done_at_s"] == incident["detected_at_s"]
+    refresh = steps["refresh-tokens"]
+    assert (refresh["status"], refresh["by"]) == ("done", "automation")
+    assert refresh["done_at_s"] >= incident["end_s"]  # the token service had to be back
+    assert steps["recovered"]["done_at_s"] == incident["recovered_at_s"]
+    assert r["jobs"]["canaries"] > 20
+    assert r["jobs"]["unexpected"] == 0
+    assert {s["name"] for s in r["slos"]} == {"success", "latency", "correctness", "queue_wait"}
+    assert r["score"]["value"] >= 70
+    assert r["burn_rate"]["peak"] > 1
 
 
-def test_every_report_file_is_written(token_expiry_run):
+def test_every_report_file_is_written_and_valid(token_expiry_run):
     out, _, _ = token_expiry_run
-    for name in ("journal.jsonl", "report.json", "report.md", "junit.xml"):
+    for name in ("journal.jsonl", "report.json", "report.md", "junit.xml", "report.html"):
         assert (out / name).stat().st_size > 0, name
+    r = load(out)
+    jsonschema.validate(r, json.loads(SCHEMA_PATH.read_text()))
+    xmlschema.XMLSchema(str(SCHEMA_PATH.with_name("junit.xsd"))).validate(str(out / "junit.xml"))
     suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
     assert suite is not None
     assert suite.get("failures") == "0"
-    assert int(suite.get("tests", "0")) == 1 + len(load(out)["gates"])
-    assert "## Incidents" in (out / "report.md").read_text()
+    assert int(suite.get("tests", "0")) == 1 + len(r["gates"]) + len(r["runbook"])
+    md = (out / "report.md").read_text()
+    for section in ("## Incidents", "## SLOs", "## Ledger", "## Runbook", "## Gates"):
+        assert section in md
+    assert "data:image/png;base64," in (out / "report.html").read_text()
 
 
 def test_report_rebuilds_the_same_report_from_the_journal(token_expiry_run, tmp_path):
