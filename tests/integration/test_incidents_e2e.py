@@ -7,7 +7,6 @@ loopback and real Aer. Runs are short (10 scenario minutes at 120x).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import pytest
 
 from harness.report import SCHEMA_PATH
 from harness.runner import Snapshot, run_game_day

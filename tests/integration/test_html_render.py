@@ -1,0 +1,63 @@
+"""report.html renders in a real headless browser (Debian's chromium), offline.
+
+Marked slow; skipped with the reason when chromium is not installed
+(``apt-get install -y chromium``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from harness.report import write_reports
+from tests.unit.test_report import journal
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+]
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install chromium)"),
+]
+
+
+def screenshot(html, png, profile, size: str = "1200,2600") -> None:
+    assert CHROMIUM is not None
+    subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", f"--window-size={size}",
+         f"--screenshot={png}", html.as_uri()],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip
+
+
+def test_report_html_renders_the_timeline_and_tables(tmp_path):
+    from matplotlib.image import imread
+
+    write_reports(tmp_path, journal())
+    png = tmp_path / "shot.png"
+    screenshot(tmp_path / "report.html", png, tmp_path / "profile")
+    pixels = imread(str(png))
+    height, width = pixels.shape[:2]
+    assert (width, height) == (1200, 2600)
+    rgb = pixels[..., :3]
+    # the page is not blank: dark text and the plot's coloured lines and shading
+    dark = (rgb.max(axis=2) < 0.3).mean()
+    coloured = ((rgb.max(axis=2) - rgb.min(axis=2)) > 0.25).mean()
+    assert dark > 0.002, dark
+    assert coloured > 0.002, coloured
+    # the inline PNG decoded: a region of the plot (below the summary table) has colour
+    plot_band = rgb[int(height * 0.15) : int(height * 0.45)]
+    assert ((plot_band.max(axis=2) - plot_band.min(axis=2)) > 0.25).mean() > 0.002
