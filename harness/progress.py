@@ -77,7 +77,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
     console.print(f"\nGame day [bold]{r['scenario']}[/]: {verdict}")
     if r["incidents"]:
         t = Table(title="Incidents", title_justify="left")
-        for col in ("fault", "kind", "start", "TTD", "TTR"):
+        for col in ("fault", "kind", "start", "TTD", "TTM", "TTR"):
             t.add_column(col)
         for i in r["incidents"]:
             t.add_row(
@@ -85,6 +85,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
                 i["kind"],
                 fmt_duration(i["start_s"]),
                 fmt_duration(i["ttd_s"]) if i["detected"] else "[red]not detected[/]",
+                fmt_duration(i["ttm_s"]) if i["ttm_s"] is not None else "not mitigated",
                 fmt_duration(i["ttr_s"]) if i["recovered"] else "[red]not recovered[/]",
             )
         console.print(t)
@@ -92,7 +93,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
     console.print(
         f"Jobs: {j['submitted']} submitted, {j['ok']} ok, {j['failed']} failed, "
         f"{j['wrong']} wrong, {j['indeterminate']} indeterminate, {j['lost']} lost, "
-        f"{j['duplicated']} duplicated. "
+        f"{j['duplicated']} duplicated, {j['unexpected']} unexpected. "
         f"MTTR {fmt_duration(r['mttr_s']) if r['mttr_s'] is not None else 'n/a'}; "
         f"error budget consumed {r['error_budget_consumed']:.2%}.",
         highlight=False,
@@ -105,5 +106,13 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
             result = "[green]pass[/]" if g["passed"] else "[bold red]FAIL[/]"
             t.add_row(g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), result)
         console.print(t)
-    console.print(f"Reports: {run_dir}/ (report.md, report.json, junit.xml, journal.jsonl)")
+    score = r["score"]["value"]
+    if score is not None:
+        console.print(f"Resilience score {score:.0f}/100.", highlight=False)
+    missed = [s["id"] for s in r["runbook"] if s["status"] in ("late", "missed", "failed")]
+    if missed:
+        console.print(f"Runbook steps not done in time: {', '.join(missed)}", highlight=False)
+    console.print(
+        f"Reports: {run_dir}/ (report.html, report.md, report.json, junit.xml, journal.jsonl)"
+    )
     console.print(f"Exit code {r['exit_code']}")

@@ -1,0 +1,54 @@
+"""Distributions over repeated runs and the compare verdicts (pure functions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.commands.compare import regressions
+from harness.scoring.repeat import distribution, summarise
+
+
+def test_distribution_nearest_rank_and_missing_values():
+    d = distribution([30.0, 10.0, 20.0, 40.0, None])
+    assert (d["n"], d["missing"], d["p50"], d["p90"], d["max"]) == (5, 1, 20.0, 40.0, None)
+    full = distribution([30.0, 10.0, 20.0])
+    assert (full["p50"], full["p90"], full["max"]) == (20.0, 30.0, 30.0)
+    assert distribution([])["p50"] is None
+
+
+def run(ttds: list[float | None], mttr: float | None, score: float) -> dict[str, Any]:
+    return {
+        "incidents": [{"ttd_s": t, "tta_s": t, "ttm_s": None, "ttr_s": mttr} for t in ttds],
+        "mttr_s": mttr,
+        "score": {"value": score},
+        "error_budget_consumed": 0.1,
+    }
+
+
+def test_summarise_pools_incidents_of_every_run():
+    s = summarise([run([10.0, 20.0], 100.0, 90.0), run([30.0], None, 50.0)])
+    assert (s["ttd"]["n"], s["ttd"]["p50"], s["ttd"]["max"]) == (3, 20.0, 30.0)
+    assert (s["ttm"]["missing"], s["ttm"]["max"]) == (3, None)
+    assert (s["mttr"]["n"], s["mttr"]["missing"], s["mttr"]["max"]) == (2, 1, None)
+    assert (s["score"]["p50"], s["score"]["max"]) == (50.0, 90.0)
+
+
+def gate(name: str, op: str, value: float | None) -> dict[str, Any]:
+    return {"name": name, "op": op, "threshold": 0, "value": value, "unit": "", "passed": True}
+
+
+def test_compare_verdicts_follow_the_gate_direction():
+    base = {"gates": [gate("mttr", "max", 100.0), gate("score", "min", 80.0),
+                      gate("ttd", "max", None), gate("lost_jobs", "max", 0)]}  # fmt: skip
+    cur = {"gates": [gate("mttr", "max", 105.0), gate("score", "min", 60.0),
+                     gate("ttd", "max", 20.0), gate("lost_jobs", "max", 1),
+                     gate("new", "max", 1.0)]}  # fmt: skip
+    verdicts = {name: v for name, _, _, v in regressions(base, cur, 0.1, 0.0)}
+    assert verdicts == {
+        "mttr": "same",  # +5% is inside the tolerance
+        "score": "REGRESSED",  # lower is worse for a min gate
+        "ttd": "improved",  # detected now, was not
+        "lost_jobs": "REGRESSED",  # from 0: any increase
+        "new": "new",
+    }
+    assert {n: v for n, _, _, v in regressions(base, cur, 0.1, 5.0)}["lost_jobs"] == "same"
