@@ -15,7 +15,9 @@ from harness.clock import Clock
 from harness.observe import Journal
 from harness.scoring import ScoringConfig, StopHit, stop_check
 
-__all__ = ["StopMonitor"]
+__all__ = ["MIN_WALL_INTERVAL", "StopMonitor"]
+
+MIN_WALL_INTERVAL = 0.2
 
 
 class StopMonitor:
@@ -33,10 +35,17 @@ class StopMonitor:
         self.hit: StopHit | None = None
 
     async def run(self) -> None:
-        """Check at every tick from ``after`` on; return once a condition held."""
+        """Check every tick from ``after`` on; return once a condition held.
+
+        At high time scales a tick lasts a few wall milliseconds: the check then runs
+        every few ticks, at most every MIN_WALL_INTERVAL wall seconds (it re-reads the
+        whole journal, and the event loop is shared with the SUT and the backends).
+        """
         if not self._config.stop:
             return
         tick = self._config.tick
+        while self._clock.to_wall(tick) < MIN_WALL_INTERVAL:
+            tick += self._config.tick
         await self._clock.sleep(self._after - self._clock.now())
         while True:
             now = self._clock.now()

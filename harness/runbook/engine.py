@@ -24,6 +24,7 @@ from harness.scoring import (
     RunbookContext,
     ScoringConfig,
     StepResult,
+    StepSpec,
     runbook_context,
     runbook_results,
     score,
@@ -59,11 +60,10 @@ class RunbookEngine:
         self._interactive = interactive
         self._page = page
         self._seen: set[str] = set()
-        # ticks and incidents are costly to rebuild (a full score): only when a step needs
-        # them, and at most every HEAVY_EVERY scenario seconds, to keep the loop free
-        self._heavy = any(
-            s.spec.when.kind == "sli" or s.spec.expect == "recovery" for s in self.steps
-        )
+        # ticks and incidents are costly to rebuild (a full score): only when a trigger
+        # needs them (an SLI condition, or a step done when recovery is observed), and at
+        # most every HEAVY_EVERY scenario seconds, to keep the event loop free
+        self._heavy = _needs_ticks([s.spec for s in self.steps])
         self._heavy_at = -HEAVY_EVERY
         self._last: RunbookContext | None = None
 
@@ -79,6 +79,8 @@ class RunbookEngine:
             while True:
                 now = self._clock.now()
                 await self._clock.sleep(tick - (now % tick) + tick * 1e-3)
+                if len(self._seen) == len(self.steps):
+                    return  # every step is due: nothing left to watch (actions finish)
                 for step, result in self.due():
                     self._seen.add(step.id)
                     self._journal.record(
@@ -146,3 +148,18 @@ class RunbookEngine:
             detail=detail,
         )
         return ok
+
+
+def _needs_ticks(specs: Sequence[StepSpec]) -> bool:
+    """True if a trigger reads ticks: an SLI condition, or a step that expects recovery
+    and that a later step waits for."""
+    recovery = {s.id for s in specs if s.expect == "recovery"}
+    for i, s in enumerate(specs):
+        if s.when.kind == "sli":
+            return True
+        waits_on = s.when.name if s.when.kind == "step" else None
+        if s.when.kind == "default" and i > 0:
+            waits_on = specs[i - 1].id
+        if waits_on in recovery:
+            return True
+    return False
