@@ -23,7 +23,10 @@ import xmlschema
 from harness.report import SCHEMA_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
-FAST = "60"  # slow enough for a busy 2-core machine to keep the SUT draining
+# Slow enough for a busy 2-core machine: the SUT drains its post-outage backlog through
+# the Aer pool, and at 120x a loaded machine left jobs behind (lost) in some runs.
+SCALE = "40"  # the scenario's own time scale: the pass/fail verdict is the SUT's
+FAST = "60"  # runs whose verdict does not depend on draining in time
 
 
 def gameday(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -48,7 +51,7 @@ def journal(run_dir: Path) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
     out = tmp_path_factory.mktemp("runs") / "token-expiry"
-    proc = gameday("run", "token-expiry", "--time-scale", FAST, "--out", str(out), "-q")
+    proc = gameday("run", "token-expiry", "--time-scale", SCALE, "--out", str(out), "-q")
     return out, proc.returncode, proc.stdout + proc.stderr
 
 
@@ -59,7 +62,7 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     for key in ("scenario", "seed", "time_scale", "incidents", "mttr_s", "error_budget_consumed",
                 "jobs", "gates", "passed"):  # fmt: skip
         assert key in r
-    assert (r["scenario"], r["time_scale"], r["passed"]) == ("token-expiry", float(FAST), True)
+    assert (r["scenario"], r["time_scale"], r["passed"]) == ("token-expiry", float(SCALE), True)
     (incident,) = r["incidents"]
     assert incident["fault"] == "tokens-revoked"
     assert incident["detected"]
