@@ -28,6 +28,7 @@ from fake_backends.clock import Clock
 from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
+from reference_orchestrator.health import BackendHealth
 from reference_orchestrator.store import JobStore
 from reference_orchestrator.tokens import TokenManager
 
@@ -60,11 +61,14 @@ class Orchestrator:
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
         """Serve the API and run the dispatcher and alert loop until the block ends."""
         connector = aiohttp.TCPConnector(limit=128)
+        timeout = max(
+            self.config.min_request_timeout, self.clock.to_wall(self.config.request_timeout)
+        )
         async with aiohttp.ClientSession(connector=connector) as http:
             sessions = [
                 BackendSession(
                     link,
-                    client := NativeClient(http, link.url, timeout=self.config.request_timeout),
+                    client := NativeClient(http, link.url, timeout=timeout),
                     TokenManager(
                         client,
                         link.api_key,
@@ -73,6 +77,11 @@ class Orchestrator:
                         retry_base=self.config.retry_base,
                         retry_max=self.config.retry_max,
                         seed=self.seed + i,
+                    ),
+                    BackendHealth(
+                        self.clock,
+                        threshold=self.config.breaker_failures,
+                        cooldown=self.config.breaker_cooldown,
                     ),
                 )
                 for i, link in enumerate(self.config.backends)

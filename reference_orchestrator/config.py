@@ -47,5 +47,8 @@ class OrchestratorConfig:
     max_inflight: int = 64
     retry_base: float = 2.0
     retry_max: float = 30.0
-    request_timeout: float = 5.0  # wall seconds per HTTP call
+    request_timeout: float = 20.0  # scenario seconds per HTTP call ...
+    min_request_timeout: float = 0.5  # ... but never under this many wall seconds
+    breaker_failures: int = 3  # consecutive transport failures that take a backend out
+    breaker_cooldown: float = 30.0  # scenario seconds before it is probed again
     alert: AlertRule = field(default_factory=AlertRule)
