@@ -95,6 +95,10 @@ class NativeClient:
     async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
         return await self._call("DELETE", f"/v1/jobs/{job_id}", token)
 
+    async def health(self) -> dict[str, Any]:
+        """``GET /healthz`` (no auth): a cheap liveness probe."""
+        return await self._call("GET", "/healthz", None)
+
     async def _call(
         self, method: str, path: str, token: str | None, *, json: Any = None
     ) -> dict[str, Any]:

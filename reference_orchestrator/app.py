@@ -92,18 +92,24 @@ class Orchestrator:
             self.alerts = AlertSender(http, self.config.alert, self.clock)
             async with (
                 serve_app(self.app(), host, port) as url,
-                background(dispatcher.run(), self._alert_loop(self.alerts)),
+                background(dispatcher.run(), self._alert_loop(self.alerts, sessions)),
             ):
                 self.url = url
                 yield self
 
-    async def _alert_loop(self, sender: AlertSender) -> None:
+    async def _alert_loop(self, sender: AlertSender, sessions: list[BackendSession]) -> None:
+        unreachable: set[str] = set()
         while True:
             await self.clock.sleep(self.config.alert.evaluate_every)
             change = self.monitor.evaluate()
             if change is not None:
                 ratio, events = self.monitor.ratio()
                 await asyncio.shield(sender.send(change, ratio, events))
+            down = {s.link.name for s in sessions if not s.health.closed}
+            for name in sorted(down ^ unreachable):
+                status = "firing" if name in down else "resolved"
+                await asyncio.shield(sender.backend_unreachable(status, name))
+            unreachable = down
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)

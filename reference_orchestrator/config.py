@@ -47,8 +47,13 @@ class OrchestratorConfig:
     max_inflight: int = 64
     retry_base: float = 2.0
     retry_max: float = 30.0
-    request_timeout: float = 20.0  # scenario seconds per HTTP call ...
-    min_request_timeout: float = 0.5  # ... but never under this many wall seconds
-    breaker_failures: int = 3  # consecutive transport failures that take a backend out
+    # Timeouts are scenario seconds with a floor in wall seconds: a backend's real work
+    # (Aer behind a shared process pool) does not shrink with the time scale.
+    request_timeout: float = 20.0  # per API call ...
+    min_request_timeout: float = 2.0  # ... never under 2 wall seconds
+    probe_interval: float = 5.0  # GET /healthz of every backend (cheap: no Aer behind it)
+    probe_timeout: float = 5.0  # ...
+    min_probe_timeout: float = 0.5  # ... never under 0.5 wall seconds
+    breaker_failures: int = 3  # consecutive calls without an answer that take a backend out
     breaker_cooldown: float = 30.0  # scenario seconds before it is probed again
     alert: AlertRule = field(default_factory=AlertRule)

@@ -75,6 +75,7 @@ class Dispatcher:
                 tg.create_task(self._submitter())
             for session in self.sessions.values():
                 tg.create_task(self._poller(session))
+                tg.create_task(self._prober(session))
             tg.create_task(self._unparker())
 
     def _route(self, job: Job) -> BackendSession | None:
@@ -87,6 +88,26 @@ class Dispatcher:
                 if session.health.state is state and session.health.admit():
                     return session
         return None
+
+    async def _prober(self, session: BackendSession) -> None:
+        """Heartbeat: ``GET /healthz`` feeds the breaker, and probes it when half-open."""
+        cfg = self.config
+        timeout = max(cfg.min_probe_timeout, self.clock.to_wall(cfg.probe_timeout))
+        while True:
+            await self.clock.sleep(cfg.probe_interval)
+            if not session.health.admit():
+                continue
+            try:
+                async with asyncio.timeout(timeout):
+                    await session.client.health()
+            except TimeoutError:
+                session.health.failure()
+                continue
+            except ApiCallError as exc:
+                if exc.status == 0:
+                    session.health.failure()
+                    continue
+            session.health.success()
 
     async def _unparker(self) -> None:
         while True:
