@@ -6,7 +6,7 @@ method   path          what
 POST     /jobs         ``{"circuit", "shots", "format"?, "idempotency_key"?, "tenant"?}``
                        -> 202 ``{"id", "state"}`` (200 when the key was seen before)
 GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, error
-GET      /stats        jobs per state
+GET      /stats        jobs per state, alert state, each backend's breaker state
 GET      /healthz      liveness
 =======  ============  ==========================================================
 """
@@ -48,6 +48,7 @@ class Orchestrator:
         self.monitor = FailureRateMonitor(config.alert, clock)
         self.url = ""
         self.alerts: AlertSender | None = None
+        self.sessions: list[BackendSession] = []
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[json_errors], client_max_size=1 << 20)
@@ -86,6 +87,7 @@ class Orchestrator:
                 )
                 for i, link in enumerate(self.config.backends)
             ]
+            self.sessions = sessions
             dispatcher = Dispatcher(
                 self.config, self.store, sessions, self.monitor, self.clock, seed=self.seed
             )
@@ -136,7 +138,13 @@ class Orchestrator:
         return web.json_response(job.to_json())
 
     async def _stats(self, request: web.Request) -> web.Response:
-        return web.json_response({"jobs": self.store.stats(), "alert_firing": self.monitor.firing})
+        return web.json_response(
+            {
+                "jobs": self.store.stats(),
+                "alert_firing": self.monitor.firing,
+                "backends": {s.link.name: s.health.state.value for s in self.sessions},
+            }
+        )
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
