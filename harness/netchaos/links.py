@@ -100,7 +100,8 @@ async def network_links(
 
     ``backends`` maps backend names to their base URLs; ``ports`` optionally fixes the
     proxy's listen port per backend (for an external SUT configured out of band).
-    ``toxiproxy_url`` defaults to ``$TOXIPROXY_URL``; without one an embedded server runs.
+    ``toxiproxy_url`` defaults to ``$TOXIPROXY_URL``; without one (or with ``""``) an
+    embedded server runs.
     """
     url = toxiproxy_url if toxiproxy_url is not None else os.environ.get(TOXIPROXY_URL_ENV)
     emit = on_event or (lambda _t, _d: None)
