@@ -28,7 +28,8 @@ def test_network_partition_fails_over_and_loses_nothing(tmp_path):
     r = load(out)
     (incident,) = r["incidents"]
     assert incident["fault"] == "primary-partitioned"
-    assert incident["detected"] and incident["recovered"]
+    assert incident["detected"]
+    assert incident["recovered"]
     assert r["jobs"]["lost"] == r["jobs"]["duplicated"] == r["jobs"]["failed"] == 0
     assert r["jobs"]["ok"] == r["jobs"]["submitted"] > 100
     records = journal(out)
