@@ -93,8 +93,9 @@ class Dispatcher:
         """Heartbeat: ``GET /healthz`` feeds the breaker, and probes it when half-open."""
         cfg = self.config
         timeout = max(cfg.min_probe_timeout, self.clock.to_wall(cfg.probe_timeout))
+        interval = max(cfg.probe_interval, cfg.min_probe_interval * self.clock.time_scale)
         while True:
-            await self.clock.sleep(cfg.probe_interval)
+            await self.clock.sleep(interval)
             if not session.health.admit():
                 continue
             try:
