@@ -26,7 +26,13 @@ from harness.netchaos.client import ToxiproxyClient
 from harness.netchaos.proxy import split_address
 from harness.netchaos.server import NetChaosServer
 
-__all__ = ["TOXIPROXY_URL_ENV", "NetworkLink", "NetworkLinks", "network_links"]
+__all__ = [
+    "TOXIPROXY_URL_ENV",
+    "NetworkLink",
+    "NetworkLinks",
+    "check_toxiproxy",
+    "network_links",
+]
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +113,7 @@ async def network_links(
     emit = on_event or (lambda _t, _d: None)
     async with AsyncExitStack() as stack:
         if url:
-            server = await _external(stack, url)
+            server = await check_toxiproxy(url)
         else:
             embedded = await stack.enter_async_context(NetChaosServer().running())
             url, server = embedded.url, f"embedded netchaos at {embedded.url}"
@@ -126,15 +132,16 @@ async def network_links(
             await _teardown(client, links, emit)
 
 
-async def _external(stack: AsyncExitStack, url: str) -> str:
-    client = await stack.enter_async_context(ToxiproxyClient(url, timeout=5.0))
-    try:
-        version = await client.version()
-    except ProxyError as exc:
-        raise ConfigError(
-            f"{TOXIPROXY_URL_ENV}={url} is not a usable Toxiproxy API ({exc}); unset it to use "
-            "the embedded proxy"
-        ) from None
+async def check_toxiproxy(url: str) -> str:
+    """Describe the Toxiproxy server at ``url``; ConfigError when it does not answer as one."""
+    async with ToxiproxyClient(url, timeout=5.0) as client:
+        try:
+            version = await client.version()
+        except ProxyError as exc:
+            raise ConfigError(
+                f"{TOXIPROXY_URL_ENV}={url} is not a usable Toxiproxy API ({exc}); unset it "
+                "to use the embedded proxy"
+            ) from None
     return f"toxiproxy-server {version} at {url}"
 
 

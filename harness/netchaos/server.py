@@ -3,8 +3,8 @@
 >>> async with NetChaosServer().running() as server:          # doctest: +SKIP
 ...     print(server.url)                                       # http://127.0.0.1:41234
 
-Every connection task runs under the server's TaskGroup; leaving :meth:`running`
-stops every proxy (closing their listeners and connections) before the API goes.
+Every connection task belongs to the server; leaving :meth:`running` stops every proxy
+(closing their listeners and connections), then cancels and awaits what is left.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class NetChaosServer:
         self.rng = random.Random(seed)
         self.url = ""
         self.lock = asyncio.Lock()  # one change of the collection at a time
-        self._tg: asyncio.TaskGroup | None = None
+        self._open = False
         self._tasks: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
@@ -44,25 +44,31 @@ class NetChaosServer:
         """Serve the API on ``host:port`` until the block ends; then stop every proxy."""
         from harness.netchaos.api import make_app
 
-        async with asyncio.TaskGroup() as tg:
-            self._tg = tg
-            try:
-                async with serve_app(make_app(self), host, port) as url:
-                    self.url = url
-                    yield self
-            finally:
-                for proxy in list(self.proxies.values()):
-                    await proxy.stop()
-                for task in list(self._tasks):
-                    task.cancel()
-                self._tg = None
+        self._open = True
+        try:
+            async with serve_app(make_app(self), host, port) as url:
+                self.url = url
+                yield self
+        finally:
+            self._open = False
+            for proxy in list(self.proxies.values()):
+                await proxy.stop()
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
-        """Run a connection task under the server (its errors are logged, not raised)."""
-        if self._tg is None:
+        """Run a connection task owned by the server: its errors are logged, and it is
+        cancelled and awaited when the server stops.
+
+        Not a TaskGroup: that would wrap every error raised by the code running inside
+        :meth:`running` into an ExceptionGroup, and these tasks never raise anyway.
+        """
+        if not self._open:
             coro.close()
             raise RuntimeError("the netchaos server is not running")
-        task = self._tg.create_task(_logged(coro))
+        task = asyncio.get_running_loop().create_task(_logged(coro))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
