@@ -74,14 +74,15 @@ async def _serve(
         loop.add_signal_handler(sig, stop.set)
     try:
         async with NetChaosServer(seed=seed).running(host, port) as server:
-            console.print(f"Toxiproxy API on {server.url} (Ctrl-C to stop)", soft_wrap=True)
-            if not _loopback(host):
-                console.print(f"[yellow]warning:[/] the API on {host} is reachable off this host")
-            if proxies:
+            created = []
+            if proxies:  # before the ready line: a client may start at once
                 async with ToxiproxyClient(server.url) as client:
                     created = await client.populate(proxies)
-                for p in created:
-                    console.print(f"proxy {p.name}: {p.listen} -> {p.upstream}", soft_wrap=True)
+            console.print(f"Toxiproxy API on {server.url} (Ctrl-C to stop)", soft_wrap=True)
+            for p in created:
+                console.print(f"proxy {p.name}: {p.listen} -> {p.upstream}", soft_wrap=True)
+            if not _loopback(host):
+                console.print(f"[yellow]warning:[/] the API on {host} is reachable off this host")
             await stop.wait()
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
