@@ -243,3 +243,23 @@ async def test_deleting_a_proxy_closes_its_connections(tp, proxy):
         assert await asyncio.wait_for(reader.read(), 5) == b""
     with pytest.raises(ConnectionRefusedError):
         await connect(proxy)
+
+
+async def test_reset_removes_toxics_but_keeps_connections(tp, proxy):
+    async with connection(proxy) as (reader, writer):
+        await tp.add_toxic("echo", "latency", {"latency": 300})
+        assert await round_trip(reader, writer) >= 0.28
+        await tp.reset()
+        assert await round_trip(reader, writer) < 0.1  # same connection, no toxic
+    assert (await tp.get_proxy("echo")).toxics == ()
+
+
+async def test_toxicity_is_drawn_once_per_link(tp, proxy):
+    await tp.add_toxic("echo", "latency", {"latency": 60}, toxicity=0.5)
+    kinds = []
+    for _ in range(16):
+        async with connection(proxy) as (reader, writer):
+            slow = [await round_trip(reader, writer) >= 0.05 for _ in range(3)]
+        assert len(set(slow)) == 1, slow  # a link is toxic for its whole life, or never
+        kinds.append(slow[0])
+    assert set(kinds) == {True, False}  # ... and the draw differs between links
