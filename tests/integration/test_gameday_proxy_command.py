@@ -48,3 +48,9 @@ def test_run_refuses_a_toxiproxy_url_that_does_not_answer(monkeypatch):
     proc = gameday("run", "network-partition", "--time-scale", "60")
     assert proc.returncode == 3
     assert "TOXIPROXY_URL=http://127.0.0.1:9 is not a usable Toxiproxy API" in proc.stderr
+
+
+def test_help():
+    proc = gameday("proxy", "--help")
+    assert proc.returncode == 0
+    assert "--listen HOST:PORT" in proc.stdout
