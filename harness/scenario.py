@@ -19,6 +19,7 @@ from fake_backends.queue import ServiceTime
 from harness import circuits
 from harness.errors import ScenarioError
 from harness.faults import FaultSpec, parse_fault
+from harness.faults.network import clashing_network_faults
 from harness.fields import Fields, load_yaml
 from harness.scoring import GATES, SLI_NAMES, GateSpec, ScoringConfig, SloSpec
 
@@ -323,6 +324,9 @@ def _check_timing(s: Scenario, f: Fields) -> None:
             )
     ids = [fault.id for fault in s.faults]
     _unique(ids, f, "faults")
+    if (clash := clashing_network_faults(s.faults)) is not None:
+        i, j = clash
+        raise f.error(f"overlaps faults[{i}] on the same link and kind", f"faults[{j}]")
 
 
 def find_scenario(name: str, scenarios_dir: Path) -> Path:

@@ -29,12 +29,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
 from harness.errors import FaultError, ProxyError, ProxyNotFound
-from harness.faults.base import FaultContext
+from harness.faults.base import FaultContext, FaultSpec
 from harness.fields import Fields
 from harness.netchaos import NetworkLinks
 
 __all__ = [
     "NETWORK_FAULTS",
+    "clashing_network_faults",
     "Bandwidth",
     "Flap",
     "Latency",
@@ -303,3 +304,28 @@ NETWORK_FAULTS: tuple[type[Any], ...] = (
     SlowClose,
     Flap,
 )
+
+
+def _switch(kind: str) -> str:
+    """What a network fault flips on a link: a flap and a partition share their toxics."""
+    return "network.partition" if kind == "network.flap" else kind
+
+
+def clashing_network_faults(faults: Sequence[FaultSpec]) -> tuple[int, int] | None:
+    """Indexes of two network faults that would flip the same thing on one link at once.
+
+    They would share toxic names (or the proxy's enabled flag), so the first to end
+    would also end the other: a scenario error, not a surprise mid-run.
+    """
+    for j, later in enumerate(faults):
+        if not later.kind.startswith("network."):
+            continue
+        for i, earlier in enumerate(faults[:j]):
+            if (
+                _switch(earlier.kind) == _switch(later.kind)
+                and earlier.at < later.end
+                and later.at < earlier.end
+                and set(earlier.backends) & set(later.backends)
+            ):
+                return i, j
+    return None

@@ -120,3 +120,23 @@ def test_bad_network_faults_name_the_yaml_path(kind, extra, path, words):
     assert info.value.path == path
     assert words in str(info.value)
     assert info.value.line is not None
+
+
+def test_overlapping_network_faults_on_one_link_are_rejected():
+    two = """\
+name: t
+duration: 20m
+backends: [{name: a}, {name: b}]
+faults:
+  - {kind: network.partition, at: 5m, duration: 5m, backends: [a]}
+  - {kind: network.latency, at: 6m, duration: 1m, latency: 1s}
+  - {kind: network.partition, at: 6m, duration: 1m, backends: [b]}
+  - {kind: network.flap, at: 9m, duration: 5m}
+"""
+    data, lines = load_yaml(two, file="s.yaml")
+    with pytest.raises(ScenarioError) as info:
+        parse_scenario(data, file="s.yaml", lines=lines)
+    assert info.value.path == "faults[3]"  # the flap overlaps the partition of a at 9m
+    assert "overlaps faults[0] on the same link and kind" in str(info.value)
+    data, lines = load_yaml(two.replace("at: 9m", "at: 10m"), file="s.yaml")
+    assert len(parse_scenario(data, file="s.yaml", lines=lines).faults) == 4
