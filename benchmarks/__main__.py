@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.execution import exec_ratio
+from benchmarks.proxy import proxy_figures
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
-    return {"exec": await exec_ratio(jobs=100 if quick else 500)}
+    return {
+        "exec": await exec_ratio(jobs=100 if quick else 500),
+        "proxy": await proxy_figures(
+            bulk_mb=32 if quick else 256, round_trips=1000 if quick else 10_000
+        ),
+    }
 
 
 def main() -> None:

@@ -34,6 +34,11 @@ class ApiCallError(Exception):
         return self.status == 401
 
     @property
+    def not_delivered(self) -> bool:
+        """The connection could not even be opened: the request surely never arrived."""
+        return self.code == "connect_error"
+
+    @property
     def retryable(self) -> bool:
         """Worth retrying later: transport error, 408, 425, 429 or 5xx."""
         return self.status in (0, 408, 425, 429) or self.status >= 500
@@ -90,6 +95,10 @@ class NativeClient:
     async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
         return await self._call("DELETE", f"/v1/jobs/{job_id}", token)
 
+    async def health(self) -> dict[str, Any]:
+        """``GET /healthz`` (no auth): a cheap liveness probe."""
+        return await self._call("GET", "/healthz", None)
+
     async def _call(
         self, method: str, path: str, token: str | None, *, json: Any = None
     ) -> dict[str, Any]:
@@ -101,6 +110,8 @@ class NativeClient:
                 body = await resp.json(content_type=None)
                 if resp.status >= 400:
                     raise _error(resp.status, body, resp.headers.get("Retry-After"))
+        except aiohttp.ClientConnectorError as exc:  # refused, unreachable: nothing was sent
+            raise ApiCallError(0, "connect_error", f"{type(exc).__name__}: {exc}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise ApiCallError(0, "transport_error", f"{type(exc).__name__}: {exc}") from exc
         except ValueError as exc:  # body was not JSON

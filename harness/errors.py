@@ -82,6 +82,7 @@ class ProxyError(GamedayError):
 
     def __init__(self, message: str, *, status: int = 0):
         self.status = status
+        self.reason = message  # the server's own words, e.g. "proxy not found"
         super().__init__(f"{message} (HTTP {status})" if status else message)
 
 

@@ -34,6 +34,7 @@ from fake_backends.executor import AerExecutor
 from harness import scoring
 from harness.clock import ScaledClock
 from harness.faults import FaultContext
+from harness.netchaos import NetworkLinks, network_links
 from harness.observe import Journal
 from harness.report import write_reports
 from harness.responder import Responder
@@ -152,6 +153,7 @@ class _GameDay:
         self.responder: Responder | None = None
         self._relayed = 0
         self.actions: ActionContext | None = None
+        self.links: NetworkLinks | None = None
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
@@ -166,11 +168,20 @@ class _GameDay:
                     on_event=self.journal.sink,
                     seed=s.seed + i,
                 )
-                self.clouds.append(await stack.enter_async_context(cloud.running(port=b.port)))
+                self.clouds.append(await stack.enter_async_context(cloud.running()))
+            # every SUT -> backend link goes through a fault proxy (a fixed port is the proxy's)
+            self.links = await stack.enter_async_context(
+                network_links(
+                    {c.name: c.url for c in self.clouds},
+                    ports={b.name: b.port for b in s.backends if b.port},
+                    on_event=self.journal.sink,
+                )
+            )
             self.receiver = await stack.enter_async_context(AlertReceiver(self.journal).running())
             target = make_target(s.target, self.clock, s.seed)
             endpoints = [
-                BackendEndpoint(c.name, c.url, next(iter(c.spec.keys()))) for c in self.clouds
+                BackendEndpoint(c.name, self.links.url(c.name), next(iter(c.spec.keys())))
+                for c in self.clouds
             ]
             sut_url = await stack.enter_async_context(target.running(endpoints, self.receiver.url))
             http = await stack.enter_async_context(
@@ -194,7 +205,9 @@ class _GameDay:
 
     async def _phases(self, workload: Workload) -> tuple[str, str | None]:
         s = self.s
-        ctx = FaultContext({c.name: c.control for c in self.clouds})
+        ctx = FaultContext(
+            {c.name: c.control for c in self.clouds}, network=self.links, clock=self.clock
+        )
         timeline = Timeline(s.faults, ctx, self.clock, self.journal)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
         config = s.scoring_config()

@@ -19,6 +19,7 @@ from fake_backends.queue import ServiceTime
 from harness import circuits
 from harness.errors import ScenarioError
 from harness.faults import FaultSpec, parse_fault
+from harness.faults.network import clashing_network_faults
 from harness.fields import Fields, load_yaml
 from harness.runbook import RunbookStep, parse_runbook
 from harness.scenario_scoring import ScoringSection, parse_scoring_section, parse_stop_when
@@ -343,6 +344,9 @@ def _check_timing(s: Scenario, f: Fields) -> None:
         if when.kind == "fault" and when.name not in ids:
             known = ", ".join(ids) or "none"
             raise f.error(f"no fault {when.name!r} (faults: {known})", f"runbook[{i}].when.fault")
+    if (clash := clashing_network_faults(s.faults)) is not None:
+        i, j = clash
+        raise f.error(f"overlaps faults[{i}] on the same link and kind", f"faults[{j}]")
 
 
 def find_scenario(name: str, scenarios_dir: Path) -> Path:

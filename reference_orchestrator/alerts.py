@@ -11,7 +11,9 @@ import aiohttp
 from fake_backends.clock import Clock
 from reference_orchestrator.config import AlertRule
 
-__all__ = ["AlertSender", "FailureRateMonitor"]
+__all__ = ["UNREACHABLE", "AlertSender", "FailureRateMonitor"]
+
+UNREACHABLE = "OrchestratorBackendUnreachable"
 
 log = logging.getLogger(__name__)
 
@@ -77,17 +79,17 @@ class AlertSender:
             log.warning("event webhook unreachable: %s", exc)
 
     async def send(self, status: str, ratio: float, events: int) -> None:
-        payload = {
-            "status": status,
-            "alertname": self._rule.name,
-            "source": "reference-orchestrator",
-            "labels": {"alertname": self._rule.name, "severity": "page"},
-            "annotations": {
-                "summary": f"backend failure ratio {ratio:.0%} over {self._rule.window:g}s "
-                f"({events} calls)"
-            },
-            "value": ratio,
-        }
+        summary = f"backend failure ratio {ratio:.0%} over {self._rule.window:g}s ({events} calls)"
+        await self._post(_payload(status, self._rule.name, summary, ratio))
+
+    async def backend_unreachable(self, status: str, backend: str) -> None:
+        """Page (or resolve) when a backend's circuit breaker opens (or closes again)."""
+        summary = f"backend {backend} is not answering; its jobs wait, new ones fail over"
+        payload = _payload(status, UNREACHABLE, summary, 1.0 if status == "firing" else 0.0)
+        payload["labels"]["backend"] = backend
+        await self._post(payload)
+
+    async def _post(self, payload: dict[str, Any]) -> None:
         self.sent.append(payload)
         if self._rule.webhook_url is None:
             return
@@ -99,3 +101,14 @@ class AlertSender:
                     log.warning("alert webhook answered %s", resp.status)
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("alert webhook unreachable: %s", exc)
+
+
+def _payload(status: str, name: str, summary: str, value: float) -> dict[str, Any]:
+    return {
+        "status": status,
+        "alertname": name,
+        "source": "reference-orchestrator",
+        "labels": {"alertname": name, "severity": "page"},
+        "annotations": {"summary": summary},
+        "value": value,
+    }

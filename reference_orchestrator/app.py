@@ -6,7 +6,7 @@ method   path          what
 POST     /jobs         ``{"circuit", "shots", "format"?, "idempotency_key"?, "tenant"?}``
                        -> 202 ``{"id", "state"}`` (200 when the key was seen before)
 GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, error
-GET      /stats        jobs per state
+GET      /stats        jobs per state, alert state, each backend's breaker state
 POST     /admin/refresh-token  drop cached tokens and backoff, fetch new ones now
 GET      /healthz      liveness
 =======  ============  ==========================================================
@@ -29,6 +29,7 @@ from fake_backends.clock import Clock
 from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
+from reference_orchestrator.health import BackendHealth
 from reference_orchestrator.store import JobStore
 from reference_orchestrator.tokens import TokenManager, TokenUnavailable
 
@@ -63,12 +64,15 @@ class Orchestrator:
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
         """Serve the API and run the dispatcher and alert loop until the block ends."""
         connector = aiohttp.TCPConnector(limit=128)
+        timeout = max(
+            self.config.min_request_timeout, self.clock.to_wall(self.config.request_timeout)
+        )
         async with aiohttp.ClientSession(connector=connector) as http:
             self.alerts = AlertSender(http, self.config.alert, self.clock)
             sessions = [
                 BackendSession(
                     link,
-                    client := NativeClient(http, link.url, timeout=self.config.request_timeout),
+                    client := NativeClient(http, link.url, timeout=timeout),
                     TokenManager(
                         client,
                         link.api_key,
@@ -79,16 +83,22 @@ class Orchestrator:
                         seed=self.seed + i,
                         on_recovered=self._mitigated(link.name),
                     ),
+                    BackendHealth(
+                        self.clock,
+                        threshold=self.config.breaker_failures,
+                        cooldown=self.config.breaker_cooldown,
+                    ),
                 )
                 for i, link in enumerate(self.config.backends)
             ]
+            self.sessions = sessions
             dispatcher = Dispatcher(
                 self.config, self.store, sessions, self.monitor, self.clock, seed=self.seed
             )
             self.sessions = sessions
             async with (
                 serve_app(self.app(), host, port) as url,
-                background(dispatcher.run(), self._alert_loop(self.alerts)),
+                background(dispatcher.run(), self._alert_loop(self.alerts, sessions)),
             ):
                 self.url = url
                 yield self
@@ -112,13 +122,19 @@ class Orchestrator:
         ok = all(v == "refreshed" for v in results.values())
         return web.json_response({"backends": results}, status=200 if ok else 503)
 
-    async def _alert_loop(self, sender: AlertSender) -> None:
+    async def _alert_loop(self, sender: AlertSender, sessions: list[BackendSession]) -> None:
+        unreachable: set[str] = set()
         while True:
             await self.clock.sleep(self.config.alert.evaluate_every)
             change = self.monitor.evaluate()
             if change is not None:
                 ratio, events = self.monitor.ratio()
                 await asyncio.shield(sender.send(change, ratio, events))
+            down = {s.link.name for s in sessions if not s.health.closed}
+            for name in sorted(down ^ unreachable):
+                status = "firing" if name in down else "resolved"
+                await asyncio.shield(sender.backend_unreachable(status, name))
+            unreachable = down
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
@@ -145,7 +161,13 @@ class Orchestrator:
         return web.json_response(job.to_json())
 
     async def _stats(self, request: web.Request) -> web.Response:
-        return web.json_response({"jobs": self.store.stats(), "alert_firing": self.monitor.firing})
+        return web.json_response(
+            {
+                "jobs": self.store.stats(),
+                "alert_firing": self.monitor.firing,
+                "backends": {s.link.name: s.health.state.value for s in self.sessions},
+            }
+        )
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -47,6 +47,15 @@ class OrchestratorConfig:
     max_inflight: int = 64
     retry_base: float = 2.0
     retry_max: float = 30.0
-    request_timeout: float = 5.0  # wall seconds per HTTP call
+    # Timeouts are scenario seconds with a floor in wall seconds: a backend's real work
+    # (Aer behind a shared process pool) does not shrink with the time scale.
+    request_timeout: float = 20.0  # per API call ...
+    min_request_timeout: float = 2.0  # ... never under 2 wall seconds
+    probe_interval: float = 5.0  # GET /healthz of every backend (cheap: no Aer behind it) ...
+    min_probe_interval: float = 0.25  # ... never more often than every 0.25 wall seconds
+    probe_timeout: float = 5.0  # ...
+    min_probe_timeout: float = 0.5  # ... never under 0.5 wall seconds
+    breaker_failures: int = 3  # consecutive calls without an answer that take a backend out
+    breaker_cooldown: float = 30.0  # scenario seconds before it is probed again
     events_url: str | None = None  # where to report mitigations (the harness's /events)
     alert: AlertRule = field(default_factory=AlertRule)

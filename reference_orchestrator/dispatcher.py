@@ -1,9 +1,18 @@
 """Moves jobs from the orchestrator's table to a backend and back.
 
 Submitters take pending jobs and submit them with the client's idempotency key, so a
-retried submit never runs twice on the backend. The poller checks submitted jobs every
-``poll_interval`` and fetches results. Every backend call outcome feeds the failure-rate
-monitor that drives the alert.
+retried submit never runs twice on the backend. One poller per backend checks its
+submitted jobs every ``poll_interval`` and fetches results. Every backend call outcome
+feeds the failure-rate monitor that drives the alert.
+
+Failover: each backend has a circuit breaker on calls that got no answer
+(:mod:`reference_orchestrator.health`). New jobs go to the first backend whose breaker
+is closed, in configured order (so traffic fails back when the first one heals). A
+job whose submit got no answer may have reached that backend, and idempotency keys are
+per backend, so it is *pinned*: it is only ever submitted there again, and waits
+(parked) while that backend is unreachable, rather than risk running twice. Only a
+refused connection proves the request never left, and leaves the job free to move.
+Submitted jobs stay with their backend and are polled again once it answers.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from fake_backends.client import ApiCallError, NativeClient
 from fake_backends.clock import Clock
 from reference_orchestrator.alerts import FailureRateMonitor
 from reference_orchestrator.config import BackendLink, OrchestratorConfig
+from reference_orchestrator.health import BackendHealth, Breaker
 from reference_orchestrator.store import Job, JobStore
 from reference_orchestrator.tokens import TokenManager, TokenUnavailable, backoff
 
@@ -25,12 +35,15 @@ POLL_CONCURRENCY = 16
 
 
 class BackendSession:
-    """A backend link with its client and token manager."""
+    """A backend link with its client, token manager and health."""
 
-    def __init__(self, link: BackendLink, client: NativeClient, tokens: TokenManager) -> None:
+    def __init__(
+        self, link: BackendLink, client: NativeClient, tokens: TokenManager, health: BackendHealth
+    ) -> None:
         self.link = link
         self.client = client
         self.tokens = tokens
+        self.health = health
 
 
 class Dispatcher:
@@ -54,15 +67,57 @@ class Dispatcher:
         self.monitor = monitor
         self.clock = clock
         self._rng = random.Random(seed)
+        self._parked: list[Job] = []  # waiting for their (pinned) backend to be reachable
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
             for _ in range(self.config.submitters):
                 tg.create_task(self._submitter())
-            tg.create_task(self._poller())
+            for session in self.sessions.values():
+                tg.create_task(self._poller(session))
+                tg.create_task(self._prober(session))
+            tg.create_task(self._unparker())
 
-    def _session(self) -> BackendSession:
-        return next(iter(self.sessions.values()))
+    def _route(self, job: Job) -> BackendSession | None:
+        """Where ``job`` may be submitted now (None: no backend may take it yet)."""
+        if job.pinned is not None:
+            session = self.sessions[job.pinned]
+            return session if session.health.admit() else None
+        for state in (Breaker.CLOSED, Breaker.HALF_OPEN):
+            for session in self.sessions.values():
+                if session.health.state is state and session.health.admit():
+                    return session
+        return None
+
+    async def _prober(self, session: BackendSession) -> None:
+        """Heartbeat: ``GET /healthz`` feeds the breaker, and probes it when half-open."""
+        cfg = self.config
+        timeout = max(cfg.min_probe_timeout, self.clock.to_wall(cfg.probe_timeout))
+        interval = max(cfg.probe_interval, cfg.min_probe_interval * self.clock.time_scale)
+        while True:
+            await self.clock.sleep(interval)
+            if not session.health.admit():
+                continue
+            try:
+                async with asyncio.timeout(timeout):
+                    await session.client.health()
+            except TimeoutError:
+                session.health.failure()
+                continue
+            except ApiCallError as exc:
+                if exc.status == 0:
+                    session.health.failure()
+                    continue
+            session.health.success()
+
+    async def _unparker(self) -> None:
+        while True:
+            await self.clock.sleep(self.config.poll_interval)
+            for job in list(self._parked):
+                names = [job.pinned] if job.pinned is not None else list(self.sessions)
+                if any(self.sessions[n].health.state is not Breaker.OPEN for n in names):
+                    self._parked.remove(job)
+                    self.store.requeue(job)
 
     # -- submit ----------------------------------------------------------------
 
@@ -72,7 +127,11 @@ class Dispatcher:
             while len(self.store.inflight()) >= self.config.max_inflight:
                 await self.clock.sleep(self.config.poll_interval)
             job = await self.store.next_pending()
-            wait = await self._submit(job)
+            session = self._route(job)
+            if session is None:
+                self._parked.append(job)
+                continue
+            wait = await self._submit(job, session)
             if wait is None:
                 failures = 0
                 continue
@@ -80,19 +139,23 @@ class Dispatcher:
             pause = backoff(failures, self.config.retry_base, self.config.retry_max, self._rng)
             await self.clock.sleep(max(wait, pause))
 
-    async def _submit(self, job: Job) -> float | None:
+    async def _submit(self, job: Job, session: BackendSession) -> float | None:
         """Submit one job; return None when done with it, else seconds to back off."""
-        session = self._session()
         job.attempts += 1
         try:
             token = await session.tokens.get()
         except TokenUnavailable as exc:
+            if _no_answer(exc.__cause__):
+                session.health.failure()
             return self._transient(job, f"auth: {exc}", fatal=not self.config.token_refresh)
         try:
             record = await session.client.submit(
                 token, circuit=job.circuit, fmt=job.fmt, shots=job.shots, idempotency_key=job.key
             )
         except ApiCallError as exc:
+            if exc.status == 0:
+                return self._no_answer(job, session, exc)
+            session.health.success()
             if exc.unauthorized:
                 session.tokens.invalidate(token)
                 return self._transient(job, str(exc), fatal=not self.config.token_refresh, wait=0)
@@ -101,9 +164,20 @@ class Dispatcher:
             self.monitor.record(False)
             self.store.fail(job, f"rejected by {session.link.name}: {exc}")
             return None
+        session.health.success()
         self.monitor.record(True)
+        job.pinned = None
         self.store.mark_submitted(job, session.link.name, str(record["id"]))
         return None
+
+    def _no_answer(self, job: Job, session: BackendSession, exc: ApiCallError) -> float | None:
+        session.health.failure()
+        if not exc.not_delivered:
+            job.pinned = session.link.name  # it may be there: never submit it anywhere else
+        wait = self._transient(job, f"{session.link.name}: {exc}")
+        if job.pinned is None and any(s.health.closed for s in self.sessions.values()):
+            return None  # free to move and somewhere to go: no need to back off
+        return wait
 
     def _transient(
         self, job: Job, error: str, *, fatal: bool = False, wait: float = 0
@@ -118,27 +192,32 @@ class Dispatcher:
 
     # -- poll ------------------------------------------------------------------
 
-    async def _poller(self) -> None:
+    async def _poller(self, session: BackendSession) -> None:
         limit = asyncio.Semaphore(POLL_CONCURRENCY)
 
         async def bounded(job: Job) -> None:
             async with limit:
-                await self._poll(job)
+                await self._poll(session, job)
 
         while True:
             await self.clock.sleep(self.config.poll_interval)
-            jobs = self.store.inflight()
-            if jobs:
-                await asyncio.gather(*(bounded(j) for j in jobs))
+            jobs = [j for j in self.store.inflight() if j.backend == session.link.name]
+            if not jobs or not session.health.admit():
+                continue
+            if not session.health.closed:  # half-open: one job probes
+                await self._poll(session, jobs.pop(0))
+                if not session.health.closed:
+                    continue
+            await asyncio.gather(*(bounded(j) for j in jobs))
 
-    async def _poll(self, job: Job) -> None:
-        assert job.backend is not None
+    async def _poll(self, session: BackendSession, job: Job) -> None:
         assert job.backend_job_id is not None
-        session = self.sessions[job.backend]
         try:
             token = await session.tokens.get()
         except TokenUnavailable as exc:
             self.monitor.record(False)
+            if _no_answer(exc.__cause__):
+                session.health.failure()
             if not self.config.token_refresh:
                 self.store.fail(job, f"auth: {exc}")
             return
@@ -152,6 +231,10 @@ class Dispatcher:
                 self.store.fail(job, f"backend {status.lower()}: {record.get('error')}")
         except ApiCallError as exc:
             self.monitor.record(False)
+            if exc.status == 0:
+                session.health.failure()  # the job stays with its backend: polled again later
+                return
+            session.health.success()
             if exc.unauthorized:
                 session.tokens.invalidate(token)
                 if not self.config.token_refresh:
@@ -159,4 +242,9 @@ class Dispatcher:
             elif exc.status == 404:
                 self.store.fail(job, f"backend lost the job: {exc}")
             return
+        session.health.success()
         self.monitor.record(True)
+
+
+def _no_answer(exc: BaseException | None) -> bool:
+    return isinstance(exc, ApiCallError) and exc.status == 0

@@ -41,6 +41,7 @@ class Job:
     error: str | None = None
     attempts: int = 0
     finished_at: float | None = None
+    pinned: str | None = None  # the backend that may hold it after a submit got no answer
 
     def to_json(self) -> dict[str, Any]:
         return {

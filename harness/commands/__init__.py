@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import compare, list_, report, run, validate
+from harness.commands import compare, list_, proxy, report, run, validate
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report, compare)
+COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report, compare, proxy)

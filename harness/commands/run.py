@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import signal
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ def register(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:
+    from harness.netchaos.links import TOXIPROXY_URL_ENV, check_toxiproxy
     from harness.progress import ConsoleProgress, print_summary
     from harness.repeat import render_repeat, run_repeated
     from harness.runner import RunResult, new_run_dir, run_game_day
@@ -59,6 +61,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     scenario = load_named(args.scenario, args).with_overrides(
         time_scale=args.time_scale, seed=args.seed
     )
+    if toxiproxy := os.environ.get(TOXIPROXY_URL_ENV):  # a bad one is a config error (exit 3)
+        asyncio.run(check_toxiproxy(toxiproxy))
     run_dir = args.out or new_run_dir(args.reports_dir, scenario.name)
     wall = scenario.duration / scenario.time_scale
     runs = f"{args.repeat} runs of " if args.repeat > 1 else ""

@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 from harness.faults.auth import TokenExpiry
 from harness.faults.base import Fault, FaultContext, FaultSpec
+from harness.faults.network import NETWORK_FAULTS
 from harness.fields import Fields
 
 __all__ = ["REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
 
 REGISTRY: dict[str, type[Fault]] = {cls.kind: cls for cls in (TokenExpiry,)}
+REGISTRY |= {cls.kind: cls for cls in NETWORK_FAULTS}
 
 
 def parse_fault(fields: Fields, index: int, backend_names: Sequence[str]) -> FaultSpec:

@@ -7,25 +7,40 @@ A fault kind is a frozen dataclass of its parameters with three methods:
 - ``inject(ctx, backends)`` starts it on the named backends;
 - ``revert(ctx, backends)`` undoes it. Both are idempotent: the timeline reverts in
   ``finally`` and the runner reverts everything once more on the way out.
+
+A kind may also define ``async during(ctx, backends, until)``: the timeline awaits it
+between inject and revert instead of sleeping through the window (``network.flap``
+switches its partition on and off there).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from fake_backends.control import BackendControl
 from harness.fields import Fields
+
+if TYPE_CHECKING:
+    from harness.clock import Clock
+    from harness.netchaos import NetworkLinks
 
 __all__ = ["Fault", "FaultContext", "FaultSpec"]
 
 
 @dataclass(frozen=True, slots=True)
 class FaultContext:
-    """Handles a fault may act on: the fault switches of every fake backend, by name."""
+    """Handles a fault may act on: the fault switches of every fake backend, by name.
+
+    ``network`` holds the fault proxies on the SUT -> backend links (None in a run
+    without them) and ``clock`` the scenario clock (network faults convert scenario
+    durations to the proxy's wall-clock milliseconds with it).
+    """
 
     backends: Mapping[str, BackendControl]
+    network: NetworkLinks | None = None
+    clock: Clock | None = None
 
     def controls(self, names: Sequence[str]) -> list[BackendControl]:
         return [self.backends[n] for n in names]
