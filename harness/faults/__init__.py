@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.faults import api, backend, calibration, queue
 from harness.faults.auth import TokenExpiry
 from harness.faults.base import Fault, FaultContext, FaultSpec
 from harness.fields import Fields
@@ -15,6 +16,10 @@ from harness.fields import Fields
 __all__ = ["REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
 
 REGISTRY: dict[str, type[Fault]] = {cls.kind: cls for cls in (TokenExpiry,)}
+REGISTRY.update({cls.kind: cls for cls in calibration.CLASSES})  # issue 3
+REGISTRY.update({cls.kind: cls for cls in queue.CLASSES})  # issue 3
+REGISTRY.update({cls.kind: cls for cls in backend.CLASSES})  # issue 3
+REGISTRY.update({cls.kind: cls for cls in api.CLASSES})  # issue 3
 
 
 def parse_fault(fields: Fields, index: int, backend_names: Sequence[str]) -> FaultSpec:
