@@ -49,13 +49,14 @@ async def test_a_bad_qubit_hurts_only_circuits_that_use_it(executor):
 
 
 async def test_drift_steps_stale_properties_and_recalibration_over_http(http, start_cloud):
-    cloud, events = await start_cloud(calibration_step=1.0, time_scale=50.0)
+    cloud, events = await start_cloud(calibration_step=3600.0)
     token = await token_for(http, cloud.url)
     props_url = cloud.url + "/v1/backends/manila/properties"
     _, before, _ = await call(http, "GET", props_url, token)
     cloud.control.set_stale(True)
     cloud.control.add_drift("drift", Factors(readout=3.0))
-    await _until(lambda: cloud.calibration.version >= 1)
+    assert cloud.calibration.version == 0  # effects apply at the next step, not before
+    assert cloud.calibration.step()
     _, stale, _ = await call(http, "GET", props_url, token)
     assert stale["version"] == before["version"] == 0  # the served numbers lie
     assert stale["qubits"][0]["readout_error"] == before["qubits"][0]["readout_error"]
@@ -86,9 +87,3 @@ async def test_127_qubit_device_runs_jobs_on_a_sub_device(http, start_cloud, exe
     _, props, _ = await call(http, "GET", cloud.url + "/v1/backends/sherbrooke/properties", token)
     assert len(props["qubits"]) == 127
     assert props["snapshot_date"].startswith("20")
-
-
-async def _until(predicate, timeout: float = 10.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not predicate():
-            await asyncio.sleep(0.01)
