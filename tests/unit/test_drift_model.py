@@ -28,7 +28,8 @@ def test_evolve_scales_everything_and_caps_errors():
     assert (q.p01, q.p10, q.readout_error) == pytest.approx((0.06, 0.03, 0.045))
     assert [g.error for g in cal.gates] == pytest.approx([0.003, 0.03])
     capped = NOMINAL.evolve(Factors(readout=1000, gate=1000), version=2, lineage="x")
-    assert capped.qubits[0].p01 == 0.5 and capped.gates[1].error == 0.5
+    assert capped.qubits[0].p01 == 0.5
+    assert capped.gates[1].error == 0.5
     assert cal.id != NOMINAL.id == "FakeTiny#0"
 
 
@@ -76,7 +77,8 @@ async def test_stale_properties_freeze_while_the_truth_drifts_then_catch_up():
     assert state.current.qubits[1].t1 == pytest.approx(1e-5)
     assert state.age() == 60
     state.set_stale(False)
-    assert state.served is state.current and state.age() == 0
+    assert state.served is state.current
+    assert state.age() == 0
 
 
 async def test_removing_an_effect_or_recalibrating_restores_and_bumps_the_version():
@@ -84,13 +86,16 @@ async def test_removing_an_effect_or_recalibrating_restores_and_bumps_the_versio
     state = CalibrationState(NOMINAL, clock, lineage="b", seed=3)
     state.add("d", Ramp(Factors(gate=5.0), start=0.0))
     state.step()
-    assert state.remove("d") and not state.remove("d")
+    assert state.remove("d")
+    assert not state.remove("d")
     assert state.step()
-    assert state.current.gates == NOMINAL.gates and state.version == 2
+    assert state.current.gates == NOMINAL.gates
+    assert state.version == 2
     state.add("d", Ramp(Factors(gate=5.0), start=0.0))
     state.step()
     cal = state.recalibrate(jitter=0.2)
-    assert cal.version == 4 and state.effects == {}
+    assert cal.version == 4
+    assert state.effects == {}
     assert cal.gates[0].error != NOMINAL.gates[0].error  # re-measured numbers
     assert not state.step()
     with pytest.raises(ValueError, match="out of range"):
@@ -111,9 +116,11 @@ def test_result_faults_keep_shapes_honest():
     rng = random.Random(1)
     counts = {"00": 600, "11": 400}
     part = truncate(counts, 250, rng)
-    assert sum(part.values()) == 250 and set(part) <= {"00", "11"}
+    assert sum(part.values()) == 250
+    assert set(part) <= {"00", "11"}
     flipped, bit = bitflip({"01 1": 5, "00 0": 3}, rng)
-    assert sum(flipped.values()) == 8 and set(flipped) != {"01 1", "00 0"}
+    assert sum(flipped.values()) == 8
+    assert set(flipped) != {"01 1", "00 0"}
     assert flip_memory(("0x0", "0x3"), 1) == ("0x2", "0x1")
 
 

@@ -82,7 +82,8 @@ async def test_slots_service_time_positions_and_estimated_start():
         assert cloud.queue.position(c) == (2, 20.0)
         await clock.advance(10)
         await settle()
-        assert a.status is JobStatus.DONE and b.status is JobStatus.RUNNING
+        assert a.status is JobStatus.DONE
+        assert b.status is JobStatus.RUNNING
         assert cloud.queue.position(c) == (1, 20.0)
         (execution,) = events.of("backend.execution")
         assert (execution["idempotency_key"], execution["qpu_s"]) == (a.idempotency_key, 10.0)
@@ -179,7 +180,8 @@ async def test_eviction_cancels_queued_jobs_with_a_reason():
         assert cloud.control.evict(1.0, "calibration") == 2
         assert running.status is JobStatus.RUNNING
         assert {q1.status, q2.status} == {JobStatus.CANCELLED}
-        assert q1.error_code == "evicted" and "calibration" in q1.error
+        assert q1.error_code == "evicted"
+        assert "calibration" in q1.error
         (event,) = events.of("backend.jobs_evicted")
         assert set(event["idempotency_keys"]) == {q1.idempotency_key, q2.idempotency_key}
 
@@ -253,7 +255,8 @@ async def test_job_failures_partial_results_and_corruption():
         cloud.queue.submit(y)
         await settle()
         await clock.advance(1)
-        assert sum(x.counts.values()) == 30 and sum(y.counts.values()) == 10
+        assert sum(x.counts.values()) == 30
+        assert sum(y.counts.values()) == 10
         kinds = [e["status"] for e in events.of("backend.execution")]
         assert kinds == ["ERROR", "DONE", "DONE", "DONE", "DONE"]
         (swap,) = [e for e in events.of("backend.result_corrupted") if e["mode"] == "swap"]
