@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import list_, report, run, validate
+from harness.commands import devices, list_, report, run, serve, validate
 
 __all__ = ["COMMANDS"]
 
 COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report)
+COMMANDS += (devices, serve)  # issue 3
