@@ -21,15 +21,17 @@ Every field is optional but ``name``; errors name the file, line and YAML path::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from fake_backends.devices import UnknownDevice, device_qubits
 from fake_backends.scheduling import ServiceTime
 from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
+from harness.faults.base import FaultSpec
 from harness.fields import Fields
 
-__all__ = ["BackendConfig", "parse_backend"]
+__all__ = ["BackendConfig", "check_fault_qubits", "parse_backend"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -107,6 +109,23 @@ def parse_backend(f: Fields, *, calibration_step: float = 10.0) -> BackendConfig
         raise f.error(f"expected a port 0..65535, found {cfg.port}", "port")
     f.done()
     return cfg
+
+
+def check_fault_qubits(
+    faults: Sequence[FaultSpec], backends: Sequence[BackendConfig], f: Fields
+) -> None:
+    """Reject, at load time, a fault naming a qubit its backend's device does not have."""
+    qubits = {b.name: device_qubits(b.device) for b in backends}
+    for i, spec in enumerate(faults):
+        highest: int | None = getattr(spec.fault, "highest_qubit", lambda: None)()
+        if highest is None:
+            continue
+        for name in spec.backends:
+            if highest >= qubits[name]:
+                raise f.error(
+                    f"qubit {highest} does not exist on backend {name!r} ({qubits[name]} qubits)",
+                    f"faults[{i}]",
+                )
 
 
 def _background(f: Fields) -> LoadSpec:

@@ -44,15 +44,22 @@ def valid_name(name: str) -> bool:
     return m is not None and 2 <= int(m.group(1)) <= MAX_GHZ
 
 
-def circuit(name: str) -> Circuit:
-    """Build the named circuit; raise ValueError for an unknown name."""
+def circuit(name: str, idle_us: float = 0.0) -> Circuit:
+    """Build the named circuit; raise ValueError for an unknown name.
+
+    ``idle_us`` adds scheduled idle time (a delay on every qubit) before measurement:
+    T1/T2 act on a device mostly while qubits wait, so this is what makes coherence
+    drift visible in the results (gate errors are pinned to their reported values).
+    """
     if not valid_name(name):
         raise ValueError(f"unknown circuit {name!r}; known: {', '.join(known())}")
+    if idle_us < 0:
+        raise ValueError(f"idle_us must be >= 0, got {idle_us}")
     n = 2 if name == "bell" else int(name.split("-", 1)[1])
-    return Circuit(name, n, _ghz_qasm(n), {"0" * n: 0.5, "1" * n: 0.5})
+    return Circuit(name, n, _ghz_qasm(n, idle_us), {"0" * n: 0.5, "1" * n: 0.5})
 
 
-def _ghz_qasm(n: int) -> str:
+def _ghz_qasm(n: int, idle_us: float = 0.0) -> str:
     lines = [
         "OPENQASM 3.0;",
         'include "stdgates.inc";',
@@ -60,6 +67,7 @@ def _ghz_qasm(n: int) -> str:
         f"qubit[{n}] q;",
         "h q[0];",
         *(f"cx q[{i}], q[{i + 1}];" for i in range(n - 1)),
+        *(["barrier q;", f"delay[{idle_us:g}us] q;"] if idle_us > 0 else []),
         "c = measure q;",
     ]
     return "\n".join(lines) + "\n"

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from harness import circuits
-from harness.backend_config import BackendConfig, parse_backend
+from harness.backend_config import BackendConfig, check_fault_qubits, parse_backend
 from harness.errors import ScenarioError
 from harness.faults import FaultSpec, parse_fault
 from harness.fields import Fields, load_yaml
@@ -60,6 +60,7 @@ class WorkloadConfig:
     poll_interval: float = 15.0
     tenants: int = 3
     submit_timeout: float = 30.0
+    idle_us: float = 0.0  # scheduled idle before measurement (device time, not scaled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +148,7 @@ def parse_scenario(
     scoring.done()
     names = [b.name for b in backends]
     faults = tuple(parse_fault(ff, i, names) for i, ff in enumerate(f.children("faults", [])))
+    check_fault_qubits(faults, backends, f)  # issue 3
     gates = _gates(f.child("gates", {}))
     f.done()
     scenario = Scenario(
@@ -214,6 +216,7 @@ def _workload(f: Fields) -> WorkloadConfig:
         poll_interval=f.duration("poll_interval", 15.0, positive=True),
         tenants=f.integer("tenants", 3, min=1),
         submit_timeout=f.duration("submit_timeout", 30.0, positive=True),
+        idle_us=f.number("idle_us", 0.0, min=0.0, max=10_000.0),
     )
     f.done()
     return cfg

@@ -56,6 +56,10 @@ class Drift:
             qubits=tuple(qubits) if qubits is not None else None,
         )
 
+    def highest_qubit(self) -> int | None:
+        """For load-time checks against the targeted devices."""
+        return max(self.qubits) if self.qubits else None
+
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):
             control.add_drift(self.kind, self.factors, ramp=self.ramp, qubits=self.qubits)
@@ -85,6 +89,10 @@ class BadQubit:
             factors=_factors(fields, 0.1, 0.1, 8.0, 10.0),
             ramp=fields.duration("ramp", 0.0),
         )
+
+    def highest_qubit(self) -> int | None:
+        """For load-time checks against the targeted devices."""
+        return self.qubit
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):

@@ -87,3 +87,21 @@ async def test_127_qubit_device_runs_jobs_on_a_sub_device(http, start_cloud, exe
     _, props, _ = await call(http, "GET", cloud.url + "/v1/backends/sherbrooke/properties", token)
     assert len(props["qubits"]) == 127
     assert props["snapshot_date"].startswith("20")
+
+
+async def test_coherence_drift_shows_on_scheduled_idle(executor):
+    nominal = Calibration.from_description(await executor.describe("FakeManilaV2"))
+    decayed = nominal.evolve(Factors(t1=0.3, t2=0.3), version=1, lineage="test-t1")
+    idle = circuit("ghz-5", idle_us=40)
+    assert "delay[40us] q;" in idle.qasm
+
+    async def mean_fidelity(c, cal) -> float:
+        prepared = await executor.prepare("FakeManilaV2", "qasm3", c.qasm, seed=1)
+        outs = await asyncio.gather(*(executor.submit(cal, prepared, 1024) for _ in range(10)))
+        return statistics.mean(hellinger_fidelity(o.counts, c.ideal) for o in outs)
+
+    busy_drop = await mean_fidelity(GHZ5, nominal) - await mean_fidelity(GHZ5, decayed)
+    idle_nominal = await mean_fidelity(idle, nominal)
+    idle_drop = idle_nominal - await mean_fidelity(idle, decayed)
+    assert idle_nominal < await mean_fidelity(GHZ5, nominal)  # idling costs fidelity
+    assert idle_drop > busy_drop + 0.1  # and T1/T2 drift shows there, not on gates
