@@ -15,11 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.drift import drift_rebuild
 from benchmarks.execution import exec_ratio
+from benchmarks.status import status_ratio
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
-    return {"exec": await exec_ratio(jobs=100 if quick else 500)}
+    return {
+        "exec": await exec_ratio(jobs=100 if quick else 500),
+        "status": await status_ratio(seconds=3 if quick else 10),  # issue 3
+        "drift": await drift_rebuild(steps=3 if quick else 10),  # issue 3
+    }
 
 
 def main() -> None:

@@ -30,7 +30,14 @@ from fake_backends import aer_noise
 from fake_backends.calibration import Calibration
 from fake_backends.executor import CircuitRejected
 
-__all__ = ["catalogue", "describe", "noise_build_seconds", "prepare", "run_batch"]
+__all__ = [
+    "catalogue",
+    "describe",
+    "noise_build_seconds",
+    "prepare",
+    "run_batch",
+    "whole_device_noise_seconds",
+]
 
 WHOLE_DEVICE_QUBITS = 16
 _SEED = 1234  # generic:N devices are seeded so their made-up calibration is stable
@@ -276,6 +283,18 @@ def noise_build_seconds(calibration: Calibration, qubits: tuple[int, ...]) -> fl
     target = _backend(calibration.device).target
     t0 = time.perf_counter()
     aer_noise.simulator(target, calibration, qubits)
+    return time.perf_counter() - t0
+
+
+def whole_device_noise_seconds(device: str) -> float:
+    """Seconds for ``NoiseModel.from_backend`` on the whole device (benchmark context)."""
+    from qiskit_aer.noise import NoiseModel
+
+    backend = _backend(device)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        NoiseModel.from_backend(backend)
     return time.perf_counter() - t0
 
 

@@ -184,11 +184,13 @@ class JobQueue:
         starts = estimate_starts(mean, list(self._running.values()), self.slots, now)
         return {job: (i, s) for i, (job, s) in enumerate(zip(order, starts, strict=True), 1)}
 
-    def cancel(self, job: BackendJob, *, reason: str = "cancelled by client") -> bool:
+    def cancel(
+        self, job: BackendJob, *, reason: str = "cancelled by client", code: str | None = None
+    ) -> bool:
         """Cancel a queued job; running and finished jobs cannot be cancelled."""
         if job.status is not JobStatus.QUEUED or not self._waiting.remove(job):
             return False
-        self._finish(job, JobStatus.CANCELLED, error=reason)
+        self._finish(job, JobStatus.CANCELLED, error=reason, code=code)
         self.poke()
         return True
 
@@ -197,8 +199,7 @@ class JobQueue:
         queued = [j for j in self._waiting if not j.background]
         chosen = [j for j in queued if self._rng.random() < fraction]
         for job in chosen:
-            self.cancel(job, reason=f"evicted by the provider: {reason}")
-            job.error_code = "evicted"
+            self.cancel(job, reason=f"evicted by the provider: {reason}", code="evicted")
         return chosen
 
     async def run(self) -> None:

@@ -139,6 +139,11 @@ class Switches:
         """Whether new submissions are refused (outage, or maintenance in reject mode)."""
         return self.offline or "reject" in self.maintenance.values()
 
+    @property
+    def http_faults(self) -> bool:
+        """Whether any fault acts at the HTTP level (else requests take the fast path)."""
+        return self.api_errors is not None or self.rate_limit is not None or self.rejecting_jobs
+
     def active(self) -> list[str]:
         """Names of the settings that are on (for /metrics and the journal)."""
         on = []

@@ -33,6 +33,8 @@ def http_faults(control: BackendControl, clock: Clock) -> Middleware:
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not control.switches.http_faults:
+            return await handler(request)
         route = request.match_info.route
         endpoint = route.name if route is not None else None
         if endpoint not in _FAULTED:

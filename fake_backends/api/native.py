@@ -49,6 +49,7 @@ class NativeApi:
     def __init__(self, cloud: FakeCloud) -> None:
         self.cloud = cloud
         self._properties: tuple[tuple[str, float], bytes] | None = None
+        self._final: dict[str, dict[str, Any]] = {}  # JSON of finished jobs (never changes)
 
     def register(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/auth/token", self.issue_token, name="token")
@@ -280,6 +281,15 @@ class NativeApi:
         return self._json(self._job_json(job))
 
     def _job_json(self, job: BackendJob) -> dict[str, Any]:
+        cached = self._final.get(job.id)
+        if cached is not None:
+            return cached
+        body = self._build_job_json(job)
+        if job.status.final:
+            self._final[job.id] = body
+        return body
+
+    def _build_job_json(self, job: BackendJob) -> dict[str, Any]:
         ts = self.cloud.timestamp
         position, start = self.cloud.queue.position(job)
         return {
