@@ -26,6 +26,7 @@ from fake_backends.queue import ServiceTime
 from harness.circuits import circuit
 
 DEVICE = "FakeManilaV2"
+CLIENTS = 64
 
 
 def _raw_aer(n: int, batch: int = 50) -> float:
@@ -63,7 +64,7 @@ async def _over_http(n: int, ticker: _Ticker) -> float:
         await ex.warm([DEVICE])
         async with (
             FakeCloud(spec, clock=ScaledClock(1.0), executor=ex).running() as cloud,
-            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as http,
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS)) as http,
         ):
             api = NativeClient(http, cloud.url)
             token = (await api.authenticate("key-bench"))["access_token"]
@@ -72,11 +73,22 @@ async def _over_http(n: int, ticker: _Ticker) -> float:
             await cloud.jobs[first["id"]].done.wait()
             tick = asyncio.create_task(ticker.run())
             t0 = time.perf_counter()
-            jobs = await asyncio.gather(
-                *(api.submit(token, circuit=qasm, shots=1024) for _ in range(n))
-            )
-            await asyncio.gather(*(cloud.jobs[j["id"]].done.wait() for j in jobs))
-            await asyncio.gather(*(api.result(token, j["id"]) for j in jobs))
+            ids: list[str] = []
+            todo = iter(range(n))  # shared: each client takes the next job number
+
+            async def submitter() -> None:
+                for _ in todo:
+                    ids.append((await api.submit(token, circuit=qasm, shots=1024))["id"])
+
+            async def fetcher(mine: list[str]) -> None:
+                for job_id in mine:
+                    await cloud.jobs[job_id].done.wait()
+                    await api.result(token, job_id)
+
+            # CLIENTS concurrent clients, like the connection limit: a burst of n tasks
+            # would stall the loop on the client side, which is not what is measured
+            await asyncio.gather(*(submitter() for _ in range(CLIENTS)))
+            await asyncio.gather(*(fetcher(ids[i::CLIENTS]) for i in range(CLIENTS)))
             rate = n / (time.perf_counter() - t0)
             tick.cancel()
             return rate

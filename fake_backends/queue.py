@@ -16,6 +16,7 @@ idempotency key, so duplicate executions are countable; so are the result faults
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections import Counter
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ if TYPE_CHECKING:
     from fake_backends.drift import CalibrationState
 
 __all__ = ["BackendJob", "JobQueue", "JobStatus", "QueueFull", "Runner", "ServiceTime"]
+
+DISPATCH_BURST = 32
 
 
 class JobStatus(StrEnum):
@@ -171,6 +174,8 @@ class JobQueue:
         """(1-based projected place, projected start in scenario seconds) of a queued job."""
         if job.status is not JobStatus.QUEUED:
             return None, None
+        if self.switches.dispatching and len(self._waiting) <= self.slots - len(self._running):
+            return 1, self._clock.now()  # a free slot for everyone: no projection needed
         if self._projection is None:
             self._projection = self._project()
         return self._projection.get(job, (None, None))
@@ -205,7 +210,9 @@ class JobQueue:
     async def run(self) -> None:
         """Dispatch queued jobs to free slots, forever (cancel to stop)."""
         async with asyncio.TaskGroup() as tg:
-            while True:
+            for n in itertools.count(1):
+                if n % DISPATCH_BURST == 0:
+                    await asyncio.sleep(0)  # a long backlog must not hold the event loop
                 while (
                     not self._waiting
                     or len(self._running) >= self.slots
