@@ -26,7 +26,7 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from fake_backends import aer_noise
+from fake_backends import aer_noise, executor
 from fake_backends.calibration import Calibration
 from fake_backends.executor import CircuitRejected
 
@@ -39,7 +39,7 @@ __all__ = [
     "whole_device_noise_seconds",
 ]
 
-WHOLE_DEVICE_QUBITS = 16
+WHOLE_DEVICE_QUBITS = executor.WHOLE_DEVICE_QUBITS
 _SEED = 1234  # generic:N devices are seeded so their made-up calibration is stable
 
 
@@ -279,7 +279,7 @@ def run_batch(
 
 
 def noise_build_seconds(calibration: Calibration, qubits: tuple[int, ...]) -> float:
-    """Seconds to build (not fetch from cache) a simulator; for the drift benchmark."""
+    """Seconds to get a simulator ready: a build, unless this worker has it cached."""
     target = _backend(calibration.device).target
     t0 = time.perf_counter()
     aer_noise.simulator(target, calibration, qubits)

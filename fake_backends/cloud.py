@@ -37,6 +37,7 @@ from fake_backends.switches import Switches
 __all__ = ["BackendSpec", "FakeCloud"]
 
 MAX_BODY_BYTES = 1 << 20
+MIN_STEP_WALL_S = 1.0
 
 
 def _ignore(_type: str, _data: dict[str, Any]) -> None:
@@ -125,6 +126,7 @@ class FakeCloud:
         """Load the device, serve the API and run the backend's tasks until the block ends."""
         self.device_info = await self.executor.describe(self.spec.device)
         self.calibration.load(Calibration.from_description(self.device_info))
+        await self.executor.warm_noise(self.calibration.current)
         tasks = (
             self.queue.run(),
             self.background.run(),
@@ -143,7 +145,10 @@ class FakeCloud:
             yield self
 
     async def _calibration_steps(self) -> None:
-        step = self.spec.calibration_step
+        # One new calibration version costs each Aer worker a noise-model build and a
+        # batch of its own (~0.1-0.3 s): at high time scales a tick is too short for
+        # that, so versions live at least MIN_STEP_WALL_S of wall time.
+        step = max(self.spec.calibration_step, self.clock.time_scale * MIN_STEP_WALL_S)
         while True:
             await self.clock.sleep(step - self.clock.now() % step)
             if self.calibration.step():

@@ -36,7 +36,10 @@ if TYPE_CHECKING:
 __all__ = ["AerExecutor", "CircuitRejected", "ExecutionFailed", "PreparedCircuit", "RunOutput"]
 
 MAX_BATCH = 64
-WORKER_NICENESS = 10
+WHOLE_DEVICE_QUBITS = 16  # see aer_worker: smaller devices keep every qubit
+# Slightly lower priority than the event loop; 10 starved the workers on a machine busy
+# with other processes (jobs waited minutes of scenario time for Aer).
+WORKER_NICENESS = 3
 PREPARED_CACHE = 1024
 
 
@@ -154,6 +157,19 @@ class AerExecutor:
         per_worker = [self.describe(d) for d in devices for _ in range(self.workers)]
         described = await asyncio.gather(*per_worker)
         return described[:: self.workers]
+
+    async def warm_noise(self, calibration: Calibration) -> None:
+        """Build the whole-device simulator of a small device in every worker.
+
+        The first jobs then start at once instead of waiting for a noise-model build
+        (bigger devices build per qubit set, on demand).
+        """
+        if calibration.num_qubits <= WHOLE_DEVICE_QUBITS:
+            qubits = tuple(range(calibration.num_qubits))
+            calls = [
+                self.call("noise_build_seconds", calibration, qubits) for _ in range(self.workers)
+            ]
+            await asyncio.gather(*calls)
 
     async def describe(self, device: str) -> dict[str, Any]:
         """Calibration snapshot and static facts of a device (see ``aer_worker.describe``)."""
