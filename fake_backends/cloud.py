@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import gc
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
@@ -127,13 +127,7 @@ class FakeCloud:
         self.device_info = await self.executor.describe(self.spec.device)
         self.calibration.load(Calibration.from_description(self.device_info))
         await self.executor.warm_noise(self.calibration.current)
-        tasks = (
-            self.queue.run(),
-            self.background.run(),
-            self._calibration_steps(),
-            self._maintenance_schedule(),
-        )
-        async with serve_app(self.app(), host, port) as url, background(*tasks):
+        async with serve_app(self.app(), host, port) as url, background(*self.tasks()):
             # Everything loaded so far (aiohttp, the device, the harness) lives for the
             # whole run: take it out of the cyclic collector's way, whose full passes
             # otherwise stall the event loop for 20-35 ms (measured) under load.
@@ -143,6 +137,15 @@ class FakeCloud:
                 "backend.started", {"backend": self.name, "url": url, "device": self.spec.device}
             )
             yield self
+
+    def tasks(self) -> tuple[Coroutine[Any, Any, None], ...]:
+        """The backend's background work, for :meth:`running` (or a test's own loop)."""
+        return (
+            self.queue.run(),
+            self.background.run(),
+            self._calibration_steps(),
+            self._maintenance_schedule(),
+        )
 
     async def _calibration_steps(self) -> None:
         # One new calibration version costs each Aer worker a noise-model build and a

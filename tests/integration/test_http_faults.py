@@ -93,3 +93,22 @@ async def test_honest_partial_results_and_metrics(http, start_cloud):
     assert 'qgameday_calibration_version{backend="manila"} 0.0' in text
     assert "qgameday_calibration_age_seconds" in text
     assert "qgameday_queue_depth" in text
+
+
+async def test_limits_on_qubits_shots_and_priority_are_clear_4xx(http, start_cloud):
+    cloud, _ = await start_cloud(name="wide", device="generic:8", max_qubits=4, max_shots=1000)
+    token = await token_for(http, cloud.url, "key-wide")
+    cases = [
+        ({"circuit": circuit("ghz-6").qasm, "shots": 10}, 400, "too_many_qubits"),
+        ({"circuit": circuit("ghz-9").qasm, "shots": 10}, 400, "invalid_circuit"),
+        ({"circuit": circuit("ghz-3").qasm, "shots": 1001}, 400, "invalid_field"),
+        ({"circuit": circuit("ghz-3").qasm, "shots": 10, "priority": 11}, 400, "invalid_field"),
+    ]
+    for body, status, code in cases:
+        got, err, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=body)
+        assert (got, err["error"]["code"]) == (status, code), err
+    got, job, _ = await call(
+        http, "POST", cloud.url + "/v1/jobs", token, json={"circuit": circuit("ghz-4").qasm,
+                                                           "shots": 10}
+    )  # fmt: skip
+    assert got == 201, job

@@ -11,13 +11,13 @@ from contextlib import asynccontextmanager
 import pytest
 
 from fake_backends.aio import background
-from fake_backends.calibration import Calibration, GateCal, QubitCal
+from fake_backends.calibration import Calibration, Factors, GateCal, QubitCal
 from fake_backends.clock import FakeClock
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import PreparedCircuit, RunOutput
 from fake_backends.queue import BackendJob, JobStatus, QueueFull
 from fake_backends.scheduling import ServiceTime
-from fake_backends.spec import BackendSpec, LoadSpec
+from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
 from fake_backends.switches import CorruptResults, JobFailures, PartialResults
 from tests.conftest import Events
 
@@ -54,7 +54,8 @@ async def rig(**spec):
         BackendSpec(name="q", **spec), clock=clock, executor=runner, on_event=events, seed=5
     )
     cloud.calibration.load(TINY)
-    async with background(cloud.queue.run(), cloud.background.run()):
+    async with background(*cloud.tasks()):
+        await settle()  # let every task reach its first wait before time moves
         yield cloud, clock, events, runner
 
 
@@ -274,3 +275,27 @@ async def test_jobs_run_with_the_calibration_current_when_they_start():
         cloud.queue.submit(job())
         await clock.advance(2)
         assert [v for v, _ in runner.calls] == [0, 1]
+
+
+async def test_scheduled_maintenance_windows_come_and_go_on_the_clock():
+    window = MaintenanceWindow(at=100.0, duration=50.0, mode="reject")
+    async with rig(maintenance=(window,)) as (cloud, clock, events, _):
+        await clock.advance(99)
+        assert cloud.switches.status == "online"
+        await clock.advance(2)
+        assert cloud.switches.status == "maintenance"
+        assert cloud.control.admit("submit", "a").code == "backend_maintenance"
+        await clock.advance(50)
+        assert cloud.switches.status == "online"
+        values = [e["value"] for e in events.of("backend.switch")]
+        assert values == [{"scheduled-1": "reject"}, {}]
+
+
+async def test_drift_effects_are_stepped_by_the_backend_once_per_step():
+    async with rig(calibration_step=10.0) as (cloud, clock, events, _):
+        cloud.control.add_drift("d", Factors(readout=2.0), ramp=30.0)
+        for _ in range(6):
+            await clock.advance(10)
+        versions = [e["version"] for e in events.of("backend.calibration")]
+        assert versions == [1, 2, 3]  # the ramp moved for 3 steps, then stopped
+        assert cloud.calibration.current.qubits[0].readout_error == pytest.approx(0.03)
