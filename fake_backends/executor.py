@@ -86,6 +86,9 @@ def _init_worker() -> None:
     # Simulation is background work: on a busy machine the event loop (the API, the
     # scenario clock) must win the CPU, or its latency follows Aer's batches.
     os.nice(WORKER_NICENESS)
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_BATCH"):
+        # CPU-bound, not interactive: the kernel lets a waking event loop preempt us
+        os.sched_setscheduler(0, os.SCHED_BATCH, os.sched_param(0))
 
 
 def _call(op: str, *args: Any) -> Any:

@@ -11,8 +11,10 @@ qiskit's ``BackendSamplerV2`` needs::
     isa = generate_preset_pass_manager(backend=backend, optimization_level=1).run(circuit)
     result = BackendSamplerV2(backend=backend).run([isa], shots=1024).result()
 
-Calls are synchronous (``urllib``), as the ``BackendV2`` interface is; call them from a
-thread when the server runs in the same event loop.
+Calls are synchronous (``urllib``), as the ``BackendV2`` interface is: use it from
+another process than a fake backend's event loop (the tests do; building qiskit
+targets in an asyncio helper thread has segfaulted in qiskit on this project's
+machines).
 """
 
 from __future__ import annotations
