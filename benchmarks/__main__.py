@@ -28,6 +28,23 @@ async def _measure(quick: bool) -> dict[str, Any]:
     }
 
 
+def _goals(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each issue-3 figure against its goal, with how far off a miss is."""
+    checks = [
+        ("exec_ratio", figures["exec"]["exec_ratio"], ">=", 0.7),
+        ("loop_stall_max_ms", figures["exec"]["loop_stall_max_ms"], "<=", 20.0),
+        ("status_ratio", figures["status"]["status_ratio"], ">=", 0.6),
+        ("drift_rebuild_s_127q", figures["drift"]["drift_rebuild_s_127q"], "<=", 0.2),
+    ]
+    out = {}
+    for name, value, op, goal in checks:
+        met = value >= goal if op == ">=" else value <= goal
+        out[name] = {"value": value, "goal": f"{op} {goal:g}", "met": met}
+        if not met:
+            out[name]["off_by"] = round(abs(value - goal), 3)
+    return out
+
+
 def main() -> None:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     p.add_argument("--out", type=Path, default=Path("reports/bench.json"))
@@ -40,8 +57,10 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine
         },
         **figures,
+        "goals": _goals(figures),  # issue 3
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
