@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from benchmarks.drift import drift_rebuild
 from benchmarks.execution import exec_ratio
 from benchmarks.proxy import proxy_figures
+from benchmarks.status import status_ratio
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
@@ -25,7 +27,28 @@ async def _measure(quick: bool) -> dict[str, Any]:
         "proxy": await proxy_figures(
             bulk_mb=32 if quick else 256, round_trips=1000 if quick else 10_000
         ),
+        "status": await status_ratio(seconds=3 if quick else 10),
+        "drift": await drift_rebuild(steps=3 if quick else 10),
     }
+
+
+def _goals(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each figure that has a goal in an issue, against it, with how far off a miss is."""
+    checks = [
+        ("exec_ratio", figures["exec"]["exec_ratio"], ">=", 0.7),
+        ("loop_stall_max_ms", figures["exec"]["loop_stall_max_ms"], "<=", 20.0),
+        ("status_ratio", figures["status"]["status_ratio"], ">=", 0.6),
+        ("drift_rebuild_s_127q", figures["drift"]["drift_rebuild_s_127q"], "<=", 0.2),
+        ("proxy_ratio", figures["proxy"]["proxy_ratio"], ">=", 0.8),
+        ("proxy_added_latency_p50_ms", figures["proxy"]["proxy_added_latency_p50_ms"], "<=", 0.3),
+    ]
+    out = {}
+    for name, value, op, goal in checks:
+        met = value >= goal if op == ">=" else value <= goal
+        out[name] = {"value": value, "goal": f"{op} {goal:g}", "met": met}
+        if not met:
+            out[name]["off_by"] = round(abs(value - goal), 3)
+    return out
 
 
 def main() -> None:
@@ -40,8 +63,10 @@ def main() -> None:
             "platform": platform.platform(),
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
+            "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine
         },
         **figures,
+        "goals": _goals(figures),  # issue 3
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -1,12 +1,18 @@
 """Code that runs inside the Aer worker processes (never on the event loop).
 
 Everything CPU-heavy lives here: loading device snapshots, parsing and transpiling
-circuits, building noise models and running Aer. The parent process reaches these
-functions only through :mod:`fake_backends.executor`, which imports this module lazily
-inside the workers, so the harness process never pays qiskit's import time.
+circuits, building noise models (:mod:`fake_backends.aer_noise`) and running Aer. The
+parent process reaches these functions only through :mod:`fake_backends.executor`,
+which imports this module lazily inside the workers, so the harness process never pays
+qiskit's import time.
 
-Caches are per process: device snapshots by name, simulators by (device, calibration
-version), transpiled circuits by (device, source hash).
+Caches are per process: device snapshots by name, transpiled circuits by (device,
+source hash), simulators by (calibration id, physical qubits).
+
+A prepared circuit is stored *compacted*: only the physical qubits it touches, in
+order, so that the noise model can be built for those qubits alone. On devices of up to
+:data:`WHOLE_DEVICE_QUBITS` qubits every circuit keeps the whole device, so all jobs on
+it share one simulator and batch into one Aer call.
 """
 
 from __future__ import annotations
@@ -15,15 +21,26 @@ import base64
 import binascii
 import hashlib
 import io
-import statistics
+import time
 import warnings
-from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
+from fake_backends import aer_noise, executor
+from fake_backends.calibration import Calibration
 from fake_backends.executor import CircuitRejected
 
-__all__ = ["describe", "prepare", "run_batch"]
+__all__ = [
+    "catalogue",
+    "describe",
+    "noise_build_seconds",
+    "prepare",
+    "run_batch",
+    "whole_device_noise_seconds",
+]
+
+WHOLE_DEVICE_QUBITS = executor.WHOLE_DEVICE_QUBITS
+_SEED = 1234  # generic:N devices are seeded so their made-up calibration is stable
 
 
 @lru_cache(maxsize=16)
@@ -31,58 +48,53 @@ def _backend(device: str) -> Any:
     if device.startswith("generic:"):
         from qiskit.providers.fake_provider import GenericBackendV2
 
-        return GenericBackendV2(num_qubits=int(device.split(":", 1)[1]), seed=1234)
+        try:
+            n = int(device.split(":", 1)[1])
+        except ValueError:
+            raise CircuitRejected(f"unknown device {device!r}") from None
+        return GenericBackendV2(num_qubits=n, seed=_SEED)
     from qiskit_ibm_runtime import fake_provider
 
     cls = getattr(fake_provider, device, None)
-    if cls is None or not isinstance(cls, type):
+    if cls is None or not isinstance(cls, type) or not device.startswith("Fake"):
         raise CircuitRejected(f"unknown device {device!r}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # some snapshots warn that they are not typical
         return cls()
 
 
-@lru_cache(maxsize=16)
-def _simulator(device: str, version: int) -> Any:
-    from qiskit_aer import AerSimulator
-
-    return AerSimulator.from_backend(_backend(device))
-
-
 def describe(device: str) -> dict[str, Any]:
-    """Static facts and calibration snapshot of a device, as JSON-ready data."""
+    """Static facts and the calibration snapshot of a device, as plain data (SI units).
+
+    ``qubit_rows`` are (t1, t2, frequency, p01, p10, readout_error); ``gate_rows`` are
+    (name, qubits, error, duration) for every instruction on specific qubits.
+    """
     backend = _backend(device)
     target = backend.target
-    qubits: list[dict[str, Any]] = []
     props = backend.properties() if hasattr(backend, "properties") else None
+    qprops = target.qubit_properties or [None] * backend.num_qubits
+    rows = []
     for q in range(backend.num_qubits):
-        qp = target.qubit_properties[q] if target.qubit_properties else None
+        qp = qprops[q]
         meas = target["measure"].get((q,)) if "measure" in target else None
-        row: dict[str, Any] = {
-            "qubit": q,
-            "t1_us": _us(getattr(qp, "t1", None)),
-            "t2_us": _us(getattr(qp, "t2", None)),
-            "frequency_ghz": _ghz(getattr(qp, "frequency", None)),
-            "readout_error": getattr(meas, "error", None),
-        }
-        if props is not None:
-            for name in ("prob_meas0_prep1", "prob_meas1_prep0"):
-                row[name] = _prop(props, q, name)
-        qubits.append(row)
+        rows.append(
+            (
+                getattr(qp, "t1", None),
+                getattr(qp, "t2", None),
+                getattr(qp, "frequency", None),
+                _prop(props, q, "prob_meas0_prep1"),
+                _prop(props, q, "prob_meas1_prep0"),
+                getattr(meas, "error", None),
+            )
+        )
     gates = [
-        {
-            "gate": name,
-            "qubits": list(qargs),
-            "error": ip.error,
-            "duration_ns": ip.duration * 1e9 if ip.duration is not None else None,
-        }
+        (name, tuple(qargs), getattr(ip, "error", None), getattr(ip, "duration", None))
         for name in sorted(target.operation_names)
-        if name not in ("measure", "delay", "reset") and target[name] is not None
+        if target[name] is not None
         for qargs, ip in sorted(target[name].items(), key=lambda kv: kv[0] or ())
-        if qargs is not None and ip is not None
+        if qargs is not None
     ]
     last_update = getattr(props, "last_update_date", None) if props is not None else None
-    two_q = [g["error"] for g in gates if len(g["qubits"]) == 2 and g["error"] is not None]
     return {
         "name": device,
         "num_qubits": backend.num_qubits,
@@ -90,15 +102,31 @@ def describe(device: str) -> dict[str, Any]:
         "coupling_map": [list(e) for e in (backend.coupling_map.get_edges() or [])]
         if backend.coupling_map is not None
         else [],
-        "last_update": (last_update or datetime.now(UTC)).isoformat(),
-        "qubits": qubits,
-        "gates": gates,
-        "median_2q_error": statistics.median(two_q) if two_q else None,
+        "snapshot_date": last_update.isoformat() if last_update is not None else None,
+        "qubit_rows": rows,
+        "gate_rows": gates,
     }
 
 
+def catalogue(devices: list[str]) -> list[dict[str, Any]]:
+    """Summary rows for ``gameday devices``: qubits, medians, snapshot date."""
+    out = []
+    for device in devices:
+        desc = describe(device)
+        cal = Calibration.from_description(desc)
+        out.append(
+            {
+                "name": device,
+                "num_qubits": desc["num_qubits"],
+                "snapshot_date": desc["snapshot_date"],
+                **cal.summary(),
+            }
+        )
+    return out
+
+
 def prepare(device: str, fmt: str, source: str, seed: int) -> dict[str, Any]:
-    """Parse and transpile one circuit for ``device``; return it as QPY bytes.
+    """Parse and transpile one circuit for ``device``; return it compacted, as QPY.
 
     Raises :class:`CircuitRejected` with a message fit for an HTTP 400 body.
     """
@@ -108,7 +136,7 @@ def prepare(device: str, fmt: str, source: str, seed: int) -> dict[str, Any]:
 
 @lru_cache(maxsize=512)
 def _prepare_cached(key: str, device: str, fmt: str, source: str, seed: int) -> dict[str, Any]:
-    from qiskit import qpy, transpile
+    from qiskit import qpy
 
     circuit = _parse(fmt, source)
     backend = _backend(device)
@@ -118,18 +146,67 @@ def _prepare_cached(key: str, device: str, fmt: str, source: str, seed: int) -> 
         )
     if circuit.num_clbits == 0:
         raise CircuitRejected("circuit has no classical bits: nothing would be measured")
-    try:
-        isa = transpile(circuit, backend=backend, optimization_level=1, seed_transpiler=seed)
-    except Exception as exc:  # qiskit raises many types; the client needs the message
-        raise CircuitRejected(f"cannot transpile for {device}: {exc}") from None
+    isa = _transpile(circuit, backend, device, seed)
+    used = _used_qubits(isa)
+    physical, compact = _compact(isa, used, backend.num_qubits)
     buf = io.BytesIO()
-    qpy.dump(isa, buf)
+    qpy.dump(compact, buf)
     return {
         "qpy": buf.getvalue(),
         "num_qubits": circuit.num_qubits,
         "num_clbits": circuit.num_clbits,
         "depth": isa.depth(),
+        "physical_qubits": physical,
+        "active_qubits": len(used),
     }
+
+
+def _transpile(circuit: Any, backend: Any, device: str, seed: int) -> Any:
+    from qiskit import transpile
+
+    options: dict[str, Any] = {"optimization_level": 1, "seed_transpiler": seed}
+    if circuit.num_qubits == backend.num_qubits:
+        # A full-width circuit was laid out by its sender (e.g. against /properties to
+        # avoid a bad qubit): keep its physical qubits.
+        options["initial_layout"] = list(range(backend.num_qubits))
+    if any(inst.operation.name == "delay" for inst in circuit.data):
+        # Scheduled idle: delays must be aligned to the device's timing constraints.
+        options["scheduling_method"] = "alap"
+    try:
+        return transpile(circuit, backend=backend, **options)
+    except Exception as exc:  # qiskit raises many types; the client needs the message
+        raise CircuitRejected(f"cannot transpile for {device}: {exc}") from None
+
+
+def _used_qubits(isa: Any) -> list[int]:
+    """Physical qubits the circuit really uses (a qubit that only idles does not count)."""
+    real: dict[int, bool] = {}
+    for inst in isa.data:
+        busy = inst.operation.name not in ("delay", "barrier")
+        for q in inst.qubits:
+            i = isa.find_bit(q).index
+            real[i] = real.get(i, False) or busy
+    return sorted(q for q, busy in real.items() if busy)
+
+
+def _compact(isa: Any, used: list[int], device_qubits: int) -> tuple[tuple[int, ...], Any]:
+    """(physical qubits kept, the circuit on just those qubits renumbered 0..k-1)."""
+    if device_qubits <= WHOLE_DEVICE_QUBITS:
+        return tuple(range(device_qubits)), isa
+    from qiskit import QuantumCircuit
+
+    index = {q: i for i, q in enumerate(used)}
+    out = QuantumCircuit(len(used), isa.num_clbits, name=isa.name, metadata=isa.metadata)
+    for inst in isa.data:
+        qs = [index.get(isa.find_bit(q).index) for q in inst.qubits]
+        if any(i is None for i in qs):
+            continue  # a delay or barrier on an otherwise idle qubit
+        out.append(
+            inst.operation,
+            [out.qubits[i] for i in qs if i is not None],
+            [out.clbits[isa.find_bit(c).index] for c in inst.clbits],
+        )
+    return tuple(used), out
 
 
 def _parse(fmt: str, source: str) -> Any:
@@ -158,42 +235,72 @@ def _parse(fmt: str, source: str) -> Any:
     raise CircuitRejected(f"unknown circuit format {fmt!r} (expected qasm3, qasm2 or qpy)")
 
 
-def run_batch(
-    device: str, version: int, items: list[tuple[bytes, int]], seed: int
-) -> list[dict[str, Any]]:
-    """Run prepared circuits with the device's noise in as few Aer calls as possible.
-
-    ``items`` are (qpy, shots). Circuits with equal shots share one Aer call. Returns
-    one ``{"counts": ...}`` or ``{"error": ...}`` per item, in order.
-    """
+@lru_cache(maxsize=1024)
+def _load(blob: bytes) -> Any:
     from qiskit import qpy
 
-    sim = _simulator(device, version)
-    circuits = [qpy.load(io.BytesIO(blob))[0] for blob, _ in items]
+    return qpy.load(io.BytesIO(blob))[0]
+
+
+def run_batch(
+    calibration: Calibration,
+    items: list[tuple[bytes, int, tuple[int, ...], bool]],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Run prepared circuits with ``calibration``'s noise in as few Aer calls as possible.
+
+    ``items`` are (qpy, shots, physical qubits, memory). Circuits on the same qubits
+    with equal shots share one Aer call. Returns one ``{"counts": ..., "memory"?: ...}``
+    or ``{"error": ...}`` per item, in order.
+    """
+    target = _backend(calibration.device).target
     out: list[dict[str, Any]] = [{} for _ in items]
-    by_shots: dict[int, list[int]] = {}
-    for i, (_, shots) in enumerate(items):
-        by_shots.setdefault(shots, []).append(i)
-    for shots, idx in by_shots.items():
-        result = sim.run([circuits[i] for i in idx], shots=shots, seed_simulator=seed).result()
+    groups: dict[tuple[tuple[int, ...], int, bool], list[int]] = {}
+    for i, (_, shots, qubits, memory) in enumerate(items):
+        groups.setdefault((qubits, shots, memory), []).append(i)
+    for (qubits, shots, memory), idx in groups.items():
+        try:
+            sim = aer_noise.simulator(target, calibration, qubits)
+            circuits = [_load(items[i][0]) for i in idx]
+            result = sim.run(circuits, shots=shots, seed_simulator=seed, memory=memory).result()
+        except Exception as exc:  # one bad group must not sink the others
+            for i in idx:
+                out[i] = {"error": f"simulation failed: {exc}"}
+            continue
         for j, i in enumerate(idx):
             exp = result.results[j]
-            if exp.success:
-                out[i] = {"counts": dict(result.get_counts(j))}
-            else:
+            if not exp.success:
                 out[i] = {"error": str(getattr(exp, "status", "simulation failed"))}
+                continue
+            out[i] = {"counts": dict(result.get_counts(j))}
+            if memory:
+                out[i]["memory"] = list(exp.data.memory)
     return out
 
 
-def _us(seconds: float | None) -> float | None:
-    return None if seconds is None else seconds * 1e6
+def noise_build_seconds(calibration: Calibration, qubits: tuple[int, ...]) -> float:
+    """Seconds to get a simulator ready: a build, unless this worker has it cached."""
+    target = _backend(calibration.device).target
+    t0 = time.perf_counter()
+    aer_noise.simulator(target, calibration, qubits)
+    return time.perf_counter() - t0
 
 
-def _ghz(hz: float | None) -> float | None:
-    return None if hz is None else hz / 1e9
+def whole_device_noise_seconds(device: str) -> float:
+    """Seconds for ``NoiseModel.from_backend`` on the whole device (benchmark context)."""
+    from qiskit_aer.noise import NoiseModel
+
+    backend = _backend(device)
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        NoiseModel.from_backend(backend)
+    return time.perf_counter() - t0
 
 
 def _prop(props: Any, qubit: int, name: str) -> float | None:
+    if props is None:
+        return None
     try:
         return float(props.qubit_property(qubit, name)[0])
     except Exception:  # older snapshots lack the asymmetric readout numbers

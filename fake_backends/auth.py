@@ -77,6 +77,11 @@ class TokenStore:
             raise AuthError("token_expired", "access token has expired")
         return token.tenant
 
+    def tenant_of(self, value: str) -> str | None:
+        """The tenant of a live token, or None (never raises; for rate limiting)."""
+        token = self._live.get(value)
+        return token.tenant if token is not None else None
+
     def revoke_all(self) -> int:
         """Revoke every live token; return how many were revoked."""
         n = len(self._live)

@@ -1,4 +1,9 @@
-"""Async Python client for the native JSON API of a fake cloud.
+"""Clients for the native JSON API of a fake cloud.
+
+- :class:`NativeClient`: async (aiohttp), used by the reference orchestrator and tests.
+- ``RemoteBackend``: a Qiskit ``BackendV2`` (see :mod:`fake_backends.qiskit_backend`),
+  loaded lazily on first access, so importing this module never imports qiskit (the
+  harness process imports it and must stay qiskit-free).
 
 It is deliberately thin: token handling is left to the caller, because how a system
 under test refreshes (or fails to refresh) its tokens is exactly what a game day tests.
@@ -11,11 +16,23 @@ under test refreshes (or fails to refresh) its tokens is exactly what a game day
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 
-__all__ = ["ApiCallError", "NativeClient"]
+if TYPE_CHECKING:
+    from fake_backends.qiskit_backend import RemoteBackend
+
+__all__ = ["ApiCallError", "NativeClient", "RemoteBackend"]
+
+
+def __getattr__(name: str) -> Any:
+    # PEP 562: the qiskit-backed class loads only when a user asks for it.
+    if name == "RemoteBackend":
+        from fake_backends.qiskit_backend import RemoteBackend
+
+        return RemoteBackend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class ApiCallError(Exception):
@@ -75,9 +92,15 @@ class NativeClient:
         idempotency_key: str | None = None,
         backend: str | None = None,
         tags: list[str] | None = None,
+        priority: int | None = None,
+        memory: bool = False,
     ) -> dict[str, Any]:
         """Submit one circuit; returns the job record (``id``, ``status``, ...)."""
         payload: dict[str, Any] = {"circuit": circuit, "format": fmt, "shots": shots}
+        if priority is not None:
+            payload["priority"] = priority
+        if memory:
+            payload["memory"] = True
         if idempotency_key is not None:
             payload["idempotency_key"] = idempotency_key
         if backend is not None:

@@ -1,54 +1,47 @@
-"""One fake quantum cloud: a device, its queue, auth, fault switches and HTTP API.
+"""One fake quantum cloud: a device, its calibration, queue, auth, fault switches, API.
 
 >>> spec = BackendSpec(name="manila", device="FakeManilaV2")
 >>> async with AerExecutor() as ex, FakeCloud(spec, clock=clock, executor=ex).running() as cloud:
 ...     print(cloud.url)                                           # doctest: +SKIP
+
+While it runs, four background tasks live with it: the queue's dispatcher, other
+tenants' load, the calibration stepper (drift effects applied once per
+``calibration_step``) and the scheduled maintenance windows.
 """
 
 from __future__ import annotations
 
+import gc
 import random
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Self
 
 from aiohttp import web
 
 from fake_backends.aio import background, serve_app
-from fake_backends.api import NativeApi, json_errors
+from fake_backends.api import NativeApi, http_faults, json_errors
 from fake_backends.auth import TokenStore
+from fake_backends.background import BackgroundLoad
+from fake_backends.calibration import Calibration
 from fake_backends.clock import Clock
 from fake_backends.control import BackendControl, EventSink
+from fake_backends.drift import CalibrationState
 from fake_backends.executor import AerExecutor
-from fake_backends.queue import BackendJob, JobQueue, ServiceTime
+from fake_backends.metrics import metrics_handler
+from fake_backends.queue import BackendJob, JobQueue
+from fake_backends.spec import BackendSpec
+from fake_backends.switches import Switches
 
 __all__ = ["BackendSpec", "FakeCloud"]
 
 MAX_BODY_BYTES = 1 << 20
+MIN_STEP_WALL_S = 1.0
 
 
 def _ignore(_type: str, _data: dict[str, Any]) -> None:
     return None
-
-
-@dataclass(frozen=True, slots=True)
-class BackendSpec:
-    """How one fake backend behaves. Times are scenario seconds."""
-
-    name: str
-    device: str = "FakeManilaV2"
-    slots: int = 2
-    service_time: ServiceTime = field(default_factory=lambda: ServiceTime(2.0, 0.001))
-    max_depth: int = 500
-    token_ttl: float = 3600.0
-    max_shots: int = 100_000
-    api_keys: Mapping[str, str] = field(default_factory=dict)
-
-    def keys(self) -> dict[str, str]:
-        """API key -> tenant; defaults to one key ``key-<name>`` for tenant ``orchestrator``."""
-        return dict(self.api_keys) or {f"key-{self.name}": "orchestrator"}
 
 
 class FakeCloud:
@@ -69,17 +62,35 @@ class FakeCloud:
         self.emit: EventSink = on_event or _ignore
         self.seed = seed
         self.tokens = TokenStore(clock, spec.keys(), ttl=spec.token_ttl, seed=seed)
-        self.control = BackendControl(spec.name, self.tokens, self.emit)
+        self.switches = Switches()
+        empty = Calibration(spec.device, 0, (), ())
+        self.calibration = CalibrationState(empty, clock, lineage=f"{spec.name}-{seed}", seed=seed)
+        self.control = BackendControl(
+            spec.name,
+            self.tokens,
+            self.emit,
+            clock=clock,
+            switches=self.switches,
+            calibration=self.calibration,
+            seed=seed,
+        )
         self.queue = JobQueue(
             backend=spec.name,
-            device=spec.device,
             clock=clock,
-            executor=executor,
+            runner=executor,
+            calibration=self.calibration,
+            switches=self.switches,
             on_event=self.emit,
             slots=spec.slots,
             service_time=spec.service_time,
             max_depth=spec.max_depth,
+            fair_share=spec.fair_share,
+            seed=seed,
         )
+        self.background = BackgroundLoad(
+            spec.background, self.queue, self.switches, clock, seed=seed + 1
+        )
+        self.control.attach(self.queue, self.background)
         self.jobs: dict[str, BackendJob] = {}
         self.by_idempotency_key: dict[tuple[str, str], BackendJob] = {}
         self.device_info: dict[str, Any] = {}
@@ -101,18 +112,65 @@ class FakeCloud:
         return (self._epoch + timedelta(seconds=scenario_s)).isoformat()
 
     def app(self) -> web.Application:
-        """The aiohttp application serving this cloud's native API."""
-        app = web.Application(middlewares=[json_errors], client_max_size=MAX_BODY_BYTES)
+        """The aiohttp application serving this cloud's native API and /metrics."""
+        app = web.Application(
+            middlewares=[json_errors, http_faults(self.control, self.clock)],
+            client_max_size=MAX_BODY_BYTES,
+        )
         NativeApi(self).register(app.router)
+        app.router.add_get("/metrics", metrics_handler(self), name="metrics")
         return app
 
     @asynccontextmanager
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
-        """Load the device, serve the API and dispatch the queue until the block ends."""
+        """Load the device, serve the API and run the backend's tasks until the block ends."""
         self.device_info = await self.executor.describe(self.spec.device)
-        async with serve_app(self.app(), host, port) as url, background(self.queue.run()):
+        self.calibration.load(Calibration.from_description(self.device_info))
+        await self.executor.warm_noise(self.calibration.current)
+        async with serve_app(self.app(), host, port) as url, background(*self.tasks()):
+            # Everything loaded so far (aiohttp, the device, the harness) lives for the
+            # whole run: take it out of the cyclic collector's way, whose full passes
+            # otherwise stall the event loop for 20-35 ms (measured) under load.
+            gc.freeze()
             self.url = url
             self.emit(
                 "backend.started", {"backend": self.name, "url": url, "device": self.spec.device}
             )
             yield self
+
+    def tasks(self) -> tuple[Coroutine[Any, Any, None], ...]:
+        """The backend's background work, for :meth:`running` (or a test's own loop)."""
+        return (
+            self.queue.run(),
+            self.background.run(),
+            self._calibration_steps(),
+            self._maintenance_schedule(),
+        )
+
+    async def _calibration_steps(self) -> None:
+        # One new calibration version costs each Aer worker a noise-model build and a
+        # batch of its own (~0.1-0.3 s): at high time scales a tick is too short for
+        # that, so versions live at least MIN_STEP_WALL_S of wall time.
+        step = max(self.spec.calibration_step, self.clock.time_scale * MIN_STEP_WALL_S)
+        while True:
+            await self.clock.sleep(step - self.clock.now() % step)
+            if self.calibration.step():
+                cal = self.calibration.current
+                self.emit(
+                    "backend.calibration",
+                    {
+                        "backend": self.name,
+                        "version": cal.version,
+                        "served": self.calibration.served.version,
+                    },
+                )
+
+    async def _maintenance_schedule(self) -> None:
+        for i, window in enumerate(sorted(self.spec.maintenance, key=lambda w: w.at)):
+            key = f"scheduled-{i + 1}"
+            await self.clock.sleep(window.at - self.clock.now())
+            try:
+                self.control.set_maintenance(key, window.mode)
+                await self.clock.sleep(window.end - self.clock.now())
+            finally:
+                self.control.set_maintenance(key, None)

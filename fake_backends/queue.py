@@ -1,24 +1,42 @@
-"""Queue behaviour of one fake device: slots, service time, depth limit.
+"""Queue behaviour of one fake device, in scenario time.
 
-Jobs wait in FIFO order for one of ``slots`` execution slots. A running job holds its
-slot for its service time (per-job overhead + per-shot time, scenario seconds: the QPU
-time), while Aer simulates it; the job is DONE when both are over. Every execution is
-reported to the event sink with the job's idempotency key, so duplicate executions are
-countable.
+Jobs wait (by priority, then fair share between tenants: see
+:mod:`fake_backends.scheduling`) for one of ``slots`` execution slots. A running job
+holds its slot for its service time (the QPU time, drawn from the service-time
+distribution and multiplied by any slowdown) while Aer simulates it with the
+calibration current when it started; the job is DONE when both are over. Other
+tenants' background jobs take slots and queue places like real ones but are not
+simulated. Dispatch stops while the backend is offline, in maintenance or stalled.
+
+Every execution of a client job is reported to the event sink with the job's
+idempotency key, so duplicate executions are countable; so are the result faults
+(failures, partial and corrupted results) applied when a job finishes.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
+import itertools
+import random
+from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
 
+from fake_backends import results
 from fake_backends.clock import Clock
-from fake_backends.control import EventSink
-from fake_backends.executor import AerExecutor, ExecutionFailed, PreparedCircuit
+from fake_backends.executor import ExecutionFailed, PreparedCircuit, RunOutput
+from fake_backends.scheduling import FairShare, ServiceTime, WaitingRoom, estimate_starts
+from fake_backends.switches import Switches
 
-__all__ = ["BackendJob", "JobQueue", "JobStatus", "QueueFull", "ServiceTime"]
+if TYPE_CHECKING:
+    from fake_backends.calibration import Calibration
+    from fake_backends.control import EventSink
+    from fake_backends.drift import CalibrationState
+
+__all__ = ["BackendJob", "JobQueue", "JobStatus", "QueueFull", "Runner", "ServiceTime"]
+
+DISPATCH_BURST = 32
 
 
 class JobStatus(StrEnum):
@@ -44,15 +62,12 @@ class QueueFull(Exception):
         super().__init__(f"queue is full ({depth} jobs)")
 
 
-@dataclass(frozen=True, slots=True)
-class ServiceTime:
-    """Scenario seconds a job holds its slot: ``per_job + per_shot * shots``."""
+class Runner(Protocol):
+    """Runs prepared circuits (the :class:`~fake_backends.executor.AerExecutor`)."""
 
-    per_job: float = 1.0
-    per_shot: float = 0.0
-
-    def of(self, shots: int) -> float:
-        return self.per_job + self.per_shot * shots
+    def submit(
+        self, calibration: Calibration, circuit: PreparedCircuit, shots: int, *, memory: bool = ...
+    ) -> asyncio.Future[RunOutput]: ...
 
 
 @dataclass(slots=True, eq=False)
@@ -61,139 +76,278 @@ class BackendJob:
 
     id: str
     tenant: str
-    device: str
     shots: int
-    circuit: PreparedCircuit
+    circuit: PreparedCircuit | None
     created_at: float
     idempotency_key: str | None = None
     tags: tuple[str, ...] = ()
+    priority: int = 0
+    memory: bool = False
     status: JobStatus = JobStatus.QUEUED
     started_at: float | None = None
     finished_at: float | None = None
     counts: dict[str, int] | None = None
+    memory_out: tuple[str, ...] | None = None
+    shots_returned: int | None = None
+    partial: bool = False
     error: str | None = None
+    error_code: str | None = None
     qpu_seconds: float = 0.0
+    calibration_version: int | None = None
+    result_fetched: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
+
+    @property
+    def background(self) -> bool:
+        """Another tenant's load: occupies the device, never simulated."""
+        return self.circuit is None
 
 
 class JobQueue:
-    """FIFO queue with ``slots`` parallel executions on one device.
-
-    ``run()`` is the dispatcher; the owning cloud runs it in its task group.
-    """
+    """Queue and dispatcher of one device; ``run()`` is its dispatcher task."""
 
     def __init__(
         self,
         *,
         backend: str,
-        device: str,
         clock: Clock,
-        executor: AerExecutor,
+        runner: Runner,
+        calibration: CalibrationState,
+        switches: Switches,
         on_event: EventSink,
         slots: int = 1,
         service_time: ServiceTime | None = None,
         max_depth: int = 1000,
+        fair_share: bool = True,
+        seed: int = 0,
     ) -> None:
         if slots < 1:
             raise ValueError(f"slots must be >= 1, got {slots}")
         self.backend = backend
-        self.device = device
         self.slots = slots
         self.service_time = service_time or ServiceTime()
         self.max_depth = max_depth
-        self.calibration_version = 0
+        self.calibration = calibration
+        self.switches = switches
+        self.states: Counter[str] = Counter()
+        self.executions: Counter[str] = Counter()
+        self.background_done = 0
         self._clock = clock
-        self._executor = executor
+        self._runner = runner
         self._emit = on_event
-        self._queued: collections.deque[BackendJob] = collections.deque()
-        self._running: set[BackendJob] = set()
+        self._rng = random.Random(seed)
+        self._waiting: WaitingRoom[BackendJob] = WaitingRoom(fair_share=fair_share)
+        self._usage = FairShare()
+        self._running: dict[BackendJob, float] = {}
         self._wake = asyncio.Event()
+        self._projection: dict[BackendJob, tuple[int, float | None]] | None = None
+        self._swap_candidate: BackendJob | None = None
 
     @property
     def depth(self) -> int:
-        """Jobs waiting for a slot."""
-        return len(self._queued)
+        """Jobs waiting for a slot (background jobs included)."""
+        return len(self._waiting)
 
     @property
     def running(self) -> int:
         return len(self._running)
 
-    def submit(self, job: BackendJob) -> None:
-        """Queue a job, or raise :class:`QueueFull`."""
-        if len(self._queued) >= self.max_depth:
-            wait = self.service_time.of(job.shots) * max(1, self.depth) / self.slots
-            raise QueueFull(self.depth, retry_after=wait)
-        self._queued.append(job)
+    def poke(self) -> None:
+        """Re-check dispatch (a switch changed) and forget projected positions."""
+        self._projection = None
         self._wake.set()
 
-    def position(self, job: BackendJob) -> int | None:
-        """1-based place in the queue of a queued job, else None."""
-        if job.status is not JobStatus.QUEUED:
-            return None
-        for i, queued in enumerate(self._queued, start=1):
-            if queued is job:
-                return i
-        return None
+    def submit(self, job: BackendJob) -> None:
+        """Queue a job, or raise :class:`QueueFull`."""
+        limit = self.max_depth
+        if self.switches.queue_limit is not None:
+            limit = min(limit, self.switches.queue_limit)
+        if len(self._waiting) >= limit:
+            per_slot = self.service_time.of(job.shots) * self.switches.slowdown / self.slots
+            raise QueueFull(self.depth, retry_after=max(1.0, per_slot * (1 + self.depth)))
+        self._waiting.add(job)
+        if not job.background:
+            self.states[job.status.value] += 1
+        self.poke()
 
-    def cancel(self, job: BackendJob) -> bool:
-        """Cancel a queued job; running and finished jobs cannot be cancelled."""
+    def position(self, job: BackendJob) -> tuple[int | None, float | None]:
+        """(1-based projected place, projected start in scenario seconds) of a queued job."""
         if job.status is not JobStatus.QUEUED:
+            return None, None
+        if self.switches.dispatching and len(self._waiting) <= self.slots - len(self._running):
+            return 1, self._clock.now()  # a free slot for everyone: no projection needed
+        if self._projection is None:
+            self._projection = self._project()
+        return self._projection.get(job, (None, None))
+
+    def _project(self) -> dict[BackendJob, tuple[int, float | None]]:
+        now = self._clock.now()
+        order = self._waiting.order(self._usage.snapshot(now), self.service_time)
+        if not self.switches.dispatching:
+            return {job: (i, None) for i, job in enumerate(order, start=1)}
+        mean = [self.service_time.of(j.shots) * self.switches.slowdown for j in order]
+        starts = estimate_starts(mean, list(self._running.values()), self.slots, now)
+        return {job: (i, s) for i, (job, s) in enumerate(zip(order, starts, strict=True), 1)}
+
+    def cancel(
+        self, job: BackendJob, *, reason: str = "cancelled by client", code: str | None = None
+    ) -> bool:
+        """Cancel a queued job; running and finished jobs cannot be cancelled."""
+        if job.status is not JobStatus.QUEUED or not self._waiting.remove(job):
             return False
-        self._queued.remove(job)
-        self._finish(job, JobStatus.CANCELLED, error="cancelled by client")
+        self._finish(job, JobStatus.CANCELLED, error=reason, code=code)
+        self.poke()
         return True
+
+    def evict(self, fraction: float, reason: str) -> list[BackendJob]:
+        """The provider cancels ``fraction`` of the queued client jobs (seeded choice)."""
+        queued = [j for j in self._waiting if not j.background]
+        chosen = [j for j in queued if self._rng.random() < fraction]
+        for job in chosen:
+            self.cancel(job, reason=f"evicted by the provider: {reason}", code="evicted")
+        return chosen
 
     async def run(self) -> None:
         """Dispatch queued jobs to free slots, forever (cancel to stop)."""
         async with asyncio.TaskGroup() as tg:
-            while True:
-                while not self._queued or len(self._running) >= self.slots:
+            for n in itertools.count(1):
+                if n % DISPATCH_BURST == 0:
+                    await asyncio.sleep(0)  # a long backlog must not hold the event loop
+                while (
+                    not self._waiting
+                    or len(self._running) >= self.slots
+                    or not self.switches.dispatching
+                ):
                     self._wake.clear()
                     await self._wake.wait()
-                job = self._queued.popleft()
-                self._running.add(job)
-                tg.create_task(self._execute(job))
+                now = self._clock.now()
+                job = self._waiting.pop(self._usage.snapshot(now))
+                if job is None:
+                    continue
+                qpu = self.service_time.sample(job.shots, self._rng) * self.switches.slowdown
+                self._usage.charge(job.tenant, qpu, now)
+                self._running[job] = now + qpu
+                self._projection = None
+                tg.create_task(self._execute(job, qpu))
 
-    async def _execute(self, job: BackendJob) -> None:
+    async def _execute(self, job: BackendJob, qpu: float) -> None:
         # The job holds its slot for its service time (QPU time, in scenario time). Aer
         # works meanwhile and may finish later when the simulator is the bottleneck at a
         # high time scale; the slot is freed anyway, so jobs that pile up are simulated
         # in bigger batches instead of stalling the queue.
-        job.status = JobStatus.RUNNING
+        self._mark(job, JobStatus.RUNNING)
         job.started_at = self._clock.now()
-        job.qpu_seconds = self.service_time.of(job.shots)
-        counts = self._executor.submit(
-            self.device, self.calibration_version, job.circuit.qpy, job.shots
-        )
+        job.qpu_seconds = qpu
+        output: asyncio.Future[RunOutput] | None = None
+        if job.circuit is not None:
+            calibration = self.calibration.current
+            job.calibration_version = calibration.version
+            output = self._runner.submit(calibration, job.circuit, job.shots, memory=job.memory)
         try:
-            await self._clock.sleep(job.qpu_seconds)
+            await self._clock.sleep(qpu)
         finally:
-            self._running.discard(job)
-            self._wake.set()
+            self._running.pop(job, None)
+            self.poke()
+        if output is None:
+            job.status = JobStatus.DONE
+            job.finished_at = self._clock.now()
+            self.background_done += 1
+            return
         try:
-            job.counts = await counts
+            out = await output
         except ExecutionFailed as exc:
-            self._finish(job, JobStatus.ERROR, error=str(exc))
+            self._finish(job, JobStatus.ERROR, error=str(exc), code="simulation_failed")
         else:
-            self._finish(job, JobStatus.DONE)
+            self._complete(job, out)
 
-    def _finish(self, job: BackendJob, status: JobStatus, *, error: str | None = None) -> None:
+    def _complete(self, job: BackendJob, out: RunOutput) -> None:
+        sw = self.switches
+        if sw.job_failures is not None and self._rng.random() < sw.job_failures.rate:
+            code = sw.job_failures.code
+            self._finish(
+                job, JobStatus.ERROR, error=f"job failed on the device ({code})", code=code
+            )
+            return
+        job.counts, job.memory_out, job.shots_returned = out.counts, out.memory, job.shots
+        partial = sw.partial_results
+        if partial is not None and self._rng.random() < partial.rate:
+            keep = max(1, int(job.shots * partial.keep))
+            job.counts = results.truncate(out.counts, keep, self._rng)
+            job.memory_out = out.memory[:keep] if out.memory is not None else None
+            job.shots_returned = keep
+            job.partial = not partial.silent
+            self._emit("backend.result_partial", self._ids(job, shots_returned=keep))
+        corrupt = sw.corrupt_results
+        if corrupt is not None and self._rng.random() < corrupt.rate:
+            self._corrupt(job, corrupt.mode)
+        self._finish(job, JobStatus.DONE)
+
+    def _corrupt(self, job: BackendJob, mode: str) -> None:
+        if mode == "bitflip":
+            assert job.counts is not None
+            job.counts, bit = results.bitflip(job.counts, self._rng)
+            if job.memory_out is not None and bit >= 0:
+                job.memory_out = results.flip_memory(job.memory_out, bit)
+            self._emit("backend.result_corrupted", {**self._ids(job), "mode": "bitflip"})
+            return
+        other = self._swap_candidate
+        if other is None or other.result_fetched or other.status is not JobStatus.DONE:
+            self._swap_candidate = job  # wait for a partner finishing later
+            return
+        self._swap_candidate = None
+        job.counts, other.counts = other.counts, job.counts
+        job.memory_out, other.memory_out = other.memory_out, job.memory_out
+        self._emit(
+            "backend.result_corrupted",
+            {
+                **self._ids(job),
+                "mode": "swap",
+                "with_job": other.id,
+                "with_idempotency_key": other.idempotency_key,
+            },
+        )
+
+    def _ids(self, job: BackendJob, **extra: object) -> dict[str, object]:
+        return {
+            "backend": self.backend,
+            "job": job.id,
+            "tenant": job.tenant,
+            "idempotency_key": job.idempotency_key,
+            **extra,
+        }
+
+    def _mark(self, job: BackendJob, status: JobStatus) -> None:
+        if not job.background:
+            self.states[job.status.value] -= 1
+            self.states[status.value] += 1
         job.status = status
+
+    def _finish(
+        self,
+        job: BackendJob,
+        status: JobStatus,
+        *,
+        error: str | None = None,
+        code: str | None = None,
+    ) -> None:
+        self._mark(job, status)
         job.error = error
+        job.error_code = code
         job.finished_at = self._clock.now()
         job.done.set()
         if job.started_at is None:
             return  # never executed: nothing was spent on the device
+        self.executions[status.value] += 1
         self._emit(
             "backend.execution",
-            {
-                "backend": self.backend,
-                "job": job.id,
-                "tenant": job.tenant,
-                "idempotency_key": job.idempotency_key,
-                "shots": job.shots,
-                "status": job.status.value,
-                "started": job.started_at,
-                "qpu_s": job.qpu_seconds,
-            },
+            self._ids(
+                job,
+                shots=job.shots,
+                status=status.value,
+                started=job.started_at,
+                qpu_s=round(job.qpu_seconds, 6),
+                calibration_version=job.calibration_version,
+                error_code=code,
+                shots_returned=job.shots_returned,
+            ),
         )

@@ -36,6 +36,7 @@ class Circuit:
     qasm: str
     ideal: dict[str, float]
     nonce: str | None = None
+    idle_us: float = 0.0
 
 
 def known() -> list[str]:
@@ -51,17 +52,24 @@ def valid_name(name: str) -> bool:
     return m is not None and 2 <= int(m.group(1)) <= MAX_GHZ
 
 
-def circuit(name: str) -> Circuit:
-    """Build the named circuit; raise ValueError for an unknown name."""
+def circuit(name: str, idle_us: float = 0.0) -> Circuit:
+    """Build the named circuit; raise ValueError for an unknown name.
+
+    ``idle_us`` adds scheduled idle time (a delay on every qubit) before measurement:
+    T1/T2 act on a device mostly while qubits wait, so this is what makes coherence
+    drift visible in the results (gate errors are pinned to their reported values).
+    """
     if not valid_name(name):
         raise ValueError(f"unknown circuit {name!r}; known: {', '.join(known())}")
+    if idle_us < 0:
+        raise ValueError(f"idle_us must be >= 0, got {idle_us}")
     n = 2 if name == "bell" else int(name.split("-", 1)[1])
     if name.startswith("canary-"):
-        return canary(n, "1" * n)
-    return Circuit(name, n, _ghz_qasm(n), {"0" * n: 0.5, "1" * n: 0.5})
+        return canary(n, "1" * n, idle_us)
+    return Circuit(name, n, _ghz_qasm(n, idle_us), {"0" * n: 0.5, "1" * n: 0.5}, idle_us=idle_us)
 
 
-def canary(n: int, nonce: str) -> Circuit:
+def canary(n: int, nonce: str, idle_us: float = 0.0) -> Circuit:
     """The canary circuit whose ideal output is ``nonce`` (a bitstring, Qiskit order).
 
     Qiskit writes counts keys with classical bit 0 rightmost, so qubit ``i`` gets an X
@@ -79,9 +87,11 @@ def canary(n: int, nonce: str) -> Circuit:
         f"bit[{n}] c;",
         f"qubit[{n}] q;",
         *flips,
+        *_idle(idle_us),
         "c = measure q;",
     ]
-    return Circuit(f"canary-{n}", n, "\n".join(lines) + "\n", {nonce: 1.0}, nonce)
+    qasm = "\n".join(lines) + "\n"
+    return Circuit(f"canary-{n}", n, qasm, {nonce: 1.0}, nonce, idle_us=idle_us)
 
 
 def for_job(template: Circuit, rng: random.Random) -> Circuit:
@@ -89,10 +99,14 @@ def for_job(template: Circuit, rng: random.Random) -> Circuit:
     if template.nonce is None:
         return template
     n = template.num_qubits
-    return canary(n, format(rng.randrange(1, 2**n), f"0{n}b"))
+    return canary(n, format(rng.randrange(1, 2**n), f"0{n}b"), template.idle_us)
 
 
-def _ghz_qasm(n: int) -> str:
+def _idle(idle_us: float) -> list[str]:
+    return ["barrier q;", f"delay[{idle_us:g}us] q;"] if idle_us > 0 else []
+
+
+def _ghz_qasm(n: int, idle_us: float = 0.0) -> str:
     lines = [
         "OPENQASM 3.0;",
         'include "stdgates.inc";',
@@ -100,6 +114,7 @@ def _ghz_qasm(n: int) -> str:
         f"qubit[{n}] q;",
         "h q[0];",
         *(f"cx q[{i}], q[{i + 1}];" for i in range(n - 1)),
+        *_idle(idle_us),
         "c = measure q;",
     ]
     return "\n".join(lines) + "\n"

@@ -5,6 +5,8 @@
     gameday list                                                   the scenario catalogue
     gameday report RUN_DIR                                         rebuild reports from a journal
     gameday proxy [--listen HOST:PORT]                             Toxiproxy-compatible server
+    gameday devices [NAME...] [--json]                             devices a backend can run
+    gameday serve --config FILE                                    fake backends standalone
 
 SCENARIO is a path to a YAML file or the name of one in ``scenarios/``. Exit codes:
 0 all gates pass, 1 a gate failed, 2 aborted or steady state not reached, 3 scenario or

@@ -13,6 +13,7 @@ Each getter consumes its key; :meth:`Fields.done` then rejects keys nobody read,
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from harness.errors import ScenarioError
 __all__ = ["Fields", "load_yaml"]
 
 T = TypeVar("T")
+_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
 _MISSING: Any = object()
 
 
@@ -181,6 +183,26 @@ class Fields:
         if positive and seconds <= 0:
             raise self.error(f"expected a positive duration, found {value!r}", key)
         return seconds
+
+    def rate(self, key: str, default: Any = _MISSING, *, allow_zero: bool = False) -> Any:
+        """Events per scenario second from ``0.2``, ``2/s``, ``30/m`` or ``100/h``."""
+        value = self.raw(key, default)
+        if value is default and default is not _MISSING:
+            return value
+        per = {"s": 1.0, "m": 60.0, "h": 3600.0}
+        rate: float | None = None
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            rate = float(value)
+        elif isinstance(value, str):
+            m = _RATE.match(value)
+            rate = float(m.group(1)) / per[m.group(2)] if m else None
+        if rate is None or rate < 0 or (rate == 0 and not allow_zero):
+            raise self.error(
+                f"expected a rate per scenario second (0.2) or like 2/s, 30/m, 100/h, "
+                f"found {_describe(value)}",
+                key,
+            )
+        return rate
 
     def texts(self, key: str, default: Any = _MISSING) -> Any:
         value = self.raw(key, default)

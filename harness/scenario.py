@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from fake_backends.cloud import BackendSpec
-from fake_backends.queue import ServiceTime
 from harness import circuits
+from harness.backend_config import BackendConfig, check_fault_qubits, parse_backend
 from harness.errors import ScenarioError
 from harness.faults import FaultSpec, parse_fault
 from harness.faults.network import clashing_network_faults
@@ -39,30 +38,6 @@ __all__ = [
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
 _PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-@dataclass(frozen=True, slots=True)
-class BackendConfig:
-    """One fake backend (``backends:`` entry). Times in scenario seconds."""
-
-    name: str
-    device: str = "FakeManilaV2"
-    slots: int = 2
-    per_job: float = 2.0
-    per_shot: float = 0.001
-    max_depth: int = 500
-    token_ttl: float = 3600.0
-    port: int = 0
-
-    def spec(self) -> BackendSpec:
-        return BackendSpec(
-            name=self.name,
-            device=self.device,
-            slots=self.slots,
-            service_time=ServiceTime(self.per_job, self.per_shot),
-            max_depth=self.max_depth,
-            token_ttl=self.token_ttl,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +64,7 @@ class WorkloadConfig:
     poll_interval: float = 15.0
     tenants: int = 3
     submit_timeout: float = 30.0
+    idle_us: float = 0.0  # scheduled idle before measurement (device time, not scaled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +150,7 @@ def parse_scenario(
     tick = f.duration("tick", 10.0, positive=True)
     warmup = f.duration("warmup", 120.0)
     drain = f.duration("drain", 300.0)
-    backends = tuple(_backend(b) for b in f.children("backends"))
+    backends = tuple(parse_backend(b, calibration_step=tick) for b in f.children("backends"))
     _unique([b.name for b in backends], f, "backends")
     target = _target(f.child("target", {}))
     workload = _workload(f.child("workload", {}))
@@ -182,6 +158,7 @@ def parse_scenario(
     scoring = parse_scoring_section(f.child("scoring", {}))
     names = [b.name for b in backends]
     faults = tuple(parse_fault(ff, i, names) for i, ff in enumerate(f.children("faults", [])))
+    check_fault_qubits(faults, backends, f)  # issue 3
     gates = _gates(f.child("gates", {}))
     runbook = parse_runbook(f.children("runbook", []))
     stop_when = parse_stop_when(f.child("stop_when", {}))
@@ -201,30 +178,6 @@ def _unique(names: list[str], f: Fields, key: str) -> None:
         if name in seen:
             raise f.error(f"duplicate name {name!r}", key)
         seen.add(name)
-
-
-def _backend(f: Fields) -> BackendConfig:
-    name = f.text("name")
-    if not _NAME.match(name):
-        raise f.error(f"expected letters, digits, '-', '_' or '.', found {name!r}", "name")
-    service = f.child("service_time", {})
-    per_job = service.duration("per_job", 2.0)
-    per_shot = service.duration("per_shot", 0.001)
-    service.done()
-    cfg = BackendConfig(
-        name=name,
-        device=f.text("device", "FakeManilaV2"),
-        slots=f.integer("slots", 2, min=1),
-        per_job=per_job,
-        per_shot=per_shot,
-        max_depth=f.integer("max_depth", 500, min=1),
-        token_ttl=f.duration("token_ttl", 3600.0, positive=True),
-        port=f.integer("port", 0, min=0),
-    )
-    if cfg.port > 65535:
-        raise f.error(f"expected a port 0..65535, found {cfg.port}", "port")
-    f.done()
-    return cfg
 
 
 def _target(f: Fields) -> TargetConfig:
@@ -277,6 +230,7 @@ def _workload(f: Fields) -> WorkloadConfig:
         poll_interval=f.duration("poll_interval", 15.0, positive=True),
         tenants=f.integer("tenants", 3, min=1),
         submit_timeout=f.duration("submit_timeout", 30.0, positive=True),
+        idle_us=f.number("idle_us", 0.0, min=0.0, max=10_000.0),
     )
     f.done()
     return cfg

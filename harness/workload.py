@@ -54,7 +54,7 @@ class Workload:
         fake.seed_instance(seed)
         self._fake = fake
         self._tenants = [_slug(fake.company()) for _ in range(config.tenants)]
-        self._circuits = [circuits.circuit(name) for name in config.circuits]
+        self._circuits = [circuits.circuit(name, config.idle_us) for name in config.circuits]
 
     @property
     def counts(self) -> WorkloadCounts:

@@ -1,28 +1,34 @@
-"""The native JSON API of a fake cloud (documented in README, "Native API").
+"""The native JSON API of a fake cloud (README "The fake backends' native API";
+the contract is ``fake_backends/api/openapi.yaml``, served at ``/openapi.yaml``).
 
 =======  ==================================  ============================================
 method   path                                what
 =======  ==================================  ============================================
 POST     /v1/auth/token                      ``{"api_key"}`` -> bearer access token + TTL
-GET      /v1/backends                        devices, status, queue depth
+GET      /v1/backends                        device, status, queue depth, calibration
 GET      /v1/backends/{name}/properties      calibration: T1, T2, readout, gate errors
 POST     /v1/jobs                            submit a circuit (qasm3, qasm2 or qpy)
-GET      /v1/jobs/{id}                       status, queue position
+GET      /v1/jobs/{id}                       status, queue position, estimated start
 GET      /v1/jobs/{id}/result                counts (409 until the job is DONE)
 DELETE   /v1/jobs/{id}                       cancel a queued job
 GET      /healthz                            liveness, no auth
+GET      /metrics                            Prometheus text format, no auth
 =======  ==================================  ============================================
 
-Every endpoint but the token and health endpoints needs ``Authorization: Bearer <token>``.
+Every endpoint but token, health, metrics and the OpenAPI file needs
+``Authorization: Bearer <token>``. Route names are the endpoint kinds faults target.
 """
 
 from __future__ import annotations
 
+import json
+from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from fake_backends.api.errors import ApiError, field, read_json_object
+from fake_backends.api.middleware import retry_after
 from fake_backends.auth import AuthError
 from fake_backends.executor import CircuitRejected
 from fake_backends.queue import BackendJob, JobStatus, QueueFull
@@ -33,8 +39,8 @@ if TYPE_CHECKING:
 __all__ = ["NativeApi"]
 
 FORMATS = ("qasm3", "qasm2", "qpy")
-MAX_CIRCUIT_CHARS = 256 * 1024
 MAX_KEY_CHARS = 256
+PRIORITIES = range(-10, 11)
 
 
 class NativeApi:
@@ -42,16 +48,25 @@ class NativeApi:
 
     def __init__(self, cloud: FakeCloud) -> None:
         self.cloud = cloud
+        self._properties: tuple[tuple[str, float], bytes] | None = None
+        self._final: dict[str, dict[str, Any]] = {}  # JSON of finished jobs (never changes)
 
     def register(self, router: web.UrlDispatcher) -> None:
-        router.add_post("/v1/auth/token", self.issue_token)
-        router.add_get("/v1/backends", self.list_backends)
-        router.add_get("/v1/backends/{name}/properties", self.properties)
-        router.add_post("/v1/jobs", self.submit)
-        router.add_get("/v1/jobs/{id}", self.status)
-        router.add_get("/v1/jobs/{id}/result", self.result)
-        router.add_delete("/v1/jobs/{id}", self.cancel)
-        router.add_get("/healthz", self.health)
+        router.add_post("/v1/auth/token", self.issue_token, name="token")
+        router.add_get("/v1/backends", self.list_backends, name="backends")
+        router.add_get("/v1/backends/{name}/properties", self.properties, name="properties")
+        router.add_post("/v1/jobs", self.submit, name="submit")
+        router.add_get("/v1/jobs/{id}", self.status, name="status")
+        router.add_get("/v1/jobs/{id}/result", self.result, name="result")
+        router.add_delete("/v1/jobs/{id}", self.cancel, name="cancel")
+        router.add_get("/healthz", self.health, name="health")
+        router.add_get("/openapi.yaml", self.openapi, name="openapi")
+
+    def _json(self, body: dict[str, Any], status: int = 200, **kw: Any) -> web.Response:
+        schema = self.cloud.switches.schema_change
+        if schema is not None:
+            body = {schema.renames.get(k, k): v for k, v in body.items()}
+        return web.json_response(body, status=status, **kw)
 
     # -- auth ------------------------------------------------------------------
 
@@ -65,7 +80,7 @@ class NativeApi:
             token = self.cloud.tokens.issue(api_key)
         except AuthError as exc:
             raise ApiError(401, exc.code, str(exc)) from None
-        return web.json_response(
+        return self._json(
             {
                 "access_token": token.value,
                 "token_type": "Bearer",
@@ -95,36 +110,47 @@ class NativeApi:
         self._tenant(request)
         cloud = self.cloud
         info = cloud.device_info
-        return web.json_response(
-            {
-                "backends": [
-                    {
-                        "name": cloud.name,
-                        "device": cloud.spec.device,
-                        "num_qubits": info.get("num_qubits"),
-                        "status": "online",
-                        "queue_depth": cloud.queue.depth,
-                        "running": cloud.queue.running,
-                        "basis_gates": info.get("basis_gates", []),
-                    }
-                ]
-            }
-        )
+        cal = cloud.calibration
+        row = {
+            "name": cloud.name,
+            "device": cloud.spec.device,
+            "num_qubits": info.get("num_qubits"),
+            "status": cloud.switches.status,
+            "queue_depth": cloud.queue.depth,
+            "running": cloud.queue.running,
+            "slots": cloud.queue.slots,
+            "max_shots": cloud.spec.max_shots,
+            "max_qubits": cloud.spec.max_qubits,
+            "basis_gates": info.get("basis_gates", []),
+            "coupling_map": info.get("coupling_map", []),
+            "calibration_version": cal.served.version,
+            "last_update": cloud.timestamp(cal.last_update),
+            "maintenance": [
+                {"start": cloud.timestamp(w.at), "end": cloud.timestamp(w.end), "mode": w.mode}
+                for w in cloud.spec.maintenance
+                if w.end > cloud.clock.now()
+            ],
+        }
+        return self._json({"backends": [row]})
 
     async def properties(self, request: web.Request) -> web.Response:
         self._tenant(request)
         self._backend(request.match_info["name"])
-        info = self.cloud.device_info
-        return web.json_response(
-            {
+        cal = self.cloud.calibration
+        key = (cal.served.id, cal.last_update)
+        if self._properties is None or self._properties[0] != key:
+            served = cal.served
+            body = {
                 "backend": self.cloud.name,
                 "device": self.cloud.spec.device,
-                "version": self.cloud.queue.calibration_version,
-                "last_update": info.get("last_update"),
-                "qubits": info.get("qubits", []),
-                "gates": info.get("gates", []),
+                "version": served.version,
+                "last_update": self.cloud.timestamp(cal.last_update),
+                "snapshot_date": served.snapshot_date,
+                "qubits": served.qubits_json(),
+                "gates": served.gates_json(),
             }
-        )
+            self._properties = (key, json.dumps(body).encode())
+        return web.Response(body=self._properties[1], content_type="application/json")
 
     def _backend(self, name: str | None) -> None:
         if name is not None and name != self.cloud.name:
@@ -141,34 +167,30 @@ class NativeApi:
         shots = field(body, "shots", int)
         key = field(body, "idempotency_key", str, required=False)
         tags = field(body, "tags", list, required=False) or []
-        self._check_submission(source, fmt, shots, key, tags)
+        priority = field(body, "priority", int, required=False) or 0
+        memory = field(body, "memory", bool, required=False) or False
+        self._check_submission(source, fmt, shots, key, tags, priority)
         if key is not None and (existing := self.cloud.by_idempotency_key.get((tenant, key))):
             return self._replay(existing)
-        try:
-            prepared = await self.cloud.executor.prepare(
-                self.cloud.spec.device, fmt, source, seed=self.cloud.seed
-            )
-        except CircuitRejected as exc:
-            raise ApiError(400, "invalid_circuit", str(exc)) from None
+        prepared = await self._prepare(fmt, source)
         if key is not None and (existing := self.cloud.by_idempotency_key.get((tenant, key))):
             return self._replay(existing)  # a concurrent submit with the same key won
         job = BackendJob(
             id=self.cloud.new_job_id(),
             tenant=tenant,
-            device=self.cloud.spec.device,
             shots=shots,
             circuit=prepared,
             created_at=self.cloud.clock.now(),
             idempotency_key=key,
             tags=tuple(tags),
+            priority=priority,
+            memory=memory,
         )
         try:
             self.cloud.queue.submit(job)
         except QueueFull as exc:
-            retry = max(1, round(self.cloud.clock.to_wall(exc.retry_after)))
-            raise ApiError(
-                429, "queue_full", str(exc), headers={"Retry-After": str(retry)}
-            ) from None
+            headers = {"Retry-After": retry_after(self.cloud.clock, exc.retry_after)}
+            raise ApiError(429, "queue_full", str(exc), headers=headers) from None
         self.cloud.jobs[job.id] = job
         if key is not None:
             self.cloud.by_idempotency_key[(tenant, key)] = job
@@ -176,32 +198,50 @@ class NativeApi:
             "backend.job_submitted",
             {"backend": self.cloud.name, "job": job.id, "idempotency_key": key, "shots": shots},
         )
-        return web.json_response(self._job_json(job), status=201)
+        return self._json(self._job_json(job), status=201)
+
+    async def _prepare(self, fmt: str, source: str) -> Any:
+        spec = self.cloud.spec
+        try:
+            prepared = await self.cloud.executor.prepare(
+                spec.device, fmt, source, seed=self.cloud.seed
+            )
+        except CircuitRejected as exc:
+            raise ApiError(400, "invalid_circuit", str(exc)) from None
+        if prepared.active_qubits > spec.max_qubits:
+            raise ApiError(
+                400,
+                "too_many_qubits",
+                f"circuit uses {prepared.active_qubits} qubits; this backend simulates at most "
+                f"{spec.max_qubits}",
+            )
+        return prepared
 
     def _check_submission(
-        self, source: str, fmt: str, shots: int, key: str | None, tags: list[Any]
+        self, source: str, fmt: str, shots: int, key: str | None, tags: list[Any], priority: int
     ) -> None:
+        spec = self.cloud.spec
         if fmt not in FORMATS:
             raise ApiError(
                 400, "invalid_field", f"format: expected one of {FORMATS}, found {fmt!r}"
             )
-        if len(source) > MAX_CIRCUIT_CHARS:
-            raise ApiError(413, "circuit_too_large", f"circuit over {MAX_CIRCUIT_CHARS} characters")
-        if not 1 <= shots <= self.cloud.spec.max_shots:
+        if len(source) > spec.max_circuit_bytes:
             raise ApiError(
-                400,
-                "invalid_field",
-                f"shots: expected 1..{self.cloud.spec.max_shots}, found {shots}",
+                413, "circuit_too_large", f"circuit over {spec.max_circuit_bytes} characters"
+            )
+        if not 1 <= shots <= spec.max_shots:
+            raise ApiError(
+                400, "invalid_field", f"shots: expected 1..{spec.max_shots}, found {shots}"
             )
         if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
             raise ApiError(400, "invalid_field", f"idempotency_key: 1..{MAX_KEY_CHARS} characters")
         if not all(isinstance(t, str) for t in tags):
             raise ApiError(400, "invalid_field", "tags: expected a list of strings")
+        if priority not in PRIORITIES:
+            raise ApiError(400, "invalid_field", f"priority: expected -10..10, found {priority}")
 
     def _replay(self, job: BackendJob) -> web.Response:
-        return web.json_response(
-            self._job_json(job), status=200, headers={"Idempotent-Replayed": "true"}
-        )
+        return self._json(self._job_json(job), headers={"Idempotent-Replayed": "true"})
 
     def _job(self, request: web.Request) -> BackendJob:
         tenant = self._tenant(request)
@@ -211,14 +251,25 @@ class NativeApi:
         return job
 
     async def status(self, request: web.Request) -> web.Response:
-        return web.json_response(self._job_json(self._job(request)))
+        return self._json(self._job_json(self._job(request)))
 
     async def result(self, request: web.Request) -> web.Response:
         job = self._job(request)
         if job.status is JobStatus.DONE and job.counts is not None:
-            return web.json_response(
-                {"id": job.id, "status": job.status.value, "shots": job.shots, "counts": job.counts}
-            )
+            job.result_fetched = True
+            body: dict[str, Any] = {
+                "id": job.id,
+                "status": job.status.value,
+                "shots": job.shots_returned if job.partial else job.shots,
+                "counts": job.counts,
+                "partial": job.partial,
+                "calibration_version": job.calibration_version,
+            }
+            if job.partial:
+                body["requested_shots"] = job.shots
+            if job.memory_out is not None:
+                body["memory"] = list(job.memory_out)
+            return self._json(body)
         if job.status.final:
             raise ApiError(409, f"job_{job.status.value.lower()}", job.error or "job has no result")
         raise ApiError(409, "job_not_finished", f"job is {job.status.value}")
@@ -227,26 +278,43 @@ class NativeApi:
         job = self._job(request)
         if not self.cloud.queue.cancel(job):
             raise ApiError(409, "job_not_cancellable", f"job is {job.status.value}")
-        return web.json_response(self._job_json(job))
+        return self._json(self._job_json(job))
 
     def _job_json(self, job: BackendJob) -> dict[str, Any]:
+        cached = self._final.get(job.id)
+        if cached is not None:
+            return cached
+        body = self._build_job_json(job)
+        if job.status.final:
+            self._final[job.id] = body
+        return body
+
+    def _build_job_json(self, job: BackendJob) -> dict[str, Any]:
         ts = self.cloud.timestamp
+        position, start = self.cloud.queue.position(job)
         return {
             "id": job.id,
             "backend": self.cloud.name,
             "status": job.status.value,
             "shots": job.shots,
+            "priority": job.priority,
             "idempotency_key": job.idempotency_key,
             "tags": list(job.tags),
             "created_at": ts(job.created_at),
             "started_at": ts(job.started_at),
             "finished_at": ts(job.finished_at),
-            "queue_position": self.cloud.queue.position(job),
+            "queue_position": position,
+            "estimated_start": ts(start),
             "error": job.error,
+            "error_code": job.error_code,
         }
 
     async def health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok", "backend": self.cloud.name})
+
+    async def openapi(self, request: web.Request) -> web.Response:
+        text = resources.files("fake_backends.api").joinpath("openapi.yaml").read_text("utf-8")
+        return web.Response(text=text, content_type="application/yaml")
 
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer error="invalid_token"'}

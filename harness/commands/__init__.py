@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import compare, list_, proxy, report, run, validate
+from harness.commands import compare, devices, list_, proxy, report, run, serve, validate
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report, compare, proxy)
+COMMANDS: tuple[ModuleType, ...] = (
+    run, validate, list_, report, compare, devices, serve, proxy,
+)  # fmt: skip

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from harness.faults import api, backend, calibration, queue
 from harness.faults.auth import TokenExpiry
 from harness.faults.base import Fault, FaultContext, FaultSpec
 from harness.faults.network import NETWORK_FAULTS
@@ -17,6 +18,10 @@ __all__ = ["REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
 
 REGISTRY: dict[str, type[Fault]] = {cls.kind: cls for cls in (TokenExpiry,)}
 REGISTRY |= {cls.kind: cls for cls in NETWORK_FAULTS}
+REGISTRY.update({cls.kind: cls for cls in calibration.CLASSES})
+REGISTRY.update({cls.kind: cls for cls in queue.CLASSES})
+REGISTRY.update({cls.kind: cls for cls in backend.CLASSES})
+REGISTRY.update({cls.kind: cls for cls in api.CLASSES})
 
 
 def parse_fault(fields: Fields, index: int, backend_names: Sequence[str]) -> FaultSpec:

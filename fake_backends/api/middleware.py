@@ -1,0 +1,59 @@
+"""HTTP-level faults for any protocol: the aiohttp side of ``BackendControl.admit``.
+
+Each protocol names its routes after the endpoint kinds in
+:data:`fake_backends.switches.ENDPOINTS` (``submit``, ``status``, ...); this middleware
+asks the backend's control whether a request is refused before it runs (rate limit,
+outage, maintenance, injected 5xx) or whether its answer is lost after it ran, and
+answers with the protocol's JSON error. Routes with other names (health, metrics) are
+never faulted.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+from fake_backends.api.errors import ApiError
+from fake_backends.clock import Clock
+from fake_backends.control import BackendControl, Refusal
+from fake_backends.switches import ENDPOINTS
+
+__all__ = ["http_faults", "retry_after"]
+
+_FAULTED = frozenset(ENDPOINTS)
+
+
+def retry_after(clock: Clock, scenario_seconds: float) -> str:
+    """A ``Retry-After`` value: whole wall seconds (at least 1), as HTTP clients expect."""
+    return str(max(1, round(clock.to_wall(scenario_seconds))))
+
+
+def http_faults(control: BackendControl, clock: Clock) -> Middleware:
+    """Middleware applying ``control``'s HTTP-level faults to named routes."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not control.switches.http_faults:
+            return await handler(request)
+        route = request.match_info.route
+        endpoint = route.name if route is not None else None
+        if endpoint not in _FAULTED:
+            return await handler(request)
+        assert endpoint is not None
+        refusal = control.admit(endpoint, control.client_of(request.headers.get("Authorization")))
+        if refusal is not None:
+            raise _error(refusal, clock)
+        response = await handler(request)
+        lost = control.lose_answer(endpoint)
+        if lost is not None:
+            raise _error(lost, clock)
+        return response
+
+    return middleware
+
+
+def _error(refusal: Refusal, clock: Clock) -> ApiError:
+    headers = {}
+    if refusal.retry_after is not None:
+        headers["Retry-After"] = retry_after(clock, refusal.retry_after)
+    return ApiError(refusal.status, refusal.code, refusal.message, headers=headers)

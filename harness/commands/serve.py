@@ -1,0 +1,130 @@
+"""``gameday serve --config FILE``: run fake backends standalone.
+
+For a user's own orchestrator, or on another host. The file holds ``backends:``
+entries exactly as in a scenario, plus::
+
+    time_scale: 1          # scenario seconds per wall second (1 for a real SUT)
+    seed: 0
+    host: 127.0.0.1        # 0.0.0.0 to serve other hosts (mind your network)
+    journal: backends.jsonl   # optional: every backend-side event, one JSON per line
+
+Prints each backend's URL and API key, then serves until Ctrl-C / SIGTERM (or
+``--duration`` wall seconds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from harness.backend_config import BackendConfig, parse_backend
+from harness.errors import ConfigError, ScenarioError
+from harness.fields import Fields, load_yaml
+
+
+@dataclass(frozen=True, slots=True)
+class ServeConfig:
+    """A validated ``gameday serve`` file."""
+
+    backends: tuple[BackendConfig, ...]
+    time_scale: float = 1.0
+    seed: int = 0
+    host: str = "127.0.0.1"
+    journal: str | None = None
+
+
+def load_serve_config(path: Path) -> ServeConfig:
+    """Read and validate a serve file (errors name file, line and YAML path)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError(f"cannot read config: {exc.strerror}", file=str(path)) from None
+    data, lines = load_yaml(text, file=str(path))
+    f = Fields(data, file=str(path), lines=lines)
+    backends = tuple(parse_backend(b) for b in f.children("backends"))
+    if not backends:
+        raise f.error("expected at least one backend", "backends")
+    names = [b.name for b in backends]
+    if len(set(names)) != len(names):
+        raise f.error("backend names must be unique", "backends")
+    cfg = ServeConfig(
+        backends=backends,
+        time_scale=f.number("time_scale", 1.0, min=0.001, max=100_000),
+        seed=f.integer("seed", 0, min=0),
+        host=f.text("host", "127.0.0.1"),
+        journal=f.text("journal", None),
+    )
+    f.done()
+    return cfg
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run fake backends standalone",
+        description="Run the fake backends of a config file until Ctrl-C or SIGTERM, "
+        "printing their URLs and API keys.",
+    )
+    p.add_argument("--config", type=Path, required=True, help="YAML file with backends:")
+    p.add_argument("--duration", type=float, help="stop after this many wall seconds")
+    p.add_argument("--workers", type=int, help="Aer worker processes (default: CPUs, max 4)")
+    p.set_defaults(func=execute)
+
+
+def execute(args: argparse.Namespace, console: Console) -> int:
+    cfg = load_serve_config(args.config)
+    if args.duration is not None and args.duration <= 0:
+        raise ConfigError(f"--duration must be positive, found {args.duration}")
+    return asyncio.run(_serve(cfg, args.duration, args.workers, console))
+
+
+async def _serve(
+    cfg: ServeConfig, duration: float | None, workers: int | None, console: Console
+) -> int:
+    from fake_backends.clock import ScaledClock
+    from fake_backends.cloud import FakeCloud
+    from fake_backends.executor import AerExecutor
+    from harness.observe import Journal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    clock = ScaledClock(cfg.time_scale, started=False)
+    async with AsyncExitStack() as stack:
+        journal = Journal(Path(cfg.journal), clock) if cfg.journal else None
+        if journal is not None:
+            stack.callback(journal.close)
+        executor = await stack.enter_async_context(AerExecutor(workers, seed=cfg.seed))
+        await executor.warm(sorted({b.device for b in cfg.backends}))
+        clouds = []
+        for i, b in enumerate(cfg.backends):
+            cloud = FakeCloud(
+                b.spec(),
+                clock=clock,
+                executor=executor,
+                on_event=journal.sink if journal else None,
+                seed=cfg.seed + i,
+            )
+            clouds.append(await stack.enter_async_context(cloud.running(cfg.host, b.port)))
+        clock.start()
+        for c in clouds:
+            keys = ", ".join(c.spec.keys())
+            console.print(f"{c.name} ({c.spec.device}) {c.url} api key: {keys}", soft_wrap=True)
+        console.print(f"serving at {cfg.time_scale:g}x; Ctrl-C or SIGTERM to stop", soft_wrap=True)
+        try:
+            async with asyncio.timeout(duration):
+                await stop.wait()
+        except TimeoutError:
+            pass
+        if journal is not None:
+            journal.flush()
+    console.print("stopped")
+    return 0

@@ -1,0 +1,140 @@
+"""Backend entries and the issue-3 fault kinds in scenario files; faults through
+BackendControl are idempotent and revert cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fake_backends.spec import MaintenanceWindow
+from harness.errors import ScenarioError
+from harness.faults import REGISTRY, FaultContext
+from harness.scenario import load_scenario
+from tests.unit.test_queue_model import rig
+
+BASE = """\
+name: t
+duration: 20m
+tick: 5s
+backends:
+  - name: big
+    device: FakeSherbrooke
+    slots: 3
+    service_time: {per_job: 3s, per_shot: 2ms, cv: 0.4}
+    max_depth: 50
+    fair_share: false
+    background: {rate: 30/m, shots: 2000, tenants: 4}
+    maintenance:
+      - {at: 12m, duration: 2m, mode: hold}
+    max_qubits: 12
+faults:
+"""
+
+
+def load(tmp_path: Path, faults: str):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE + faults)
+    return load_scenario(path)
+
+
+def error(tmp_path: Path, faults: str) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load(tmp_path, faults)
+    return info.value
+
+
+def test_backend_entry_becomes_a_spec(tmp_path):
+    s = load(tmp_path, "  - {kind: queue.stall, at: 3m, duration: 1m}\n")
+    spec = s.backends[0].spec()
+    assert (spec.device, spec.slots, spec.max_depth, spec.fair_share) == (
+        "FakeSherbrooke",
+        3,
+        50,
+        False,
+    )
+    assert (spec.service_time.per_job, spec.service_time.per_shot) == (3.0, 0.002)
+    assert spec.service_time.cv == 0.4
+    assert (spec.background.rate, spec.background.shots, spec.background.tenants) == (
+        0.5,
+        2000,
+        4,
+    )
+    assert spec.maintenance == (MaintenanceWindow(720.0, 120.0, "hold"),)
+    assert (spec.max_qubits, spec.calibration_step) == (12, 5.0)  # drift steps once a tick
+
+
+@pytest.mark.parametrize(
+    ("entry", "kind", "params"),
+    [
+        ("{kind: queue.saturation, rate: 2/s}", "queue.saturation", {"rate": 2.0, "shots": None}),
+        ("{kind: queue.saturation, rate: 30/m, shots: 100}", "queue.saturation",
+         {"rate": 0.5, "shots": 100}),
+        ("{kind: queue.saturation, rate: 0.25}", "queue.saturation", {"rate": 0.25, "shots": None}),
+        ("{kind: api.errors, rate: 0.2, endpoints: [submit], statuses: [503]}", "api.errors",
+         {"rate": 0.2, "statuses": (503,), "endpoints": ("submit",), "after": False}),
+        ("{kind: api.rate_limit, rate: 1/s}", "api.rate_limit", {"rate": 1.0, "burst": 5}),
+        ("{kind: api.schema_change, field: counts, to: results}", "api.schema_change",
+         {"field": "counts", "to": "results"}),
+        ("{kind: calibration.bad_qubit, qubit: 100}", "calibration.bad_qubit", None),
+        ("{kind: calibration.drift, readout: 3, ramp: 10m}", "calibration.drift", None),
+        ("{kind: backend.partial_results, keep: 0.3, silent: true}", "backend.partial_results",
+         {"rate": 1.0, "keep": 0.3, "silent": True}),
+        ("{kind: backend.corrupt_results, mode: bitflip}", "backend.corrupt_results",
+         {"rate": 0.5, "mode": "bitflip"}),
+    ],
+)  # fmt: skip
+def test_fault_kinds_parse(tmp_path, entry, kind, params):
+    entry = entry[:-1] + ", at: 3m, duration: 1m}"
+    (fault,) = load(tmp_path, f"  - {entry}\n").faults
+    assert fault.kind == kind
+    if params is not None:
+        assert fault.fault.params() == params
+
+
+@pytest.mark.parametrize(
+    ("entry", "path", "message"),
+    [
+        ("{kind: queue.saturation}", "faults[0].rate", "missing required field"),
+        ("{kind: queue.saturation, rate: lots}", "faults[0].rate", "like 2/s, 30/m"),
+        ("{kind: api.errors, endpoints: [nope]}", "faults[0].endpoints", "unknown endpoint"),
+        ("{kind: api.errors, statuses: [404]}", "faults[0].statuses", "5xx"),
+        ("{kind: calibration.bad_qubit, qubit: 127}", "faults[0]", "qubit 127 does not exist"),
+        ("{kind: backend.maintenance, mode: later}", "faults[0].mode", "reject, hold"),
+        ("{kind: backend.partial_results, keep: 1}", "faults[0].keep", "strictly between"),
+        ("{kind: queue.stal}", "faults[0].kind", "did you mean 'queue.stall'"),
+    ],
+)
+def test_bad_fault_entries_name_their_yaml_path(tmp_path, entry, path, message):
+    entry = entry[:-1] + ", at: 3m, duration: 1m}"
+    exc = error(tmp_path, f"  - {entry}\n")
+    assert exc.path == path
+    assert message in exc.reason
+
+
+def test_unknown_device_is_a_load_time_error(tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("FakeSherbrooke", "FakeSherbroke") + "  []\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.path == "backends[0].device"
+    assert "did you mean 'FakeSherbrooke'" in info.value.reason
+
+
+async def test_every_fault_kind_is_idempotent_and_reverts_cleanly(tmp_path):
+    needs = {"queue.saturation": "rate: 1/s", "api.rate_limit": "rate: 1/s"}
+    for kind in sorted(REGISTRY):
+        if kind.startswith(("auth.", "network.")):
+            continue  # token faults and proxy faults have their own tests (auth, netchaos)
+        extra = needs.get(kind, "")
+        entry = f"  - {{kind: {kind}, at: 3m, duration: 1m{', ' + extra if extra else ''}}}\n"
+        (spec,) = load(tmp_path, entry).faults
+        async with rig() as (cloud, _, _, _):
+            ctx = FaultContext({"big": cloud.control})
+            before = (repr(cloud.switches), cloud.calibration.effects, cloud.calibration.stale)
+            await spec.fault.inject(ctx, ["big"])
+            await spec.fault.inject(ctx, ["big"])
+            await spec.fault.revert(ctx, ["big"])
+            await spec.fault.revert(ctx, ["big"])
+            after = (repr(cloud.switches), cloud.calibration.effects, cloud.calibration.stale)
+            assert after == before, kind

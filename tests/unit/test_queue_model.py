@@ -1,0 +1,301 @@
+"""The queue model on a fake clock: slots, service time, priorities, fair share, stalls,
+maintenance, evictions, background load and result faults. Nothing sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import statistics
+from contextlib import asynccontextmanager
+
+import pytest
+
+from fake_backends.aio import background
+from fake_backends.calibration import Calibration, Factors, GateCal, QubitCal
+from fake_backends.clock import FakeClock
+from fake_backends.cloud import FakeCloud
+from fake_backends.executor import PreparedCircuit, RunOutput
+from fake_backends.queue import BackendJob, JobStatus, QueueFull
+from fake_backends.scheduling import ServiceTime
+from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
+from fake_backends.switches import CorruptResults, JobFailures, PartialResults
+from tests.conftest import Events
+
+CIRCUIT = PreparedCircuit(b"qpy", 2, 2, 3, (0, 1), 2)
+TINY = Calibration(
+    "FakeTiny",
+    2,
+    (QubitCal(1e-4, 1e-4, 5e9, 0.02, 0.01, 0.015),) * 2,
+    (GateCal("cx", (0, 1), 0.01, 3e-7),),
+)
+
+
+class FakeRunner:
+    """Answers every circuit at once with fixed counts (the queue model is under test)."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+
+    def submit(self, calibration, circuit, shots, *, memory=False):
+        self.calls.append((calibration.version, shots))
+        fut = asyncio.get_running_loop().create_future()
+        half = shots // 2
+        fut.set_result(RunOutput({"00": half, "11": shots - half}))
+        return fut
+
+
+@asynccontextmanager
+async def rig(**spec):
+    clock = FakeClock()
+    events = Events()
+    runner = FakeRunner()
+    spec.setdefault("service_time", ServiceTime(10.0, 0.0))
+    cloud = FakeCloud(
+        BackendSpec(name="q", **spec), clock=clock, executor=runner, on_event=events, seed=5
+    )
+    cloud.calibration.load(TINY)
+    async with background(*cloud.tasks()):
+        await settle()  # let every task reach its first wait before time moves
+        yield cloud, clock, events, runner
+
+
+_n = iter(range(10**9))
+
+
+def job(tenant: str = "a", priority: int = 0, shots: int = 100, key: str | None = None):
+    n = next(_n)
+    return BackendJob(f"j{n}", tenant, shots, CIRCUIT, 0.0, key or f"k{n}", priority=priority)
+
+
+async def settle() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_slots_service_time_positions_and_estimated_start():
+    async with rig(slots=1) as (cloud, clock, events, _):
+        a, b, c = job(), job(), job()
+        for j in (a, b, c):
+            cloud.queue.submit(j)
+        await settle()
+        assert a.status is JobStatus.RUNNING
+        assert cloud.queue.position(b) == (1, 10.0)
+        assert cloud.queue.position(c) == (2, 20.0)
+        await clock.advance(10)
+        await settle()
+        assert a.status is JobStatus.DONE
+        assert b.status is JobStatus.RUNNING
+        assert cloud.queue.position(c) == (1, 20.0)
+        (execution,) = events.of("backend.execution")
+        assert (execution["idempotency_key"], execution["qpu_s"]) == (a.idempotency_key, 10.0)
+
+
+async def test_higher_priority_goes_first_and_fair_share_interleaves_tenants():
+    async with rig(slots=1) as (cloud, clock, _, _):
+        first = job("a")
+        cloud.queue.submit(first)
+        await settle()
+        a2, a3, b1, urgent = job("a"), job("a"), job("b"), job("c", priority=5)
+        for j in (a2, a3, b1, urgent):
+            cloud.queue.submit(j)
+        order = []
+        for _ in range(4):
+            await clock.advance(10)
+            await settle()
+            order += [j for j in (a2, a3, b1, urgent) if j.status is JobStatus.RUNNING]
+        assert order == [urgent, b1, a2, a3]
+
+
+async def test_without_fair_share_jobs_run_in_arrival_order():
+    async with rig(slots=1, fair_share=False) as (cloud, clock, _, _):
+        jobs = [job("a"), job("a"), job("b")]
+        for j in jobs:
+            cloud.queue.submit(j)
+        starts = []
+        for _ in range(3):
+            await settle()
+            starts += [j for j in jobs if j.status is JobStatus.RUNNING]
+            await clock.advance(10)
+        assert starts == jobs
+
+
+async def test_max_depth_raises_queue_full_with_a_retry_after():
+    async with rig(slots=1, max_depth=1) as (cloud, _, _, _):
+        cloud.queue.submit(job())
+        await settle()
+        cloud.queue.submit(job())
+        with pytest.raises(QueueFull) as info:
+            cloud.queue.submit(job())
+        assert info.value.retry_after >= 10.0
+
+
+async def test_stall_stops_dispatch_silently_and_revert_resumes():
+    async with rig(slots=1) as (cloud, clock, _, _):
+        cloud.control.set_stall(True)
+        j = job()
+        cloud.queue.submit(j)
+        await clock.advance(100)
+        assert j.status is JobStatus.QUEUED
+        assert cloud.queue.position(j) == (1, None)  # no estimate while nothing moves
+        assert cloud.switches.status == "online"
+        cloud.control.set_stall(False)
+        await settle()
+        assert j.status is JobStatus.RUNNING
+
+
+async def test_maintenance_reject_refuses_submissions_and_hold_keeps_them():
+    async with rig(slots=1) as (cloud, clock, events, _):
+        cloud.control.set_maintenance("m", "reject")
+        refusal = cloud.control.admit("submit", "a")
+        assert (refusal.status, refusal.code) == (503, "backend_maintenance")
+        assert cloud.control.admit("status", "a") is None
+        cloud.control.set_maintenance("m", "hold")
+        assert cloud.control.admit("submit", "a") is None
+        j = job()
+        cloud.queue.submit(j)
+        await clock.advance(50)
+        assert (j.status, cloud.switches.status) == (JobStatus.QUEUED, "maintenance")
+        cloud.control.set_maintenance("m", None)
+        await settle()
+        assert j.status is JobStatus.RUNNING
+        switches = [e["switch"] for e in events.of("backend.switch")]
+        assert switches == ["maintenance", "maintenance", "maintenance"]
+
+
+async def test_outage_is_offline_and_rejects_submissions():
+    async with rig() as (cloud, _, _, _):
+        cloud.control.set_outage(True)
+        cloud.control.set_outage(True)  # idempotent
+        assert cloud.switches.status == "offline"
+        assert cloud.control.admit("submit", "a").status == 503
+        cloud.control.set_outage(False)
+        assert cloud.control.admit("submit", "a") is None
+
+
+async def test_eviction_cancels_queued_jobs_with_a_reason():
+    async with rig(slots=1) as (cloud, _, events, _):
+        running, q1, q2 = job(), job(), job()
+        for j in (running, q1, q2):
+            cloud.queue.submit(j)
+        await settle()
+        assert cloud.control.evict(1.0, "calibration") == 2
+        assert running.status is JobStatus.RUNNING
+        assert {q1.status, q2.status} == {JobStatus.CANCELLED}
+        assert q1.error_code == "evicted"
+        assert "calibration" in q1.error
+        (event,) = events.of("backend.jobs_evicted")
+        assert set(event["idempotency_keys"]) == {q1.idempotency_key, q2.idempotency_key}
+
+
+async def test_slowdown_multiplies_service_time():
+    async with rig(slots=1) as (cloud, _, _, _):
+        cloud.control.set_slowdown(3.0)
+        j = job()
+        cloud.queue.submit(j)
+        await settle()
+        assert j.qpu_seconds == pytest.approx(30.0)
+
+
+def test_service_time_distribution_is_seeded_and_has_the_asked_mean():
+    st = ServiceTime(2.0, 0.001, cv=0.5)
+    a = [st.sample(1000, random.Random(1)) for _ in range(1)]
+    b = [st.sample(1000, random.Random(1)) for _ in range(1)]
+    assert a == b
+    rng = random.Random(7)
+    samples = [st.sample(1000, rng) for _ in range(4000)]
+    assert statistics.mean(samples) == pytest.approx(3.0, rel=0.05)
+    assert statistics.stdev(samples) / 3.0 == pytest.approx(0.5, rel=0.15)
+    assert ServiceTime(2.0, 0.001).sample(1000, rng) == 3.0
+
+
+async def test_background_load_is_poisson_and_saturation_raises_it():
+    spec = {"slots": 1000, "background": LoadSpec(rate=1.0, shots=10)}
+    async with rig(**spec, service_time=ServiceTime(0.5, 0.0)) as (cloud, clock, _, runner):
+        for _ in range(200):
+            await clock.advance(1)
+        base = cloud.background.submitted
+        assert 150 < base < 250
+        cloud.control.set_saturation(4.0)
+        assert cloud.background.rate == 5.0
+        for _ in range(200):
+            await clock.advance(1)
+        assert 800 < cloud.background.submitted - base < 1200
+        assert runner.calls == []  # other tenants' jobs are never simulated
+        cloud.control.set_saturation(0.0)
+        assert cloud.background.rate == 1.0
+
+
+async def test_job_failures_partial_results_and_corruption():
+    async with rig(slots=4, service_time=ServiceTime(1.0, 0.0)) as (cloud, clock, events, _):
+        cloud.control.set_job_failures(JobFailures(1.0, "qpu_fault"))
+        failed = job()
+        cloud.queue.submit(failed)
+        await settle()
+        await clock.advance(1)
+        assert (failed.status, failed.error_code) == (JobStatus.ERROR, "qpu_fault")
+        cloud.control.set_job_failures(None)
+        cloud.control.set_partial_results(PartialResults(1.0, keep=0.25, silent=False))
+        partial = job(shots=400)
+        cloud.queue.submit(partial)
+        await settle()
+        await clock.advance(1)
+        assert sum(partial.counts.values()) == partial.shots_returned == 100
+        assert partial.partial
+        cloud.control.set_partial_results(None)
+        cloud.control.set_corrupt_results(CorruptResults(1.0, "bitflip"))
+        flipped = job(shots=10)
+        cloud.queue.submit(flipped)
+        await settle()
+        await clock.advance(1)
+        assert set(flipped.counts) & {"00", "11"} == set()
+        cloud.control.set_corrupt_results(CorruptResults(1.0, "swap"))
+        x, y = job(shots=10), job(shots=30)
+        cloud.queue.submit(x)
+        await settle()
+        await clock.advance(1)
+        cloud.queue.submit(y)
+        await settle()
+        await clock.advance(1)
+        assert sum(x.counts.values()) == 30
+        assert sum(y.counts.values()) == 10
+        kinds = [e["status"] for e in events.of("backend.execution")]
+        assert kinds == ["ERROR", "DONE", "DONE", "DONE", "DONE"]
+        (swap,) = [e for e in events.of("backend.result_corrupted") if e["mode"] == "swap"]
+        assert {swap["idempotency_key"], swap["with_idempotency_key"]} == {
+            x.idempotency_key,
+            y.idempotency_key,
+        }
+
+
+async def test_jobs_run_with_the_calibration_current_when_they_start():
+    async with rig(slots=1, service_time=ServiceTime(1.0, 0.0)) as (cloud, clock, _, runner):
+        cloud.queue.submit(job())
+        await settle()
+        cloud.control.recalibrate()
+        cloud.queue.submit(job())
+        await clock.advance(2)
+        assert [v for v, _ in runner.calls] == [0, 1]
+
+
+async def test_scheduled_maintenance_windows_come_and_go_on_the_clock():
+    window = MaintenanceWindow(at=100.0, duration=50.0, mode="reject")
+    async with rig(maintenance=(window,)) as (cloud, clock, events, _):
+        await clock.advance(99)
+        assert cloud.switches.status == "online"
+        await clock.advance(2)
+        assert cloud.switches.status == "maintenance"
+        assert cloud.control.admit("submit", "a").code == "backend_maintenance"
+        await clock.advance(50)
+        assert cloud.switches.status == "online"
+        values = [e["value"] for e in events.of("backend.switch")]
+        assert values == [{"scheduled-1": "reject"}, {}]
+
+
+async def test_drift_effects_are_stepped_by_the_backend_once_per_step():
+    async with rig(calibration_step=10.0) as (cloud, clock, events, _):
+        cloud.control.add_drift("d", Factors(readout=2.0), ramp=30.0)
+        for _ in range(6):
+            await clock.advance(10)
+        versions = [e["version"] for e in events.of("backend.calibration")]
+        assert versions == [1, 2, 3]  # the ramp moved for 3 steps, then stopped
+        assert cloud.calibration.current.qubits[0].readout_error == pytest.approx(0.03)
