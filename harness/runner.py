@@ -28,6 +28,7 @@ from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from harness import scoring
 from harness.clock import ScaledClock
+from harness.engines import LoadEngine, open_engine
 from harness.faults import FaultContext
 from harness.observe import Journal
 from harness.report import write_reports
@@ -36,7 +37,6 @@ from harness.scoring import Score
 from harness.targets import BackendEndpoint, SutClient, make_target
 from harness.timeline import Timeline
 from harness.webhook import AlertReceiver
-from harness.workload import Workload
 
 __all__ = ["RunResult", "Snapshot", "new_run_dir", "run_game_day"]
 
@@ -159,6 +159,9 @@ class _GameDay:
             )
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
             client = SutClient(http, sut_url, timeout=timeout)
+            workload = await stack.enter_async_context(
+                open_engine(s, client, sut_url, self.clock, self.journal)
+            )
             self.clock.start()
             self.journal.record(
                 "run.started",
@@ -167,12 +170,10 @@ class _GameDay:
                 backends={c.name: c.url for c in self.clouds},
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
-            return await self._phases(
-                Workload(s.workload, client, self.clock, self.journal, s.seed)
-            )
+            return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _phases(self, workload: Workload) -> tuple[str, str | None]:
+    async def _phases(self, workload: LoadEngine) -> tuple[str, str | None]:
         s = self.s
         ctx = FaultContext({c.name: c.control for c in self.clouds})
         timeline = Timeline(s.faults, ctx, self.clock, self.journal)
@@ -191,7 +192,7 @@ class _GameDay:
         return verdict[0]
 
     async def _steady_then_faults(
-        self, workload: Workload, timeline: Timeline, verdict: list[tuple[str, str | None]]
+        self, workload: LoadEngine, timeline: Timeline, verdict: list[tuple[str, str | None]]
     ) -> None:
         s = self.s
         await self.clock.sleep(s.warmup - self.clock.now())
@@ -222,7 +223,7 @@ class _GameDay:
             return False, worst, table
         return True, None, table
 
-    async def _ticker(self, workload: Workload, timeline: Timeline) -> None:
+    async def _ticker(self, workload: LoadEngine, timeline: Timeline) -> None:
         tick = self.s.tick
         while True:
             now = self.clock.now()
@@ -242,7 +243,7 @@ class _GameDay:
             if self.progress is not None:
                 self.progress(snap)
 
-    def _snapshot(self, workload: Workload, timeline: Timeline) -> Snapshot:
+    def _snapshot(self, workload: LoadEngine, timeline: Timeline) -> Snapshot:
         now = self.clock.now()
         s = self.s
         phase = "warm-up" if now < s.warmup else "load" if now < s.duration else "drain"

@@ -25,6 +25,11 @@ Definitions (ARCHITECTURE.md, "Scoring"):
   headline figure is the worst SLO.
 - **Duplicates**: backend executions grouped by idempotency key; a key executed n > 1
   times is one duplicated job and n - 1 duplicate executions.
+- **Request SLIs** (Locust engine): each ``load.sli`` record is what the load generator
+  finished in one interval; ``requests`` counts ``requests - failures`` good of
+  ``requests``, ``request_latency`` (threshold in wall-clock seconds: HTTP is not
+  time-scaled) counts the requests whose latency histogram bucket is within the
+  threshold. They are aggregate events at the record's time, weighed like job events.
 """
 
 from __future__ import annotations
@@ -54,7 +59,7 @@ __all__ = [
     "slo_results",
 ]
 
-SLI_NAMES = ("success", "latency")
+SLI_NAMES = ("success", "latency", "requests", "request_latency")
 
 
 # -- configuration ---------------------------------------------------------------------
@@ -352,15 +357,46 @@ def _events(
     return out
 
 
+#: aggregate SLI events: (time, good, total)
+_Aggregate = list[tuple[float, int, int]]
+
+
+def _load_events(
+    records: Iterable[Mapping[str, Any]], slos: Sequence[SloSpec], end: float
+) -> dict[str, _Aggregate]:
+    """Aggregate ``requests``/``request_latency`` events from ``load.sli`` records."""
+    names = {s.name: s for s in slos if s.name in ("requests", "request_latency")}
+    out: dict[str, _Aggregate] = {name: [] for name in names}
+    if not names:
+        return out
+    limit = names["request_latency"].threshold if "request_latency" in names else None
+    for r in records:
+        if r.get("type") != "load.sli" or float(r["t"]) > end:
+            continue
+        t, total = float(r["t"]), int(r.get("requests", 0))
+        if "requests" in out:
+            out["requests"].append((t, total - int(r.get("failures", 0)), total))
+        if limit is not None:
+            hist = r.get("hist") or {}
+            fast = sum(int(n) for ms, n in hist.items() if float(ms) <= limit * 1000.0)
+            out["request_latency"].append((t, fast, total))
+    return out
+
+
 def sli_ticks(
     records: Sequence[Mapping[str, Any]], config: ScoringConfig, end: float
 ) -> tuple[TickStats, ...]:
     """Per-tick SLI counts and health from scenario time 0 to ``end``."""
     jobs = _jobs(records)
-    return _ticks(jobs, config, end)
+    return _ticks(jobs, config, end, _load_events(records, config.slos, end))
 
 
-def _ticks(jobs: Mapping[str, _Job], config: ScoringConfig, end: float) -> tuple[TickStats, ...]:
+def _ticks(
+    jobs: Mapping[str, _Job],
+    config: ScoringConfig,
+    end: float,
+    load: Mapping[str, _Aggregate] | None = None,
+) -> tuple[TickStats, ...]:
     n = max(1, math.ceil(end / config.tick))
     good: list[Counter[str]] = [Counter() for _ in range(n)]
     total: list[Counter[str]] = [Counter() for _ in range(n)]
@@ -370,6 +406,11 @@ def _ticks(jobs: Mapping[str, _Job], config: ScoringConfig, end: float) -> tuple
             i = min(n - 1, max(0, int(t // config.tick)))
             total[i][name] += 1
             good[i][name] += ok
+    for name, aggregates in (load or {}).items():
+        for t, ok_count, count in aggregates:
+            i = min(n - 1, max(0, int(t // config.tick)))
+            total[i][name] += count
+            good[i][name] += ok_count
     for job in jobs.values():
         if job.fidelity is not None and job.ended_at is not None:
             fid[min(n - 1, int(job.ended_at // config.tick))].append(job.fidelity)
@@ -502,18 +543,26 @@ def slo_results(
 
     The runner calls this with ``final=False`` for the steady-state check mid-run.
     """
-    return _slo_results(_jobs(records), config, end, final=final)
+    load = _load_events(records, config.slos, end)
+    return _slo_results(_jobs(records), config, end, final=final, load=load)
 
 
 def _slo_results(
-    jobs: Mapping[str, _Job], config: ScoringConfig, end: float, *, final: bool = True
+    jobs: Mapping[str, _Job],
+    config: ScoringConfig,
+    end: float,
+    *,
+    final: bool = True,
+    load: Mapping[str, _Aggregate] | None = None,
 ) -> tuple[SloResult, ...]:
     events = _events(jobs.values(), config.slos, end, final=final)
+    aggregates = load or {}
     out = []
     for spec in config.slos:
         evs = events.get(spec.name, [])
-        good = sum(1 for _, ok in evs if ok)
-        total = len(evs)
+        agg = aggregates.get(spec.name, [])
+        good = sum(1 for _, ok in evs if ok) + sum(g for _, g, _ in agg)
+        total = len(evs) + sum(n for _, _, n in agg)
         allowed = (1.0 - spec.objective) * total
         bad = total - good
         consumed = bad / allowed if allowed > 0 else (0.0 if bad == 0 else math.inf)
@@ -538,7 +587,8 @@ def score(records: Sequence[Mapping[str, Any]], config: ScoringConfig) -> Score:
     """Score a journal (a list of records as written to ``journal.jsonl``)."""
     end = max((float(r.get("t", 0.0)) for r in records), default=0.0)
     jobs = _jobs(records)
-    ticks = _ticks(jobs, config, end)
+    load = _load_events(records, config.slos, end)
+    ticks = _ticks(jobs, config, end, load)
     alerts = tuple(
         AlertView(float(r["t"]), str(r.get("status", "")), str(r.get("name", "")))
         for r in records
@@ -547,7 +597,7 @@ def score(records: Sequence[Mapping[str, Any]], config: ScoringConfig) -> Score:
     incidents = _incidents(records, ticks, alerts, config, end)
     ttrs = [i.ttr_s for i in incidents]
     mttr = None if not ttrs or any(t is None for t in ttrs) else sum(ttrs) / len(ttrs)  # type: ignore[arg-type]
-    slos = _slo_results(jobs, config, end)
+    slos = _slo_results(jobs, config, end, load=load)
     fids = [j.fidelity for j in jobs.values() if j.fidelity is not None]
     status, reason = _status(records)
     draft = Score(

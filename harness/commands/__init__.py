@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import list_, report, run, validate
+from harness.commands import list_, load, report, run, validate
 
 __all__ = ["COMMANDS"]
 
-COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report)
+COMMANDS: tuple[ModuleType, ...] = (run, validate, list_, report, load)

@@ -29,7 +29,7 @@ from harness.errors import LoadError
 from harness.load.files import PLUGIN
 from harness.load.lines import parse_line
 
-__all__ = ["LocustProcess", "LocustSpec", "free_port", "group_pids"]
+__all__ = ["LocustProcess", "LocustSpec", "Mode", "free_port", "group_pids"]
 
 Mode = Literal["local", "master", "worker"]
 GRACE_S = 10.0
