@@ -113,7 +113,8 @@ async def run_game_day(
             task.uncancel()
         status, reason = "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); faults reverted"
     except Exception as exc:  # any failure of a part: report what we have, exit 4
-        status, reason = "crashed", f"{type(exc).__name__}: {exc}"
+        cause = _first_cause(exc)
+        status, reason = "crashed", f"{type(cause).__name__}: {cause}"
         (run_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
     finally:
@@ -121,6 +122,13 @@ async def run_game_day(
         journal.close()
     result, files = write_reports(run_dir, journal.records)
     return RunResult(run_dir, result, scoring.exit_code(result), tuple(files))
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The first error inside (nested) exception groups: what a reader needs to see."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 class _GameDay:

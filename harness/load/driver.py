@@ -165,7 +165,6 @@ class LocustProcess:
         self._proc: asyncio.subprocess.Process | None = None
         self._log: IO[bytes] | None = None
         self._tail = _Tail(spec.sli_path)
-        self.exit_code: int | None = None
         self.stop_requested = False
 
     @property
@@ -173,8 +172,13 @@ class LocustProcess:
         return self._proc.pid if self._proc is not None else None
 
     @property
+    def exit_code(self) -> int | None:
+        """Locust's exit code once it exited (negative: killed by that signal)."""
+        return self._proc.returncode if self._proc is not None else None
+
+    @property
     def exited(self) -> bool:
-        return self._proc is not None and self._proc.returncode is not None
+        return self.exit_code is not None
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[LocustProcess]:
@@ -219,10 +223,9 @@ class LocustProcess:
             return None
         try:
             async with asyncio.timeout(within):
-                self.exit_code = await self._proc.wait()
+                return await self._proc.wait()
         except TimeoutError:
             return None
-        return self.exit_code
 
     def log_tail(self, lines: int = 15) -> str:
         """The end of Locust's output, for error messages."""

@@ -88,6 +88,8 @@ async def run_load_test(
         exit_code=locust.exit_code,
     )
     write_summary(spec.out_dir, summary)
+    if locust.exit_code is not None and locust.exit_code < 0:
+        raise locust.exit_error("during the test (what it measured is in summary.md)")
     return summary
 
 

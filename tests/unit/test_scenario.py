@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ScenarioError
+from harness.faults import REGISTRY
 from harness.scenario import find_scenario, list_scenarios, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -139,12 +140,26 @@ def test_overrides_are_recorded_in_the_source(tmp_path):
     assert parse_scenario(s.source).time_scale == 120
 
 
+# shipped scenarios written against a fault kind another issue is building
+PENDING_KINDS = {"queue-saturation-under-load.yaml": "queue.saturation"}
+
+
 def test_every_shipped_scenario_is_valid():
     names = [name for name, description, _ in list_scenarios(SCENARIOS)]
-    assert {"token-expiry", "token-expiry-no-refresh"} <= set(names)
+    assert {"token-expiry", "token-expiry-no-refresh", "token-expiry-locust"} <= set(names)
     for _, description, path in list_scenarios(SCENARIOS):
+        if PENDING_KINDS.get(path.name, "") not in ("", *REGISTRY):
+            continue  # checked by the test below
         assert not description.startswith("INVALID"), path
         assert load_scenario(path).gates, f"{path} has no gates"
+
+
+@pytest.mark.parametrize("name", sorted(PENDING_KINDS))
+def test_scenarios_waiting_for_a_fault_kind(name):
+    kind = PENDING_KINDS[name]
+    if kind not in REGISTRY:
+        pytest.skip(f"fault kind {kind} is not in harness.faults.REGISTRY yet (issue 3)")
+    assert load_scenario(SCENARIOS / name).gates
 
 
 def test_find_scenario_by_name_and_unknown_name():
