@@ -55,7 +55,8 @@ def test_locust_game_day_passes_and_writes_every_report(locust_run):
     r = json.loads((out / "report.json").read_text())
     assert r["passed"] is True
     (incident,) = r["incidents"]
-    assert incident["detected"] and incident["recovered"]
+    assert incident["detected"]
+    assert incident["recovered"]
     assert r["jobs"]["lost"] == 0
     assert r["jobs"]["ok"] == r["jobs"]["submitted"] > 50
     records = journal(out)

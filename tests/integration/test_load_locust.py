@@ -75,16 +75,17 @@ async def wait_for_line(path: Path, kind: str, proc: asyncio.subprocess.Process)
     """Poll the plugin's file (bounded) until a line of ``kind`` appears."""
     async with asyncio.timeout(60):
         while True:
-            if path.exists():
-                for line in plugin_lines_tolerant(path):
-                    if line["type"] == kind:
-                        return line
+            for line in plugin_lines_tolerant(path):
+                if line["type"] == kind:
+                    return line
             assert proc.returncode is None, "gameday exited early"
             await asyncio.sleep(0.05)
 
 
 def plugin_lines_tolerant(path: Path) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
+    if not path.exists():
+        return out
     for raw in path.read_text().splitlines():
         try:
             out.append(json.loads(raw))
