@@ -16,10 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.execution import exec_ratio
+from benchmarks.load import load_figures
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
-    return {"exec": await exec_ratio(jobs=100 if quick else 500)}
+    return {
+        "exec": await exec_ratio(jobs=100 if quick else 500),
+        "load": await load_figures(seconds=3.0 if quick else 8.0),
+    }
 
 
 def main() -> None:
