@@ -163,6 +163,27 @@ def test_a_locust_crash_mid_run_is_reported_as_crashed(tmp_path):
     assert group_pids(engine["pid"]) == set()
 
 
+def test_steady_state_not_reached_stops_the_users_submitting(tmp_path):
+    # one token, never refreshed, expiring in the warm-up: jobs fail before any fault
+    scenario = _locust_variant(
+        tmp_path,
+        **{"token_refresh: true": "token_refresh: false", "token_ttl: 1h": "token_ttl: 40s"},
+    )
+    out = tmp_path / "run"
+    proc = gameday("run", str(scenario), "--time-scale", "30", "--out", str(out), "-q")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    records = journal(out)
+    steady = next(r for r in records if r["type"] == "steady_state")
+    assert steady["ok"] is False
+    assert not any(r["type"] == "fault.started" for r in records)
+    # users stop submitting within a moment (they re-read the control every 0.1 s wall)
+    late = [r for r in records if r["type"] == "job.submitted" and r["t"] > steady["t"] + 10]
+    assert late == []
+    types = [r["type"] for r in records]
+    assert types.index("load.drained") < types.index("run.ended")
+    assert json.loads((out / "report.json").read_text())["status"] == "invalid"
+
+
 QUEUE_SATURATION = ROOT / "scenarios" / "queue-saturation-under-load.yaml"
 
 

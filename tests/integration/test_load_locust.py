@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from harness.load.driver import group_pids
@@ -110,11 +111,12 @@ def alive(pids: set[int]) -> set[int]:
 # -- the plugin's totals ---------------------------------------------------------------
 
 
-async def test_plugin_totals_equal_locusts_with_local_workers(orchestrator, tmp_path):
+@pytest.mark.parametrize("processes", [1, 2])
+async def test_plugin_totals_equal_locusts(orchestrator, tmp_path, processes):
     out = tmp_path / "load"
     proc = await start_gameday(
         "load", "--target", orchestrator, "--locustfile", str(LOCUSTFILES / "mixed.py"),
-        "--users", "6", "--run-time", "4s", "--processes", "2",
+        "--users", "6", "--run-time", "4s", "--processes", str(processes),
         "--think-time", "0.05", "--poll-interval", "0.05", "--out", str(out),
     )  # fmt: skip
     code, output = await finish(proc)
@@ -125,7 +127,7 @@ async def test_plugin_totals_equal_locusts_with_local_workers(orchestrator, tmp_
     assert plugin["GET /jobs/[missing]"][1] == plugin["GET /jobs/[missing]"][0] > 0
     assert plugin["POST /jobs"][0] > 10
     sources = {line["source"] for line in plugin_lines(out / "sli.jsonl") if line["type"] == "sli"}
-    assert sources == {"worker-0", "worker-1"}
+    assert sources == ({"local"} if processes == 1 else {"worker-0", "worker-1"})
     summary = json.loads((out / "summary.json").read_text())
     assert summary["totals_match"] is True
     assert summary["total"]["requests"] == sum(r for r, _ in locust.values())
