@@ -96,7 +96,8 @@ def _spec_args(args: argparse.Namespace) -> dict[str, Any]:
 def execute(args: argparse.Namespace, console: Console) -> int:
     from harness.load.driver import LocustSpec, Mode, free_port
     from harness.load.files import resolve_locustfile
-    from harness.load.standalone import LoadProgress, LoadTest, default_out_dir, run_load_test
+    from harness.load.standalone import LoadProgress, LoadTest, run_load_test
+    from harness.runner import new_run_dir
 
     checked = _spec_args(args)
     try:
@@ -104,7 +105,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     except FileNotFoundError as exc:
         raise ConfigError(f"--locustfile: {exc}") from None
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    out = args.out or default_out_dir(args.reports_dir, stamp)
+    out = args.out or new_run_dir(args.reports_dir, "load")
     mode: Mode = "worker" if args.worker else "master" if args.master else "local"
     options = {
         "seed": str(args.seed),

@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, Literal
 
 from harness.errors import LoadError
@@ -120,13 +119,3 @@ async def _follow(
             shown = loop.time()
             progress(LoadProgress(shown - t0, requests, failures, jobs))
         await locust.wait(POLL_S)
-
-
-def default_out_dir(reports_dir: Path, stamp: str) -> Path:
-    """``reports/load-<UTC timestamp>``, made unique if two tests share a second."""
-    path = reports_dir / f"load-{stamp}"
-    n = 1
-    while path.exists():
-        n += 1
-        path = reports_dir / f"load-{stamp}-{n}"
-    return path

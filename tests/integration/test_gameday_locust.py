@@ -13,29 +13,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.faults import REGISTRY
 from harness.load.driver import group_pids
+from tests.integration.test_gameday_e2e import ROOT, gameday, journal
 
-ROOT = Path(__file__).resolve().parents[2]
 SCENARIO = ROOT / "scenarios" / "token-expiry-locust.yaml"
 FAST = "120"
-
-
-def gameday(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
-    )  # fmt: skip
-
-
-def journal(run_dir: Path) -> list[dict[str, Any]]:
-    lines = (run_dir / "journal.jsonl").read_text().splitlines()
-    return [json.loads(line) for line in lines if line.strip()]
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +106,7 @@ def _wait_in_journal(path: Path, needle: str, proc: subprocess.Popen[str]) -> No
 
 def _start(scenario: Path, out: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "run", str(scenario), "--time-scale", "30",
+        [sys.executable, "-m", "harness.cli", "run", str(scenario), "--time-scale", "60",
          "--out", str(out), "-q"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
@@ -170,7 +156,7 @@ def test_steady_state_not_reached_stops_the_users_submitting(tmp_path):
         **{"token_refresh: true": "token_refresh: false", "token_ttl: 1h": "token_ttl: 40s"},
     )
     out = tmp_path / "run"
-    proc = gameday("run", str(scenario), "--time-scale", "30", "--out", str(out), "-q")
+    proc = gameday("run", str(scenario), "--time-scale", "60", "--out", str(out), "-q")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     records = journal(out)
     steady = next(r for r in records if r["type"] == "steady_state")

@@ -36,6 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import IO, Any
 
 import gevent
+import locust.runners
 import locust.stats
 from locust.env import Environment
 from locust.event import Events
@@ -49,6 +50,7 @@ REPORT_KEY = "qgameday"
 CONTROL_MESSAGE = "qgameday_control"
 LOOP_S = 0.1
 RESEND_S = 1.0
+GAME_DAY_REPORT_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,6 +311,9 @@ def _on_init(environment: Environment, **_: Any) -> None:
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
         rec.source = f"worker-{runner.worker_index}"  # known: the master acked us
+        if control_path is not None:
+            # a game day journals job steps as they arrive: report every second, not 3
+            locust.runners.WORKER_REPORT_INTERVAL = GAME_DAY_REPORT_S
         events.report_to_master.add_listener(rec.on_report_to_master)
         runner.register_message(
             CONTROL_MESSAGE, lambda environment, msg, **kw: _on_control(rec, msg.data)
