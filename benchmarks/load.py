@@ -11,7 +11,8 @@ one finished job. Measured in the same run:
 ``locust_rps_vs_wrk`` = Locust's req/s / the baseline's. ``backend_cpu_share`` = CPU the
 backend process used during the Locust run / wall time (1.0 = one core saturated: the
 backend is single-threaded asyncio), next to ``generator_cpu_share`` for Locust: the
-generator must be the one near 1.0.
+generator must be the one near 1.0. ``machine_idle_share`` (idle CPU of the whole
+machine in that window) says whether other processes competed for the cores.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / _TICKS  # utime + stime
+
+
+def _machine_cpu() -> tuple[int, int]:
+    """(idle, total) jiffies of all CPUs so far (Linux ``/proc/stat``)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return values[3] + values[4], sum(values)  # idle + iowait
 
 
 async def _wrk(url: str, token: str, seconds: float) -> float:
@@ -102,8 +109,10 @@ async def _locust(url: str, path: str, token: str, seconds: float) -> dict[str, 
                 await asyncio.sleep(0.05)
             assert locust.pid is not None
             cpu0, gen0, wall0 = time.process_time(), _cpu_seconds(locust.pid), time.monotonic()
+            idle0, all0 = _machine_cpu()
             await asyncio.sleep(seconds)  # the measurement window itself
             cpu1, gen1, wall1 = time.process_time(), _cpu_seconds(locust.pid), time.monotonic()
+            idle1, all1 = _machine_cpu()
             await locust.wait(seconds + 30)
             lines += locust.read_lines()
     seconds_seen = sorted(
@@ -115,6 +124,7 @@ async def _locust(url: str, path: str, token: str, seconds: float) -> dict[str, 
         "rps": sum(n for _, n in steady) / max(1, len(steady)),
         "backend_cpu_share": (cpu1 - cpu0) / wall,
         "generator_cpu_share": (gen1 - gen0) / wall,
+        "machine_idle_share": (idle1 - idle0) / max(1, all1 - all0),
     }
 
 
@@ -146,6 +156,8 @@ async def load_figures(seconds: float = 5.0) -> dict[str, Any]:
         "locust_rps_vs_wrk": round(locust["rps"] / baseline, 3),
         "backend_cpu_share": round(locust["backend_cpu_share"], 3),
         "generator_cpu_share": round(locust["generator_cpu_share"], 3),
+        # near 0: other processes took the CPU too (a shared machine), read with care
+        "machine_idle_share": round(locust["machine_idle_share"], 3),
         "bottleneck": (
             "generator"
             if locust["generator_cpu_share"] > locust["backend_cpu_share"]
