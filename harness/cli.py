@@ -4,6 +4,7 @@
     gameday validate SCENARIO...                                   check scenario files
     gameday list                                                   the scenario catalogue
     gameday report RUN_DIR                                         rebuild reports from a journal
+    gameday load --target URL --users N --run-time T               a Locust load test
 
 SCENARIO is a path to a YAML file or the name of one in ``scenarios/``. Exit codes:
 0 all gates pass, 1 a gate failed, 2 aborted or steady state not reached, 3 scenario or
