@@ -174,6 +174,56 @@ async def test_master_and_two_workers_as_separate_commands(orchestrator, tmp_pat
     assert all(sum(line["counts"].values()) == 1024 for line in done)
 
 
+@pytest_asyncio.fixture
+async def other_api(orchestrator: str) -> AsyncIterator[str]:
+    """An orchestrator with another API: a real adapter in front of the reference one."""
+    from aiohttp import ClientSession, web
+
+    from fake_backends.aio import serve_app
+
+    states = {"completed": "DONE", "failed": "ERROR"}
+    async with ClientSession() as http:
+
+        async def submit(request: web.Request) -> web.Response:
+            body = await request.json()
+            job = {"circuit": body["program"], "shots": body["shots"],
+                   "idempotency_key": body["request_id"], "tenant": body["project"]}  # fmt: skip
+            async with http.post(f"{orchestrator}/jobs", json=job) as resp:
+                return web.json_response({"run_id": (await resp.json())["id"]}, status=201)
+
+        async def status(request: web.Request) -> web.Response:
+            async with http.get(f"{orchestrator}/jobs/{request.match_info['id']}") as resp:
+                job = await resp.json()
+            answer = {"status": states.get(job["state"], "RUNNING"), "message": job.get("error")}
+            if job["state"] == "completed":
+                answer["result"] = {"counts": job["counts"]}
+            return web.json_response(answer)
+
+        app = web.Application()
+        app.router.add_post("/api/v2/runs", submit)
+        app.router.add_get("/api/v2/runs/{id}", status)
+        async with serve_app(app) as url:
+            yield url
+
+
+async def test_the_readme_pattern_for_your_own_orchestrator(other_api, tmp_path):
+    out = tmp_path / "load"
+    proc = await start_gameday(
+        "load", "--target", other_api, "--locustfile", str(LOCUSTFILES / "my_orchestrator.py"),
+        "--users", "3", "--run-time", "3s", "--think-time", "0.1", "--poll-interval", "0.1",
+        "--out", str(out),
+    )  # fmt: skip
+    code, output = await finish(proc)
+    assert code == 0, output
+    assert set(plugin_totals(out)) == {"POST /api/v2/runs", "GET /api/v2/runs/[id]"}
+    done = [
+        line for line in plugin_lines(out / "sli.jsonl")
+        if line["type"] == "job" and line["event"] == "completed"
+    ]  # fmt: skip
+    assert done
+    assert all(sum(line["counts"].values()) == 1024 for line in done)
+
+
 # -- the subprocess lifecycle ----------------------------------------------------------
 
 

@@ -21,8 +21,6 @@ class FakeBackendUser(JobUser):
 
     submit_path = "/v1/jobs"
     status_path = "/v1/jobs/{id}"
-    submit_name = "/v1/jobs"
-    status_name = "/v1/jobs/[id]"
     result_name = "/v1/jobs/[id]/result"
 
     token = ""

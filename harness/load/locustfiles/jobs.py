@@ -8,7 +8,8 @@ SLI recorder, so a game day journals the same ``job.*`` records as with the buil
 workload and the ledger (lost, duplicated jobs) works unchanged.
 
 **Your own orchestrator.** Subclass and override what differs; keep ``abstract`` off in
-the subclass (Locust then runs it) and import only ``JobUser`` into your file::
+the subclass (Locust then runs it) and import only ``JobUser`` into your file (this
+example is ``tests/integration/locustfiles/my_orchestrator.py``, tested)::
 
     from harness.load.locustfiles.jobs import JobUser, Polled
 
@@ -17,8 +18,12 @@ the subclass (Locust then runs it) and import only ``JobUser`` into your file::
         status_path = "/api/v2/runs/{id}"
 
         def submit_body(self, job, key):
-            return {"program": job.circuit.qasm, "shots": self.opts.shots,
-                    "request_id": key, "project": job.tenant}
+            return {
+                "program": job.circuit.qasm,
+                "shots": self.opts.shots,
+                "request_id": key,
+                "project": job.tenant,
+            }
 
         def job_id(self, data):
             return data.get("run_id")
@@ -151,8 +156,9 @@ class JobUser(FastHttpUser):
     abstract = True
     submit_path = "/jobs"
     status_path = "/jobs/{id}"
-    submit_name = "/jobs"
-    status_name = "/jobs/[id]"
+    # the names requests are grouped under in statistics (default: the paths, "[id]")
+    submit_name: str | None = None
+    status_name: str | None = None
 
     def __init__(self, environment: Environment) -> None:
         self.opts = JobOptions.from_options(environment.parsed_options)
@@ -168,6 +174,8 @@ class JobUser(FastHttpUser):
             self.submit_path = self.opts.submit_path
         if self.opts.status_path:
             self.status_path = self.opts.status_path
+        self.submit_label = self.submit_name or self.submit_path
+        self.status_label = self.status_name or self.status_path.replace("{id}", "[id]")
 
     def wait_time(self) -> float:
         return self.opts.think_time * self.rng.uniform(0.5, 1.5)
@@ -270,7 +278,7 @@ class JobUser(FastHttpUser):
             self.submit_path,
             json=self.submit_body(job, key),
             headers=self.headers(),
-            name=self.submit_name,
+            name=self.submit_label,
             catch_response=True,
         ) as resp:
             problem = _problem(resp)
@@ -288,7 +296,7 @@ class JobUser(FastHttpUser):
         with self.client.get(
             self.status_path.replace("{id}", sut_id),
             headers=self.headers(),
-            name=self.status_name,
+            name=self.status_label,
             catch_response=True,
         ) as resp:
             problem = _problem(resp)
