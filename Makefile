@@ -8,11 +8,17 @@ STAMP := $(VENV)/.qgameday-installed
 SCENARIO ?= token-expiry
 ARGS ?=
 PYTEST_ARGS ?=
+TARGET ?=
+USERS ?= 10
+RUN_TIME ?= 30s
+LOCUSTFILE ?= reference
 
-.PHONY: help venv gameday test test-fast check format format-check lint typecheck bench clean
+.PHONY: help venv gameday test test-fast check format format-check lint typecheck bench clean load
 
 help:
 	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
+	@echo "make load TARGET=<url> [USERS=10 RUN_TIME=30s LOCUSTFILE=reference ARGS=...]"
+	@echo "                Locust load test (no TARGET: an embedded reference orchestrator)"
 	@echo "make test       run the test suite (unit + integration)"
 	@echo "make test-fast  unit tests only"
 	@echo "make check      format check + lint + mypy + tests"
@@ -29,6 +35,10 @@ $(STAMP): pyproject.toml
 
 gameday: $(STAMP)
 	$(BIN)/gameday run scenarios/$(SCENARIO).yaml $(ARGS)
+
+load: $(STAMP)
+	$(BIN)/gameday load $(if $(TARGET),--target $(TARGET),--embedded reference) \
+		--locustfile $(LOCUSTFILE) --users $(USERS) --run-time $(RUN_TIME) $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

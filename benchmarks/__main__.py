@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmarks.drift import drift_rebuild
 from benchmarks.execution import exec_ratio
+from benchmarks.load import load_figures
 from benchmarks.proxy import proxy_figures
 from benchmarks.status import status_ratio
 
@@ -29,6 +30,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
         ),
         "status": await status_ratio(seconds=3 if quick else 10),
         "drift": await drift_rebuild(steps=3 if quick else 10),
+        "load": await load_figures(seconds=3.0 if quick else 8.0),
     }
 
 

@@ -9,6 +9,7 @@ carries the context a user needs to act on it (file, YAML path, fault id, backen
     ├── FaultError                        a fault could not be injected or reverted
     ├── TargetError                       the system under test could not be started or reached
     ├── BackendError                      a fake backend could not be started or driven
+    ├── LoadError                         the load generator (Locust) failed to start or died
     └── ProxyError                        the fault proxy (Toxiproxy API) refused a request
         └── ProxyNotFound                 ... because the proxy or toxic does not exist
 
@@ -22,6 +23,7 @@ __all__ = [
     "ConfigError",
     "FaultError",
     "GamedayError",
+    "LoadError",
     "ProxyError",
     "ProxyNotFound",
     "ScenarioError",
@@ -75,6 +77,10 @@ class BackendError(GamedayError):
     def __init__(self, message: str, *, backend: str = ""):
         self.backend = backend
         super().__init__(f"backend {backend!r}: {message}" if backend else message)
+
+
+class LoadError(GamedayError):
+    """The load generator (a Locust subprocess) could not be started or died mid-run."""
 
 
 class ProxyError(GamedayError):

@@ -31,9 +31,14 @@ class Journal:
         self._file: IO[str] | None = path.open("a", encoding="utf-8")
         self.records: list[dict[str, Any]] = []
 
-    def record(self, type: str, **data: Any) -> dict[str, Any]:
-        """Append one record at the current scenario time and return it."""
-        rec = {"t": round(self._clock.now(), 3), "type": type, **data}
+    def record(self, type: str, *, at: float | None = None, **data: Any) -> dict[str, Any]:
+        """Append one record at the current scenario time (or at ``at``) and return it.
+
+        ``at`` is for facts that happened a little earlier elsewhere, e.g. in a Locust
+        process: such a record can be older than the one before it.
+        """
+        t = self._clock.now() if at is None else at
+        rec = {"t": round(t, 3), "type": type, **data}
         self.records.append(rec)
         if self._file is not None:
             self._file.write(json.dumps(rec, separators=(",", ":"), default=str) + "\n")

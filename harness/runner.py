@@ -33,6 +33,7 @@ from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from harness import scoring
 from harness.clock import ScaledClock
+from harness.engines import LoadEngine, open_engine
 from harness.faults import FaultContext
 from harness.netchaos import NetworkLinks, network_links
 from harness.observe import Journal
@@ -46,7 +47,6 @@ from harness.scoring import Score
 from harness.targets import BackendEndpoint, SutClient, make_target
 from harness.timeline import Timeline
 from harness.webhook import AlertReceiver
-from harness.workload import Workload
 
 __all__ = ["RunResult", "Snapshot", "new_run_dir", "run_game_day"]
 
@@ -129,7 +129,8 @@ async def run_game_day(
             task.uncancel()
         status, reason = "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); faults reverted"
     except Exception as exc:  # any failure of a part: report what we have, exit 4
-        status, reason = "crashed", f"{type(exc).__name__}: {exc}"
+        cause = _first_cause(exc)
+        status, reason = "crashed", f"{type(cause).__name__}: {cause}"
         (run_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
     finally:
@@ -138,6 +139,13 @@ async def run_game_day(
     # scoring and plotting are CPU work: off the event loop
     result, files = await asyncio.to_thread(write_reports, run_dir, journal.records)
     return RunResult(run_dir, result, scoring.exit_code(result), tuple(files))
+
+
+def _first_cause(exc: BaseException) -> BaseException:
+    """The first error inside (nested) exception groups: what a reader needs to see."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
 
 
 class _GameDay:
@@ -190,6 +198,9 @@ class _GameDay:
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
             client = SutClient(http, sut_url, timeout=timeout)
             self.actions = ActionContext(sut_url, http)
+            workload = await stack.enter_async_context(
+                open_engine(s, client, sut_url, self.clock, self.journal)
+            )
             self.clock.start()
             self.journal.record(
                 "run.started",
@@ -198,12 +209,10 @@ class _GameDay:
                 backends={c.name: c.url for c in self.clouds},
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
-            return await self._phases(
-                Workload(s.workload, client, self.clock, self.journal, s.seed)
-            )
+            return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _phases(self, workload: Workload) -> tuple[str, str | None]:
+    async def _phases(self, workload: LoadEngine) -> tuple[str, str | None]:
         s = self.s
         ctx = FaultContext(
             {c.name: c.control for c in self.clouds}, network=self.links, clock=self.clock
@@ -247,7 +256,7 @@ class _GameDay:
         return verdict[0]
 
     async def _abort_on_stop(
-        self, monitor: StopMonitor, workload: Workload, verdict: list[tuple[str, str | None]]
+        self, monitor: StopMonitor, workload: LoadEngine, verdict: list[tuple[str, str | None]]
     ) -> None:
         await monitor.run()
         if monitor.hit is None or verdict[0][0] != "completed":
@@ -257,7 +266,7 @@ class _GameDay:
 
     async def _steady_then_faults(
         self,
-        workload: Workload,
+        workload: LoadEngine,
         timeline: Timeline,
         verdict: list[tuple[str, str | None]],
         monitor: StopMonitor,
@@ -300,7 +309,7 @@ class _GameDay:
             return False, worst, table
         return True, None, table
 
-    async def _ticker(self, workload: Workload, timeline: Timeline) -> None:
+    async def _ticker(self, workload: LoadEngine, timeline: Timeline) -> None:
         tick = self.s.tick
         while True:
             now = self.clock.now()
@@ -330,7 +339,7 @@ class _GameDay:
         self._relayed = len(records)
         responder.status = lambda: _live_status(self.journal.records[-200:])
 
-    def _snapshot(self, workload: Workload, timeline: Timeline) -> Snapshot:
+    def _snapshot(self, workload: LoadEngine, timeline: Timeline) -> Snapshot:
         now = self.clock.now()
         s = self.s
         phase = "warm-up" if now < s.warmup else "load" if now < s.duration else "drain"

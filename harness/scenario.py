@@ -56,7 +56,12 @@ class TargetConfig:
 
 @dataclass(frozen=True, slots=True)
 class WorkloadConfig:
-    """The built-in load: Poisson arrivals of named circuits."""
+    """The load: the built-in engine's Poisson arrivals, or Locust users.
+
+    ``engine: locust`` runs ``users`` Locust users (``locustfile``: ``reference``, or a
+    path relative to the scenario file) in ``processes`` processes; each submits a job,
+    follows it, then thinks for about ``think_time`` (scenario seconds).
+    """
 
     rate: float = 0.2
     circuits: tuple[str, ...] = ("bell", "ghz-3", "ghz-5")
@@ -65,6 +70,12 @@ class WorkloadConfig:
     tenants: int = 3
     submit_timeout: float = 30.0
     idle_us: float = 0.0  # scheduled idle before measurement (device time, not scaled)
+    engine: Literal["builtin", "locust"] = "builtin"
+    users: int = 10
+    spawn_rate: float = 10.0
+    locustfile: str = "reference"
+    processes: int = 1
+    think_time: float = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +141,21 @@ def load_scenario(path: str | Path) -> Scenario:
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
     data, lines = load_yaml(text, file=str(p))
-    return parse_scenario(data, file=str(p), lines=lines)
+    scenario = parse_scenario(data, file=str(p), lines=lines)
+    _check_locustfile(scenario, Fields(data, file=str(p), lines=lines))
+    return scenario
+
+
+def _check_locustfile(s: Scenario, f: Fields) -> None:
+    # here, not in parse_scenario: a journal re-scored elsewhere need not have the file
+    if s.workload.engine != "locust":
+        return
+    from harness.load.files import resolve_locustfile
+
+    try:
+        resolve_locustfile(s.workload.locustfile, Path(s.file).parent)
+    except FileNotFoundError as exc:
+        raise f.child("workload").error(str(exc), "locustfile") from None
 
 
 def parse_scenario(
@@ -213,8 +238,37 @@ def _rate(f: Fields) -> float:
     return float(m.group(1)) / _PER[m.group(2)]
 
 
+_LOCUST_KEYS = ("users", "spawn_rate", "locustfile", "processes", "think_time")
+
+
+def _engine(f: Fields) -> dict[str, Any]:
+    """The ``engine`` and, for ``engine: locust``, its keys (rejected for the built-in one)."""
+    engine = f.text("engine", "builtin", choices=("builtin", "locust"))
+    if engine == "builtin":
+        for key in _LOCUST_KEYS:
+            if f.has(key):
+                raise f.error("only used with engine: locust", key)
+        return {}
+    if f.has("rate"):
+        raise f.error(
+            "with engine: locust the load is set by users and think_time, not rate", "rate"
+        )
+    locustfile = f.text("locustfile", "reference")
+    if not (locustfile == "reference" or locustfile.endswith(".py")):
+        raise f.error(f"expected reference or a .py file, found {locustfile!r}", "locustfile")
+    return {
+        "engine": engine,
+        "users": f.integer("users", 10, min=1),
+        "spawn_rate": f.number("spawn_rate", 10.0, min=0.01),
+        "locustfile": locustfile,
+        "processes": f.integer("processes", 1, min=1),
+        "think_time": f.duration("think_time", 10.0),
+    }
+
+
 def _workload(f: Fields) -> WorkloadConfig:
-    rate = _rate(f)
+    locust = _engine(f)
+    rate = 0.2 if locust else _rate(f)
     names = f.texts("circuits", ("bell", "ghz-3", "ghz-5"))
     if not names:
         raise f.error("expected at least one circuit", "circuits")
@@ -231,6 +285,7 @@ def _workload(f: Fields) -> WorkloadConfig:
         tenants=f.integer("tenants", 3, min=1),
         submit_timeout=f.duration("submit_timeout", 30.0, positive=True),
         idle_us=f.number("idle_us", 0.0, min=0.0, max=10_000.0),
+        **locust,
     )
     f.done()
     return cfg
@@ -245,7 +300,7 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
         objective = slo.number("objective", min=0.0, max=1.0)
         if objective >= 1.0:
             raise slo.error("objective must be below 1 (a 100% SLO has no budget)", "objective")
-        timed = name in ("latency", "queue_wait")
+        timed = name in ("latency", "queue_wait", "request_latency")
         threshold = slo.duration("threshold", positive=True) if timed else None
         bound = slo.number("min_fidelity", 0.8, min=0.0, max=1.0) if name == "correctness" else None
         window = slo.duration("window", None, positive=True)

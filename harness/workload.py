@@ -3,21 +3,20 @@
 Each logical job is submitted once with its own idempotency key, then polled until it
 completes, fails, or the drain deadline passes (then the ledger calls it lost). Every
 step is journalled; scoring derives SLIs and the ledger from those records alone.
-Tenants and job names come from Faker, seeded, so a run is reproducible.
+Circuits, tenants and job names come from :mod:`harness.jobmix` (Faker, seeded), shared
+with the Locust engine, so a run is reproducible.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import re
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
-from faker import Faker
-
-from harness import circuits
 from harness.clock import Clock
+from harness.jobmix import JobMix
 from harness.observe import Journal
 from harness.scenario import WorkloadConfig
 from harness.targets import SutClient, SutError
@@ -50,11 +49,9 @@ class Workload:
         self._stop = asyncio.Event()
         self._drain_until = float("inf")
         self._counts: Counter[str] = Counter()
-        fake = Faker()
-        fake.seed_instance(seed)
-        self._fake = fake
-        self._tenants = [_slug(fake.company()) for _ in range(config.tenants)]
-        self._circuits = [circuits.circuit(name, config.idle_us) for name in config.circuits]
+        self._mix = JobMix(
+            seed, config.circuits, config.tenants, rng=self._rng, idle_us=config.idle_us
+        )
 
     @property
     def counts(self) -> WorkloadCounts:
@@ -101,20 +98,20 @@ class Workload:
         return self._stop.is_set()
 
     async def _job(self, n: int) -> None:
-        circuit = circuits.for_job(self._rng.choice(self._circuits), self._rng)
-        tenant = self._rng.choice(self._tenants)
+        drawn = self._mix.draw()
+        circuit, tenant = drawn.circuit, drawn.tenant
         job = f"wl-{self._seed}-{n:05d}"
         self._counts["submitted"] += 1
         self._journal.record(
             "job.submitted",
             job=job,
             tenant=tenant,
-            name=f"{self._fake.word()}-{circuit.name}",
+            name=drawn.name,
             circuit=circuit.name,
             shots=self.config.shots,
             width=circuit.num_qubits,
             ideal=circuit.ideal,
-            **({"nonce": circuit.nonce} if circuit.nonce else {}),
+            **_nonce(circuit.nonce),
         )
         try:
             sut_id = await self._client.submit(
@@ -152,5 +149,6 @@ class Workload:
                 return
 
 
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40] or "tenant"
+def _nonce(nonce: str | None) -> dict[str, Any]:
+    """The canary nonce field of a ``job.submitted`` record, when the circuit has one."""
+    return {"nonce": nonce} if nonce else {}

@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from harness.commands import compare, devices, list_, proxy, report, run, serve, validate
+from harness.commands import (
+    compare,
+    devices,
+    list_,
+    load,
+    proxy,
+    report,
+    run,
+    serve,
+    validate,
+)  # fmt: skip
 
 __all__ = ["COMMANDS"]
 
 COMMANDS: tuple[ModuleType, ...] = (
-    run, validate, list_, report, compare, devices, serve, proxy,
+    run, validate, list_, report, compare, devices, serve, proxy, load,
 )  # fmt: skip

@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 #: SLIs a scenario can put an objective on.
-SLI_NAMES = ("success", "latency", "correctness", "queue_wait")
+SLI_NAMES = ("success", "latency", "correctness", "queue_wait", "requests", "request_latency")
 
 
 @dataclass(frozen=True, slots=True)

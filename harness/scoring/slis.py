@@ -1,10 +1,10 @@
 """SLI events, per-tick SLI health and per-SLO error budget.
 
 **The seam.** :func:`sli_events` turns journal records into SLI events, one list per
-SLI name. Today the events come from the workload's per-job records
-(:func:`job_events`); other producers (e.g. a load generator's per-second aggregate
-lines) add their events here, with a ``weight`` when one event stands for many
-requests. Everything downstream (ticks, burn rates, budgets) reads only these events.
+SLI name: the workload's per-job records (:func:`job_events`) and the load generator's
+per-interval aggregates (:mod:`harness.scoring.requests`, weighted events for the
+``requests`` and ``request_latency`` SLIs). Everything downstream (ticks, burn rates,
+budgets) reads only these events.
 
 Per-job events (definitions in ARCHITECTURE.md, "Scoring"):
 
@@ -94,8 +94,13 @@ def sli_events(
 
     With ``final=False`` (a run still going) unfinished jobs are not yet counted as lost.
     """
+    from harness.scoring.requests import request_events  # imports SliEvent from here
+
     views = job_views(records) if jobs is None else jobs
-    return job_events(views.values(), slos, end, final=final)
+    events = job_events(views.values(), slos, end, final=final)
+    for name, items in request_events(records, slos, end).items():
+        events[name] = events.get(name, []) + items
+    return events
 
 
 def job_events(

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ScenarioError
+from harness.faults import REGISTRY
 from harness.scenario import find_scenario, list_scenarios, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -141,10 +142,14 @@ def test_overrides_are_recorded_in_the_source(tmp_path):
 
 def test_every_shipped_scenario_is_valid():
     names = [name for name, description, _ in list_scenarios(SCENARIOS)]
-    assert {"token-expiry", "token-expiry-no-refresh"} <= set(names)
+    expected = {"token-expiry", "token-expiry-no-refresh", "token-expiry-locust",
+                "network-partition", "queue-saturation-under-load"}  # fmt: skip
+    assert expected <= set(names)
     for _, description, path in list_scenarios(SCENARIOS):
         assert not description.startswith("INVALID"), path
-        assert load_scenario(path).gates, f"{path} has no gates"
+        scenario = load_scenario(path)
+        assert scenario.gates, f"{path} has no gates"
+        assert all(f.kind in REGISTRY for f in scenario.faults)
 
 
 def test_find_scenario_by_name_and_unknown_name():
