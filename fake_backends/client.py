@@ -73,10 +73,12 @@ class NativeClient:
 
     async def authenticate(self, api_key: str) -> dict[str, Any]:
         """Trade an API key for ``{"access_token", "expires_in", ...}``."""
-        return await self._call("POST", "/v1/auth/token", None, json={"api_key": api_key})
+        return await self._call(
+            "POST", "/v1/auth/token", None, json={"api_key": api_key}, needs=("access_token",)
+        )
 
     async def backends(self, token: str) -> list[dict[str, Any]]:
-        body = await self._call("GET", "/v1/backends", token)
+        body = await self._call("GET", "/v1/backends", token, needs=("backends",))
         return list(body["backends"])
 
     async def properties(self, token: str, backend: str) -> dict[str, Any]:
@@ -107,13 +109,13 @@ class NativeClient:
             payload["backend"] = backend
         if tags:
             payload["tags"] = tags
-        return await self._call("POST", "/v1/jobs", token, json=payload)
+        return await self._call("POST", "/v1/jobs", token, json=payload, needs=("id",))
 
     async def job(self, token: str, job_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/v1/jobs/{job_id}", token)
+        return await self._call("GET", f"/v1/jobs/{job_id}", token, needs=("status",))
 
     async def result(self, token: str, job_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/v1/jobs/{job_id}/result", token)
+        return await self._call("GET", f"/v1/jobs/{job_id}/result", token, needs=("counts",))
 
     async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
         return await self._call("DELETE", f"/v1/jobs/{job_id}", token)
@@ -123,8 +125,20 @@ class NativeClient:
         return await self._call("GET", "/healthz", None)
 
     async def _call(
-        self, method: str, path: str, token: str | None, *, json: Any = None
+        self,
+        method: str,
+        path: str,
+        token: str | None,
+        *,
+        json: Any = None,
+        needs: tuple[str, ...] = (),
     ) -> dict[str, Any]:
+        """One API call; errors, non-JSON and answers missing a field in ``needs`` raise.
+
+        A renamed or missing field (a provider's breaking API change) is a 502
+        ``invalid_response`` like any other unusable answer, so callers handle it as the
+        retryable error it is instead of tripping over a KeyError.
+        """
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
         try:
             async with self._http.request(
@@ -141,6 +155,11 @@ class NativeClient:
             raise ApiCallError(502, "invalid_response", str(exc)) from exc
         if not isinstance(body, dict):
             raise ApiCallError(502, "invalid_response", "expected a JSON object")
+        missing = [name for name in needs if name not in body]
+        if missing:
+            raise ApiCallError(
+                502, "invalid_response", f"{method} {path}: answer lacks {', '.join(missing)}"
+            )
         return body
 
 

@@ -226,7 +226,7 @@ class Dispatcher:
             status = str(record["status"])
             if status == "DONE":
                 result = await session.client.result(token, job.backend_job_id)
-                self.store.complete(job, {str(k): int(v) for k, v in result["counts"].items()})
+                self.store.complete(job, _counts(result["counts"]))
             elif status in FINAL_FAILED:
                 self.store.fail(job, f"backend {status.lower()}: {record.get('error')}")
         except ApiCallError as exc:
@@ -248,3 +248,13 @@ class Dispatcher:
 
 def _no_answer(exc: BaseException | None) -> bool:
     return isinstance(exc, ApiCallError) and exc.status == 0
+
+
+def _counts(raw: object) -> dict[str, int]:
+    """Counts from a result body; a malformed one is an unusable answer (502)."""
+    try:
+        if not isinstance(raw, dict):
+            raise TypeError(f"counts is a {type(raw).__name__}")
+        return {str(k): int(v) for k, v in raw.items()}
+    except (TypeError, ValueError) as exc:
+        raise ApiCallError(502, "invalid_response", f"malformed counts: {exc}") from exc

@@ -10,6 +10,8 @@ never faulted.
 
 from __future__ import annotations
 
+import math
+
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
@@ -23,9 +25,15 @@ __all__ = ["http_faults", "retry_after"]
 _FAULTED = frozenset(ENDPOINTS)
 
 
-def retry_after(clock: Clock, scenario_seconds: float) -> str:
-    """A ``Retry-After`` value: whole wall seconds (at least 1), as HTTP clients expect."""
-    return str(max(1, round(clock.to_wall(scenario_seconds))))
+def retry_after(scenario_seconds: float) -> str:
+    """A ``Retry-After`` value: whole *scenario* seconds, at least 1.
+
+    Every duration the fake API states is in scenario time, like ``expires_in``: the
+    clients that run while time is scaled (the reference orchestrator, Locust in a game
+    day) read them on the scenario clock, and an external SUT runs at time scale 1,
+    where scenario and wall seconds coincide.
+    """
+    return str(max(1, math.ceil(scenario_seconds)))
 
 
 def http_faults(control: BackendControl, clock: Clock) -> Middleware:
@@ -42,18 +50,18 @@ def http_faults(control: BackendControl, clock: Clock) -> Middleware:
         assert endpoint is not None
         refusal = control.admit(endpoint, control.client_of(request.headers.get("Authorization")))
         if refusal is not None:
-            raise _error(refusal, clock)
+            raise _error(refusal)
         response = await handler(request)
         lost = control.lose_answer(endpoint)
         if lost is not None:
-            raise _error(lost, clock)
+            raise _error(lost)
         return response
 
     return middleware
 
 
-def _error(refusal: Refusal, clock: Clock) -> ApiError:
+def _error(refusal: Refusal) -> ApiError:
     headers = {}
     if refusal.retry_after is not None:
-        headers["Retry-After"] = retry_after(clock, refusal.retry_after)
+        headers["Retry-After"] = retry_after(refusal.retry_after)
     return ApiError(refusal.status, refusal.code, refusal.message, headers=headers)

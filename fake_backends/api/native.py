@@ -189,7 +189,7 @@ class NativeApi:
         try:
             self.cloud.queue.submit(job)
         except QueueFull as exc:
-            headers = {"Retry-After": retry_after(self.cloud.clock, exc.retry_after)}
+            headers = {"Retry-After": retry_after(exc.retry_after)}
             raise ApiError(429, "queue_full", str(exc), headers=headers) from None
         self.cloud.jobs[job.id] = job
         if key is not None:

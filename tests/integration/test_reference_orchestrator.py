@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -11,6 +11,7 @@ import aiohttp
 
 from fake_backends.clock import ScaledClock
 from fake_backends.cloud import FakeCloud
+from fake_backends.switches import SchemaChange
 from harness.circuits import circuit
 from harness.observe import Journal
 from harness.webhook import AlertReceiver
@@ -42,15 +43,22 @@ async def submit(http: aiohttp.ClientSession, url: str, key: str) -> str:
         return str((await resp.json())["id"])
 
 
-async def finished(http: aiohttp.ClientSession, url: str, job_id: str) -> dict[str, Any]:
-    """Poll the orchestrator's API until the job is final (bounded)."""
+async def until(
+    http: aiohttp.ClientSession, url: str, job_id: str, done: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """Poll the orchestrator's API for the job until ``done(job)`` holds (bounded)."""
     async with asyncio.timeout(30):
         while True:
             async with http.get(f"{url}/jobs/{job_id}") as resp:
-                job = await resp.json()
-            if job["state"] in ("completed", "failed"):
-                return dict(job)
-            await asyncio.sleep(0.02)
+                job = dict(await resp.json())
+            if done(job):
+                return job
+            await asyncio.sleep(0.01)
+
+
+async def finished(http: aiohttp.ClientSession, url: str, job_id: str) -> dict[str, Any]:
+    """Poll the orchestrator's API until the job is final (bounded)."""
+    return await until(http, url, job_id, lambda job: job["state"] in ("completed", "failed"))
 
 
 async def test_job_goes_through_and_keys_are_idempotent(http, start_cloud):
@@ -131,3 +139,20 @@ async def test_webhook_accepts_alertmanager_form_and_rejects_junk(http, tmp_path
             assert resp.status == 400
     journal.close()
     assert [(r["name"], r["status"]) for r in journal.records] == [("QueueStuck", "firing")]
+
+
+async def test_a_renamed_status_field_does_not_crash_the_orchestrator(http, start_cloud):
+    # regression: api.schema_change on `status` used to raise KeyError in the poller,
+    # which took the whole run down (exit 4) instead of being an unusable answer
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        cloud.control.set_schema_change(SchemaChange({"status": "state"}))
+        job_id = await submit(http, orch.url, "renamed")
+        job = await until(http, orch.url, job_id, lambda j: j["backend_job_id"] is not None)
+        await asyncio.wait_for(cloud.jobs[job["backend_job_id"]].done.wait(), 30)  # it ran
+        # ... and a poll got the renamed answer, counted as a failed call
+        job = await until(http, orch.url, job_id, lambda j: orch.monitor.ratio()[0] > 0)
+        assert job["state"] == "submitted"  # it cannot tell yet, and nothing crashed
+        cloud.control.set_schema_change(None)
+        job = await finished(http, orch.url, job_id)
+    assert job["state"] == "completed"
