@@ -147,6 +147,7 @@ class AerExecutor:
             for p in batch:
                 if not p.future.done():
                     p.future.set_exception(ExecutionFailed("executor shut down"))
+                    p.future.exception()  # retrieved: at shutdown nobody may await it
         self._waiting.clear()
         for fut in self._prepared.values():
             if not fut.done():

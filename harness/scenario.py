@@ -36,8 +36,6 @@ __all__ = [
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
-_PER = {"s": 1.0, "m": 60.0, "h": 3600.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,18 +224,6 @@ def _target(f: Fields) -> TargetConfig:
     return cfg
 
 
-def _rate(f: Fields) -> float:
-    value = f.raw("rate", 0.2)
-    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
-        return float(value)
-    m = _RATE.match(value) if isinstance(value, str) else None
-    if m is None or float(m.group(1)) <= 0:
-        raise f.error(
-            f"expected jobs per scenario second (0.2) or a rate like 12/m, found {value!r}", "rate"
-        )
-    return float(m.group(1)) / _PER[m.group(2)]
-
-
 _LOCUST_KEYS = ("users", "spawn_rate", "locustfile", "processes", "think_time")
 
 
@@ -268,7 +254,7 @@ def _engine(f: Fields) -> dict[str, Any]:
 
 def _workload(f: Fields) -> WorkloadConfig:
     locust = _engine(f)
-    rate = 0.2 if locust else _rate(f)
+    rate = 0.2 if locust else f.rate("rate", 0.2)
     names = f.texts("circuits", ("bell", "ghz-3", "ghz-5"))
     if not names:
         raise f.error("expected at least one circuit", "circuits")

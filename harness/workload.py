@@ -45,6 +45,9 @@ class Workload:
         self._clock = clock
         self._journal = journal
         self._rng = random.Random(seed)
+        # poll jitter is drawn when answers arrive (timing-dependent): its own stream keeps
+        # the arrivals and the job mix reproducible for a seed
+        self._poll_rng = random.Random(f"{seed}-polls")
         self._seed = seed
         self._stop = asyncio.Event()
         self._drain_until = float("inf")
@@ -130,7 +133,7 @@ class Workload:
         first = True
         while (left := self._drain_until - self._clock.now()) > 0:
             # jitter spreads the polls of jobs that arrived together
-            pause = interval * (self._rng.uniform(0.2, 1.0) if first else 1.0)
+            pause = interval * (self._poll_rng.uniform(0.2, 1.0) if first else 1.0)
             first = False
             await self._clock.sleep(min(pause, left))
             try:
