@@ -1,7 +1,8 @@
 """Incidents: one per fault window, with its detect / acknowledge / mitigate / recover times.
 
-For the fault starting at ``t0`` (and the next fault starting at ``t1``, or the end of
-the run), all in scenario seconds:
+For the fault starting at ``t0`` (and the next fault starting at least a tick later, at
+``t1``, or the end of the run; faults injected together share their window), all in
+scenario seconds:
 
 - **detect**: the first *firing* alert the SUT sent to the webhook in ``[t0, t1)``
   (TTD = detect - t0). The harness's own burn-rate page in ``[t0, t1)`` is reported
@@ -84,7 +85,10 @@ def incidents(
     out = []
     for k, f in enumerate(faults):
         t0 = f.start
-        t1 = faults[k + 1].start if k + 1 < len(faults) else end + 1e-9
+        # the next fault starting a tick or more later closes this one's window: faults
+        # injected together (a few ms apart, or within the SLIs' resolution) are each
+        # scored against the same evidence
+        t1 = next((g.start for g in faults[k + 1 :] if g.start >= t0 + config.tick), end + 1e-9)
         detected = next((a.t for a in alerts if a.status == "firing" and t0 <= a.t < t1), None)
         page = burn.page_between(t0, t1)
         ack = next((t for t in sorted(acks) if t0 <= t < t1), None)

@@ -4,12 +4,14 @@ The journal is a list of dicts (``{"t", "type", ...}``); every scoring module re
 through these views so record parsing lives in one place.
 
 Job outcomes (the ledger's words): ``ok`` completed with valid counts (they sum to the
-shots asked, every bitstring has the circuit's width) and, for a canary, the per-job
-nonce is the most frequent outcome; ``wrong`` completed with invalid counts;
-``unexpected`` a canary whose result carries another nonce (it belongs to another job
-or to none); ``failed`` rejected or failed by the SUT; ``indeterminate`` the submit call
-itself failed (timeout, connection); ``recovered`` indeterminate, then completed after
-all. ``None``: no outcome (yet); at the end of a run an accepted one is ``lost``.
+shots asked, every bitstring has the circuit's width) and, for a canary, the counts
+are its own nonce's (see ``unexpected``); ``wrong`` completed with invalid counts;
+``unexpected`` a canary whose result carries another nonce: the mode is not its own
+nonce, which holds under a quarter of the mode's count (noise alone leaves the nonce a
+good share), so it belongs to another job or to none; ``failed`` rejected or failed by
+the SUT; ``indeterminate`` the submit call itself failed (timeout, connection);
+``recovered`` indeterminate, then completed after all. ``None``: no outcome (yet); at
+the end of a run an accepted one is ``lost``.
 """
 
 from __future__ import annotations
@@ -133,9 +135,27 @@ def _judge(job: JobView, counts: Mapping[str, Any]) -> str:
         job.mode = max(sorted(counts), key=lambda k: int(counts[k])).replace(" ", "")
     if job.ideal:
         job.fidelity = hellinger_fidelity(counts, job.ideal)
-    if job.nonce is not None and job.mode != job.nonce:
+    if job.nonce is not None and _foreign(counts, job.nonce, job.mode):
         return "unexpected"
     return "ok"
+
+
+#: a canary result is foreign when its own nonce holds less than this share of the mode
+FOREIGN_RATIO = 0.25
+
+
+def _foreign(counts: Mapping[str, Any], nonce: str, mode: str | None) -> bool:
+    """True when a canary's counts carry another nonce, not its own one made noisy.
+
+    Noise moves shots off the nonce (a qubit that decays or reads badly can even make a
+    neighbour of the nonce the mode), but the nonce keeps a good share; a result meant
+    for another job carries almost none of it. So it takes both: the mode is not the
+    nonce, and the nonce has under a quarter of the mode's count.
+    """
+    if mode is None or mode == nonce:
+        return False
+    by_key = {k.replace(" ", ""): int(v) for k, v in counts.items()}
+    return by_key.get(nonce, 0) < FOREIGN_RATIO * by_key.get(mode, 0)
 
 
 def _valid(counts: Mapping[str, Any], shots: int, width: int | None) -> bool:

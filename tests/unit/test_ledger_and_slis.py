@@ -30,6 +30,19 @@ def test_canaries_survive_noise_when_the_nonce_still_dominates():
     assert score(j.end(100.0), config()).ledger.ok == 1
 
 
+def test_a_decaying_qubit_that_moves_the_mode_is_noise_not_another_jobs_result():
+    # regression: under a bad qubit (T1 collapsing during idle) a canary's mode was the
+    # nonce with that bit decayed, and the ledger called it "unexpected" (misdelivered)
+    j = Journal()
+    j.job(1, 10.0, done=20.0, nonce="11", counts={"01": 520, "11": 430, "00": 74})
+    j.job(2, 10.0, done=20.0, nonce="01")  # the job whose nonce that mode is
+    cfg = config(slos=(SloSpec("correctness", 0.9, min_fidelity=0.8),))
+    s = score(j.end(100.0), cfg)
+    assert (s.ledger.ok, s.ledger.unexpected) == (2, 0)
+    (correctness,) = s.slos
+    assert (correctness.good, correctness.bad) == (1, 1)  # the noise is still caught here
+
+
 def test_canary_circuits_put_x_gates_on_the_nonce_bits_in_qiskit_order():
     c = circuits.canary(3, "011")  # c[0] and c[1] are 1: qubits 0 and 1 flipped
     assert "x q[0];" in c.qasm

@@ -140,6 +140,23 @@ def test_two_faults_make_two_ordered_incidents():
     assert (first.ttd_s, second.ttd_s) == (10.0, 5.0)
 
 
+def test_faults_injected_together_share_the_evidence():
+    # regression: the first of two faults starting at the same time had an empty window
+    # and was scored "no impact, TTR 0" while the other took all the impact
+    j = outage_journal(bad_from=300.0, bad_until=415.0)
+    j.fault(300.0, 360.0, "drift")
+    j.fault(300.004, 330.0, "stale")  # injected a few ms later, as the timeline does
+    j.add(330.0, "alert", status="firing", name="X")
+    s = score(j.end(1205.0), config())
+    by_id = {i.id: i for i in s.incidents}
+    assert by_id["drift"].impact
+    assert by_id["stale"].impact
+    assert by_id["drift"].ttr_s == pytest.approx(120.0, abs=0.01)
+    assert by_id["stale"].ttr_s == pytest.approx(120.0, abs=0.01)
+    assert by_id["drift"].ttd_s == pytest.approx(30.0, abs=0.01)
+    assert by_id["stale"].ttd_s == pytest.approx(30.0, abs=0.01)
+
+
 # -- properties -------------------------------------------------------------------------
 
 
