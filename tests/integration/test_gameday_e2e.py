@@ -48,6 +48,23 @@ def journal(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
 
 
+def wait_for_record(
+    proc: subprocess.Popen[str], path: Path, kind: str, timeout: float = 120
+) -> float:
+    """Wait (bounded) until a running game day journals a record of ``kind``.
+
+    Observes the journal file the run flushes; fails early if the run exits first.
+    Returns the wall-clock deadline left, for callers that wait on more afterwards.
+    """
+    deadline = time.monotonic() + timeout
+    needle = f'"type":"{kind}"'
+    while needle not in (path.read_text() if path.exists() else ""):
+        assert time.monotonic() < deadline, f"no {kind} record within {timeout:g}s"
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.05)
+    return deadline
+
+
 @pytest.fixture(scope="module")
 def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
     out = tmp_path_factory.mktemp("runs") / "token-expiry"
@@ -166,13 +183,7 @@ def test_a_signal_mid_fault_reverts_it_and_reports_interrupted(tmp_path, sig):
         text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 120
-        path = out / "journal.jsonl"
-        # wait (bounded) for the fault to be injected, observed in the journal
-        while '"type":"fault.started"' not in (path.read_text() if path.exists() else ""):
-            assert time.monotonic() < deadline, "fault never started"
-            assert proc.poll() is None, proc.communicate()[0]
-            time.sleep(0.05)
+        wait_for_record(proc, out / "journal.jsonl", "fault.started")
         proc.send_signal(sig)
         output, _ = proc.communicate(timeout=60)
     finally:

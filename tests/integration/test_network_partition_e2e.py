@@ -18,7 +18,7 @@ import time
 import urllib.request
 
 from tests.integration.netchaos_support import ROOT, gameday_proxy
-from tests.integration.test_gameday_e2e import gameday, journal, load
+from tests.integration.test_gameday_e2e import gameday, journal, load, wait_for_record
 
 
 def test_network_partition_fails_over_and_loses_nothing(tmp_path):
@@ -67,12 +67,7 @@ def test_sigterm_mid_partition_leaves_a_shared_toxiproxy_clean(tmp_path):
             env={**os.environ, "TOXIPROXY_URL": api},
         )  # fmt: skip
         try:
-            deadline = time.monotonic() + 120
-            path = out / "journal.jsonl"
-            while '"type":"fault.started"' not in (path.read_text() if path.exists() else ""):
-                assert time.monotonic() < deadline, "fault never started"
-                assert proc.poll() is None, proc.communicate()[0]
-                time.sleep(0.05)
+            deadline = wait_for_record(proc, out / "journal.jsonl", "fault.started")
             # fault.started is journalled just before the toxics are added: wait for both
             expected = {"network.partition.upstream", "network.partition.downstream"}
             while True:
