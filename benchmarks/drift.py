@@ -14,10 +14,10 @@ import time
 from typing import Any
 
 from fake_backends.calibration import Calibration, Factors
-from fake_backends.clock import FakeClock
 from fake_backends.drift import CalibrationState, Ramp
 from fake_backends.executor import AerExecutor
-from harness.circuits import circuit
+from harness.load.circuits import circuit
+from plumbing.clock import FakeClock
 
 DEVICE = "FakeSherbrooke"
 

@@ -20,12 +20,14 @@ from typing import Any
 
 import aiohttp
 
-from fake_backends.client import NativeClient
-from fake_backends.clock import ScaledClock
-from fake_backends.cloud import BackendSpec, FakeCloud
+from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
-from fake_backends.queue import ServiceTime
-from harness.circuits import circuit
+from fake_backends.scheduling import ServiceTime
+from fake_backends.server import serve_cloud
+from fake_backends.spec import BackendSpec
+from harness.load.circuits import circuit
+from plumbing.clock import ScaledClock
+from plumbing.native_client import NativeClient
 
 DEVICE = "FakeManilaV2"
 CLIENTS = 64
@@ -65,7 +67,7 @@ async def _over_http(n: int, ticker: _Ticker) -> float:
     async with AerExecutor(seed=1) as ex:
         await ex.warm([DEVICE])
         async with (
-            FakeCloud(spec, clock=ScaledClock(1.0), executor=ex).running() as cloud,
+            serve_cloud(FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)) as cloud,
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS)) as http,
         ):
             api = NativeClient(http, cloud.url)

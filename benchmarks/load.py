@@ -29,13 +29,15 @@ from typing import Any
 
 import aiohttp
 
-from fake_backends.client import NativeClient
-from fake_backends.clock import ScaledClock
-from fake_backends.cloud import BackendSpec, FakeCloud
+from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
-from fake_backends.queue import ServiceTime
-from harness.circuits import circuit
+from fake_backends.scheduling import ServiceTime
+from fake_backends.server import serve_cloud
+from fake_backends.spec import BackendSpec
+from harness.load.circuits import circuit
 from harness.load.driver import LocustProcess, LocustSpec
+from plumbing.clock import ScaledClock
+from plumbing.native_client import NativeClient
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locust_status.py"
 CONNECTIONS = 32
@@ -133,7 +135,7 @@ async def load_figures(seconds: float = 5.0) -> dict[str, Any]:
     async with AerExecutor(1, seed=1) as ex:
         await ex.warm(["FakeManilaV2"])
         async with (
-            FakeCloud(spec, clock=ScaledClock(1.0), executor=ex).running() as cloud,
+            serve_cloud(FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)) as cloud,
             aiohttp.ClientSession() as http,
         ):
             api = NativeClient(http, cloud.url)

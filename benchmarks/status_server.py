@@ -16,20 +16,22 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from fake_backends.aio import serve_app
-from fake_backends.client import NativeClient
-from fake_backends.clock import ScaledClock
-from fake_backends.cloud import BackendSpec, FakeCloud
+from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from fake_backends.scheduling import ServiceTime
-from harness.circuits import circuit
+from fake_backends.server import serve_cloud
+from fake_backends.spec import BackendSpec
+from harness.load.circuits import circuit
+from plumbing.clock import ScaledClock
+from plumbing.native_client import NativeClient
+from plumbing.serve import serve_app
 
 
 async def _fake() -> None:
     spec = BackendSpec(name="bench", service_time=ServiceTime(0.0, 0.0))
     async with AerExecutor(workers=1) as ex:
         cloud = FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)
-        async with cloud.running(), aiohttp.ClientSession() as http:
+        async with serve_cloud(cloud), aiohttp.ClientSession() as http:
             api = NativeClient(http, cloud.url)
             token = (await api.authenticate("key-bench"))["access_token"]
             job = await api.submit(token, circuit=circuit("ghz-5").qasm, shots=1024)

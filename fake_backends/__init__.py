@@ -1,23 +1,6 @@
-"""Fake quantum clouds: real Aer execution behind real HTTP APIs, with fault switches."""
+"""Fake quantum clouds: real Aer execution behind real HTTP APIs, with fault switches.
 
-from fake_backends.calibration import Calibration, Factors
-from fake_backends.clock import Clock, FakeClock, ScaledClock
-from fake_backends.cloud import FakeCloud
-from fake_backends.executor import AerExecutor, PreparedCircuit
-from fake_backends.scheduling import ServiceTime
-from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
-
-__all__ = [
-    "AerExecutor",
-    "BackendSpec",
-    "Calibration",
-    "Clock",
-    "Factors",
-    "FakeClock",
-    "FakeCloud",
-    "LoadSpec",
-    "MaintenanceWindow",
-    "PreparedCircuit",
-    "ScaledClock",
-    "ServiceTime",
-]
+One module per concept (see ARCHITECTURE.md, "Layout"); import each name from the module
+that defines it. :mod:`fake_backends.server` starts clouds; :mod:`fake_backends.errors`
+draws the exception tree. This package imports nothing from the harness.
+"""

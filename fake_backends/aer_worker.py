@@ -11,8 +11,8 @@ source hash), simulators by (calibration id, physical qubits).
 
 A prepared circuit is stored *compacted*: only the physical qubits it touches, in
 order, so that the noise model can be built for those qubits alone. On devices of up to
-:data:`WHOLE_DEVICE_QUBITS` qubits every circuit keeps the whole device, so all jobs on
-it share one simulator and batch into one Aer call.
+:data:`~fake_backends.executor.WHOLE_DEVICE_QUBITS` qubits every circuit keeps the whole
+device, so all jobs on it share one simulator and batch into one Aer call.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from typing import Any
 
 from fake_backends import aer_noise, executor
 from fake_backends.calibration import Calibration
-from fake_backends.executor import CircuitRejected
+from fake_backends.errors import CircuitRejected
 
 __all__ = [
     "catalogue",
@@ -39,7 +39,6 @@ __all__ = [
     "whole_device_noise_seconds",
 ]
 
-WHOLE_DEVICE_QUBITS = executor.WHOLE_DEVICE_QUBITS
 _SEED = 1234  # generic:N devices are seeded so their made-up calibration is stable
 
 
@@ -191,7 +190,7 @@ def _used_qubits(isa: Any) -> list[int]:
 
 def _compact(isa: Any, used: list[int], device_qubits: int) -> tuple[tuple[int, ...], Any]:
     """(physical qubits kept, the circuit on just those qubits renumbered 0..k-1)."""
-    if device_qubits <= WHOLE_DEVICE_QUBITS:
+    if device_qubits <= executor.WHOLE_DEVICE_QUBITS:
         return tuple(range(device_qubits)), isa
     from qiskit import QuantumCircuit
 

@@ -11,17 +11,10 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from fake_backends.clock import Clock
+from fake_backends.errors import AuthError
+from plumbing.clock import Clock
 
-__all__ = ["AuthError", "Token", "TokenStore"]
-
-
-class AuthError(Exception):
-    """Authentication failed; ``code`` is the machine-readable reason for the 401 body."""
-
-    def __init__(self, code: str, message: str) -> None:
-        self.code = code
-        super().__init__(message)
+__all__ = ["Token", "TokenStore"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +81,3 @@ class TokenStore:
         self._revoked.update(self._live)
         self._live.clear()
         return n
-
-    @property
-    def live_tokens(self) -> int:
-        return len(self._live)

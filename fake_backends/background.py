@@ -11,23 +11,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
-from dataclasses import dataclass
 
-from fake_backends.clock import Clock
-from fake_backends.queue import BackendJob, JobQueue, QueueFull
+from fake_backends.errors import QueueFull
+from fake_backends.queue import BackendJob, JobQueue
+from fake_backends.spec import LoadSpec
 from fake_backends.switches import Switches
+from plumbing.clock import Clock
 
-__all__ = ["BackgroundLoad", "LoadSpec"]
-
-
-@dataclass(frozen=True, slots=True)
-class LoadSpec:
-    """Base background load: ``rate`` jobs per scenario second from ``tenants`` tenants."""
-
-    rate: float = 0.0
-    shots: int = 4000
-    tenants: int = 5
-    priority: int = 0
+__all__ = ["BackgroundLoad"]
 
 
 class BackgroundLoad:

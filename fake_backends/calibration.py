@@ -35,10 +35,6 @@ class Factors:
     readout: float = 1.0
     gate: float = 1.0
 
-    @property
-    def identity(self) -> bool:
-        return self == Factors()
-
     def times(self, other: Factors) -> Factors:
         """Both sets of multipliers applied one after the other."""
         return Factors(

@@ -1,42 +1,38 @@
-"""One fake quantum cloud: a device, its calibration, queue, auth, fault switches, API.
+"""One fake quantum cloud: a device, its calibration, queue, auth, fault switches, jobs.
+
+The state and the rules every protocol shares; serving them over HTTP is
+:mod:`fake_backends.server`:
 
 >>> spec = BackendSpec(name="manila", device="FakeManilaV2")
->>> async with AerExecutor() as ex, FakeCloud(spec, clock=clock, executor=ex).running() as cloud:
+>>> async with AerExecutor() as ex, serve_cloud(FakeCloud(spec, clock=clock, executor=ex)) as cloud:
 ...     print(cloud.url)                                           # doctest: +SKIP
 
-While it runs, four background tasks live with it: the queue's dispatcher, other
-tenants' load, the calibration stepper (drift effects applied once per
+While it runs, four background tasks live with it (:meth:`FakeCloud.tasks`): the queue's
+dispatcher, other tenants' load, the calibration stepper (drift effects applied once per
 ``calibration_step``) and the scheduled maintenance windows.
 """
 
 from __future__ import annotations
 
-import gc
 import random
-from collections.abc import AsyncIterator, Coroutine
-from contextlib import asynccontextmanager
+from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, Self
+from typing import Any
 
-from aiohttp import web
-
-from fake_backends.aio import background, serve_app
-from fake_backends.api import NativeApi, http_faults, json_errors
 from fake_backends.auth import TokenStore
 from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Calibration
-from fake_backends.clock import Clock
-from fake_backends.control import BackendControl, EventSink
+from fake_backends.control import BackendControl
 from fake_backends.drift import CalibrationState
 from fake_backends.executor import AerExecutor
-from fake_backends.metrics import metrics_handler
 from fake_backends.queue import BackendJob, JobQueue
 from fake_backends.spec import BackendSpec
 from fake_backends.switches import Switches
+from plumbing.clock import Clock
+from plumbing.records import EventSink
 
-__all__ = ["BackendSpec", "FakeCloud"]
+__all__ = ["FakeCloud"]
 
-MAX_BODY_BYTES = 1 << 20
 MIN_STEP_WALL_S = 1.0
 
 
@@ -45,7 +41,7 @@ def _ignore(_type: str, _data: dict[str, Any]) -> None:
 
 
 class FakeCloud:
-    """State and lifecycle of one fake backend server (see :meth:`running`)."""
+    """State and rules of one fake backend (served by :func:`fake_backends.server.serve_cloud`)."""
 
     def __init__(
         self,
@@ -111,35 +107,14 @@ class FakeCloud:
             return None
         return (self._epoch + timedelta(seconds=scenario_s)).isoformat()
 
-    def app(self) -> web.Application:
-        """The aiohttp application serving this cloud's native API and /metrics."""
-        app = web.Application(
-            middlewares=[json_errors, http_faults(self.control, self.clock)],
-            client_max_size=MAX_BODY_BYTES,
-        )
-        NativeApi(self).register(app.router)
-        app.router.add_get("/metrics", metrics_handler(self), name="metrics")
-        return app
-
-    @asynccontextmanager
-    async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
-        """Load the device, serve the API and run the backend's tasks until the block ends."""
+    async def load_device(self) -> None:
+        """Describe the device in the Aer workers, load its calibration, warm its noise."""
         self.device_info = await self.executor.describe(self.spec.device)
         self.calibration.load(Calibration.from_description(self.device_info))
         await self.executor.warm_noise(self.calibration.current)
-        async with serve_app(self.app(), host, port) as url, background(*self.tasks()):
-            # Everything loaded so far (aiohttp, the device, the harness) lives for the
-            # whole run: take it out of the cyclic collector's way, whose full passes
-            # otherwise stall the event loop for 20-35 ms (measured) under load.
-            gc.freeze()
-            self.url = url
-            self.emit(
-                "backend.started", {"backend": self.name, "url": url, "device": self.spec.device}
-            )
-            yield self
 
     def tasks(self) -> tuple[Coroutine[Any, Any, None], ...]:
-        """The backend's background work, for :meth:`running` (or a test's own loop)."""
+        """The backend's background work, while it is served (or in a test's own loop)."""
         return (
             self.queue.run(),
             self.background.run(),

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 import random
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from fake_backends.auth import TokenStore
+from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Factors
-from fake_backends.clock import Clock
 from fake_backends.drift import CalibrationState, Ramp
+from fake_backends.queue import JobQueue
 from fake_backends.ratelimit import TokenBuckets
 from fake_backends.switches import (
     ApiErrors,
@@ -31,14 +31,10 @@ from fake_backends.switches import (
     SchemaChange,
     Switches,
 )
+from plumbing.clock import Clock
+from plumbing.records import EventSink
 
-if TYPE_CHECKING:
-    from fake_backends.background import BackgroundLoad
-    from fake_backends.queue import JobQueue
-
-__all__ = ["BackendControl", "EventSink", "Refusal"]
-
-EventSink = Callable[[str, dict[str, Any]], None]
+__all__ = ["BackendControl", "Refusal"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,7 +16,9 @@ from __future__ import annotations
 import difflib
 import re
 
-__all__ = ["SNAPSHOTS", "GENERIC_MAX_QUBITS", "UnknownDevice", "device_qubits", "check_device"]
+from fake_backends.errors import UnknownDevice
+
+__all__ = ["GENERIC_MAX_QUBITS", "SNAPSHOTS", "device_qubits"]
 
 GENERIC_MAX_QUBITS = 156
 _GENERIC = re.compile(r"^generic:(\d+)$")
@@ -94,10 +96,6 @@ SNAPSHOTS: dict[str, int] = {
 }
 
 
-class UnknownDevice(ValueError):
-    """The name is neither a fake-provider snapshot nor ``generic:N``."""
-
-
 def device_qubits(name: str) -> int:
     """Number of qubits of a device name, or raise :class:`UnknownDevice` saying why."""
     if name in SNAPSHOTS:
@@ -114,9 +112,3 @@ def device_qubits(name: str) -> int:
         f"unknown device {name!r}{hint}; use a fake-provider name such as FakeManilaV2 "
         "(see 'gameday devices') or generic:N"
     )
-
-
-def check_device(name: str) -> str:
-    """Return ``name`` if it is a known device (see :func:`device_qubits`)."""
-    device_qubits(name)
-    return name

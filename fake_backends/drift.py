@@ -24,7 +24,7 @@ import random
 from dataclasses import dataclass
 
 from fake_backends.calibration import Calibration, Factors
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
 
 __all__ = ["CalibrationState", "Ramp"]
 

@@ -30,10 +30,12 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
+from fake_backends.errors import CircuitRejected, ExecutionFailed
+
 if TYPE_CHECKING:
     from fake_backends.calibration import Calibration
 
-__all__ = ["AerExecutor", "CircuitRejected", "ExecutionFailed", "PreparedCircuit", "RunOutput"]
+__all__ = ["AerExecutor", "PreparedCircuit", "RunOutput"]
 
 MAX_BATCH = 64
 WHOLE_DEVICE_QUBITS = 16  # see aer_worker: smaller devices keep every qubit
@@ -41,14 +43,6 @@ WHOLE_DEVICE_QUBITS = 16  # see aer_worker: smaller devices keep every qubit
 # with other processes (jobs waited minutes of scenario time for Aer).
 WORKER_NICENESS = 2
 PREPARED_CACHE = 1024
-
-
-class CircuitRejected(ValueError):
-    """The circuit cannot run on the device; the message is safe to show a client."""
-
-
-class ExecutionFailed(RuntimeError):
-    """Aer failed to run a circuit that had been accepted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,12 +245,6 @@ class AerExecutor:
         entry[1].append(_Pending(circuit, shots, memory, fut))
         self._wakeup.set()
         return fut
-
-    async def execute(
-        self, calibration: Calibration, circuit: PreparedCircuit, shots: int
-    ) -> dict[str, int]:
-        """Run one prepared circuit and wait for its counts (see :meth:`submit`)."""
-        return (await self.submit(calibration, circuit, shots)).counts
 
     async def _batch_loop(self) -> None:
         while True:

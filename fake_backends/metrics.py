@@ -9,17 +9,14 @@ properties: a stale-properties fault shows here), active faults, Aer batch calls
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from fake_backends.cloud import FakeCloud
 from fake_backends.queue import JobStatus
-
-if TYPE_CHECKING:
-    from fake_backends.cloud import FakeCloud
 
 __all__ = ["CloudCollector", "metrics_handler"]
 

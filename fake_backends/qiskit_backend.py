@@ -1,7 +1,8 @@
 """A Qiskit ``BackendV2`` for a fake backend's native API, over HTTP.
 
-This module imports qiskit, so only users import it (``from fake_backends.client
-import RemoteBackend`` loads it lazily); the harness never does. The target is built
+This module imports qiskit, so only users import it; the harness never does (a test
+checks it). Errors are :class:`~plumbing.http_errors.ApiCallError`, as with the async
+:class:`~plumbing.native_client.NativeClient`. The target is built
 from ``/v1/backends`` and ``/v1/backends/{name}/properties`` (so it carries the served
 calibration, stale or not), circuits travel as QPY, and ``run`` returns a job whose
 result is a regular qiskit ``Result`` with counts and per-shot memory, which is what
@@ -36,20 +37,13 @@ from qiskit.providers import BackendV2, JobStatus, JobV1, Options
 from qiskit.result import Result
 from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 
-__all__ = ["RemoteBackend", "RemoteError", "RemoteJob"]
+from plumbing.http_errors import ApiCallError, call_error
+
+__all__ = ["RemoteBackend", "RemoteJob"]
 
 _FINAL = {"DONE": JobStatus.DONE, "ERROR": JobStatus.ERROR, "CANCELLED": JobStatus.CANCELLED}
 _CONTROL_FLOW = {"if_else": IfElseOp, "switch_case": SwitchCaseOp, "for_loop": ForLoopOp,
                  "while_loop": WhileLoopOp}  # fmt: skip
-
-
-class RemoteError(RuntimeError):
-    """The fake backend answered with an error (``status`` is the HTTP status, 0: no answer)."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        self.status = status
-        self.code = code
-        super().__init__(f"{status} {code}: {message}")
 
 
 class RemoteBackend(BackendV2):  # type: ignore[misc]
@@ -72,7 +66,7 @@ class RemoteBackend(BackendV2):  # type: ignore[misc]
         rows = self._call("GET", "/v1/backends")["backends"]
         row = next((r for r in rows if backend in (None, r["name"])), None)
         if row is None:
-            raise RemoteError(404, "backend_not_found", f"no backend named {backend!r}")
+            raise ApiCallError(404, "backend_not_found", f"no backend named {backend!r}")
         super().__init__(name=row["name"], backend_version=str(row.get("calibration_version")))
         self.device = row["device"]
         self.properties_json = self._call("GET", f"/v1/backends/{row['name']}/properties")
@@ -129,7 +123,7 @@ class RemoteBackend(BackendV2):  # type: ignore[misc]
                 return self._call(method, path, body, retry=False)
             raise err from None
         except (urllib.error.URLError, TimeoutError) as exc:
-            raise RemoteError(0, "transport_error", str(exc)) from None
+            raise ApiCallError(0, "transport_error", str(exc)) from None
 
     def _authenticate(self) -> None:
         self._token = self._call("POST", "/v1/auth/token", {"api_key": self._api_key})[
@@ -161,13 +155,13 @@ class RemoteJob(JobV1):  # type: ignore[misc]
         return JobStatus.RUNNING if "RUNNING" in states else JobStatus.QUEUED
 
     def result(self, timeout: float | None = None) -> Result:
-        """Wait for every job, then build one qiskit Result (raises RemoteError on failure)."""
+        """Wait for every job, then build one qiskit Result (raises ApiCallError on failure)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         results = []
         for job_id, circuit in zip(self.remote_ids, self._circuits, strict=True):
             while self._remote._call("GET", f"/v1/jobs/{job_id}")["status"] not in _FINAL:
                 if deadline is not None and time.monotonic() > deadline:
-                    raise RemoteError(0, "timeout", f"job {job_id} not finished in {timeout}s")
+                    raise ApiCallError(0, "timeout", f"job {job_id} not finished in {timeout}s")
                 time.sleep(self._remote.poll_interval)
             body = self._remote._call("GET", f"/v1/jobs/{job_id}/result")
             results.append(_experiment(body, circuit))
@@ -240,9 +234,9 @@ def _si(value: float | None, k: float) -> float | None:
     return None if value is None else value * k
 
 
-def _error(exc: urllib.error.HTTPError) -> RemoteError:
+def _error(exc: urllib.error.HTTPError) -> ApiCallError:
     try:
-        err = json.loads(exc.read()).get("error", {})
-        return RemoteError(exc.code, str(err.get("code", "error")), str(err.get("message", "")))
-    except (ValueError, AttributeError):
-        return RemoteError(exc.code, "error", str(exc))
+        body = json.loads(exc.read())
+    except ValueError:
+        body = str(exc)
+    return call_error(exc.code, body, exc.headers.get("Retry-After"))

@@ -24,17 +24,18 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from fake_backends import results
-from fake_backends.clock import Clock
-from fake_backends.executor import ExecutionFailed, PreparedCircuit, RunOutput
+from fake_backends.errors import ExecutionFailed, QueueFull
+from fake_backends.executor import PreparedCircuit, RunOutput
 from fake_backends.scheduling import FairShare, ServiceTime, WaitingRoom, estimate_starts
 from fake_backends.switches import Switches
+from plumbing.clock import Clock
+from plumbing.records import EventSink
 
 if TYPE_CHECKING:
     from fake_backends.calibration import Calibration
-    from fake_backends.control import EventSink
     from fake_backends.drift import CalibrationState
 
-__all__ = ["BackendJob", "JobQueue", "JobStatus", "QueueFull", "Runner", "ServiceTime"]
+__all__ = ["BackendJob", "JobQueue", "JobStatus", "Runner"]
 
 DISPATCH_BURST = 32
 
@@ -51,15 +52,6 @@ class JobStatus(StrEnum):
     @property
     def final(self) -> bool:
         return self in (JobStatus.DONE, JobStatus.ERROR, JobStatus.CANCELLED)
-
-
-class QueueFull(Exception):
-    """The queue is at its depth limit (the API answers 429 with Retry-After)."""
-
-    def __init__(self, depth: int, retry_after: float) -> None:
-        self.depth = depth
-        self.retry_after = retry_after
-        super().__init__(f"queue is full ({depth} jobs)")
 
 
 class Runner(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
 
 __all__ = ["TokenBuckets"]
 

@@ -11,10 +11,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from fake_backends.background import LoadSpec
 from fake_backends.scheduling import ServiceTime
 
 __all__ = ["BackendSpec", "LoadSpec", "MaintenanceWindow"]
+
+
+@dataclass(frozen=True, slots=True)
+class LoadSpec:
+    """Base background load: ``rate`` jobs per scenario second from ``tenants`` tenants."""
+
+    rate: float = 0.0
+    shots: int = 4000
+    tenants: int = 5
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True)

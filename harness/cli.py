@@ -9,9 +9,9 @@
     gameday serve --config FILE                                    fake backends standalone
     gameday load --target URL --users N --run-time T               a Locust load test
 
-SCENARIO is a path to a YAML file or the name of one in ``scenarios/``. Exit codes:
-0 all gates pass, 1 a gate failed, 2 aborted or steady state not reached, 3 scenario or
-configuration error, 4 harness internal error.
+SCENARIO is a path to a YAML file or the name of one in ``scenarios/``. Exit codes
+(:class:`~harness.exitcode.ExitCode`): 0 all gates pass, 1 a gate failed, 2 aborted or
+steady state not reached, 3 scenario or configuration error, 4 harness internal error.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from harness.commands import COMMANDS
-from harness.commands.common import EXIT_INTERNAL, EXIT_SCENARIO
 from harness.errors import ConfigError, GamedayError, ScenarioError
+from harness.exitcode import ExitCode
 
 __all__ = ["main"]
 
@@ -57,10 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except (ScenarioError, ConfigError) as exc:
         err.print(f"[red]error:[/] {exc}", soft_wrap=True)
-        return EXIT_SCENARIO
+        return ExitCode.CONFIG_ERROR
     except GamedayError as exc:
         err.print(f"[red]error:[/] {exc}", soft_wrap=True)
-        return EXIT_INTERNAL
+        return ExitCode.INTERNAL_ERROR
 
 
 if __name__ == "__main__":

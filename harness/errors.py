@@ -8,18 +8,19 @@ carries the context a user needs to act on it (file, YAML path, fault id, backen
     ├── ConfigError                       bad command-line or environment configuration
     ├── FaultError                        a fault could not be injected or reverted
     ├── TargetError                       the system under test could not be started or reached
-    ├── BackendError                      a fake backend could not be started or driven
+    ├── SutError                          one call to the SUT's job API failed (``status``)
     ├── LoadError                         the load generator (Locust) failed to start or died
     └── ProxyError                        the fault proxy (Toxiproxy API) refused a request
         └── ProxyNotFound                 ... because the proxy or toxic does not exist
 
-A failed game day is *not* an exception: it is a Score whose gates did not pass.
+A failed game day is *not* an exception: it is a Score whose gates did not pass. The
+fake clouds and the plumbing have their own roots (:mod:`fake_backends.errors`,
+:mod:`plumbing.http_errors`): they never import the harness.
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "BackendError",
     "ConfigError",
     "FaultError",
     "GamedayError",
@@ -27,6 +28,7 @@ __all__ = [
     "ProxyError",
     "ProxyNotFound",
     "ScenarioError",
+    "SutError",
     "TargetError",
 ]
 
@@ -71,12 +73,13 @@ class TargetError(GamedayError):
     """The system under test could not be started, reached or understood."""
 
 
-class BackendError(GamedayError):
-    """A fake backend could not be started or driven."""
+class SutError(GamedayError):
+    """A call to the SUT's job API failed: ``status`` is the HTTP status, 0 when there was
+    no answer. The workload journals it as the job's fate; it never stops a run."""
 
-    def __init__(self, message: str, *, backend: str = ""):
-        self.backend = backend
-        super().__init__(f"backend {backend!r}: {message}" if backend else message)
+    def __init__(self, status: int, message: str) -> None:
+        self.status = status
+        super().__init__(f"{status or 'no answer'}: {message}")
 
 
 class LoadError(GamedayError):

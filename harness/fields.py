@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import yaml
 
-from harness.clock import parse_duration
+from harness.durations import parse_duration
 from harness.errors import ScenarioError
 
 __all__ = ["Fields", "load_yaml"]

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
 from reference_orchestrator.config import AlertRule
 
 __all__ = ["UNREACHABLE", "AlertSender", "FailureRateMonitor"]

@@ -22,10 +22,10 @@ from typing import Self
 import aiohttp
 from aiohttp import web
 
-from fake_backends.aio import background, serve_app
-from fake_backends.api.errors import ApiError, field, json_errors, read_json_object
-from fake_backends.client import NativeClient
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
+from plumbing.http_errors import ApiError, field, json_errors, read_json_object
+from plumbing.native_client import NativeClient
+from plumbing.serve import background, serve_app
 from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher

@@ -20,8 +20,9 @@ from __future__ import annotations
 import asyncio
 import random
 
-from fake_backends.client import ApiCallError, NativeClient
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
+from plumbing.http_errors import ApiCallError
+from plumbing.native_client import NativeClient
 from reference_orchestrator.alerts import FailureRateMonitor
 from reference_orchestrator.config import BackendLink, OrchestratorConfig
 from reference_orchestrator.health import BackendHealth, Breaker

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
 
 __all__ = ["BackendHealth", "Breaker"]
 

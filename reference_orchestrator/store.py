@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
 
 __all__ = ["Job", "JobState", "JobStore"]
 

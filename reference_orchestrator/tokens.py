@@ -10,8 +10,9 @@ import asyncio
 import random
 from collections.abc import Awaitable, Callable
 
-from fake_backends.client import ApiCallError, NativeClient
-from fake_backends.clock import Clock
+from plumbing.clock import Clock
+from plumbing.http_errors import ApiCallError
+from plumbing.native_client import NativeClient
 
 __all__ = ["TokenManager", "TokenUnavailable", "backoff"]
 

@@ -1,7 +1,6 @@
-"""HTTP protocols spoken by the fake clouds (native JSON API first)."""
+"""HTTP protocols spoken by the fake clouds: the native JSON API (:mod:`.native`) and the
+HTTP-fault middleware every protocol shares (:mod:`.middleware`).
 
-from fake_backends.api.errors import ApiError, json_errors
-from fake_backends.api.middleware import http_faults, retry_after
-from fake_backends.api.native import NativeApi
-
-__all__ = ["ApiError", "NativeApi", "http_faults", "json_errors", "retry_after"]
+A protocol is a thin adapter over :class:`~fake_backends.cloud.FakeCloud`'s rules that
+names its routes after the endpoint kinds in :data:`fake_backends.switches.ENDPOINTS`.
+"""

@@ -15,10 +15,10 @@ import math
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-from fake_backends.api.errors import ApiError
-from fake_backends.clock import Clock
 from fake_backends.control import BackendControl, Refusal
 from fake_backends.switches import ENDPOINTS
+from plumbing.clock import Clock
+from plumbing.http_errors import ApiError
 
 __all__ = ["http_faults", "retry_after"]
 

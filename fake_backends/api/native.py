@@ -23,18 +23,15 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from fake_backends.api.errors import ApiError, field, read_json_object
 from fake_backends.api.middleware import retry_after
-from fake_backends.auth import AuthError
-from fake_backends.executor import CircuitRejected
-from fake_backends.queue import BackendJob, JobStatus, QueueFull
-
-if TYPE_CHECKING:
-    from fake_backends.cloud import FakeCloud
+from fake_backends.cloud import FakeCloud
+from fake_backends.errors import AuthError, CircuitRejected, QueueFull
+from fake_backends.queue import BackendJob, JobStatus
+from plumbing.http_errors import ApiError, field, read_json_object
 
 __all__ = ["NativeApi"]
 

@@ -6,12 +6,10 @@ import argparse
 import os
 from pathlib import Path
 
-from harness.scenario import Scenario, find_scenario, load_scenario
+from harness.scenario.model import Scenario
+from harness.scenario.parse import find_scenario, load_scenario
 
-__all__ = ["EXIT_INTERNAL", "EXIT_SCENARIO", "add_scenarios_dir", "load_named", "scenarios_dir"]
-
-EXIT_SCENARIO = 3
-EXIT_INTERNAL = 4
+__all__ = ["add_scenarios_dir", "load_named", "scenarios_dir"]
 
 
 def add_scenarios_dir(parser: argparse.ArgumentParser) -> None:

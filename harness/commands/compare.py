@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.errors import ConfigError
+from harness.exitcode import ExitCode
 from harness.report.markdown import gate_value
 
 
@@ -97,6 +98,6 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     worse = [name for name, _, _, verdict in rows if verdict == "REGRESSED"]
     if worse:
         console.print(f"[bold red]Regressed:[/] {', '.join(worse)}")
-        return 1
+        return ExitCode.GATE_FAILED
     console.print("No gated figure regressed.")
-    return 0
+    return ExitCode.OK

@@ -10,8 +10,10 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from fake_backends.devices import GENERIC_MAX_QUBITS, SNAPSHOTS, UnknownDevice, device_qubits
+from fake_backends.devices import GENERIC_MAX_QUBITS, SNAPSHOTS, device_qubits
+from fake_backends.errors import UnknownDevice
 from harness.errors import ConfigError
+from harness.exitcode import ExitCode
 
 
 def register(sub: Any) -> None:
@@ -41,7 +43,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         rows = asyncio.run(_catalogue(names, args.workers))
     if args.json:
         console.print_json(json.dumps(rows))
-        return 0
+        return ExitCode.OK
     table = Table(title="Devices (device: NAME in a backends: entry)", title_justify="left")
     for col in ("device", "qubits", "T1 us", "T2 us", "readout err", "2q err", "snapshot"):
         table.add_column(col, justify="left" if col in ("device", "snapshot") else "right")
@@ -60,7 +62,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         f"Also generic:N (1 <= N <= {GENERIC_MAX_QUBITS}): qiskit's GenericBackendV2, seeded. "
         "Medians are over qubits (T1, T2, readout) and 2-qubit gates."
     )
-    return 0
+    return ExitCode.OK
 
 
 async def _catalogue(names: list[str], workers: int) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from harness.commands.common import add_scenarios_dir, scenarios_dir
 from harness.errors import ConfigError
-from harness.scenario import list_scenarios
+from harness.exitcode import ExitCode
+from harness.scenario.parse import list_scenarios
 
 
 def register(sub: Any) -> None:
@@ -29,4 +30,4 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     for name, description, _ in list_scenarios(folder):
         table.add_row(name, description)
     console.print(table)
-    return 0
+    return ExitCode.OK

@@ -19,8 +19,9 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.clock import parse_duration
+from harness.durations import parse_duration
 from harness.errors import ConfigError
+from harness.exitcode import ExitCode
 
 LOCUST_PORT = 5557
 
@@ -97,7 +98,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     from harness.load.driver import LocustSpec, Mode, free_port
     from harness.load.files import resolve_locustfile
     from harness.load.standalone import LoadProgress, LoadTest, run_load_test
-    from harness.runner import new_run_dir
+    from harness.run.runner import new_run_dir
 
     checked = _spec_args(args)
     try:
@@ -156,9 +157,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             summary = await run_load_test(test, progress=show)
         except asyncio.CancelledError:
             console.print("[yellow]interrupted[/]: Locust stopped, no process left behind")
-            return 2
+            return ExitCode.ABORTED
         if summary is None:
-            return 0
+            return ExitCode.OK
         t = summary.total
         console.print(
             f"{t.requests} requests, {t.failures} failures, {summary.mean_rps:g}/s, "
@@ -166,10 +167,11 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             f"{'equal' if summary.totals_match else 'DIFFER FROM'} Locust's. "
             f"Report: {out}/summary.md"
         )
-        return summary.exit_code or 0
+        # Locust exits non-zero when any request failed; its own code is in the summary
+        return ExitCode.GATE_FAILED if summary.exit_code else ExitCode.OK
 
     try:
         return asyncio.run(main())
     except KeyboardInterrupt:
         console.print("[yellow]interrupted[/]: Locust stopped, no process left behind")
-        return 2
+        return ExitCode.ABORTED

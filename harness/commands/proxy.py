@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 
 from harness.errors import ConfigError, ProxyError
+from harness.exitcode import ExitCode
 
 DEFAULT_LISTEN = "127.0.0.1:8474"
 
@@ -92,7 +93,7 @@ async def _serve(
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
     console.print("stopped: every proxy closed")
-    return 0
+    return ExitCode.OK
 
 
 def _loopback(host: str) -> bool:

@@ -10,7 +10,8 @@ from typing import Any
 from rich.console import Console
 
 from harness.errors import ConfigError
-from harness.observe import read_journal
+from harness.exitcode import ExitCode
+from harness.journal.store import read_journal
 
 
 def register(sub: Any) -> None:
@@ -25,9 +26,9 @@ def register(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:
-    from harness.progress import print_summary
     from harness.report import write_reports
-    from harness.scoring import exit_code
+    from harness.run.progress import print_summary
+    from harness.scenario.parse import scenario_of
 
     journal = args.run_dir / "journal.jsonl"
     if not journal.is_file():
@@ -36,7 +37,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         records = read_journal(journal)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    result, _ = write_reports(args.run_dir, records)
+    result, _ = write_reports(args.run_dir, records, scenario_of(records))
     report = json.loads((args.run_dir / "report.json").read_text(encoding="utf-8"))
     print_summary(console, report, str(args.run_dir))
-    return exit_code(result)
+    return ExitCode.of_run(result.status, result.passed)

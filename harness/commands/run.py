@@ -45,10 +45,10 @@ def register(sub: Any) -> None:
 
 def execute(args: argparse.Namespace, console: Console) -> int:
     from harness.netchaos.links import TOXIPROXY_URL_ENV, check_toxiproxy
-    from harness.progress import ConsoleProgress, print_summary
-    from harness.repeat import render_repeat, run_repeated
-    from harness.runner import RunResult, new_run_dir, run_game_day
-    from harness.scenario import Scenario
+    from harness.run.progress import ConsoleProgress, print_summary
+    from harness.run.repeat import render_repeat, run_repeated
+    from harness.run.runner import RunResult, new_run_dir, run_game_day
+    from harness.scenario.model import Scenario
 
     if args.time_scale is not None and args.time_scale <= 0:
         raise ConfigError(f"--time-scale must be positive, found {args.time_scale}")

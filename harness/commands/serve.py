@@ -24,9 +24,10 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.backend_config import BackendConfig, parse_backend
 from harness.errors import ConfigError, ScenarioError
+from harness.exitcode import ExitCode
 from harness.fields import Fields, load_yaml
+from harness.scenario.backends import BackendConfig, parse_backend
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +89,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
 async def _serve(
     cfg: ServeConfig, duration: float | None, workers: int | None, console: Console
 ) -> int:
-    from fake_backends.clock import ScaledClock
-    from fake_backends.cloud import FakeCloud
-    from fake_backends.executor import AerExecutor
-    from harness.observe import Journal
+    from fake_backends.server import serve_clouds
+    from harness.journal.store import Journal
+    from plumbing.clock import ScaledClock
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -102,18 +102,17 @@ async def _serve(
         journal = Journal(Path(cfg.journal), clock) if cfg.journal else None
         if journal is not None:
             stack.callback(journal.close)
-        executor = await stack.enter_async_context(AerExecutor(workers, seed=cfg.seed))
-        await executor.warm(sorted({b.device for b in cfg.backends}))
-        clouds = []
-        for i, b in enumerate(cfg.backends):
-            cloud = FakeCloud(
-                b.spec(),
+        clouds = await stack.enter_async_context(
+            serve_clouds(
+                [b.spec() for b in cfg.backends],
                 clock=clock,
-                executor=executor,
+                seed=cfg.seed,
+                workers=workers,
                 on_event=journal.sink if journal else None,
-                seed=cfg.seed + i,
+                host=cfg.host,
+                ports={b.name: b.port for b in cfg.backends},
             )
-            clouds.append(await stack.enter_async_context(cloud.running(cfg.host, b.port)))
+        )
         clock.start()
         for c in clouds:
             keys = ", ".join(c.spec.keys())
@@ -127,4 +126,4 @@ async def _serve(
         if journal is not None:
             journal.flush()
     console.print("stopped")
-    return 0
+    return ExitCode.OK

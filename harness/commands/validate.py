@@ -7,8 +7,9 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.commands.common import EXIT_SCENARIO, add_scenarios_dir, load_named
+from harness.commands.common import add_scenarios_dir, load_named
 from harness.errors import ScenarioError
+from harness.exitcode import ExitCode
 
 
 def register(sub: Any) -> None:
@@ -21,13 +22,13 @@ def register(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:
-    worst = 0
+    worst = ExitCode.OK
     for name in args.scenarios:
         try:
             s = load_named(name, args)
         except ScenarioError as exc:
             console.print(f"[red]invalid[/] {exc}", soft_wrap=True)
-            worst = EXIT_SCENARIO
+            worst = ExitCode.CONFIG_ERROR
             continue
         console.print(
             f"[green]ok[/] {s.file}: {s.name} ({len(s.backends)} backend(s), "

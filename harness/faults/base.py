@@ -23,8 +23,8 @@ from fake_backends.control import BackendControl
 from harness.fields import Fields
 
 if TYPE_CHECKING:
-    from harness.clock import Clock
     from harness.netchaos import NetworkLinks
+    from plumbing.clock import Clock
 
 __all__ = ["Fault", "FaultContext", "FaultSpec"]
 

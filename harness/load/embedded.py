@@ -13,10 +13,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Literal
 
-from fake_backends.clock import ScaledClock
-from fake_backends.cloud import BackendSpec, FakeCloud
-from fake_backends.executor import AerExecutor
-from fake_backends.queue import ServiceTime
+from fake_backends.scheduling import ServiceTime
+from fake_backends.server import serve_clouds
+from fake_backends.spec import BackendSpec
+from plumbing.clock import ScaledClock
 from reference_orchestrator import BackendLink, Orchestrator, OrchestratorConfig
 
 __all__ = ["EMBEDDED", "Embedded", "embedded_target"]
@@ -49,13 +49,11 @@ async def embedded_target(
         name="manila", device=DEVICE, slots=slots, service_time=ServiceTime(2.0, 0.001)
     )
     key = f"key-{spec.name}"
-    async with AerExecutor(workers, seed=seed) as executor:
-        await executor.warm([DEVICE])
-        async with FakeCloud(spec, clock=clock, executor=executor, seed=seed).running() as cloud:
-            what = f"fake backend {spec.name} ({DEVICE}, {slots} slots, {time_scale:g}x)"
-            if kind == "backend":
-                yield Embedded(cloud.url, key, what)
-                return
-            cfg = OrchestratorConfig(backends=(BackendLink(spec.name, cloud.url, key),))
-            async with Orchestrator(cfg, clock=clock, seed=seed).running() as orch:
-                yield Embedded(orch.url, key, f"reference orchestrator -> {what}")
+    async with serve_clouds([spec], clock=clock, seed=seed, workers=workers) as (cloud,):
+        what = f"fake backend {spec.name} ({DEVICE}, {slots} slots, {time_scale:g}x)"
+        if kind == "backend":
+            yield Embedded(cloud.url, key, what)
+            return
+        cfg = OrchestratorConfig(backends=(BackendLink(spec.name, cloud.url, key),))
+        async with Orchestrator(cfg, clock=clock, seed=seed).running() as orch:
+            yield Embedded(orch.url, key, f"reference orchestrator -> {what}")

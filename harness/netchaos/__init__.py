@@ -9,12 +9,14 @@
 
 Modules: ``toxics`` (types and what they do to a link), ``link`` (the data plane: one
 connection, two directions), ``proxy`` (listener, connections, toxic chain),
-``server`` (the collection), ``api`` (HTTP), ``client``, ``links`` (runner wiring).
+``collection`` (the named proxies), ``api`` (HTTP), ``server`` (serving both),
+``client``, ``links`` (runner wiring).
 """
 
+from harness.netchaos.api import TOXIPROXY_VERSION
 from harness.netchaos.client import ProxyInfo, ToxicInfo, ToxiproxyClient
 from harness.netchaos.links import TOXIPROXY_URL_ENV, NetworkLink, NetworkLinks, network_links
-from harness.netchaos.server import TOXIPROXY_VERSION, NetChaosServer
+from harness.netchaos.server import NetChaosServer
 
 __all__ = [
     "TOXIPROXY_URL_ENV",

@@ -35,18 +35,20 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from harness.errors import ProxyError
+from harness.netchaos.collection import ProxyCollection
 from harness.netchaos.proxy import Proxy
-from harness.netchaos.server import TOXIPROXY_VERSION, NetChaosServer
 
-__all__ = ["make_app"]
+__all__ = ["TOXIPROXY_VERSION", "make_app"]
 
 log = logging.getLogger(__name__)
 
-SERVER = web.AppKey("netchaos", NetChaosServer)
+TOXIPROXY_VERSION = "2.12.0"  # the API version this server implements
+
+SERVER = web.AppKey("netchaos", ProxyCollection)
 
 
-def make_app(server: NetChaosServer) -> web.Application:
-    """The aiohttp application serving ``server``'s API."""
+def make_app(server: ProxyCollection) -> web.Application:
+    """The aiohttp application serving the API of ``server``'s proxies."""
     app = web.Application(middlewares=[_no_browsers, _errors], client_max_size=1 << 20)
     app[SERVER] = server
     r = app.router
@@ -122,7 +124,7 @@ def _field(body: dict[str, Any], key: str, kind: type, default: Any) -> Any:
     return value
 
 
-def _server(request: web.Request) -> NetChaosServer:
+def _server(request: web.Request) -> ProxyCollection:
     return request.app[SERVER]
 
 

@@ -15,7 +15,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +25,7 @@ from harness.errors import ConfigError, ProxyError, ProxyNotFound
 from harness.netchaos.client import ToxiproxyClient
 from harness.netchaos.proxy import split_address
 from harness.netchaos.server import NetChaosServer
+from plumbing.records import EventSink
 
 __all__ = [
     "TOXIPROXY_URL_ENV",
@@ -38,8 +39,6 @@ log = logging.getLogger(__name__)
 
 TOXIPROXY_URL_ENV = "TOXIPROXY_URL"
 CLEANUP_TIMEOUT = 10.0  # wall seconds for removing leftovers from a real server
-
-EventSink = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass(frozen=True, slots=True)

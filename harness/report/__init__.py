@@ -3,9 +3,11 @@
 :func:`write_reports` scores the journal and writes ``report.json`` (the data, schema
 version :data:`SCHEMA_VERSION`, JSON Schema in ``report.schema.json``), ``report.md``,
 ``report.html`` (self-contained, with the timeline plot) and ``junit.xml``, all
-rendered from that same data. When ``GITHUB_STEP_SUMMARY`` names a file, the Markdown
-report is appended to it. ``gameday report RUN_DIR`` calls it for a finished or a
-killed run. Plotting is CPU work: call it off the event loop.
+rendered from that same data. The caller names the scenario (:class:`ScenarioFacts`):
+``gameday report`` reads it back from the journal, the runner has it in hand. When
+``GITHUB_STEP_SUMMARY`` names a file, the Markdown report is appended to it. ``gameday
+report RUN_DIR`` calls it for a finished or a killed run. Plotting is CPU work: call it
+off the event loop.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.report.data import SCHEMA_VERSION, build_report, scenario_of
+from harness.report.data import SCHEMA_VERSION, ScenarioFacts, build_report
 from harness.report.html import render_html
 from harness.report.junit import render_junit
 from harness.report.markdown import render_markdown
@@ -25,6 +27,7 @@ from harness.scoring import Score, score
 __all__ = [
     "SCHEMA_PATH",
     "SCHEMA_VERSION",
+    "ScenarioFacts",
     "build_report",
     "render_html",
     "render_junit",
@@ -35,9 +38,10 @@ __all__ = [
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
 
 
-def write_reports(run_dir: Path, records: Sequence[Mapping[str, Any]]) -> tuple[Score, list[Path]]:
-    """Score ``records`` and write every report file into ``run_dir``."""
-    scenario = scenario_of(records)
+def write_reports(
+    run_dir: Path, records: Sequence[Mapping[str, Any]], scenario: ScenarioFacts
+) -> tuple[Score, list[Path]]:
+    """Score ``records`` of a run of ``scenario``; write every report file into ``run_dir``."""
     result = score(records, scenario.scoring_config())
     data = build_report(records, scenario, result)
     markdown = render_markdown(data)

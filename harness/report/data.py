@@ -1,20 +1,29 @@
 """``report.json``: the score plus what a reader needs to trust it.
 
 The format is versioned (:data:`SCHEMA_VERSION`) and described by the JSON Schema in
-``harness/report/report.schema.json``; a test validates real reports against it.
+``harness/report/report.schema.json``; a test validates real reports against it. The
+scenario comes in as :class:`ScenarioFacts` (a parsed scenario is one): reports never
+parse a scenario themselves.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
-from harness.errors import ScenarioError
-from harness.scenario import Scenario, parse_scenario
-from harness.scoring import Incident, Ledger, Score, SloResult, StepResult, TickStats, exit_code
+from harness.exitcode import ExitCode
+from harness.scoring import (
+    Incident,
+    Ledger,
+    Score,
+    ScoringConfig,
+    SloResult,
+    StepResult,
+    TickStats,
+)
 
-__all__ = ["SCHEMA_VERSION", "build_report", "scenario_of"]
+__all__ = ["SCHEMA_VERSION", "ScenarioFacts", "build_report"]
 
 SCHEMA_VERSION = 2
 
@@ -27,12 +36,28 @@ def _last(records: Sequence[Mapping[str, Any]], kind: str) -> Mapping[str, Any]:
     return next((r for r in reversed(records) if r.get("type") == kind), {})
 
 
-def scenario_of(records: Sequence[Mapping[str, Any]]) -> Scenario:
-    """The scenario a journal was recorded with (from its ``run.config`` record)."""
-    config = _first(records, "run.config")
-    if not config:
-        raise ScenarioError("the journal has no run.config record", file="journal.jsonl")
-    return parse_scenario(config.get("source"), file=str(config.get("file", "journal.jsonl")))
+class ScenarioFacts(Protocol):
+    """What a report needs to know about the scenario of a run."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
+
+    @property
+    def seed(self) -> int: ...
+
+    @property
+    def time_scale(self) -> float: ...
+
+    @property
+    def duration(self) -> float: ...
+
+    @property
+    def tick(self) -> float: ...
+
+    def scoring_config(self) -> ScoringConfig: ...
 
 
 def _num(x: float | None, digits: int = 3) -> float | None:
@@ -148,16 +173,16 @@ def _tick(
 
 
 def build_report(
-    records: Sequence[Mapping[str, Any]], scenario: Scenario, result: Score
+    records: Sequence[Mapping[str, Any]], scenario: ScenarioFacts, result: Score
 ) -> dict[str, Any]:
     """The report as JSON-ready data; every other report format renders from this."""
     started = _first(records, "run.started")
     ended = _last(records, "run.ended")
     stop = _first(records, "run.stop")
     led = result.ledger
-    names = [s.name for s in scenario.slos]
-    burn_at = {round(p.t, 6): p.rates for p in result.burn.timeline}
     config = scenario.scoring_config()
+    names = [s.name for s in config.slos]
+    burn_at = {round(p.t, 6): p.rates for p in result.burn.timeline}
     return {
         "schema_version": SCHEMA_VERSION,
         "scenario": scenario.name,
@@ -174,7 +199,7 @@ def build_report(
         "reason": result.reason,
         "stop_condition": stop.get("condition"),
         "passed": result.passed,
-        "exit_code": exit_code(result),
+        "exit_code": ExitCode.of_run(result.status, result.passed),
         "score": {
             "value": result.resilience.score,
             "parts": {k: _num(v, 4) for k, v in result.resilience.parts.items()},

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Any
 
-from harness.clock import fmt_duration
+from harness.durations import fmt_duration
 from harness.report.markdown import gate_threshold, gate_value
 
 __all__ = ["render_junit"]

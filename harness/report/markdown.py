@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from harness.clock import fmt_duration
+from harness.durations import fmt_duration
 
 __all__ = ["gate_threshold", "gate_value", "render_markdown", "render_summary", "table"]
 

@@ -4,7 +4,7 @@ Every tick it evaluates the steps on the journal so far with the same pure funct
 scoring uses (:func:`harness.scoring.runbook_results`), so "due" means the same thing
 live and in the report. For each step that just became due it journals
 ``runbook.triggered``; a ``run`` step's action is then executed (unless the run is
-interactive: there the responder decides, see :mod:`harness.responder`) and its
+interactive: there the responder decides, see :mod:`harness.run.responder`) and its
 outcome journalled as ``runbook.step`` (``status: done`` or ``failed``, with the
 action's answer). Scoring reads only those records.
 """
@@ -16,8 +16,7 @@ import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from harness.clock import Clock
-from harness.observe import Journal
+from harness.journal.store import Journal
 from harness.runbook.actions import ActionContext
 from harness.runbook.spec import RunbookStep
 from harness.scoring import (
@@ -29,6 +28,7 @@ from harness.scoring import (
     runbook_results,
     score,
 )
+from plumbing.clock import Clock
 
 __all__ = ["RunbookEngine"]
 

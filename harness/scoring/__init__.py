@@ -12,7 +12,7 @@ ARCHITECTURE.md ("Scoring"):
 - :mod:`~harness.scoring.resilience`: the 0-100 resilience score;
 - :mod:`~harness.scoring.gates`: CI gates; :mod:`~harness.scoring.stop`: stop conditions;
 - :mod:`~harness.scoring.repeat`: p50 / p90 / max over repeated runs;
-- :mod:`~harness.scoring.score`: puts it together, and the exit code.
+- :mod:`~harness.scoring.score`: puts it together.
 """
 
 from harness.scoring.burn import BurnPoint, BurnSeries, Page, burn_analysis, burn_rate
@@ -28,13 +28,15 @@ from harness.scoring.config import (
     Trigger,
     Weights,
 )
-from harness.scoring.gates import GATES, GateResult
+from harness.scoring.events import SliEvent
+from harness.scoring.gates import GATES
 from harness.scoring.incidents import Incident
 from harness.scoring.ledger import Ledger, Unexpected
 from harness.scoring.resilience import Resilience
+from harness.scoring.result import GateResult, Score
 from harness.scoring.runbook import RunbookContext, StepResult, runbook_results
-from harness.scoring.score import Score, exit_code, runbook_context, score
-from harness.scoring.slis import SliEvent, SloResult, TickStats, sli_events, slo_results, tick_stats
+from harness.scoring.score import runbook_context, score
+from harness.scoring.slis import SloResult, TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stop import STOP_RULES, StopHit, stop_check
 from harness.scoring.views import AlertView, hellinger_fidelity, job_views
 
@@ -69,17 +71,13 @@ __all__ = [
     "Weights",
     "burn_analysis",
     "burn_rate",
-    "exit_code",
     "hellinger_fidelity",
     "job_views",
     "runbook_context",
     "runbook_results",
     "score",
     "sli_events",
-    "sli_ticks",
     "slo_results",
     "stop_check",
     "tick_stats",
 ]
-
-sli_ticks = tick_stats  # the walking skeleton's name

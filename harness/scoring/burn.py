@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from harness.scoring.config import BurnRule, SloSpec
-from harness.scoring.slis import SliEvent
+from harness.scoring.events import SliEvent
 
 __all__ = ["BurnPoint", "BurnSeries", "Page", "burn_analysis", "burn_rate"]
 

@@ -1,7 +1,7 @@
 """What scoring needs to know about a scenario: SLOs, burn-rate rules, runbook, weights.
 
 All times are scenario seconds. These are plain frozen values built by the scenario
-loader (``harness.scenario``); scoring never reads YAML itself.
+loader (``harness.scenario.parse``); scoring never reads YAML itself.
 """
 
 from __future__ import annotations

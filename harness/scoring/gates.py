@@ -8,25 +8,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from harness.scoring.config import GateSpec
+from harness.scoring.result import GateResult, Score
 
-if TYPE_CHECKING:
-    from harness.scoring.score import Score
-
-__all__ = ["GATES", "GateResult", "evaluate"]
-
-
-@dataclass(frozen=True, slots=True)
-class GateResult:
-    name: str
-    op: str
-    threshold: float
-    value: float | None
-    passed: bool
-    unit: str
+__all__ = ["GATES", "evaluate"]
 
 
 def _worst(values: Sequence[float | None]) -> float | None:
@@ -35,7 +21,7 @@ def _worst(values: Sequence[float | None]) -> float | None:
     return max((v for v in values if v is not None), default=0.0)
 
 
-Getter = Callable[["Score"], float | None]
+Getter = Callable[[Score], float | None]
 
 #: gate name -> (unit, description, value getter). ``None`` values fail every gate.
 GATES: dict[str, tuple[str, str, Getter]] = {

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from harness.scoring.config import SloSpec
-from harness.scoring.slis import SliEvent
+from harness.scoring.events import SliEvent
 
 __all__ = ["REQUEST_SLIS", "request_events"]
 

@@ -1,23 +1,22 @@
-"""The score of a run: the journal in, a :class:`Score` out (and the exit code)."""
+"""Scoring a run: the journal in, a :class:`~harness.scoring.result.Score` out."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
-from harness.scoring.burn import BurnSeries, burn_analysis
+from harness.scoring.burn import burn_analysis
 from harness.scoring.config import ScoringConfig
-from harness.scoring.gates import GateResult, evaluate
+from harness.scoring.gates import evaluate
 from harness.scoring.incidents import Incident, incidents
-from harness.scoring.ledger import Ledger, ledger
-from harness.scoring.resilience import Resilience, resilience
-from harness.scoring.runbook import RunbookContext, StepResult, runbook_results
-from harness.scoring.slis import SloResult, TickStats, sli_events, slo_results, tick_stats
+from harness.scoring.ledger import ledger
+from harness.scoring.resilience import resilience
+from harness.scoring.result import Score
+from harness.scoring.runbook import RunbookContext, runbook_results
+from harness.scoring.slis import TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stats import mean
 from harness.scoring.views import (
-    AlertView,
+    Record,
     alerts_of,
     faults_of,
     job_views,
@@ -25,32 +24,7 @@ from harness.scoring.views import (
     run_end,
 )
 
-__all__ = ["Score", "exit_code", "run_status", "score"]
-
-Record = Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class Score:
-    """Everything the reports show. ``passed``: status completed and every gate passed."""
-
-    status: str
-    reason: str | None
-    end_s: float
-    incidents: tuple[Incident, ...]
-    mttr_s: float | None
-    slos: tuple[SloResult, ...]
-    error_budget_consumed: float
-    ledger: Ledger
-    ticks: tuple[TickStats, ...]
-    alerts: tuple[AlertView, ...]
-    gates: tuple[GateResult, ...]
-    burn: BurnSeries
-    runbook: tuple[StepResult, ...]
-    resilience: Resilience
-    mean_fidelity: float | None = None
-    interactive: bool = False
-    passed: bool = False
+__all__ = ["is_interactive", "run_status", "runbook_context", "score"]
 
 
 def run_status(records: Sequence[Record]) -> tuple[str, str | None]:
@@ -147,12 +121,3 @@ def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = Tru
     gates = tuple(evaluate(g, draft) for g in config.gates)
     passed = status == "completed" and all(g.passed for g in gates)
     return dataclasses.replace(draft, gates=gates, passed=passed)
-
-
-def exit_code(s: Score) -> int:
-    """0 all gates pass, 1 a gate failed, 2 invalid/aborted/interrupted, 4 crashed."""
-    if s.status == "completed":
-        return 0 if s.passed else 1
-    if s.status in ("invalid", "aborted", "interrupted"):
-        return 2
-    return 4

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.scoring.config import ScoringConfig, SloSpec
+from harness.scoring.events import SliEvent
+from harness.scoring.requests import request_events
 from harness.scoring.stats import percentile
 from harness.scoring.views import JobView, job_views
 
 __all__ = [
-    "SliEvent",
     "SloResult",
     "TickStats",
     "job_events",
@@ -43,15 +44,6 @@ __all__ = [
 ]
 
 COMPLETED = ("ok", "wrong", "unexpected")
-
-
-@dataclass(frozen=True, slots=True)
-class SliEvent:
-    """One SLI observation at scenario time ``t``; ``weight`` requests of the same verdict."""
-
-    t: float
-    good: bool
-    weight: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +86,6 @@ def sli_events(
 
     With ``final=False`` (a run still going) unfinished jobs are not yet counted as lost.
     """
-    from harness.scoring.requests import request_events  # imports SliEvent from here
-
     views = job_views(records) if jobs is None else jobs
     events = job_events(views.values(), slos, end, final=final)
     for name, items in request_events(records, slos, end).items():

@@ -25,6 +25,7 @@ __all__ = [
     "AlertView",
     "FaultView",
     "JobView",
+    "Record",
     "alerts_of",
     "faults_of",
     "hellinger_fidelity",

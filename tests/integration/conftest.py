@@ -7,10 +7,12 @@ from typing import Any
 import aiohttp
 import pytest_asyncio
 
-from fake_backends.clock import ScaledClock
-from fake_backends.cloud import BackendSpec, FakeCloud
+from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
-from fake_backends.queue import ServiceTime
+from fake_backends.scheduling import ServiceTime
+from fake_backends.server import serve_cloud
+from fake_backends.spec import BackendSpec
+from plumbing.clock import ScaledClock
 from tests.conftest import Events
 
 
@@ -43,7 +45,7 @@ async def start_cloud(executor: AerExecutor) -> AsyncIterator[CloudFactory]:
                 on_event=events,
                 seed=3,
             )
-            await stack.enter_async_context(cloud.running())
+            await stack.enter_async_context(serve_cloud(cloud))
             return cloud, events
 
         yield start

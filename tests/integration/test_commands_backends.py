@@ -10,8 +10,8 @@ import sys
 
 import aiohttp
 
-from fake_backends.client import NativeClient
-from harness.circuits import circuit
+from harness.load.circuits import circuit
+from plumbing.native_client import NativeClient
 
 CONFIG = """\
 time_scale: 10

@@ -7,7 +7,7 @@ import statistics
 
 from fake_backends.calibration import Calibration, Factors
 from fake_backends.executor import AerExecutor
-from harness.circuits import circuit
+from harness.load.circuits import circuit
 from harness.scoring import hellinger_fidelity
 from tests.integration.test_fake_backend_api import call, token_for
 

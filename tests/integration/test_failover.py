@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 
 from fake_backends.cloud import FakeCloud
-from harness.circuits import circuit
+from harness.load.circuits import circuit
 from harness.netchaos import NetChaosServer, ToxiproxyClient
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 from reference_orchestrator.alerts import UNREACHABLE

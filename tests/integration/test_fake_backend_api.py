@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from harness.circuits import circuit
+from harness.load.circuits import circuit
 from harness.scoring import hellinger_fidelity
 
 GHZ5 = circuit("ghz-5")

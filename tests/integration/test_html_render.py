@@ -12,6 +12,7 @@ import subprocess
 import pytest
 
 from harness.report import write_reports
+from harness.scenario.parse import scenario_of
 from tests.unit.test_report import journal
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -48,7 +49,8 @@ def screenshot(html, png, profile, size: str = "1200,2600") -> None:
 def test_report_html_renders_the_timeline_and_tables(tmp_path):
     from matplotlib.image import imread
 
-    write_reports(tmp_path, journal())
+    records = journal()
+    write_reports(tmp_path, records, scenario_of(records))
     png = tmp_path / "shot.png"
     screenshot(tmp_path / "report.html", png, tmp_path / "profile")
     pixels = imread(str(png))

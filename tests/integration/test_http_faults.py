@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from fake_backends.switches import ApiErrors, PartialResults, RateLimit, SchemaChange
-from harness.circuits import circuit
+from harness.load.circuits import circuit
 from tests.integration.test_fake_backend_api import call, token_for
 
 BELL = {"circuit": circuit("bell").qasm, "shots": 200}

@@ -179,7 +179,7 @@ async def other_api(orchestrator: str) -> AsyncIterator[str]:
     """An orchestrator with another API: a real adapter in front of the reference one."""
     from aiohttp import ClientSession, web
 
-    from fake_backends.aio import serve_app
+    from plumbing.serve import serve_app
 
     states = {"completed": "DONE", "failed": "ERROR"}
     async with ClientSession() as http:
@@ -300,8 +300,9 @@ def test_bad_arguments_are_configuration_errors(tmp_path):
 
 def test_the_harness_never_imports_locust():
     code = (
-        "import sys, harness.cli, harness.runner, harness.engines, harness.load.engine, "
-        "harness.load.standalone, harness.commands.load, harness.scenario\n"
+        "import sys, harness.cli, harness.run.runner, harness.load.seam, "
+        "harness.load.locust_engine, harness.load.standalone, harness.commands.load, "
+        "harness.scenario.parse\n"
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('locust', 'gevent'))\n"
         "assert not bad, bad"
     )

@@ -11,9 +11,9 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from fake_backends.aio import serve_app
 from harness.errors import ProxyError, ProxyNotFound
 from harness.netchaos import NetChaosServer, ToxiproxyClient
+from plumbing.serve import serve_app
 
 UPSTREAM = "127.0.0.1:9"  # never dialled: no connection is made in these tests
 

@@ -10,8 +10,6 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from fake_backends.aio import serve_app
-from fake_backends.clock import ScaledClock
 from harness.errors import ConfigError
 from harness.faults import FaultContext
 from harness.faults.network import (
@@ -24,6 +22,8 @@ from harness.faults.network import (
     SlowClose,
 )
 from harness.netchaos import NetChaosServer, NetworkLinks, network_links
+from plumbing.clock import ScaledClock
+from plumbing.serve import serve_app
 from tests.integration.netchaos_support import free_port
 
 

@@ -10,7 +10,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 
-from harness.circuits import circuit
+from fake_backends.server import cloud_app
+from harness.load.circuits import circuit
 from tests.integration.test_fake_backend_api import call, token_for
 
 SPEC = yaml.safe_load(
@@ -45,7 +46,7 @@ async def test_every_route_is_documented_and_every_documented_route_exists(start
     cloud, _ = await start_cloud()
     served = {
         (r.resource.canonical, r.method.lower())
-        for r in cloud.app().router.routes()
+        for r in cloud_app(cloud).router.routes()
         if r.method != "HEAD"
     }
     documented = {(p, m) for p, ops in SPEC["paths"].items() for m in ops if m != "parameters"}

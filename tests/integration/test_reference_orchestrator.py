@@ -9,12 +9,12 @@ from typing import Any
 
 import aiohttp
 
-from fake_backends.clock import ScaledClock
 from fake_backends.cloud import FakeCloud
 from fake_backends.switches import SchemaChange
-from harness.circuits import circuit
-from harness.observe import Journal
-from harness.webhook import AlertReceiver
+from harness.journal.store import Journal
+from harness.load.circuits import circuit
+from harness.sut.webhook import AlertReceiver
+from plumbing.clock import ScaledClock
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 
 BELL = circuit("bell")

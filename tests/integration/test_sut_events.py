@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fake_backends.clock import ScaledClock
 from fake_backends.cloud import FakeCloud
-from harness.observe import Journal
-from harness.webhook import AlertReceiver
+from harness.journal.store import Journal
+from harness.sut.webhook import AlertReceiver
+from plumbing.clock import ScaledClock
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 from tests.integration.test_reference_orchestrator import finished, submit
 

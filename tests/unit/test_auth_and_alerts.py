@@ -2,8 +2,9 @@
 
 import pytest
 
-from fake_backends.auth import AuthError, TokenStore
-from fake_backends.clock import FakeClock
+from fake_backends.auth import TokenStore
+from fake_backends.errors import AuthError
+from plumbing.clock import FakeClock
 from reference_orchestrator.alerts import FailureRateMonitor
 from reference_orchestrator.config import AlertRule
 

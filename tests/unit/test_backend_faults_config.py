@@ -10,7 +10,7 @@ import pytest
 from fake_backends.spec import MaintenanceWindow
 from harness.errors import ScenarioError
 from harness.faults import REGISTRY, FaultContext
-from harness.scenario import load_scenario
+from harness.scenario.parse import load_scenario
 from tests.unit.test_queue_model import rig
 
 BASE = """\

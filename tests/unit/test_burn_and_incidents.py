@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from harness.scoring import BurnRule, SliEvent, SloSpec, StepSpec, Trigger, burn_analysis, score
-from harness.scoring.burn import burn_rate
+from harness.scoring import (
+    BurnRule,
+    SliEvent,
+    SloSpec,
+    StepSpec,
+    Trigger,
+    burn_analysis,
+    burn_rate,
+    score,
+)
 from tests.unit.journals import Journal, config
 
 SUCCESS = (SloSpec("success", 0.99),)

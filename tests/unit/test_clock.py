@@ -2,7 +2,8 @@ import asyncio
 
 import pytest
 
-from harness.clock import FakeClock, ScaledClock, fmt_duration, parse_duration
+from harness.durations import fmt_duration, parse_duration
+from plumbing.clock import FakeClock, ScaledClock
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,12 @@ import random
 import pytest
 
 from fake_backends.calibration import Calibration, Factors, GateCal, QubitCal
-from fake_backends.clock import FakeClock
-from fake_backends.devices import SNAPSHOTS, UnknownDevice, device_qubits
+from fake_backends.devices import SNAPSHOTS, device_qubits
 from fake_backends.drift import CalibrationState, Ramp
+from fake_backends.errors import UnknownDevice
 from fake_backends.ratelimit import TokenBuckets
 from fake_backends.results import bitflip, flip_memory, truncate
+from plumbing.clock import FakeClock
 
 NOMINAL = Calibration(
     "FakeTiny",

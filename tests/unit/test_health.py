@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from fake_backends.clock import FakeClock
+from plumbing.clock import FakeClock
 from reference_orchestrator.health import BackendHealth, Breaker
 
 

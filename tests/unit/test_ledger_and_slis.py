@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from harness import circuits
+from harness.load import circuits
 from harness.scoring import SloSpec, score
 from tests.unit.journals import Journal, config
 

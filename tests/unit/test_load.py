@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.clock import FakeClock
 from harness.errors import ScenarioError
+from harness.journal.store import Journal
 from harness.load.driver import LocustSpec
 from harness.load.lines import merge_hist, parse_line, percentile, sli_from_record
 from harness.load.summary import render_markdown, summarize
-from harness.observe import Journal
-from harness.scenario import load_scenario
+from harness.scenario.parse import load_scenario
 from harness.scoring import ScoringConfig, SloSpec, score
+from plumbing.clock import FakeClock
 
 SLI = {
     "type": "sli", "start": 100.0, "interval": 1.0, "source": "local",

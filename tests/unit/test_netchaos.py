@@ -8,14 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fake_backends.clock import FakeClock
 from harness.errors import ProxyError, ScenarioError
 from harness.faults import FaultContext
 from harness.faults.network import Bandwidth, Flap, Latency, Partition, Reset, _ms
 from harness.fields import load_yaml
 from harness.netchaos.proxy import format_address, split_address
 from harness.netchaos.toxics import TOXIC_TYPES, Direction, _cuts, parse_attributes
-from harness.scenario import Scenario, parse_scenario
+from harness.scenario.model import Scenario
+from harness.scenario.parse import parse_scenario
+from plumbing.clock import FakeClock
 
 
 @given(

@@ -10,15 +10,16 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from fake_backends.aio import background
 from fake_backends.calibration import Calibration, Factors, GateCal, QubitCal
-from fake_backends.clock import FakeClock
 from fake_backends.cloud import FakeCloud
+from fake_backends.errors import QueueFull
 from fake_backends.executor import PreparedCircuit, RunOutput
-from fake_backends.queue import BackendJob, JobStatus, QueueFull
+from fake_backends.queue import BackendJob, JobStatus
 from fake_backends.scheduling import ServiceTime
 from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
 from fake_backends.switches import CorruptResults, JobFailures, PartialResults
+from plumbing.clock import FakeClock
+from plumbing.serve import background
 from tests.conftest import Events
 
 CIRCUIT = PreparedCircuit(b"qpy", 2, 2, 3, (0, 1), 2)

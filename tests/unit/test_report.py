@@ -14,10 +14,10 @@ import xmlschema
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.observe import read_journal
+from harness.journal.store import read_journal
 from harness.report import SCHEMA_PATH, build_report, render_junit, render_markdown, write_reports
-from harness.report.data import scenario_of
 from harness.report.html import markdown_to_html, render_html
+from harness.scenario.parse import scenario_of
 from harness.scoring import score
 from tests.unit.journals import SCENARIO, Journal
 
@@ -125,7 +125,8 @@ def test_write_reports_appends_to_the_github_step_summary(tmp_path, monkeypatch)
     summary = tmp_path / "summary.md"
     summary.write_text("earlier step\n")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    _, files = write_reports(tmp_path, journal())
+    records = journal()
+    _, files = write_reports(tmp_path, records, scenario_of(records))
     assert {f.name for f in files} == {"report.json", "report.md", "junit.xml", "report.html"}
     text = summary.read_text()
     assert text.startswith("earlier step\n# Game day: demo")

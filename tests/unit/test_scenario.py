@@ -6,7 +6,7 @@ import pytest
 
 from harness.errors import ScenarioError
 from harness.faults import REGISTRY
-from harness.scenario import find_scenario, list_scenarios, load_scenario, parse_scenario
+from harness.scenario.parse import find_scenario, list_scenarios, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

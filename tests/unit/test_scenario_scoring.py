@@ -6,7 +6,7 @@ import pytest
 
 from harness.errors import ScenarioError
 from harness.runbook import HttpAction, ShellAction
-from harness.scenario import load_scenario
+from harness.scenario.parse import load_scenario
 from harness.scoring import BurnRule, StopRule, Trigger
 
 BASE = """\

@@ -6,13 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.scoring import (
-    GateSpec,
-    SloSpec,
-    exit_code,
-    hellinger_fidelity,
-    score,
-)
+from harness.exitcode import ExitCode
+from harness.scoring import GateSpec, SloSpec, hellinger_fidelity, score
 from tests.unit.journals import IDEAL, Journal, config, outage_journal
 
 
@@ -42,7 +37,7 @@ def test_not_detected_and_not_recovered_are_explicit():
     assert not inc.recovered
     assert s.mttr_s is None
     assert [g.passed for g in s.gates] == [False, False]
-    assert exit_code(s) == 1
+    assert ExitCode.of_run(s.status, s.passed) == 1
 
 
 def test_fault_without_impact_has_zero_ttr():
@@ -111,12 +106,13 @@ def test_missing_run_end_means_incomplete_and_exit_4():
     j.job(1, 10.0, done=20.0)
     s = score(sorted(j.records, key=lambda r: r["t"]), config())
     assert s.status == "incomplete"
-    assert exit_code(s) == 4
+    assert ExitCode.of_run(s.status, s.passed) == 4
 
 
 def test_invalid_and_interrupted_runs_exit_2():
     for status in ("invalid", "interrupted", "aborted"):
-        assert exit_code(score(Journal().end(10.0, status=status), config())) == 2
+        s = score(Journal().end(10.0, status=status), config())
+        assert ExitCode.of_run(s.status, s.passed) == 2
 
 
 def test_hellinger_fidelity():

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.jobmix import DrawnJob
+from harness.load.jobmix import DrawnJob
 from harness.load.locustfiles.jobs import JobUser, Polled, Submitted, json_body
 
 

@@ -1,7 +1,7 @@
 """``JobUser``: a Locust user that submits circuits and follows each job to its end.
 
 Runs inside Locust only. One user is one client of the orchestrator: it draws a job
-from the run's :class:`~harness.jobmix.JobMix` (the same circuits, tenants and names as
+from the run's :class:`~harness.load.jobmix.JobMix` (the same circuits, tenants and names as
 the built-in workload, seeded), submits it with its own idempotency key, polls it until
 it completes or fails, then thinks before the next one. Each step is reported to the
 SLI recorder, so a game day journals the same ``job.*`` records as with the built-in
@@ -58,7 +58,7 @@ from locust import FastHttpUser, events, task
 from locust.contrib.fasthttp import ResponseContextManager
 from locust.env import Environment
 
-from harness.jobmix import DrawnJob, JobMix
+from harness.load.jobmix import DrawnJob, JobMix
 from harness.load.locustfiles.sli import recorder_for
 
 __all__ = ["JobOptions", "JobUser", "Polled", "Submitted", "json_body"]

@@ -67,9 +67,6 @@ class Control:
     def may_submit(self, now: float) -> bool:
         return self.started and (self.submit_until is None or now < self.submit_until)
 
-    def may_follow(self, now: float) -> bool:
-        return self.drain_until is None or now < self.drain_until
-
     @classmethod
     def from_dict(cls, data: Any) -> Control | None:
         if not isinstance(data, dict):

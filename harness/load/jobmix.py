@@ -2,7 +2,7 @@
 
 The built-in workload and the Locust users must send the same kind of traffic for a
 scenario's seed: the same tenants (company names from Faker seeded with the scenario
-seed), the same circuits (OpenQASM 3 text from :mod:`harness.circuits`) and job names
+seed), the same circuits (OpenQASM 3 text from :mod:`harness.load.circuits`) and job names
 made the same way. This module is imported by both sides: the asyncio harness and the
 Locust processes, so it imports neither asyncio nor locust.
 
@@ -21,8 +21,8 @@ from dataclasses import dataclass
 
 from faker import Faker
 
-from harness.circuits import Circuit, for_job
-from harness.circuits import circuit as make_circuit
+from harness.load.circuits import Circuit, for_job
+from harness.load.circuits import circuit as make_circuit
 
 __all__ = ["DrawnJob", "JobMix", "tenant_names"]
 
@@ -71,7 +71,7 @@ class JobMix:
     def draw(self) -> DrawnJob:
         """The next job: a random circuit and tenant, and a ``<word>-<circuit>`` name.
 
-        Canary circuits get a fresh per-job nonce (:func:`harness.circuits.for_job`).
+        Canary circuits get a fresh per-job nonce (:func:`harness.load.circuits.for_job`).
         """
         circuit = for_job(self._rng.choice(self.circuits), self._rng)
         tenant = self._rng.choice(self.tenants)

@@ -1,4 +1,4 @@
-"""Small asyncio helpers shared by the fake clouds, the reference orchestrator and the harness.
+"""Serving on loopback and supervised background tasks, for every part that serves HTTP.
 
 - :func:`serve_app` binds an aiohttp app to loopback (port 0 by default), yields its URL
   and always cleans up.

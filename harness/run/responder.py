@@ -15,11 +15,12 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from harness.clock import Clock, fmt_duration
-from harness.observe import Journal
+from harness.durations import fmt_duration
+from harness.journal.store import Journal
+from harness.runbook import RunbookStep
 from harness.runbook.engine import RunbookEngine
-from harness.runbook.spec import RunbookStep
 from harness.scoring import StepResult
+from plumbing.clock import Clock
 
 __all__ = ["Responder"]
 

@@ -1,6 +1,6 @@
 """The Locust engine of a game day (``workload: {engine: locust, ...}``).
 
-Same seam as the built-in :class:`~harness.workload.Workload` (``run``, ``counts``,
+Same seam as the built-in :class:`~harness.load.workload.Workload` (``run``, ``counts``,
 ``stop_submitting``). Locust starts as a subprocess *before* the scenario clock (its
 users wait for the harness's go, like every other part that warms up first), then:
 
@@ -30,13 +30,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from harness.clock import Clock
 from harness.errors import LoadError
+from harness.journal.store import Journal
+from harness.load.config import WorkloadConfig
 from harness.load.driver import LocustProcess, LocustSpec, free_port
 from harness.load.files import resolve_locustfile
-from harness.observe import Journal
-from harness.scenario import Scenario
-from harness.workload import WorkloadCounts
+from harness.load.seam import WorkloadCounts
+from plumbing.clock import Clock
 
 __all__ = ["LocustWorkload"]
 
@@ -47,12 +47,31 @@ _FAILED = {"rejected", "indeterminate", "failed"}
 
 
 class LocustWorkload:
-    """Drives a scenario's load with Locust users; use :meth:`running`, then :meth:`run`."""
+    """Drives a scenario's load with Locust users; use :meth:`running`, then :meth:`run`.
+
+    ``tick`` is the scenario tick (one SLI interval), ``horizon`` the scenario time by
+    which the load and its drain are over, ``base_dir`` where a relative locustfile is.
+    """
 
     def __init__(
-        self, scenario: Scenario, sut_url: str, clock: Clock, journal: Journal, out_dir: Path
+        self,
+        config: WorkloadConfig,
+        *,
+        sut_url: str,
+        clock: Clock,
+        journal: Journal,
+        out_dir: Path,
+        seed: int,
+        tick: float,
+        horizon: float,
+        base_dir: Path | None,
     ) -> None:
-        self.s = scenario
+        self.config = config
+        self._seed = seed
+        self._tick = tick
+        self._horizon = horizon
+        self._base_dir = base_dir
+        self._scale = clock.time_scale
         self._clock = clock
         self._journal = journal
         self.out_dir = out_dir
@@ -64,14 +83,12 @@ class LocustWorkload:
         self.process = LocustProcess(self._spec(sut_url))
 
     def _spec(self, sut_url: str) -> LocustSpec:
-        s, w = self.s, self.s.workload
-        scale = s.time_scale
-        base = Path(s.file).parent if s.file and not s.file.startswith("<") else None
+        w, scale = self.config, self._scale
         try:
-            locustfile = resolve_locustfile(w.locustfile, base)
+            locustfile = resolve_locustfile(w.locustfile, self._base_dir)
         except FileNotFoundError as exc:
             raise LoadError(f"workload.locustfile: {exc}") from None
-        bound = (s.duration + s.drain) / scale + w.users / w.spawn_rate + RUN_TIME_MARGIN_S
+        bound = self._horizon / scale + w.users / w.spawn_rate + RUN_TIME_MARGIN_S
         return LocustSpec(
             locustfile=locustfile,
             out_dir=self.out_dir,
@@ -80,12 +97,12 @@ class LocustWorkload:
             spawn_rate=w.spawn_rate,
             run_time=bound,  # Locust stops by itself even if we are killed outright
             processes=w.processes,
-            sli_interval=s.tick / scale,
+            sli_interval=self._tick / scale,
             controlled=True,
             master_port=free_port() if w.processes > 1 else 0,
             options={
-                "seed": str(s.seed),
-                "run-id": str(s.seed),
+                "seed": str(self._seed),
+                "run-id": str(self._seed),
                 "circuits": ",".join(w.circuits),
                 "shots": str(w.shots),
                 "tenants": str(w.tenants),
@@ -106,7 +123,7 @@ class LocustWorkload:
     @asynccontextmanager
     async def running(self) -> AsyncIterator[LocustWorkload]:
         """Start Locust and wait until its users are spawned (they wait for :meth:`run`)."""
-        w = self.s.workload
+        w = self.config
         async with self.process.running():
             self._journal.record(
                 "load.engine",
@@ -137,12 +154,12 @@ class LocustWorkload:
 
     async def run(self, submit_until: float, drain_until: float) -> None:
         """Let the users go; return once the load and the drain are over and Locust stopped."""
-        scale = self.s.time_scale
+        scale = self._scale
         self._wall0, self._t0 = time.time(), self._clock.now()
         self._control = {
             "started": True,
             "origin": self._wall0 - self._t0 / scale,  # wall time of scenario time 0
-            "interval": self.s.tick / scale,
+            "interval": self._tick / scale,
             "submit_until": self._wall(submit_until),
             "drain_until": self._wall(drain_until),
         }
@@ -175,10 +192,10 @@ class LocustWorkload:
     # -- lines -> journal -------------------------------------------------------------
 
     def _wall(self, scenario_t: float) -> float:
-        return self._wall0 + (scenario_t - self._t0) / self.s.time_scale
+        return self._wall0 + (scenario_t - self._t0) / self._scale
 
     def _scenario(self, wall: float) -> float:
-        return self._t0 + (wall - self._wall0) * self.s.time_scale
+        return self._t0 + (wall - self._wall0) * self._scale
 
     def _ingest(self) -> list[dict[str, Any]]:
         lines = self.process.read_lines()
@@ -204,7 +221,7 @@ class LocustWorkload:
             "load.sli",
             at=self._scenario(start + interval / 2),
             start_s=round(self._scenario(start), 3),
-            interval_s=round(interval * self.s.time_scale, 3),
+            interval_s=round(interval * self._scale, 3),
             **line,
         )
 

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import IO, Any
 
-from harness.clock import Clock
+from plumbing.clock import Clock
 
 __all__ = ["Journal", "read_journal"]
 

@@ -10,9 +10,9 @@ stopped, jobs drained), ``interrupted`` (Ctrl-C / SIGTERM: faults reverted, the
 run reported as far as it got), ``crashed`` (an internal error: reported from the
 journal, exit code 4).
 
-Alongside the load and the timeline run the stop monitor (:mod:`harness.safety`) and
+Alongside the load and the timeline run the stop monitor (:mod:`harness.run.stop`) and
 the runbook engine (:mod:`harness.runbook.engine`); with ``interactive`` a
-:class:`~harness.responder.Responder` reads the human's typed step ids.
+:class:`~harness.run.responder.Responder` reads the human's typed step ids.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,23 +30,27 @@ from pathlib import Path
 import aiohttp
 
 from fake_backends.cloud import FakeCloud
-from fake_backends.executor import AerExecutor
+from fake_backends.server import serve_clouds
 from harness import scoring
-from harness.clock import ScaledClock
-from harness.engines import LoadEngine, open_engine
+from harness.exitcode import ExitCode
 from harness.faults import FaultContext
+from harness.faults.timeline import Timeline
+from harness.journal.store import Journal
+from harness.load.locust_engine import LocustWorkload
+from harness.load.seam import LoadEngine
+from harness.load.workload import Workload
 from harness.netchaos import NetworkLinks, network_links
-from harness.observe import Journal
 from harness.report import write_reports
-from harness.responder import Responder
+from harness.run.responder import Responder
+from harness.run.stop import StopMonitor
 from harness.runbook.actions import ActionContext
 from harness.runbook.engine import RunbookEngine
-from harness.safety import StopMonitor
-from harness.scenario import Scenario
+from harness.scenario.model import Scenario
 from harness.scoring import Score
-from harness.targets import BackendEndpoint, SutClient, make_target
-from harness.timeline import Timeline
-from harness.webhook import AlertReceiver
+from harness.sut.client import SutClient
+from harness.sut.targets import BackendEndpoint, make_target
+from harness.sut.webhook import AlertReceiver
+from plumbing.clock import ScaledClock
 
 __all__ = ["RunResult", "Snapshot", "new_run_dir", "run_game_day"]
 
@@ -75,7 +79,7 @@ class RunResult:
 
     run_dir: Path
     score: Score
-    exit_code: int
+    exit_code: ExitCode
     files: tuple[Path, ...]
 
 
@@ -137,8 +141,8 @@ async def run_game_day(
         journal.record("run.ended", status=status, reason=reason, wall_s=time.monotonic() - wall0)
         journal.close()
     # scoring and plotting are CPU work: off the event loop
-    result, files = await asyncio.to_thread(write_reports, run_dir, journal.records)
-    return RunResult(run_dir, result, scoring.exit_code(result), tuple(files))
+    result, files = await asyncio.to_thread(write_reports, run_dir, journal.records, scenario)
+    return RunResult(run_dir, result, ExitCode.of_run(result.status, result.passed), tuple(files))
 
 
 def _first_cause(exc: BaseException) -> BaseException:
@@ -166,17 +170,15 @@ class _GameDay:
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
         async with AsyncExitStack() as stack:
-            executor = await stack.enter_async_context(AerExecutor(workers, seed=s.seed))
-            await executor.warm(sorted({b.device for b in s.backends}))
-            for i, b in enumerate(s.backends):
-                cloud = FakeCloud(
-                    b.spec(),
+            self.clouds = await stack.enter_async_context(
+                serve_clouds(
+                    [b.spec() for b in s.backends],
                     clock=self.clock,
-                    executor=executor,
+                    seed=s.seed,
+                    workers=workers,
                     on_event=self.journal.sink,
-                    seed=s.seed + i,
                 )
-                self.clouds.append(await stack.enter_async_context(cloud.running()))
+            )
             # every SUT -> backend link goes through a fault proxy (a fixed port is the proxy's)
             self.links = await stack.enter_async_context(
                 network_links(
@@ -198,9 +200,7 @@ class _GameDay:
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
             client = SutClient(http, sut_url, timeout=timeout)
             self.actions = ActionContext(sut_url, http)
-            workload = await stack.enter_async_context(
-                open_engine(s, client, sut_url, self.clock, self.journal)
-            )
+            workload = await stack.enter_async_context(self._load(client, sut_url))
             self.clock.start()
             self.journal.record(
                 "run.started",
@@ -211,6 +211,30 @@ class _GameDay:
             )
             return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @asynccontextmanager
+    async def _load(self, client: SutClient, sut_url: str) -> AsyncIterator[LoadEngine]:
+        """Start the scenario's load engine (before the scenario clock starts).
+
+        Locust's files go to ``<run folder>/locust/``.
+        """
+        s = self.s
+        if s.workload.engine != "locust":
+            yield Workload(s.workload, client, self.clock, self.journal, s.seed)
+            return
+        locust = LocustWorkload(
+            s.workload,
+            sut_url=sut_url,
+            clock=self.clock,
+            journal=self.journal,
+            out_dir=self.journal.path.parent / "locust",
+            seed=s.seed,
+            tick=s.tick,
+            horizon=s.duration + s.drain,
+            base_dir=Path(s.file).parent if s.file and not s.file.startswith("<") else None,
+        )
+        async with locust.running() as engine:
+            yield engine
 
     async def _phases(self, workload: LoadEngine) -> tuple[str, str | None]:
         s = self.s

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from harness.clock import Clock
 from harness.errors import FaultError
-from harness.faults import FaultContext, FaultSpec
-from harness.observe import Journal
+from harness.faults.base import FaultContext, FaultSpec
+from harness.journal.store import Journal
+from plumbing.clock import Clock
 
 __all__ = ["Timeline"]
 

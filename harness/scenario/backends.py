@@ -25,10 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from fake_backends.devices import UnknownDevice, device_qubits
+from fake_backends.devices import device_qubits
+from fake_backends.errors import UnknownDevice
 from fake_backends.scheduling import ServiceTime
 from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
-from harness.faults.base import FaultSpec
+from harness.faults import FaultSpec
 from harness.fields import Fields
 
 __all__ = ["BackendConfig", "check_fault_qubits", "parse_backend"]

@@ -5,8 +5,8 @@ Every duration in a scenario (token TTLs, queue service times, fault windows) is
 minute per wall second, so every part that reads the same clock shrinks together.
 Unit tests pass a :class:`FakeClock` instead and advance it by hand: nothing sleeps.
 
-The clock lives in the lowest layer (the fake backends) because the fake clouds are
-time-driven simulations; the harness and the reference orchestrator use it from here.
+The clock is plumbing because every part reads the very same object: the fake clouds
+(time-driven simulations), the reference orchestrator and the harness.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Adapters to the system under test (SUT) and the client the workload uses to call it.
+"""Targets: how a game day starts (or reaches) its system under test (SUT).
 
 A target starts (or reaches) a SUT wired to the fake backends and the alert webhook and
 yields its base URL. Kinds:
@@ -14,16 +14,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 import aiohttp
 
-from harness.clock import Clock
 from harness.errors import TargetError
-from harness.scenario import TargetConfig
+from harness.sut.config import TargetConfig
+from plumbing.clock import Clock
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 
-__all__ = ["BackendEndpoint", "SutClient", "SutError", "Target", "make_target"]
+__all__ = ["BackendEndpoint", "Target", "make_target"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,55 +105,3 @@ def make_target(config: TargetConfig, clock: Clock, seed: int) -> Target:
     if config.kind == "http":
         return HttpTarget(config)
     return ReferenceTarget(config, clock, seed)
-
-
-class SutError(Exception):
-    """A SUT call failed: ``status`` is the HTTP status, or 0 when there was no answer."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(f"{status or 'no answer'}: {message}")
-
-
-class SutClient:
-    """Calls the reference orchestrator API (``POST /jobs``, ``GET /jobs/{id}``)."""
-
-    def __init__(self, http: aiohttp.ClientSession, base_url: str, *, timeout: float) -> None:
-        self._http = http
-        self._base = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-
-    async def submit(
-        self, *, circuit: str, shots: int, key: str, tenant: str, fmt: str = "qasm3"
-    ) -> str:
-        body = {
-            "circuit": circuit,
-            "format": fmt,
-            "shots": shots,
-            "idempotency_key": key,
-            "tenant": tenant,
-        }
-        data = await self._call("POST", "/jobs", body)
-        job_id = data.get("id")
-        if not isinstance(job_id, str):
-            raise SutError(502, "POST /jobs answered without a job id")
-        return job_id
-
-    async def status(self, job_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/jobs/{job_id}", None)
-
-    async def _call(self, method: str, path: str, body: Any) -> dict[str, Any]:
-        try:
-            async with self._http.request(
-                method, self._base + path, json=body, timeout=self._timeout
-            ) as resp:
-                data = await resp.json(content_type=None)
-                if resp.status >= 400:
-                    raise SutError(resp.status, str(data)[:200])
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise SutError(0, f"{type(exc).__name__}: {exc}") from None
-        except ValueError as exc:
-            raise SutError(502, f"answer is not JSON: {exc}") from None
-        if not isinstance(data, dict):
-            raise SutError(502, "answer is not a JSON object")
-        return data

@@ -3,7 +3,7 @@
 Each logical job is submitted once with its own idempotency key, then polled until it
 completes, fails, or the drain deadline passes (then the ledger calls it lost). Every
 step is journalled; scoring derives SLIs and the ledger from those records alone.
-Circuits, tenants and job names come from :mod:`harness.jobmix` (Faker, seeded), shared
+Circuits, tenants and job names come from :mod:`harness.load.jobmix` (Faker, seeded), shared
 with the Locust engine, so a run is reproducible.
 """
 
@@ -12,26 +12,17 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from dataclasses import dataclass
 from typing import Any
 
-from harness.clock import Clock
-from harness.jobmix import JobMix
-from harness.observe import Journal
-from harness.scenario import WorkloadConfig
-from harness.targets import SutClient, SutError
+from harness.errors import SutError
+from harness.journal.store import Journal
+from harness.load.config import WorkloadConfig
+from harness.load.jobmix import JobMix
+from harness.load.seam import WorkloadCounts
+from harness.sut.client import SutClient
+from plumbing.clock import Clock
 
-__all__ = ["Workload", "WorkloadCounts"]
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadCounts:
-    """Live counters for progress output (scoring uses the journal, not these)."""
-
-    submitted: int
-    ok: int
-    failed: int
-    outstanding: int
+__all__ = ["Workload"]
 
 
 class Workload:

@@ -1,9 +1,8 @@
-"""Clients for the native JSON API of a fake cloud.
+"""The async client of the native JSON API the fake clouds serve (aiohttp).
 
-- :class:`NativeClient`: async (aiohttp), used by the reference orchestrator and tests.
-- ``RemoteBackend``: a Qiskit ``BackendV2`` (see :mod:`fake_backends.qiskit_backend`),
-  loaded lazily on first access, so importing this module never imports qiskit (the
-  harness process imports it and must stay qiskit-free).
+Used by the reference orchestrator, the benchmarks and the tests; a Qiskit ``BackendV2``
+over the same API is :class:`fake_backends.qiskit_backend.RemoteBackend` (it imports
+qiskit, so only users load it). Errors are :class:`~plumbing.http_errors.ApiCallError`.
 
 It is deliberately thin: token handling is left to the caller, because how a system
 under test refreshes (or fails to refresh) its tokens is exactly what a game day tests.
@@ -16,49 +15,13 @@ under test refreshes (or fails to refresh) its tokens is exactly what a game day
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 
-if TYPE_CHECKING:
-    from fake_backends.qiskit_backend import RemoteBackend
+from plumbing.http_errors import ApiCallError, call_error
 
-__all__ = ["ApiCallError", "NativeClient", "RemoteBackend"]
-
-
-def __getattr__(name: str) -> Any:
-    # PEP 562: the qiskit-backed class loads only when a user asks for it.
-    if name == "RemoteBackend":
-        from fake_backends.qiskit_backend import RemoteBackend
-
-        return RemoteBackend
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class ApiCallError(Exception):
-    """The API answered with an error status, or could not be reached (``status`` 0)."""
-
-    def __init__(
-        self, status: int, code: str, message: str, *, retry_after: float | None = None
-    ) -> None:
-        self.status = status
-        self.code = code
-        self.retry_after = retry_after
-        super().__init__(f"{status} {code}: {message}")
-
-    @property
-    def unauthorized(self) -> bool:
-        return self.status == 401
-
-    @property
-    def not_delivered(self) -> bool:
-        """The connection could not even be opened: the request surely never arrived."""
-        return self.code == "connect_error"
-
-    @property
-    def retryable(self) -> bool:
-        """Worth retrying later: transport error, 408, 425, 429 or 5xx."""
-        return self.status in (0, 408, 425, 429) or self.status >= 500
+__all__ = ["NativeClient"]
 
 
 class NativeClient:
@@ -146,7 +109,7 @@ class NativeClient:
             ) as resp:
                 body = await resp.json(content_type=None)
                 if resp.status >= 400:
-                    raise _error(resp.status, body, resp.headers.get("Retry-After"))
+                    raise call_error(resp.status, body, resp.headers.get("Retry-After"))
         except aiohttp.ClientConnectorError as exc:  # refused, unreachable: nothing was sent
             raise ApiCallError(0, "connect_error", f"{type(exc).__name__}: {exc}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -161,14 +124,3 @@ class NativeClient:
                 502, "invalid_response", f"{method} {path}: answer lacks {', '.join(missing)}"
             )
         return body
-
-
-def _error(status: int, body: Any, retry_after: str | None) -> ApiCallError:
-    err = body.get("error") if isinstance(body, dict) else None
-    code = str(err.get("code", "error")) if isinstance(err, dict) else "error"
-    message = str(err.get("message", "")) if isinstance(err, dict) else str(body)
-    try:
-        wait = float(retry_after) if retry_after is not None else None
-    except ValueError:
-        wait = None
-    return ApiCallError(status, code, message, retry_after=wait)

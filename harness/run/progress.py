@@ -15,9 +15,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from harness.clock import fmt_duration
+from harness.durations import fmt_duration
 from harness.report.markdown import gate_threshold, gate_value
-from harness.runner import Snapshot
+from harness.run.runner import Snapshot
 
 __all__ = ["ConsoleProgress", "print_summary"]
 
@@ -37,7 +37,7 @@ def _clock(seconds: float) -> str:
 
 
 class ConsoleProgress:
-    """Callable progress sink for :func:`harness.runner.run_game_day`; use as a context."""
+    """Callable progress sink for :func:`harness.run.runner.run_game_day`; use as a context."""
 
     def __init__(self, console: Console, title: str) -> None:
         self._console = console

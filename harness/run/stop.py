@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import asyncio
 
-from harness.clock import Clock
-from harness.observe import Journal
+from harness.journal.store import Journal
 from harness.scoring import ScoringConfig, StopHit, stop_check
+from plumbing.clock import Clock
 
 __all__ = ["MIN_WALL_INTERVAL", "StopMonitor"]
 

@@ -1,6 +1,12 @@
-"""JSON errors for every protocol: a malformed request gets a 4xx body, never a crash.
+"""The JSON error shape, both sides: a server answers with it, a client reads it back.
 
 Error bodies have one shape: ``{"error": {"status": 400, "code": "...", "message": "..."}}``.
+Every server of the project (the fake clouds' protocols, the reference orchestrator, the
+harness's alert webhook) answers a malformed request with a 4xx body, never a crash::
+
+    PlumbingError
+    ├── ApiError       raise in a handler: answered as that JSON error (json_errors)
+    └── ApiCallError   a JSON API answered with an error, or could not be reached
 """
 
 from __future__ import annotations
@@ -13,12 +19,25 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-__all__ = ["ApiError", "error_response", "json_errors", "read_json_object"]
+__all__ = [
+    "ApiCallError",
+    "ApiError",
+    "PlumbingError",
+    "call_error",
+    "error_response",
+    "field",
+    "json_errors",
+    "read_json_object",
+]
 
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
+class PlumbingError(Exception):
+    """Root of the plumbing's errors: both carry ``status`` and a machine-readable ``code``."""
+
+
+class ApiError(PlumbingError):
     """Raise from a handler to answer with a JSON error."""
 
     def __init__(
@@ -82,3 +101,41 @@ def field(body: Mapping[str, Any], name: str, kind: type, *, required: bool = Tr
         found = type(value).__name__
         raise ApiError(400, "invalid_field", f"{name}: expected {kind.__name__}, found {found}")
     return value
+
+
+class ApiCallError(PlumbingError):
+    """A JSON API answered with an error status, or could not be reached (``status`` 0)."""
+
+    def __init__(
+        self, status: int, code: str, message: str, *, retry_after: float | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.retry_after = retry_after
+        super().__init__(f"{status} {code}: {message}")
+
+    @property
+    def unauthorized(self) -> bool:
+        return self.status == 401
+
+    @property
+    def not_delivered(self) -> bool:
+        """The connection could not even be opened: the request surely never arrived."""
+        return self.code == "connect_error"
+
+    @property
+    def retryable(self) -> bool:
+        """Worth retrying later: transport error, 408, 425, 429 or 5xx."""
+        return self.status in (0, 408, 425, 429) or self.status >= 500
+
+
+def call_error(status: int, body: Any, retry_after: str | None = None) -> ApiCallError:
+    """The :class:`ApiCallError` an error answer stands for (any body, even not ours)."""
+    err = body.get("error") if isinstance(body, dict) else None
+    code = str(err.get("code", "error")) if isinstance(err, dict) else "error"
+    message = str(err.get("message", "")) if isinstance(err, dict) else str(body)
+    try:
+        wait = float(retry_after) if retry_after is not None else None
+    except ValueError:
+        wait = None
+    return ApiCallError(status, code, message, retry_after=wait)

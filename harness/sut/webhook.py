@@ -19,9 +19,9 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from fake_backends.aio import serve_app
-from fake_backends.api.errors import ApiError, json_errors, read_json_object
-from harness.observe import Journal
+from harness.journal.store import Journal
+from plumbing.http_errors import ApiError, json_errors, read_json_object
+from plumbing.serve import serve_app
 
 __all__ = ["AlertReceiver"]
 

@@ -1,4 +1,4 @@
-"""Scenario files: YAML -> validated, frozen :class:`Scenario`.
+"""Scenario files: YAML -> validated, frozen :class:`~harness.scenario.model.Scenario`.
 
 Every mistake is reported at load time as a :class:`~harness.errors.ScenarioError`
 naming the file, line and YAML path (``faults[0].duration: expected ...``), never
@@ -7,128 +7,34 @@ mid-run. The file format is documented in README ("Writing a scenario").
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from harness import circuits
-from harness.backend_config import BackendConfig, check_fault_qubits, parse_backend
 from harness.errors import ScenarioError
-from harness.faults import FaultSpec, parse_fault
+from harness.faults import parse_fault
 from harness.faults.network import clashing_network_faults
 from harness.fields import Fields, load_yaml
-from harness.runbook import RunbookStep, parse_runbook
-from harness.scenario_scoring import ScoringSection, parse_scoring_section, parse_stop_when
-from harness.scoring import GATES, SLI_NAMES, GateSpec, ScoringConfig, SloSpec, StopRule
+from harness.load import circuits
+from harness.load.config import WorkloadConfig
+from harness.load.files import resolve_locustfile
+from harness.runbook import parse_runbook
+from harness.scenario.backends import check_fault_qubits, parse_backend
+from harness.scenario.model import Scenario
+from harness.scenario.scoring import parse_scoring_section, parse_stop_when
+from harness.scoring import GATES, SLI_NAMES, GateSpec, SloSpec
+from harness.sut.config import TargetConfig
 
 __all__ = [
-    "BackendConfig",
-    "Scenario",
-    "TargetConfig",
-    "WorkloadConfig",
     "find_scenario",
     "list_scenarios",
     "load_scenario",
     "parse_scenario",
+    "scenario_of",
 ]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-
-
-@dataclass(frozen=True, slots=True)
-class TargetConfig:
-    """The system under test: the embedded reference orchestrator, or a URL."""
-
-    kind: Literal["reference", "http"] = "reference"
-    url: str | None = None
-    token_refresh: bool = True
-    poll_interval: float = 5.0
-    alert_threshold: float = 0.5
-    alert_window: float = 60.0
-    alert_min_events: int = 3
-    alert_enabled: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class WorkloadConfig:
-    """The load: the built-in engine's Poisson arrivals, or Locust users.
-
-    ``engine: locust`` runs ``users`` Locust users (``locustfile``: ``reference``, or a
-    path relative to the scenario file) in ``processes`` processes; each submits a job,
-    follows it, then thinks for about ``think_time`` (scenario seconds).
-    """
-
-    rate: float = 0.2
-    circuits: tuple[str, ...] = ("bell", "ghz-3", "ghz-5")
-    shots: int = 1024
-    poll_interval: float = 15.0
-    tenants: int = 3
-    submit_timeout: float = 30.0
-    idle_us: float = 0.0  # scheduled idle before measurement (device time, not scaled)
-    engine: Literal["builtin", "locust"] = "builtin"
-    users: int = 10
-    spawn_rate: float = 10.0
-    locustfile: str = "reference"
-    processes: int = 1
-    think_time: float = 10.0
-
-
-@dataclass(frozen=True, slots=True)
-class Scenario:
-    """A validated game day. Times are scenario seconds."""
-
-    name: str
-    description: str
-    file: str
-    seed: int
-    time_scale: float
-    duration: float
-    tick: float
-    warmup: float
-    drain: float
-    stable_window: float
-    backends: tuple[BackendConfig, ...]
-    target: TargetConfig
-    workload: WorkloadConfig
-    slos: tuple[SloSpec, ...]
-    faults: tuple[FaultSpec, ...]
-    gates: tuple[GateSpec, ...]
-    source: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
-    scoring: ScoringSection = dataclasses.field(default_factory=ScoringSection)
-    runbook: tuple[RunbookStep, ...] = ()
-    stop_when: tuple[StopRule, ...] = ()
-
-    def scoring_config(self) -> ScoringConfig:
-        return ScoringConfig(
-            tick=self.tick,
-            stable_window=self.stable_window,
-            load_end=self.duration,
-            slos=self.slos,
-            gates=self.gates,
-            burn_rules=self.scoring.burn_rules,
-            runbook=tuple(step.spec for step in self.runbook),
-            stop=self.stop_when,
-            weights=self.scoring.weights,
-            recovery_target=self.scoring.recovery_target,
-        )
-
-    def with_overrides(
-        self, *, time_scale: float | None = None, seed: int | None = None
-    ) -> Scenario:
-        """A copy with command-line overrides applied (recorded in ``source`` too)."""
-        changes: dict[str, Any] = {}
-        if time_scale is not None:
-            if not time_scale > 0:
-                raise ScenarioError(
-                    f"expected a positive number, found {time_scale}", path="time_scale"
-                )
-            changes["time_scale"] = float(time_scale)
-        if seed is not None:
-            changes["seed"] = int(seed)
-        return dataclasses.replace(self, **changes, source={**self.source, **changes})
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -148,12 +54,18 @@ def _check_locustfile(s: Scenario, f: Fields) -> None:
     # here, not in parse_scenario: a journal re-scored elsewhere need not have the file
     if s.workload.engine != "locust":
         return
-    from harness.load.files import resolve_locustfile
-
     try:
         resolve_locustfile(s.workload.locustfile, Path(s.file).parent)
     except FileNotFoundError as exc:
         raise f.child("workload").error(str(exc), "locustfile") from None
+
+
+def scenario_of(records: Sequence[Mapping[str, Any]]) -> Scenario:
+    """The scenario a journal was recorded with (from its ``run.config`` record)."""
+    config = next((r for r in records if r.get("type") == "run.config"), None)
+    if config is None:
+        raise ScenarioError("the journal has no run.config record", file="journal.jsonl")
+    return parse_scenario(config.get("source"), file=str(config.get("file", "journal.jsonl")))
 
 
 def parse_scenario(

@@ -13,10 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from harness.clock import fmt_duration
+from harness.durations import fmt_duration
+from harness.exitcode import ExitCode
 from harness.report.markdown import table
-from harness.runner import RunResult
-from harness.scenario import Scenario
+from harness.run.runner import RunResult
+from harness.scenario.model import Scenario
 from harness.scoring.repeat import summarise
 
 __all__ = ["render_repeat", "run_repeated", "write_summary"]
@@ -26,10 +27,10 @@ PlayFn = Callable[[Scenario, Path], Awaitable[RunResult]]
 
 async def run_repeated(
     scenario: Scenario, run_dir: Path, n: int, play: PlayFn
-) -> tuple[int, dict[str, Any]]:
+) -> tuple[ExitCode, dict[str, Any]]:
     """Play ``n`` runs one after the other; return the worst exit code and the summary."""
     reports: list[dict[str, Any]] = []
-    worst = 0
+    worst = ExitCode.OK
     for k in range(n):
         seeded = scenario.with_overrides(seed=scenario.seed + k)
         result = await play(seeded, run_dir / f"seed-{seeded.seed}")

@@ -1,8 +1,6 @@
-"""Scenario time for the harness: the shared clocks plus duration parsing and display.
+"""Durations as text: what a scenario file writes (``90s``, ``1h30m``) and a report shows.
 
-The clocks themselves live in :mod:`fake_backends.clock` (the lowest layer, so the fake
-backends and the reference orchestrator read the very same clock); this module
-re-exports them and adds the text side of scenario time.
+The clocks themselves are :mod:`plumbing.clock` (every part reads the very same one).
 
 >>> parse_duration("1h30m")
 5400.0
@@ -15,9 +13,7 @@ from __future__ import annotations
 import math
 import re
 
-from fake_backends.clock import Clock, FakeClock, ScaledClock
-
-__all__ = ["Clock", "FakeClock", "ScaledClock", "fmt_duration", "parse_duration"]
+__all__ = ["fmt_duration", "parse_duration"]
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")

@@ -1,0 +1,56 @@
+"""The exceptions of the fake clouds, rooted at :class:`FakeBackendError`::
+
+    FakeBackendError
+    ├── AuthError            authentication failed (``code`` goes into the 401 body)
+    ├── UnknownDevice        not a device name (also ValueError)
+    ├── CircuitRejected      the circuit cannot run on the device (also ValueError)
+    ├── ExecutionFailed      Aer failed to run a circuit that had been accepted
+    └── QueueFull            the queue is at its depth limit (429 + Retry-After)
+
+Each protocol turns them into its own HTTP answers; the JSON error shape itself is
+:mod:`plumbing.http_errors`.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AuthError",
+    "CircuitRejected",
+    "ExecutionFailed",
+    "FakeBackendError",
+    "QueueFull",
+    "UnknownDevice",
+]
+
+
+class FakeBackendError(Exception):
+    """Base class of every error a fake cloud raises deliberately."""
+
+
+class AuthError(FakeBackendError):
+    """Authentication failed; ``code`` is the machine-readable reason for the 401 body."""
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(message)
+
+
+class UnknownDevice(FakeBackendError, ValueError):
+    """The name is neither a fake-provider snapshot nor ``generic:N``."""
+
+
+class CircuitRejected(FakeBackendError, ValueError):
+    """The circuit cannot run on the device; the message is safe to show a client."""
+
+
+class ExecutionFailed(FakeBackendError, RuntimeError):
+    """Aer failed to run a circuit that had been accepted."""
+
+
+class QueueFull(FakeBackendError):
+    """The queue is at its depth limit (the API answers 429 with Retry-After)."""
+
+    def __init__(self, depth: int, retry_after: float) -> None:
+        self.depth = depth
+        self.retry_after = retry_after
+        super().__init__(f"queue is full ({depth} jobs)")

@@ -1,0 +1,30 @@
+"""The exit codes of ``gameday``: one enum, the only place a new code may be added.
+
+A failed game day is not an error: it is a score whose gates did not pass (1), or a run
+that could not be judged (2). Errors in what the user gave us are 3; our own bugs are 4.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+__all__ = ["ExitCode"]
+
+
+class ExitCode(IntEnum):
+    """What ``gameday`` tells the shell (``sys.exit(code)``), and CI, about a command."""
+
+    OK = 0  #: every gate passed (or the command did what it was asked)
+    GATE_FAILED = 1  #: a gate failed, or ``compare`` found a regression
+    ABORTED = 2  #: aborted by a stop condition, steady state not reached, or interrupted
+    CONFIG_ERROR = 3  #: bad scenario file, option or environment setting
+    INTERNAL_ERROR = 4  #: the harness itself failed (the run is still reported)
+
+    @classmethod
+    def of_run(cls, status: str, passed: bool) -> ExitCode:
+        """The code of a scored run: its status (``completed``, ``aborted``, ...) and gates."""
+        if status == "completed":
+            return cls.OK if passed else cls.GATE_FAILED
+        if status in ("invalid", "aborted", "interrupted"):
+            return cls.ABORTED
+        return cls.INTERNAL_ERROR

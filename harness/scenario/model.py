@@ -1,0 +1,79 @@
+"""A validated game day as a frozen value: :class:`Scenario`.
+
+It composes every part's own configuration (backends, target, workload, SLOs, faults,
+gates, runbook, stop conditions); :mod:`harness.scenario.parse` builds it from YAML.
+Times are scenario seconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from harness.errors import ScenarioError
+from harness.faults import FaultSpec
+from harness.load.config import WorkloadConfig
+from harness.runbook import RunbookStep
+from harness.scenario.backends import BackendConfig
+from harness.scenario.scoring import ScoringSection
+from harness.scoring import GateSpec, ScoringConfig, SloSpec, StopRule
+from harness.sut.config import TargetConfig
+
+__all__ = ["Scenario"]
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """A validated game day. Times are scenario seconds."""
+
+    name: str
+    description: str
+    file: str
+    seed: int
+    time_scale: float
+    duration: float
+    tick: float
+    warmup: float
+    drain: float
+    stable_window: float
+    backends: tuple[BackendConfig, ...]
+    target: TargetConfig
+    workload: WorkloadConfig
+    slos: tuple[SloSpec, ...]
+    faults: tuple[FaultSpec, ...]
+    gates: tuple[GateSpec, ...]
+    source: Mapping[str, Any] = dataclasses.field(default_factory=dict, compare=False)
+    scoring: ScoringSection = dataclasses.field(default_factory=ScoringSection)
+    runbook: tuple[RunbookStep, ...] = ()
+    stop_when: tuple[StopRule, ...] = ()
+
+    def scoring_config(self) -> ScoringConfig:
+        return ScoringConfig(
+            tick=self.tick,
+            stable_window=self.stable_window,
+            load_end=self.duration,
+            slos=self.slos,
+            gates=self.gates,
+            burn_rules=self.scoring.burn_rules,
+            runbook=tuple(step.spec for step in self.runbook),
+            stop=self.stop_when,
+            weights=self.scoring.weights,
+            recovery_target=self.scoring.recovery_target,
+        )
+
+    def with_overrides(
+        self, *, time_scale: float | None = None, seed: int | None = None
+    ) -> Scenario:
+        """A copy with command-line overrides applied (recorded in ``source`` too)."""
+        changes: dict[str, Any] = {}
+        if time_scale is not None:
+            if not time_scale > 0:
+                raise ScenarioError(
+                    f"expected a positive number, found {time_scale}", path="time_scale"
+                )
+            changes["time_scale"] = float(time_scale)
+        if seed is not None:
+            changes["seed"] = int(seed)
+        return dataclasses.replace(self, **changes, source={**self.source, **changes})

@@ -1,0 +1,53 @@
+"""The score of a run as a value: what every report renders (:class:`Score`).
+
+:func:`harness.scoring.score.score` computes it; :mod:`harness.scoring.gates` reads it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.scoring.burn import BurnSeries
+from harness.scoring.incidents import Incident
+from harness.scoring.ledger import Ledger
+from harness.scoring.resilience import Resilience
+from harness.scoring.runbook import StepResult
+from harness.scoring.slis import SloResult, TickStats
+from harness.scoring.views import AlertView
+
+__all__ = ["GateResult", "Score"]
+
+
+@dataclass(frozen=True, slots=True)
+class GateResult:
+    """One gate of a run: its bound, the figure it read, and whether it held."""
+
+    name: str
+    op: str
+    threshold: float
+    value: float | None
+    passed: bool
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """Everything the reports show. ``passed``: status completed and every gate passed."""
+
+    status: str
+    reason: str | None
+    end_s: float
+    incidents: tuple[Incident, ...]
+    mttr_s: float | None
+    slos: tuple[SloResult, ...]
+    error_budget_consumed: float
+    ledger: Ledger
+    ticks: tuple[TickStats, ...]
+    alerts: tuple[AlertView, ...]
+    gates: tuple[GateResult, ...]
+    burn: BurnSeries
+    runbook: tuple[StepResult, ...]
+    resilience: Resilience
+    mean_fidelity: float | None = None
+    interactive: bool = False
+    passed: bool = False
