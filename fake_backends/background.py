@@ -1,7 +1,8 @@
 """Other tenants' load on a fake device: Poisson arrivals in scenario time, seeded.
 
-The rate is the backend's configured base rate plus whatever ``queue.saturation``
-adds (read from the switches at every arrival, and re-read at once when it changes).
+The rate is the backend's configured base rate plus whatever a
+:class:`~fake_backends.switches.Saturation` setting adds (read at every arrival, and
+re-read at once when the setting changes: the next arrival is drawn again).
 Background jobs occupy queue places and slots like real ones; they are not simulated
 and not journalled one by one (they are nobody's jobs in the ledger).
 """
@@ -15,7 +16,7 @@ import random
 from fake_backends.errors import QueueFull
 from fake_backends.queue import BackendJob, JobQueue
 from fake_backends.spec import LoadSpec
-from fake_backends.switches import Switches
+from fake_backends.switches import Saturation, Switches
 from plumbing.clock import Clock
 
 __all__ = ["BackgroundLoad"]
@@ -36,11 +37,13 @@ class BackgroundLoad:
         self._changed = asyncio.Event()
         self.submitted = 0
         self.rejected = 0
+        switches.watch(Saturation, self.changed)
 
     @property
     def rate(self) -> float:
         """Jobs per scenario second right now."""
-        return self.spec.rate + self._switches.extra_background_rate
+        extra = self._switches.get(Saturation)
+        return self.spec.rate + (extra.rate if extra is not None else 0.0)
 
     def changed(self) -> None:
         """The rate changed: draw the next arrival with the new rate."""
@@ -70,7 +73,8 @@ class BackgroundLoad:
 
     def _arrive(self) -> None:
         n = next(self._ids)
-        shots = self._switches.extra_background_shots or self.spec.shots
+        extra = self._switches.get(Saturation)
+        shots = (extra.shots if extra is not None else None) or self.spec.shots
         job = BackendJob(
             id=f"bg-{n:06d}",
             tenant=f"other-tenant-{self._rng.randrange(max(1, self.spec.tenants)) + 1}",

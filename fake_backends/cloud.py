@@ -86,7 +86,7 @@ class FakeCloud:
         self.background = BackgroundLoad(
             spec.background, self.queue, self.switches, clock, seed=seed + 1
         )
-        self.control.attach(self.queue, self.background)
+        self.control.attach(self.queue)
         self.jobs: dict[str, BackendJob] = {}
         self.by_idempotency_key: dict[tuple[str, str], BackendJob] = {}
         self.device_info: dict[str, Any] = {}

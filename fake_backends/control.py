@@ -4,9 +4,16 @@ The harness's faults call these methods; the queue and every protocol's API read
 resulting :class:`~fake_backends.switches.Switches`, and HTTP-level decisions (outage,
 maintenance, injected 5xx, rate limits) are made here by :meth:`BackendControl.admit`
 and :meth:`BackendControl.lose_answer`, so a fault means the same thing whatever
-protocol a client speaks. Never exposed over HTTP. Every switch is idempotent (setting
-a value it already has does nothing) and every change is journalled on the backend
-side as a ``backend.switch`` event, so the report shows what the backend really did.
+protocol a client speaks. Never exposed over HTTP.
+
+Most faults are a :class:`~fake_backends.switches.Setting` turned on by :meth:`set` and
+off by :meth:`clear`. The rest have a method of their own because they are not one
+value held until reverted: actions done once (revoke tokens, evict, recalibrate),
+states several holders share under their own keys (maintenance windows, calibration
+effects), the token endpoint and stale properties (kept with the auth and calibration
+state they act on). Every change is idempotent (setting a value it already has does
+nothing) and journalled on the backend side (``backend.switch``, ...), so the report
+shows what the backend really did.
 """
 
 from __future__ import annotations
@@ -17,20 +24,11 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from fake_backends.auth import TokenStore
-from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Factors
 from fake_backends.drift import CalibrationState, Ramp
 from fake_backends.queue import JobQueue
 from fake_backends.ratelimit import TokenBuckets
-from fake_backends.switches import (
-    ApiErrors,
-    CorruptResults,
-    JobFailures,
-    PartialResults,
-    RateLimit,
-    SchemaChange,
-    Switches,
-)
+from fake_backends.switches import ApiErrors, RateLimit, Setting, Switches
 from plumbing.clock import Clock
 from plumbing.records import EventSink
 
@@ -68,14 +66,28 @@ class BackendControl:
         self._emit = on_event
         self._clock = clock
         self._rng = random.Random(seed ^ 0x5EED)
-        self._buckets: TokenBuckets | None = None
+        self._buckets: tuple[RateLimit, TokenBuckets] | None = None
         self._queue: JobQueue | None = None
-        self._background: BackgroundLoad | None = None
 
-    def attach(self, queue: JobQueue, background: BackgroundLoad) -> None:
-        """Connect the parts that must react at once when a switch changes."""
+    def attach(self, queue: JobQueue) -> None:
+        """Connect the queue: it re-checks dispatch at once when a switch changes."""
         self._queue = queue
-        self._background = background
+
+    # -- settings --------------------------------------------------------------
+
+    def set(self, setting: Setting) -> None:
+        """Turn a fault setting on, or change it (one of a kind at a time)."""
+        if self.switches.get(type(setting)) == setting:
+            return
+        self.switches.put(setting)
+        self._changed(setting.switch(), setting.journal())
+
+    def clear(self, kind: type[Setting]) -> None:
+        """Turn the setting of ``kind`` off (nothing happens if it is not on)."""
+        if self.switches.get(kind) is None:
+            return
+        self.switches.remove(kind)
+        self._changed(kind.switch(), kind.cleared)
 
     # -- auth ------------------------------------------------------------------
 
@@ -104,10 +116,6 @@ class BackendControl:
 
     # -- device and queue ------------------------------------------------------
 
-    def set_outage(self, on: bool) -> None:
-        """Offline: status ``offline``, submissions 503, nothing starts."""
-        self._set("offline", on)
-
     def set_maintenance(self, key: str, mode: Literal["reject", "hold"] | None) -> None:
         """Maintenance window ``key`` on (new jobs rejected or held) or off."""
         windows = dict(self.switches.maintenance)
@@ -115,27 +123,9 @@ class BackendControl:
             windows.pop(key, None)
         else:
             windows[key] = mode
-        self._set("maintenance", windows)
-
-    def set_stall(self, on: bool) -> None:
-        """The scheduler stops dispatching (status still says online)."""
-        self._set("stalled", on)
-
-    def set_slowdown(self, factor: float) -> None:
-        """Service time x ``factor`` for jobs starting from now (1.0 = normal)."""
-        if factor <= 0:
-            raise ValueError(f"slowdown factor must be > 0, got {factor}")
-        self._set("slowdown", factor)
-
-    def set_saturation(self, rate: float, shots: int | None = None) -> None:
-        """Add ``rate`` background jobs per scenario second (0 = back to the base load)."""
-        self._set("extra_background_shots", shots if rate > 0 else None)
-        if self._set("extra_background_rate", max(0.0, rate)) and self._background is not None:
-            self._background.changed()
-
-    def set_queue_limit(self, depth: int | None) -> None:
-        """Accept at most ``depth`` queued jobs (429 + Retry-After past it); None: normal."""
-        self._set("queue_limit", depth)
+        if windows != self.switches.maintenance:
+            self.switches.maintenance = windows
+            self._changed("maintenance", windows)
 
     def evict(self, fraction: float, reason: str) -> int:
         """The provider cancels ``fraction`` of the queued client jobs with ``reason``."""
@@ -153,30 +143,7 @@ class BackendControl:
         )
         return len(evicted)
 
-    # -- API and results -------------------------------------------------------
-
-    def set_api_errors(self, value: ApiErrors | None) -> None:
-        self._set("api_errors", value)
-
-    def set_rate_limit(self, value: RateLimit | None) -> None:
-        if self._set("rate_limit", value):
-            self._buckets = (
-                None
-                if value is None
-                else TokenBuckets(self._clock, rate=value.rate, burst=value.burst)
-            )
-
-    def set_job_failures(self, value: JobFailures | None) -> None:
-        self._set("job_failures", value)
-
-    def set_partial_results(self, value: PartialResults | None) -> None:
-        self._set("partial_results", value)
-
-    def set_corrupt_results(self, value: CorruptResults | None) -> None:
-        self._set("corrupt_results", value)
-
-    def set_schema_change(self, value: SchemaChange | None) -> None:
-        self._set("schema_change", value)
+    # -- HTTP ------------------------------------------------------------------
 
     def client_of(self, authorization: str | None) -> str:
         """Who a request counts against for rate limits: its tenant, else its credential."""
@@ -187,31 +154,37 @@ class BackendControl:
     def admit(self, endpoint: str, client: str) -> Refusal | None:
         """Whether a request to ``endpoint`` from ``client`` is refused before it runs."""
         sw = self.switches
-        if sw.rate_limit is not None and self._buckets is not None:
-            wait = self._buckets.take(client)
+        if (limit := sw.get(RateLimit)) is not None:
+            wait = self._bucket_for(limit).take(client)
             if wait > 0:
                 self._emit("backend.rate_limited", {"backend": self.backend, "endpoint": endpoint})
                 return Refusal(429, "rate_limited", "request rate limit exceeded", wait)
         if endpoint == "submit" and sw.rejecting_jobs:
-            if sw.offline:
+            if sw.status == "offline":
                 return Refusal(503, "backend_offline", f"backend {self.backend} is offline")
             return Refusal(
                 503, "backend_maintenance", f"backend {self.backend} is in maintenance", 60.0
             )
-        if sw.api_errors is not None and not sw.api_errors.after:
-            return self._injected_error(endpoint)
+        errors = sw.get(ApiErrors)
+        if errors is not None and not errors.after:
+            return self._injected_error(errors, endpoint)
         return None
+
+    def _bucket_for(self, limit: RateLimit) -> TokenBuckets:
+        # fresh buckets for every new limit: a changed limit starts everyone full
+        if self._buckets is None or self._buckets[0] is not limit:
+            self._buckets = (limit, TokenBuckets(self._clock, rate=limit.rate, burst=limit.burst))
+        return self._buckets[1]
 
     def lose_answer(self, endpoint: str) -> Refusal | None:
         """Whether the answer to a request that did run is replaced by a 5xx."""
-        errors = self.switches.api_errors
+        errors = self.switches.get(ApiErrors)
         if errors is not None and errors.after:
-            return self._injected_error(endpoint)
+            return self._injected_error(errors, endpoint)
         return None
 
-    def _injected_error(self, endpoint: str) -> Refusal | None:
-        errors = self.switches.api_errors
-        if errors is None or not errors.applies(endpoint) or self._rng.random() >= errors.rate:
+    def _injected_error(self, errors: ApiErrors, endpoint: str) -> Refusal | None:
+        if not errors.applies(endpoint) or self._rng.random() >= errors.rate:
             return None
         status = self._rng.choice(errors.statuses)
         self._emit(
@@ -256,16 +229,10 @@ class BackendControl:
 
     # -- internals -------------------------------------------------------------
 
-    def _set(self, name: str, value: Any) -> bool:
-        if getattr(self.switches, name) == value:
-            return False
-        setattr(self.switches, name, value)
-        self._emit(
-            "backend.switch", {"backend": self.backend, "switch": name, "value": _plain(value)}
-        )
+    def _changed(self, switch: str, value: Any) -> None:
+        self._emit("backend.switch", {"backend": self.backend, "switch": switch, "value": value})
         if self._queue is not None:
             self._queue.poke()
-        return True
 
 
 def _plain(value: Any) -> Any:

@@ -17,14 +17,17 @@ from prometheus_client.registry import Collector
 
 from fake_backends.cloud import FakeCloud
 from fake_backends.queue import JobStatus
+from fake_backends.switches import SETTINGS
 
 __all__ = ["CloudCollector", "metrics_handler"]
 
+#: every fault /metrics reports: the settings, and the states held outside them
 _FAULTS = (
-    "outage", "maintenance", "stall", "slowdown", "saturation", "api_errors", "rate_limit",
-    "job_failures", "partial_results", "corrupt_results", "schema_change",
-    "token_endpoint_status", "stale_properties", "queue_limit",
-)  # fmt: skip
+    *(kind.name for kind in SETTINGS),
+    "maintenance",
+    "token_endpoint_status",
+    "stale_properties",
+)
 
 
 class CloudCollector(Collector):

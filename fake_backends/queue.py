@@ -27,7 +27,13 @@ from fake_backends import results
 from fake_backends.errors import ExecutionFailed, QueueFull
 from fake_backends.executor import PreparedCircuit, RunOutput
 from fake_backends.scheduling import FairShare, ServiceTime, WaitingRoom, estimate_starts
-from fake_backends.switches import Switches
+from fake_backends.switches import (
+    CorruptResults,
+    JobFailures,
+    PartialResults,
+    QueueLimit,
+    Switches,
+)
 from plumbing.clock import Clock
 from plumbing.records import EventSink
 
@@ -152,8 +158,8 @@ class JobQueue:
     def submit(self, job: BackendJob) -> None:
         """Queue a job, or raise :class:`QueueFull`."""
         limit = self.max_depth
-        if self.switches.queue_limit is not None:
-            limit = min(limit, self.switches.queue_limit)
+        if (lowered := self.switches.get(QueueLimit)) is not None:
+            limit = min(limit, lowered.max_depth)
         if len(self._waiting) >= limit:
             per_slot = self.service_time.of(job.shots) * self.switches.slowdown / self.slots
             raise QueueFull(self.depth, retry_after=max(1.0, per_slot * (1 + self.depth)))
@@ -254,14 +260,15 @@ class JobQueue:
 
     def _complete(self, job: BackendJob, out: RunOutput) -> None:
         sw = self.switches
-        if sw.job_failures is not None and self._rng.random() < sw.job_failures.rate:
-            code = sw.job_failures.code
+        failures = sw.get(JobFailures)
+        if failures is not None and self._rng.random() < failures.rate:
+            code = failures.code
             self._finish(
                 job, JobStatus.ERROR, error=f"job failed on the device ({code})", code=code
             )
             return
         job.counts, job.memory_out, job.shots_returned = out.counts, out.memory, job.shots
-        partial = sw.partial_results
+        partial = sw.get(PartialResults)
         if partial is not None and self._rng.random() < partial.rate:
             keep = max(1, int(job.shots * partial.keep))
             job.counts = results.truncate(out.counts, keep, self._rng)
@@ -269,7 +276,7 @@ class JobQueue:
             job.shots_returned = keep
             job.partial = not partial.silent
             self._emit("backend.result_partial", self._ids(job, shots_returned=keep))
-        corrupt = sw.corrupt_results
+        corrupt = sw.get(CorruptResults)
         if corrupt is not None and self._rng.random() < corrupt.rate:
             self._corrupt(job, corrupt.mode)
         self._finish(job, JobStatus.DONE)

@@ -1,26 +1,43 @@
 """The fault settings of one fake backend, as plain values (no I/O, no asyncio).
 
-:class:`~fake_backends.control.BackendControl` writes them (and journals every change);
-the queue and every protocol's API read them. Keeping the meaning here means a fault
-does the same thing whatever protocol a client speaks. Settings are frozen values, so
-a fault is on exactly when its slot holds one and off when it holds ``None``.
+A fault that is "on with these parameters until reverted" is one :class:`Setting`
+subclass here: a frozen value whose fields are the fault's parameters. The harness's
+fault kind holds that value (no second copy of its parameters) and
+:meth:`BackendControl.set <fake_backends.control.BackendControl.set>` /
+:meth:`~fake_backends.control.BackendControl.clear` turn it on and off, journalled.
+The code that acts on a setting reads it where it acts (``switches.get(JobFailures)`` in
+the queue, the HTTP-fault middleware, a protocol), so a fault does the same thing
+whatever protocol a client speaks. Every setting defined here is listed in
+:data:`SETTINGS` (by a scan at the end of this module): /metrics reports each one.
+
+Adding one: a frozen slotted dataclass deriving from :class:`Setting` with a ``name``
+(its /metrics label). ``switch``, ``journal()`` and ``cleared`` say how the journal
+shows it (default: ``name``, its fields, ``None``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 __all__ = [
     "ENDPOINTS",
     "RENAMEABLE_FIELDS",
+    "SETTINGS",
     "ApiErrors",
     "CorruptResults",
     "JobFailures",
+    "Outage",
     "PartialResults",
+    "QueueLimit",
     "RateLimit",
+    "Saturation",
     "SchemaChange",
+    "Setting",
+    "Slowdown",
+    "Stall",
     "Switches",
 ]
 
@@ -40,14 +57,111 @@ RENAMEABLE_FIELDS = (
 )
 
 
+class Setting:
+    """Base of every fault setting: on while a backend holds it, off once cleared."""
+
+    __slots__ = ()
+
+    name: ClassVar[str]  #: its label in /metrics (``qgameday_fault_active``)
+    cleared: ClassVar[Any] = None  #: the journal's ``value`` once it is cleared
+
+    @classmethod
+    def switch(cls) -> str:
+        """The ``switch`` a ``backend.switch`` record names (default: :attr:`name`)."""
+        return cls.name
+
+    def journal(self) -> Any:
+        """The ``value`` of the ``backend.switch`` record when it is set."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload]
+
+
+S = TypeVar("S", bound=Setting)
+
+
 @dataclass(frozen=True, slots=True)
-class ApiErrors:
+class Outage(Setting):
+    """Offline: status ``offline``, submissions 503 ``backend_offline``, nothing starts."""
+
+    name: ClassVar[str] = "outage"
+    cleared: ClassVar[Any] = False
+
+    @classmethod
+    def switch(cls) -> str:
+        return "offline"
+
+    def journal(self) -> Any:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Stall(Setting):
+    """The scheduler stops dispatching; the status still says online (that is the point)."""
+
+    name: ClassVar[str] = "stall"
+    cleared: ClassVar[Any] = False
+
+    @classmethod
+    def switch(cls) -> str:
+        return "stalled"
+
+    def journal(self) -> Any:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Slowdown(Setting):
+    """Service time x ``factor`` for jobs starting while it is on."""
+
+    name: ClassVar[str] = "slowdown"
+    cleared: ClassVar[Any] = 1.0
+    factor: float
+
+    def __post_init__(self) -> None:
+        if not self.factor > 0:
+            raise ValueError(f"slowdown factor must be > 0, got {self.factor}")
+
+    def journal(self) -> Any:
+        return self.factor
+
+
+@dataclass(frozen=True, slots=True)
+class Saturation(Setting):
+    """Other tenants add ``rate`` background jobs per scenario second (of ``shots`` each,
+    default: the backend's own background shots)."""
+
+    name: ClassVar[str] = "saturation"
+    cleared: ClassVar[Any] = 0.0
+    rate: float
+    shots: int | None = None
+
+    @classmethod
+    def switch(cls) -> str:
+        return "extra_background_rate"
+
+    def journal(self) -> Any:
+        return self.rate
+
+
+@dataclass(frozen=True, slots=True)
+class QueueLimit(Setting):
+    """The queue accepts at most ``max_depth`` jobs (429 + Retry-After past it)."""
+
+    name: ClassVar[str] = "queue_limit"
+    max_depth: int
+
+    def journal(self) -> Any:
+        return self.max_depth
+
+
+@dataclass(frozen=True, slots=True)
+class ApiErrors(Setting):
     """A fraction ``rate`` of requests to ``endpoints`` (all if empty) get a 5xx.
 
     With ``after`` the request is processed first and its answer lost (a submit then
     creates a job the client never hears about): the gateway failed, not the backend.
     """
 
+    name: ClassVar[str] = "api_errors"
     rate: float
     statuses: tuple[int, ...] = (500, 502, 503)
     endpoints: tuple[str, ...] = ()
@@ -58,72 +172,115 @@ class ApiErrors:
 
 
 @dataclass(frozen=True, slots=True)
-class RateLimit:
+class RateLimit(Setting):
     """At most ``rate`` requests per scenario second per tenant, bursts of ``burst``."""
 
+    name: ClassVar[str] = "rate_limit"
     rate: float
     burst: int = 5
 
 
 @dataclass(frozen=True, slots=True)
-class JobFailures:
+class JobFailures(Setting):
     """A fraction ``rate`` of executed jobs ends in ERROR with ``code``."""
 
+    name: ClassVar[str] = "job_failures"
     rate: float
     code: str = "qpu_error"
 
 
 @dataclass(frozen=True, slots=True)
-class PartialResults:
+class PartialResults(Setting):
     """A fraction ``rate`` of jobs returns only ``keep`` of its shots.
 
     ``silent``: the result still claims every shot was run (counts just sum to less);
     otherwise the result says ``partial: true`` and how many shots it holds.
     """
 
+    name: ClassVar[str] = "partial_results"
     rate: float
     keep: float = 0.5
     silent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
-class CorruptResults:
+class CorruptResults(Setting):
     """A fraction ``rate`` of results is swapped with another job's, or bit-flipped."""
 
+    name: ClassVar[str] = "corrupt_results"
     rate: float
     mode: Literal["swap", "bitflip"] = "swap"
 
 
 @dataclass(frozen=True, slots=True)
-class SchemaChange:
-    """Documented response fields renamed (old name -> new name)."""
+class SchemaChange(Setting):
+    """A documented response field (``field``) is renamed ``to`` in every answer."""
 
-    renames: Mapping[str, str]
+    name: ClassVar[str] = "schema_change"
+    field: str
+    to: str
+
+    @property
+    def renames(self) -> Mapping[str, str]:
+        return {self.field: self.to}
+
+
+#: Every setting kind, in declaration order (each has a /metrics label).
+SETTINGS: tuple[type[Setting], ...] = tuple(
+    obj
+    for obj in list(globals().values())
+    if isinstance(obj, type) and issubclass(obj, Setting) and obj is not Setting
+)
+
+Watcher = Callable[[], None]
 
 
 @dataclass(slots=True)
 class Switches:
-    """Every fault setting of one backend; ``None``/neutral values mean "no fault"."""
+    """Every fault setting of one backend; an absent setting means "no fault".
+
+    Besides the :class:`Setting` values it holds two states that are not one fault's:
+    the token endpoint's failure status and the maintenance windows (scheduled ones and
+    a fault's, each under its own key).
+    """
 
     token_endpoint_status: int | None = None
-    offline: bool = False
     maintenance: dict[str, Literal["reject", "hold"]] = field(default_factory=dict)
-    stalled: bool = False
-    queue_limit: int | None = None
-    slowdown: float = 1.0
-    extra_background_rate: float = 0.0
-    extra_background_shots: int | None = None
-    api_errors: ApiErrors | None = None
-    rate_limit: RateLimit | None = None
-    job_failures: JobFailures | None = None
-    partial_results: PartialResults | None = None
-    corrupt_results: CorruptResults | None = None
-    schema_change: SchemaChange | None = None
+    _on: dict[type[Setting], Setting] = field(default_factory=dict)
+    _watchers: dict[type[Setting], list[Watcher]] = field(default_factory=dict)
+
+    def get(self, kind: type[S]) -> S | None:
+        """The setting of this kind that is on, or None."""
+        return cast("S | None", self._on.get(kind))
+
+    def put(self, setting: Setting) -> None:
+        """Turn ``setting`` on (replacing one of its kind); tell its kind's watchers."""
+        self._on[type(setting)] = setting
+        self._notify(type(setting))
+
+    def remove(self, kind: type[Setting]) -> None:
+        """Turn the setting of this kind off; tell its watchers."""
+        if self._on.pop(kind, None) is not None:
+            self._notify(kind)
+
+    def watch(self, kind: type[Setting], watcher: Watcher) -> None:
+        """Call ``watcher()`` whenever the setting of ``kind`` changes (e.g. a rate)."""
+        self._watchers.setdefault(kind, []).append(watcher)
+
+    def _notify(self, kind: type[Setting]) -> None:
+        for watcher in self._watchers.get(kind, ()):
+            watcher()
+
+    @property
+    def slowdown(self) -> float:
+        """Service-time multiplier for jobs starting now (1.0: normal)."""
+        slow = self.get(Slowdown)
+        return slow.factor if slow is not None else 1.0
 
     @property
     def status(self) -> Literal["online", "offline", "maintenance"]:
         """What the backend says it is (a stall is invisible: that is the point)."""
-        if self.offline:
+        if Outage in self._on:
             return "offline"
         if self.maintenance:
             return "maintenance"
@@ -132,41 +289,23 @@ class Switches:
     @property
     def dispatching(self) -> bool:
         """Whether queued jobs may start."""
-        return not (self.offline or self.maintenance or self.stalled)
+        return not (Outage in self._on or self.maintenance or Stall in self._on)
 
     @property
     def rejecting_jobs(self) -> bool:
         """Whether new submissions are refused (outage, or maintenance in reject mode)."""
-        return self.offline or "reject" in self.maintenance.values()
+        return Outage in self._on or "reject" in self.maintenance.values()
 
     @property
     def http_faults(self) -> bool:
         """Whether any fault acts at the HTTP level (else requests take the fast path)."""
-        return self.api_errors is not None or self.rate_limit is not None or self.rejecting_jobs
+        return ApiErrors in self._on or RateLimit in self._on or self.rejecting_jobs
 
     def active(self) -> list[str]:
-        """Names of the settings that are on (for /metrics and the journal)."""
-        on = []
-        for name in (
-            "token_endpoint_status",
-            "api_errors",
-            "rate_limit",
-            "job_failures",
-            "partial_results",
-            "corrupt_results",
-            "schema_change",
-            "queue_limit",
-        ):
-            if getattr(self, name) is not None:
-                on.append(name)
-        if self.offline:
-            on.append("outage")
+        """Names of the faults that are on (for /metrics)."""
+        on = [kind.name for kind in self._on]
+        if self.token_endpoint_status is not None:
+            on.append("token_endpoint_status")
         if self.maintenance:
             on.append("maintenance")
-        if self.stalled:
-            on.append("stall")
-        if self.slowdown != 1.0:
-            on.append("slowdown")
-        if self.extra_background_rate > 0:
-            on.append("saturation")
         return on

@@ -31,6 +31,7 @@ from fake_backends.api.middleware import retry_after
 from fake_backends.cloud import FakeCloud
 from fake_backends.errors import AuthError, CircuitRejected, QueueFull
 from fake_backends.queue import BackendJob, JobStatus
+from fake_backends.switches import SchemaChange
 from plumbing.http_errors import ApiError, field, read_json_object
 
 __all__ = ["NativeApi"]
@@ -60,7 +61,7 @@ class NativeApi:
         router.add_get("/openapi.yaml", self.openapi, name="openapi")
 
     def _json(self, body: dict[str, Any], status: int = 200, **kw: Any) -> web.Response:
-        schema = self.cloud.switches.schema_change
+        schema = self.cloud.switches.get(SchemaChange)
         if schema is not None:
             body = {schema.renames.get(k, k): v for k, v in body.items()}
         return web.json_response(body, status=status, **kw)

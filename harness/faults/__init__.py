@@ -1,27 +1,38 @@
 """Fault catalogue: one module per family, one class per scenario ``kind``.
 
-:data:`REGISTRY` maps each kind name to its class; :func:`parse_fault` turns one entry
-of a scenario's ``faults:`` list into a validated :class:`FaultSpec`.
+:data:`REGISTRY` maps each kind name to its class: every class with a ``kind`` defined
+in a family module of :data:`FAMILIES` (so a new kind in an existing family is found
+without being listed anywhere). :func:`parse_fault` turns one entry of a scenario's
+``faults:`` list into a validated :class:`FaultSpec`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from types import ModuleType
 
-from harness.faults import api, backend, calibration, queue
-from harness.faults.auth import TokenExpiry
+from harness.faults import api, auth, backend, calibration, network, queue
 from harness.faults.base import Fault, FaultContext, FaultSpec
-from harness.faults.network import NETWORK_FAULTS
 from harness.fields import Fields
 
-__all__ = ["REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
+__all__ = ["FAMILIES", "REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
 
-REGISTRY: dict[str, type[Fault]] = {cls.kind: cls for cls in (TokenExpiry,)}
-REGISTRY |= {cls.kind: cls for cls in NETWORK_FAULTS}
-REGISTRY.update({cls.kind: cls for cls in calibration.CLASSES})
-REGISTRY.update({cls.kind: cls for cls in queue.CLASSES})
-REGISTRY.update({cls.kind: cls for cls in backend.CLASSES})
-REGISTRY.update({cls.kind: cls for cls in api.CLASSES})
+#: the family modules, one per ``<family>.`` prefix of the kind names
+FAMILIES: tuple[ModuleType, ...] = (auth, api, backend, calibration, network, queue)
+
+
+def _kinds(module: ModuleType) -> dict[str, type[Fault]]:
+    found: dict[str, type[Fault]] = {}
+    for obj in vars(module).values():
+        kind = getattr(obj, "kind", None)
+        if isinstance(obj, type) and obj.__module__ == module.__name__ and isinstance(kind, str):
+            found[kind] = obj
+    return found
+
+
+REGISTRY: dict[str, type[Fault]] = {
+    kind: cls for module in FAMILIES for kind, cls in _kinds(module).items()
+}
 
 
 def parse_fault(fields: Fields, index: int, backend_names: Sequence[str]) -> FaultSpec:

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
-from harness.faults.base import FaultContext
+from harness.faults.base import FaultContext, FaultKind
 from harness.fields import Fields
 
 __all__ = ["TokenExpiry"]
 
 
 @dataclass(frozen=True, slots=True)
-class TokenExpiry:
+class TokenExpiry(FaultKind):
     """Every live access token is revoked and the token endpoint fails for the window.
 
     Clients get 401 ``token_revoked`` on their next call and cannot get a new token
@@ -41,6 +40,3 @@ class TokenExpiry:
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):
             control.restore_token_endpoint()
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)

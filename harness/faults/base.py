@@ -1,32 +1,42 @@
 """What every fault is: parsed parameters plus idempotent ``inject`` and ``revert``.
 
-A fault kind is a frozen dataclass of its parameters with three methods:
+A fault kind is a frozen dataclass of its parameters (see :class:`Fault`):
 
 - ``parse(fields)`` (classmethod) reads the kind-specific keys of a scenario entry and
   rejects bad values at load time, naming the YAML path;
 - ``inject(ctx, backends)`` starts it on the named backends;
 - ``revert(ctx, backends)`` undoes it. Both are idempotent: the timeline reverts in
-  ``finally`` and the runner reverts everything once more on the way out.
+  ``finally`` and the runner reverts everything once more on the way out;
+- ``during(ctx, backends, until)``: what the fault does between inject and revert (the
+  timeline awaits it, then sleeps to the window's end; ``network.flap`` switches its
+  partition on and off here);
+- ``highest_qubit()``: the highest physical qubit it names, checked at load time
+  against the devices it targets.
 
-A kind may also define ``async during(ctx, backends, until)``: the timeline awaits it
-between inject and revert instead of sleeping through the window (``network.flap``
-switches its partition on and off there).
+:class:`FaultKind` gives the last two their defaults (nothing, no qubit). A kind that is
+a backend setting (most backend, queue and API faults) derives from
+:class:`SettingFault`: it holds the :class:`~fake_backends.switches.Setting` value and
+inherits inject, revert and params. The recipe for a new kind is in ARCHITECTURE.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Protocol, Self, TypeVar
 
 from fake_backends.control import BackendControl
+from fake_backends.switches import Setting
 from harness.fields import Fields
 
 if TYPE_CHECKING:
     from harness.netchaos import NetworkLinks
     from plumbing.clock import Clock
 
-__all__ = ["Fault", "FaultContext", "FaultSpec"]
+__all__ = ["Fault", "FaultContext", "FaultKind", "FaultSpec", "SettingFault"]
+
+S = TypeVar("S", bound=Setting)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +67,49 @@ class Fault(Protocol):
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None: ...
 
+    async def during(self, ctx: FaultContext, backends: Sequence[str], until: float) -> None: ...
+
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None: ...
 
     def params(self) -> dict[str, Any]: ...
+
+    def highest_qubit(self) -> int | None: ...
+
+
+class FaultKind:
+    """Defaults every fault kind shares: nothing happens during the window, no qubits."""
+
+    __slots__ = ()
+
+    async def during(self, ctx: FaultContext, backends: Sequence[str], until: float) -> None:
+        """Nothing: the timeline sleeps through the window."""
+        return None
+
+    def highest_qubit(self) -> int | None:
+        """No physical qubit named."""
+        return None
+
+    def params(self) -> dict[str, Any]:
+        """The parameters, as journalled in ``fault.started``."""
+        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
+
+
+class SettingFault(FaultKind, Generic[S]):
+    """A fault kind that is one backend setting, on for the window (``setting``)."""
+
+    __slots__ = ()
+    setting: S
+
+    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for control in ctx.controls(backends):
+            control.set(self.setting)
+
+    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for control in ctx.controls(backends):
+            control.clear(type(self.setting))
+
+    def params(self) -> dict[str, Any]:
+        return dataclasses.asdict(self.setting)  # type: ignore[call-overload, no-any-return]
 
 
 @dataclass(frozen=True, slots=True)

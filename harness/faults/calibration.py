@@ -7,16 +7,15 @@ to its snapshot at the next step.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from fake_backends.calibration import Factors
-from harness.faults.base import Fault, FaultContext
+from harness.faults.base import FaultContext, FaultKind
 from harness.fields import Fields
 
-__all__ = ["CLASSES", "BadQubit", "Drift", "Recalibration", "StaleProperties"]
+__all__ = ["BadQubit", "Drift", "Recalibration", "StaleProperties"]
 
 
 def _factors(f: Fields, t1: float, t2: float, readout: float, gate: float) -> Factors:
@@ -29,7 +28,7 @@ def _factors(f: Fields, t1: float, t2: float, readout: float, gate: float) -> Fa
 
 
 @dataclass(frozen=True, slots=True)
-class Drift:
+class Drift(FaultKind):
     """Calibration degrades linearly over ``ramp``: T1/T2, readout and gate error multipliers.
 
     Defaults: T1 and T2 x0.5, readout and gate error x3, over 10 minutes. ``qubits``
@@ -68,12 +67,9 @@ class Drift:
         for control in ctx.controls(backends):
             control.remove_drift(self.kind)
 
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class BadQubit:
+class BadQubit(FaultKind):
     """One physical qubit goes bad at once: T1/T2 x0.1, readout x8, its gates' error x10."""
 
     kind: ClassVar[str] = "calibration.bad_qubit"
@@ -102,12 +98,9 @@ class BadQubit:
         for control in ctx.controls(backends):
             control.remove_drift(self.kind)
 
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
 
 @dataclass(frozen=True, slots=True)
-class StaleProperties:
+class StaleProperties(FaultKind):
     """The served properties stop updating: ``last_update`` ages and the numbers lie
     about the real noise while it keeps drifting (combine with a drift to see it)."""
 
@@ -126,12 +119,9 @@ class StaleProperties:
         for control in ctx.controls(backends):
             control.set_stale(False)
 
-    def params(self) -> dict[str, Any]:
-        return {}
-
 
 @dataclass(frozen=True, slots=True)
-class Recalibration:
+class Recalibration(FaultKind):
     """A recalibration at the window's start: drift effects dropped, numbers re-measured
     (each moved by a lognormal factor with relative sd ``jitter``), version bumped.
 
@@ -152,9 +142,3 @@ class Recalibration:
 
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         return None
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-CLASSES: tuple[type[Fault], ...] = (Drift, BadQubit, StaleProperties, Recalibration)

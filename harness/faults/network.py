@@ -23,18 +23,16 @@ network.flap        partition for ``down`` of every ``period``, healthy in betwe
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 from harness.errors import FaultError, ProxyError, ProxyNotFound
-from harness.faults.base import FaultContext, FaultSpec
+from harness.faults.base import FaultContext, FaultKind, FaultSpec
 from harness.fields import Fields
 from harness.netchaos import NetworkLinks
 
 __all__ = [
-    "NETWORK_FAULTS",
     "clashing_network_faults",
     "Bandwidth",
     "Flap",
@@ -70,7 +68,7 @@ def _direction(fields: Fields, default: str) -> str:
     return value
 
 
-class _ToxicFault:
+class _ToxicFault(FaultKind):
     """Shared inject/revert of the faults that are one toxic per stream on each link."""
 
     __slots__ = ()
@@ -97,9 +95,6 @@ class _ToxicFault:
         for backend in backends:
             for name, _ in self.names():
                 await _drop(net, net.proxy(backend), name)
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)  # type: ignore[call-overload, no-any-return]
 
 
 async def _put(
@@ -223,7 +218,7 @@ class SlowClose(_ToxicFault):
 
 
 @dataclass(frozen=True, slots=True)
-class Refuse:
+class Refuse(FaultKind):
     """The proxy stops listening: new connections are refused, live ones are cut."""
 
     kind: ClassVar[str] = "network.refuse"
@@ -243,12 +238,9 @@ class Refuse:
         for backend in backends:
             await net.client.update_proxy(net.proxy(backend), enabled=True)
 
-    def params(self) -> dict[str, Any]:
-        return {}
-
 
 @dataclass(frozen=True, slots=True)
-class Flap:
+class Flap(FaultKind):
     """The link is partitioned for ``down`` of every ``period``, healthy the rest."""
 
     kind: ClassVar[str] = "network.flap"
@@ -290,20 +282,6 @@ class Flap:
 
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         await self._partition().revert(ctx, backends)
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-NETWORK_FAULTS: tuple[type[Any], ...] = (
-    Partition,
-    Refuse,
-    Latency,
-    Bandwidth,
-    Reset,
-    SlowClose,
-    Flap,
-)
 
 
 def _switch(kind: str) -> str:

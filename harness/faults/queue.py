@@ -8,94 +8,66 @@ each) to the backend's base load for the window.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
-from harness.faults.base import Fault, FaultContext
+from fake_backends import switches
+from harness.faults.base import FaultContext, FaultKind, SettingFault
 from harness.fields import Fields
 
-__all__ = ["CLASSES", "Eviction", "Rejection", "Saturation", "Stall"]
+__all__ = ["Eviction", "Rejection", "Saturation", "Stall"]
 
 
 @dataclass(frozen=True, slots=True)
-class Saturation:
+class Saturation(SettingFault[switches.Saturation]):
     """Background load from other tenants raised by ``rate`` jobs per scenario second."""
 
     kind: ClassVar[str] = "queue.saturation"
     summary: ClassVar[str] = "other tenants' jobs flood the queue (Poisson, rate added)"
-    rate: float
-    shots: int | None = None
+    setting: switches.Saturation
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        return cls(rate=fields.rate("rate"), shots=fields.integer("shots", None, min=1))
-
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.set_saturation(self.rate, self.shots)
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.set_saturation(0.0)
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return cls(
+            switches.Saturation(
+                rate=fields.rate("rate"), shots=fields.integer("shots", None, min=1)
+            )
+        )
 
 
 @dataclass(frozen=True, slots=True)
-class Stall:
+class Stall(SettingFault[switches.Stall]):
     """The scheduler stops: queued jobs stay queued, status still says online."""
 
     kind: ClassVar[str] = "queue.stall"
     summary: ClassVar[str] = "dispatch stops; jobs stay queued while the status says online"
+    setting: switches.Stall = switches.Stall()
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
         return cls()
 
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.set_stall(True)
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.set_stall(False)
-
-    def params(self) -> dict[str, Any]:
-        return {}
-
 
 @dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(SettingFault[switches.QueueLimit]):
     """The queue accepts at most ``max_depth`` jobs (default 0): 429 + Retry-After."""
 
     kind: ClassVar[str] = "queue.rejection"
     summary: ClassVar[str] = "submissions refused with 429 + Retry-After (queue limit lowered)"
-    max_depth: int = 0
+    setting: switches.QueueLimit
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        return cls(max_depth=fields.integer("max_depth", 0, min=0))
-
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.set_queue_limit(self.max_depth)
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.set_queue_limit(None)
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return cls(switches.QueueLimit(max_depth=fields.integer("max_depth", 0, min=0)))
 
 
 @dataclass(frozen=True, slots=True)
-class Eviction:
+class Eviction(FaultKind):
     """At the window's start the provider cancels ``fraction`` of the queued jobs.
 
     Evicted jobs end CANCELLED with ``error_code: evicted`` and ``reason`` in their error.
+    Not a setting: an eviction happens once and cannot be taken back.
     """
 
     kind: ClassVar[str] = "queue.eviction"
@@ -114,9 +86,3 @@ class Eviction:
 
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         return None  # cancelled jobs stay cancelled
-
-    def params(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-
-CLASSES: tuple[type[Fault], ...] = (Saturation, Stall, Rejection, Eviction)

@@ -58,12 +58,10 @@ class Timeline:
                 await spec.fault.inject(self._ctx, spec.backends)
             except Exception as exc:
                 raise FaultError(f"inject failed: {exc}", fault_id=spec.id, kind=spec.kind) from exc
-            during = getattr(spec.fault, "during", None)
-            if during is not None:  # a fault that changes over its window (network.flap)
-                try:
-                    await during(self._ctx, spec.backends, spec.end)
-                except Exception as exc:
-                    raise FaultError(f"failed: {exc}", fault_id=spec.id, kind=spec.kind) from exc
+            try:  # most faults do nothing here; network.flap switches its partition
+                await spec.fault.during(self._ctx, spec.backends, spec.end)
+            except Exception as exc:
+                raise FaultError(f"failed: {exc}", fault_id=spec.id, kind=spec.kind) from exc
             await self._clock.sleep(spec.end - self._clock.now())
         finally:
             await self._revert(spec)

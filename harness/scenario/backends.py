@@ -118,7 +118,7 @@ def check_fault_qubits(
     """Reject, at load time, a fault naming a qubit its backend's device does not have."""
     qubits = {b.name: device_qubits(b.device) for b in backends}
     for i, spec in enumerate(faults):
-        highest: int | None = getattr(spec.fault, "highest_qubit", lambda: None)()
+        highest = spec.fault.highest_qubit()
         if highest is None:
             continue
         for name in spec.backends:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from fake_backends.switches import ApiErrors, PartialResults, RateLimit, SchemaChange
+from fake_backends.switches import ApiErrors, Outage, PartialResults, RateLimit, SchemaChange
 from harness.load.circuits import circuit
 from tests.integration.test_fake_backend_api import call, token_for
 
@@ -15,12 +15,12 @@ BELL = {"circuit": circuit("bell").qasm, "shots": 200}
 async def test_outage_answers_503_and_status_offline(http, start_cloud):
     cloud, events = await start_cloud()
     token = await token_for(http, cloud.url)
-    cloud.control.set_outage(True)
+    cloud.control.set(Outage())
     status, body, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=BELL)
     assert (status, body["error"]["code"]) == (503, "backend_offline")
     _, backends, _ = await call(http, "GET", cloud.url + "/v1/backends", token)
     assert backends["backends"][0]["status"] == "offline"
-    cloud.control.set_outage(False)
+    cloud.control.clear(Outage)
     status, _, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=BELL)
     assert status == 201
     assert [e["value"] for e in events.of("backend.switch")] == [True, False]
@@ -29,7 +29,7 @@ async def test_outage_answers_503_and_status_offline(http, start_cloud):
 async def test_injected_errors_hit_only_their_endpoints(http, start_cloud):
     cloud, _ = await start_cloud()
     token = await token_for(http, cloud.url)
-    cloud.control.set_api_errors(ApiErrors(1.0, (502,), ("backends",)))
+    cloud.control.set(ApiErrors(1.0, (502,), ("backends",)))
     status, body, _ = await call(http, "GET", cloud.url + "/v1/backends", token)
     assert (status, body["error"]["code"]) == (502, "injected_error")
     status, _, _ = await call(http, "GET", cloud.url + "/v1/backends/manila/properties", token)
@@ -40,11 +40,11 @@ async def test_injected_errors_hit_only_their_endpoints(http, start_cloud):
 async def test_lost_answer_after_a_submit_leaves_a_job_behind(http, start_cloud):
     cloud, _ = await start_cloud()
     token = await token_for(http, cloud.url)
-    cloud.control.set_api_errors(ApiErrors(1.0, (503,), ("submit",), after=True))
+    cloud.control.set(ApiErrors(1.0, (503,), ("submit",), after=True))
     body = {**BELL, "idempotency_key": "lost-ack-1"}
     status, _, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=body)
     assert status == 503
-    cloud.control.set_api_errors(None)
+    cloud.control.clear(ApiErrors)
     status, replay, headers = await call(http, "POST", cloud.url + "/v1/jobs", token, json=body)
     assert (status, headers["Idempotent-Replayed"]) == (200, "true")  # the job did exist
     assert len(cloud.jobs) == 1
@@ -53,13 +53,13 @@ async def test_lost_answer_after_a_submit_leaves_a_job_behind(http, start_cloud)
 async def test_rate_limit_429_with_retry_after_per_tenant(http, start_cloud):
     cloud, _ = await start_cloud(time_scale=1.0)
     token = await token_for(http, cloud.url)
-    cloud.control.set_rate_limit(RateLimit(rate=0.1, burst=2))
+    cloud.control.set(RateLimit(rate=0.1, burst=2))
     codes = [(await call(http, "GET", cloud.url + "/v1/backends", token))[0] for _ in range(3)]
     assert codes == [200, 200, 429]
     _, body, headers = await call(http, "GET", cloud.url + "/v1/backends", token)
     assert body["error"]["code"] == "rate_limited"
     assert int(headers["Retry-After"]) >= 5
-    cloud.control.set_rate_limit(None)
+    cloud.control.clear(RateLimit)
     assert (await call(http, "GET", cloud.url + "/v1/backends", token))[0] == 200
 
 
@@ -67,11 +67,11 @@ async def test_schema_change_renames_a_documented_field(http, start_cloud):
     cloud, _ = await start_cloud()
     token = await token_for(http, cloud.url)
     _, job, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=BELL)
-    cloud.control.set_schema_change(SchemaChange({"status": "state"}))
+    cloud.control.set(SchemaChange("status", "state"))
     _, renamed, _ = await call(http, "GET", f"{cloud.url}/v1/jobs/{job['id']}", token)
     assert "status" not in renamed
     assert renamed["state"] in ("QUEUED", "RUNNING", "DONE")
-    cloud.control.set_schema_change(None)
+    cloud.control.clear(SchemaChange)
     _, normal, _ = await call(http, "GET", f"{cloud.url}/v1/jobs/{job['id']}", token)
     assert "status" in normal
 
@@ -79,7 +79,7 @@ async def test_schema_change_renames_a_documented_field(http, start_cloud):
 async def test_honest_partial_results_and_metrics(http, start_cloud):
     cloud, _ = await start_cloud()
     token = await token_for(http, cloud.url)
-    cloud.control.set_partial_results(PartialResults(1.0, keep=0.5, silent=False))
+    cloud.control.set(PartialResults(1.0, keep=0.5, silent=False))
     _, job, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=BELL)
     await asyncio.wait_for(cloud.jobs[job["id"]].done.wait(), timeout=30)
     _, result, _ = await call(http, "GET", f"{cloud.url}/v1/jobs/{job['id']}/result", token)

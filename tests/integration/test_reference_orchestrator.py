@@ -146,13 +146,13 @@ async def test_a_renamed_status_field_does_not_crash_the_orchestrator(http, star
     # which took the whole run down (exit 4) instead of being an unusable answer
     cloud, _ = await start_cloud()
     async with orchestrator(cloud) as orch:
-        cloud.control.set_schema_change(SchemaChange({"status": "state"}))
+        cloud.control.set(SchemaChange("status", "state"))
         job_id = await submit(http, orch.url, "renamed")
         job = await until(http, orch.url, job_id, lambda j: j["backend_job_id"] is not None)
         await asyncio.wait_for(cloud.jobs[job["backend_job_id"]].done.wait(), 30)  # it ran
         # ... and a poll got the renamed answer, counted as a failed call
         job = await until(http, orch.url, job_id, lambda j: orch.monitor.ratio()[0] > 0)
         assert job["state"] == "submitted"  # it cannot tell yet, and nothing crashed
-        cloud.control.set_schema_change(None)
+        cloud.control.clear(SchemaChange)
         job = await finished(http, orch.url, job_id)
     assert job["state"] == "completed"

@@ -3,13 +3,17 @@ BackendControl are idempotent and revert cleanly."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
+from fake_backends import metrics
 from fake_backends.spec import MaintenanceWindow
+from fake_backends.switches import SETTINGS
 from harness.errors import ScenarioError
-from harness.faults import REGISTRY, FaultContext
+from harness.faults import FAMILIES, REGISTRY, FaultContext
+from harness.faults.base import SettingFault
 from harness.scenario.parse import load_scenario
 from tests.unit.test_queue_model import rig
 
@@ -138,3 +142,34 @@ async def test_every_fault_kind_is_idempotent_and_reverts_cleanly(tmp_path):
             await spec.fault.revert(ctx, ["big"])
             after = (repr(cloud.switches), cloud.calibration.effects, cloud.calibration.stale)
             assert after == before, kind
+
+
+def test_every_kind_is_a_whole_fault_found_in_its_family_module():
+    for kind, cls in REGISTRY.items():
+        assert (cls.kind, bool(cls.summary)) == (kind, True)
+        family = kind.split(".")[0]
+        assert cls.__module__ == f"harness.faults.{family}", kind
+        for method in ("parse", "inject", "during", "revert", "params", "highest_qubit"):
+            assert callable(getattr(cls, method, None)), (kind, method)
+    assert {m.__name__.rsplit(".", 1)[1] for m in FAMILIES} == {k.split(".")[0] for k in REGISTRY}
+
+
+async def test_a_setting_fault_gives_the_backend_its_own_setting_value(tmp_path):
+    held = set()
+    for kind, cls in sorted(REGISTRY.items()):
+        if not issubclass(cls, SettingFault):
+            continue
+        extra = ", rate: 1/s" if kind in ("queue.saturation", "api.rate_limit") else ""
+        (spec,) = load(tmp_path, f"  - {{kind: {kind}, at: 3m, duration: 1m{extra}}}\n").faults
+        setting = spec.fault.setting  # type: ignore[attr-defined]
+        assert spec.fault.params() == dataclasses.asdict(setting), kind
+        async with rig() as (cloud, _, events, _):
+            await spec.fault.inject(FaultContext({"big": cloud.control}), ["big"])
+            assert cloud.switches.get(type(setting)) is setting, kind
+            assert type(setting).name in cloud.switches.active(), kind
+            (record,) = events.of("backend.switch")
+            assert (record["switch"], record["value"]) == (setting.switch(), setting.journal())
+        held.add(type(setting))
+    # every setting the fakes know is some fault kind's, and /metrics reports each one
+    assert held == set(SETTINGS)
+    assert {s.name for s in SETTINGS} <= set(metrics._FAULTS)

@@ -17,7 +17,15 @@ from fake_backends.executor import PreparedCircuit, RunOutput
 from fake_backends.queue import BackendJob, JobStatus
 from fake_backends.scheduling import ServiceTime
 from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
-from fake_backends.switches import CorruptResults, JobFailures, PartialResults
+from fake_backends.switches import (
+    CorruptResults,
+    JobFailures,
+    Outage,
+    PartialResults,
+    Saturation,
+    Slowdown,
+    Stall,
+)
 from plumbing.clock import FakeClock
 from plumbing.serve import background
 from tests.conftest import Events
@@ -132,14 +140,14 @@ async def test_max_depth_raises_queue_full_with_a_retry_after():
 
 async def test_stall_stops_dispatch_silently_and_revert_resumes():
     async with rig(slots=1) as (cloud, clock, _, _):
-        cloud.control.set_stall(True)
+        cloud.control.set(Stall())
         j = job()
         cloud.queue.submit(j)
         await clock.advance(100)
         assert j.status is JobStatus.QUEUED
         assert cloud.queue.position(j) == (1, None)  # no estimate while nothing moves
         assert cloud.switches.status == "online"
-        cloud.control.set_stall(False)
+        cloud.control.clear(Stall)
         await settle()
         assert j.status is JobStatus.RUNNING
 
@@ -165,11 +173,11 @@ async def test_maintenance_reject_refuses_submissions_and_hold_keeps_them():
 
 async def test_outage_is_offline_and_rejects_submissions():
     async with rig() as (cloud, _, _, _):
-        cloud.control.set_outage(True)
-        cloud.control.set_outage(True)  # idempotent
+        cloud.control.set(Outage())
+        cloud.control.set(Outage())  # idempotent
         assert cloud.switches.status == "offline"
         assert cloud.control.admit("submit", "a").status == 503
-        cloud.control.set_outage(False)
+        cloud.control.clear(Outage)
         assert cloud.control.admit("submit", "a") is None
 
 
@@ -190,7 +198,7 @@ async def test_eviction_cancels_queued_jobs_with_a_reason():
 
 async def test_slowdown_multiplies_service_time():
     async with rig(slots=1) as (cloud, _, _, _):
-        cloud.control.set_slowdown(3.0)
+        cloud.control.set(Slowdown(3.0))
         j = job()
         cloud.queue.submit(j)
         await settle()
@@ -216,40 +224,40 @@ async def test_background_load_is_poisson_and_saturation_raises_it():
             await clock.advance(1)
         base = cloud.background.submitted
         assert 150 < base < 250
-        cloud.control.set_saturation(4.0)
+        cloud.control.set(Saturation(4.0))
         assert cloud.background.rate == 5.0
         for _ in range(200):
             await clock.advance(1)
         assert 800 < cloud.background.submitted - base < 1200
         assert runner.calls == []  # other tenants' jobs are never simulated
-        cloud.control.set_saturation(0.0)
+        cloud.control.clear(Saturation)
         assert cloud.background.rate == 1.0
 
 
 async def test_job_failures_partial_results_and_corruption():
     async with rig(slots=4, service_time=ServiceTime(1.0, 0.0)) as (cloud, clock, events, _):
-        cloud.control.set_job_failures(JobFailures(1.0, "qpu_fault"))
+        cloud.control.set(JobFailures(1.0, "qpu_fault"))
         failed = job()
         cloud.queue.submit(failed)
         await settle()
         await clock.advance(1)
         assert (failed.status, failed.error_code) == (JobStatus.ERROR, "qpu_fault")
-        cloud.control.set_job_failures(None)
-        cloud.control.set_partial_results(PartialResults(1.0, keep=0.25, silent=False))
+        cloud.control.clear(JobFailures)
+        cloud.control.set(PartialResults(1.0, keep=0.25, silent=False))
         partial = job(shots=400)
         cloud.queue.submit(partial)
         await settle()
         await clock.advance(1)
         assert sum(partial.counts.values()) == partial.shots_returned == 100
         assert partial.partial
-        cloud.control.set_partial_results(None)
-        cloud.control.set_corrupt_results(CorruptResults(1.0, "bitflip"))
+        cloud.control.clear(PartialResults)
+        cloud.control.set(CorruptResults(1.0, "bitflip"))
         flipped = job(shots=10)
         cloud.queue.submit(flipped)
         await settle()
         await clock.advance(1)
         assert set(flipped.counts) & {"00", "11"} == set()
-        cloud.control.set_corrupt_results(CorruptResults(1.0, "swap"))
+        cloud.control.set(CorruptResults(1.0, "swap"))
         x, y = job(shots=10), job(shots=30)
         cloud.queue.submit(x)
         await settle()
