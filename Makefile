@@ -13,7 +13,7 @@ USERS ?= 10
 RUN_TIME ?= 30s
 LOCUSTFILE ?= reference
 
-.PHONY: help venv gameday test test-fast check format format-check lint typecheck bench clean load
+.PHONY: help venv gameday test test-fast check format format-check lint typecheck bench clean load docs
 
 help:
 	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
@@ -24,6 +24,7 @@ help:
 	@echo "make check      format check + lint + mypy + tests"
 	@echo "make bench      benchmarks -> reports/bench.json"
 	@echo "make format     apply ruff formatting and import sorting"
+	@echo "make docs       regenerate docs/journal.md (the journal's record types)"
 
 venv: $(STAMP)
 
@@ -60,6 +61,9 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: format-check lint typecheck test
+
+docs: $(STAMP)
+	$(BIN)/python -m harness.journal.doc > docs/journal.md
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks --out reports/bench.json

@@ -19,6 +19,7 @@ from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fake_backends import records
 from fake_backends.auth import TokenStore
 from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Calibration
@@ -29,14 +30,14 @@ from fake_backends.queue import BackendJob, JobQueue
 from fake_backends.spec import BackendSpec
 from fake_backends.switches import Switches
 from plumbing.clock import Clock
-from plumbing.records import EventSink
+from plumbing.records import Event, EventSink
 
 __all__ = ["FakeCloud"]
 
 MIN_STEP_WALL_S = 1.0
 
 
-def _ignore(_type: str, _data: dict[str, Any]) -> None:
+def _ignore(_event: Event[Any]) -> None:
     return None
 
 
@@ -132,12 +133,13 @@ class FakeCloud:
             if self.calibration.step():
                 cal = self.calibration.current
                 self.emit(
-                    "backend.calibration",
-                    {
-                        "backend": self.name,
-                        "version": cal.version,
-                        "served": self.calibration.served.version,
-                    },
+                    records.CALIBRATION(
+                        {
+                            "backend": self.name,
+                            "version": cal.version,
+                            "served": self.calibration.served.version,
+                        }
+                    )
                 )
 
     async def _maintenance_schedule(self) -> None:

@@ -23,6 +23,7 @@ import random
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from fake_backends import records
 from fake_backends.auth import TokenStore
 from fake_backends.calibration import Factors
 from fake_backends.drift import CalibrationState, Ramp
@@ -99,20 +100,20 @@ class BackendControl:
     def revoke_tokens(self) -> int:
         """Revoke every live access token (clients get 401 ``token_revoked``)."""
         n = self._tokens.revoke_all()
-        self._emit("backend.tokens_revoked", {"backend": self.backend, "count": n})
+        self._emit(records.TOKENS_REVOKED({"backend": self.backend, "count": n}))
         return n
 
     def fail_token_endpoint(self, status: int = 503) -> None:
         """Make the token endpoint answer ``status`` until restored."""
         if self.switches.token_endpoint_status != status:
             self.switches.token_endpoint_status = status
-            self._emit("backend.token_endpoint", {"backend": self.backend, "status": status})
+            self._emit(records.TOKEN_ENDPOINT({"backend": self.backend, "status": status}))
 
     def restore_token_endpoint(self) -> None:
         """Let the token endpoint issue tokens again."""
         if self.switches.token_endpoint_status is not None:
             self.switches.token_endpoint_status = None
-            self._emit("backend.token_endpoint", {"backend": self.backend, "status": 200})
+            self._emit(records.TOKEN_ENDPOINT({"backend": self.backend, "status": 200}))
 
     # -- device and queue ------------------------------------------------------
 
@@ -133,13 +134,14 @@ class BackendControl:
             return 0
         evicted = self._queue.evict(fraction, reason)
         self._emit(
-            "backend.jobs_evicted",
-            {
-                "backend": self.backend,
-                "reason": reason,
-                "jobs": [j.id for j in evicted],
-                "idempotency_keys": [j.idempotency_key for j in evicted],
-            },
+            records.JOBS_EVICTED(
+                {
+                    "backend": self.backend,
+                    "reason": reason,
+                    "jobs": [j.id for j in evicted],
+                    "idempotency_keys": [j.idempotency_key for j in evicted],
+                }
+            )
         )
         return len(evicted)
 
@@ -157,7 +159,7 @@ class BackendControl:
         if (limit := sw.get(RateLimit)) is not None:
             wait = self._bucket_for(limit).take(client)
             if wait > 0:
-                self._emit("backend.rate_limited", {"backend": self.backend, "endpoint": endpoint})
+                self._emit(records.RATE_LIMITED({"backend": self.backend, "endpoint": endpoint}))
                 return Refusal(429, "rate_limited", "request rate limit exceeded", wait)
         if endpoint == "submit" and sw.rejecting_jobs:
             if sw.status == "offline":
@@ -188,7 +190,7 @@ class BackendControl:
             return None
         status = self._rng.choice(errors.statuses)
         self._emit(
-            "backend.api_error", {"backend": self.backend, "endpoint": endpoint, "status": status}
+            records.API_ERROR({"backend": self.backend, "endpoint": endpoint, "status": status})
         )
         return Refusal(status, "injected_error", "upstream error (injected)")
 
@@ -203,39 +205,40 @@ class BackendControl:
         """
         ramp_effect = Ramp(target, start=self._clock.now(), ramp=ramp, qubits=qubits)
         self.calibration.add(key, ramp_effect)
-        self._emit(
-            "backend.calibration_effect",
-            {"backend": self.backend, "effect": key, "active": True, **_plain(ramp_effect)},
+        effect = records.CalibrationEffect(
+            backend=self.backend,
+            effect=key,
+            active=True,
+            target=dataclasses.asdict(target),
+            start=ramp_effect.start,
+            ramp=ramp,
+            qubits=list(qubits) if qubits is not None else None,
         )
+        self._emit(records.CALIBRATION_EFFECT(effect))
 
     def remove_drift(self, key: str) -> None:
         if self.calibration.remove(key):
             self._emit(
-                "backend.calibration_effect",
-                {"backend": self.backend, "effect": key, "active": False},
+                records.CALIBRATION_EFFECT(
+                    {"backend": self.backend, "effect": key, "active": False}
+                )
             )
 
     def set_stale(self, on: bool) -> None:
         """Served properties stop (or resume) updating; the true noise goes on changing."""
         if self.calibration.stale != on:
             self.calibration.set_stale(on)
-            self._emit("backend.switch", {"backend": self.backend, "switch": "stale", "value": on})
+            self._changed("stale", on)
 
     def recalibrate(self, jitter: float = 0.0) -> int:
         """Recalibrate now: effects dropped, fresh numbers, version bumped; returns it."""
         version = self.calibration.recalibrate(jitter).version
-        self._emit("backend.recalibrated", {"backend": self.backend, "version": version})
+        self._emit(records.RECALIBRATED({"backend": self.backend, "version": version}))
         return version
 
     # -- internals -------------------------------------------------------------
 
     def _changed(self, switch: str, value: Any) -> None:
-        self._emit("backend.switch", {"backend": self.backend, "switch": switch, "value": value})
+        self._emit(records.SWITCH({"backend": self.backend, "switch": switch, "value": value}))
         if self._queue is not None:
             self._queue.poke()
-
-
-def _plain(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
-    return value

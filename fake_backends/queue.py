@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from fake_backends import results
+from fake_backends import records, results
 from fake_backends.errors import ExecutionFailed, QueueFull
 from fake_backends.executor import PreparedCircuit, RunOutput
 from fake_backends.scheduling import FairShare, ServiceTime, WaitingRoom, estimate_starts
@@ -275,7 +275,7 @@ class JobQueue:
             job.memory_out = out.memory[:keep] if out.memory is not None else None
             job.shots_returned = keep
             job.partial = not partial.silent
-            self._emit("backend.result_partial", self._ids(job, shots_returned=keep))
+            self._emit(records.RESULT_PARTIAL({**self._ref(job), "shots_returned": keep}))
         corrupt = sw.get(CorruptResults)
         if corrupt is not None and self._rng.random() < corrupt.rate:
             self._corrupt(job, corrupt.mode)
@@ -287,7 +287,14 @@ class JobQueue:
             job.counts, bit = results.bitflip(job.counts, self._rng)
             if job.memory_out is not None and bit >= 0:
                 job.memory_out = results.flip_memory(job.memory_out, bit)
-            self._emit("backend.result_corrupted", {**self._ids(job), "mode": "bitflip"})
+            flipped = records.ResultCorrupted(
+                backend=self.backend,
+                job=job.id,
+                tenant=job.tenant,
+                idempotency_key=job.idempotency_key,
+                mode="bitflip",
+            )
+            self._emit(records.RESULT_CORRUPTED(flipped))
             return
         other = self._swap_candidate
         if other is None or other.result_fetched or other.status is not JobStatus.DONE:
@@ -297,22 +304,22 @@ class JobQueue:
         job.counts, other.counts = other.counts, job.counts
         job.memory_out, other.memory_out = other.memory_out, job.memory_out
         self._emit(
-            "backend.result_corrupted",
-            {
-                **self._ids(job),
-                "mode": "swap",
-                "with_job": other.id,
-                "with_idempotency_key": other.idempotency_key,
-            },
+            records.RESULT_CORRUPTED(
+                {
+                    **self._ref(job),
+                    "mode": "swap",
+                    "with_job": other.id,
+                    "with_idempotency_key": other.idempotency_key,
+                }
+            )
         )
 
-    def _ids(self, job: BackendJob, **extra: object) -> dict[str, object]:
+    def _ref(self, job: BackendJob) -> records.JobRef:
         return {
             "backend": self.backend,
             "job": job.id,
             "tenant": job.tenant,
             "idempotency_key": job.idempotency_key,
-            **extra,
         }
 
     def _mark(self, job: BackendJob, status: JobStatus) -> None:
@@ -338,15 +345,16 @@ class JobQueue:
             return  # never executed: nothing was spent on the device
         self.executions[status.value] += 1
         self._emit(
-            "backend.execution",
-            self._ids(
-                job,
-                shots=job.shots,
-                status=status.value,
-                started=job.started_at,
-                qpu_s=round(job.qpu_seconds, 6),
-                calibration_version=job.calibration_version,
-                error_code=code,
-                shots_returned=job.shots_returned,
-            ),
+            records.EXECUTION(
+                {
+                    **self._ref(job),
+                    "shots": job.shots,
+                    "status": status.value,
+                    "started": job.started_at,
+                    "qpu_s": round(job.qpu_seconds, 6),
+                    "calibration_version": job.calibration_version,
+                    "error_code": code,
+                    "shots_returned": job.shots_returned,
+                }
+            )
         )

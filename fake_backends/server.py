@@ -22,6 +22,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 
 from aiohttp import web
 
+from fake_backends import records
 from fake_backends.api.middleware import http_faults
 from fake_backends.api.native import NativeApi
 from fake_backends.cloud import FakeCloud
@@ -62,7 +63,7 @@ async def serve_cloud(
         gc.freeze()
         cloud.url = url
         cloud.emit(
-            "backend.started", {"backend": cloud.name, "url": url, "device": cloud.spec.device}
+            records.STARTED({"backend": cloud.name, "url": url, "device": cloud.spec.device})
         )
         yield cloud
 

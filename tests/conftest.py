@@ -8,6 +8,7 @@ from typing import Any
 import pytest_asyncio
 
 from fake_backends.executor import AerExecutor
+from plumbing.records import Event
 
 DEVICE = "FakeManilaV2"
 
@@ -26,8 +27,8 @@ class Events:
     def __init__(self) -> None:
         self.records: list[tuple[str, dict[str, Any]]] = []
 
-    def __call__(self, type: str, data: dict[str, Any]) -> None:
-        self.records.append((type, data))
+    def __call__(self, event: Event[Any]) -> None:
+        self.records.append((event.type, dict(event.fields)))
 
     def of(self, type: str) -> list[dict[str, Any]]:
         return [d for t, d in self.records if t == type]

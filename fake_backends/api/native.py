@@ -27,6 +27,7 @@ from typing import Any
 
 from aiohttp import web
 
+from fake_backends import records
 from fake_backends.api.middleware import retry_after
 from fake_backends.cloud import FakeCloud
 from fake_backends.errors import AuthError, CircuitRejected, QueueFull
@@ -97,9 +98,7 @@ class NativeApi:
         try:
             return self.cloud.tokens.check(value.strip())
         except AuthError as exc:
-            self.cloud.emit(
-                "backend.auth_rejected", {"backend": self.cloud.name, "reason": exc.code}
-            )
+            self.cloud.emit(records.AUTH_REJECTED({"backend": self.cloud.name, "reason": exc.code}))
             raise ApiError(401, exc.code, str(exc), headers=_CHALLENGE) from None
 
     # -- backends --------------------------------------------------------------
@@ -193,8 +192,9 @@ class NativeApi:
         if key is not None:
             self.cloud.by_idempotency_key[(tenant, key)] = job
         self.cloud.emit(
-            "backend.job_submitted",
-            {"backend": self.cloud.name, "job": job.id, "idempotency_key": key, "shots": shots},
+            records.JOB_SUBMITTED(
+                {"backend": self.cloud.name, "job": job.id, "idempotency_key": key, "shots": shots}
+            )
         )
         return self._json(self._job_json(job), status=201)
 

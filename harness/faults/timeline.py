@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec
+from harness.journal.records import FAULT_ENDED, FAULT_STARTED
 from harness.journal.store import Journal
 from plumbing.clock import Clock
 
@@ -46,13 +47,16 @@ class Timeline:
         await self._clock.sleep(spec.at - self._clock.now())
         self._active[spec.id] = spec
         try:
-            self._journal.record(
-                "fault.started",
-                id=spec.id,
-                kind=spec.kind,
-                backends=list(spec.backends),
-                params=spec.fault.params(),
-                until=spec.end,
+            self._journal.write(
+                FAULT_STARTED(
+                    {
+                        "id": spec.id,
+                        "kind": spec.kind,
+                        "backends": list(spec.backends),
+                        "params": spec.fault.params(),
+                        "until": spec.end,
+                    }
+                )
             )
             try:
                 await spec.fault.inject(self._ctx, spec.backends)
@@ -72,11 +76,13 @@ class Timeline:
         try:
             await spec.fault.revert(self._ctx, spec.backends)
         except Exception as exc:
-            self._journal.record(
-                "fault.ended", id=spec.id, kind=spec.kind, reverted=False, error=str(exc)
+            self._journal.write(
+                FAULT_ENDED(
+                    {"id": spec.id, "kind": spec.kind, "reverted": False, "error": str(exc)}
+                )
             )
             raise FaultError(f"revert failed: {exc}", fault_id=spec.id, kind=spec.kind) from exc
-        self._journal.record("fault.ended", id=spec.id, kind=spec.kind, reverted=True)
+        self._journal.write(FAULT_ENDED({"id": spec.id, "kind": spec.kind, "reverted": True}))
 
     async def revert_all(self) -> None:
         """Revert every fault still active (safe to call at any time, more than once)."""

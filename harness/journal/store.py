@@ -1,24 +1,27 @@
 """The event journal: every fact of a game day, one JSON object per line.
 
-Records are ``{"t": <scenario seconds>, "type": "<family>.<event>", ...}``. The file is
-append-only and flushed every tick, so a run that is killed can still be scored from
-what reached the disk (:func:`read_journal` tolerates a torn last line).
-
-Record types: ``run.started`` (with the scenario), ``run.ended``, ``phase``,
-``steady_state``, ``fault.started``/``fault.ended``, ``job.submitted``/``accepted``/
-``rejected``/``indeterminate``/``completed``/``failed``, ``alert``, ``tick``, and the
-fake backends' own ``backend.*`` records (executions, token revocations, ...).
+Records are ``{"t": <scenario seconds>, "type": "<family>.<event>", ...}``; their types
+are declared once (:mod:`harness.journal.records`, :mod:`fake_backends.records`; the
+table is ``docs/journal.md``). The file is append-only and flushed every tick, so a run
+that is killed can still be scored from what reached the disk (:func:`read_journal`
+tolerates a torn last line). Live readers subscribe (:meth:`Journal.subscribe`) and see
+each record once, as it is written, instead of re-reading the list.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from plumbing.clock import Clock
+from plumbing.records import Event
 
-__all__ = ["Journal", "read_journal"]
+__all__ = ["Journal", "Listener", "read_journal"]
+
+#: called with every record as it is written
+Listener = Callable[[Mapping[str, Any]], None]
 
 
 class Journal:
@@ -30,23 +33,30 @@ class Journal:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file: IO[str] | None = path.open("a", encoding="utf-8")
         self.records: list[dict[str, Any]] = []
+        self._listeners: list[Listener] = []
 
-    def record(self, type: str, *, at: float | None = None, **data: Any) -> dict[str, Any]:
-        """Append one record at the current scenario time (or at ``at``) and return it.
+    def write(self, event: Event[Any], *, at: float | None = None) -> dict[str, Any]:
+        """Append ``event`` at the current scenario time (or at ``at``) and return it.
 
         ``at`` is for facts that happened a little earlier elsewhere, e.g. in a Locust
         process: such a record can be older than the one before it.
         """
         t = self._clock.now() if at is None else at
-        rec = {"t": round(t, 3), "type": type, **data}
+        rec = {"t": round(t, 3), "type": event.type, **event.fields}
         self.records.append(rec)
         if self._file is not None:
             self._file.write(json.dumps(rec, separators=(",", ":"), default=str) + "\n")
+        for listener in self._listeners:
+            listener(rec)
         return rec
 
-    def sink(self, type: str, data: dict[str, Any]) -> None:
-        """Adapter for the fake backends' event sink signature."""
-        self.record(type, **data)
+    def sink(self, event: Event[Any]) -> None:
+        """The :data:`~plumbing.records.EventSink` the fake clouds and the proxy report to."""
+        self.write(event)
+
+    def subscribe(self, listener: Listener) -> None:
+        """Call ``listener(record)`` for every record written from now on."""
+        self._listeners.append(listener)
 
     def flush(self) -> None:
         if self._file is not None:

@@ -23,14 +23,27 @@ little older than the journal line before them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from harness.errors import LoadError
+from harness.journal.records import (
+    JOB_STEPS,
+    LOAD_DRAINED,
+    LOAD_ENGINE,
+    LOAD_EXITED,
+    LOAD_READY,
+    LOAD_SLI,
+    LOAD_STARTED,
+    LOAD_STOPPED,
+    LoadSli,
+)
+from harness.journal.records import LoadEngine as LoadEngineRecord
 from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.driver import LocustProcess, LocustSpec, free_port
@@ -40,10 +53,16 @@ from plumbing.clock import Clock
 
 __all__ = ["LocustWorkload"]
 
+log = logging.getLogger(__name__)
+
 POLL_S = 0.05
 READY_MARGIN_S = 60.0
 RUN_TIME_MARGIN_S = 120.0
 _FAILED = {"rejected", "indeterminate", "failed"}
+#: the plugin's other line types, as the journal's ``load.*`` records
+_LINES = {
+    r.name.removeprefix("load."): r for r in (LOAD_READY, LOAD_STARTED, LOAD_DRAINED, LOAD_STOPPED)
+}
 
 
 class LocustWorkload:
@@ -125,8 +144,7 @@ class LocustWorkload:
         """Start Locust and wait until its users are spawned (they wait for :meth:`run`)."""
         w = self.config
         async with self.process.running():
-            self._journal.record(
-                "load.engine",
+            engine = LoadEngineRecord(
                 engine="locust",
                 command=self.process.spec.command(),
                 pid=self.process.pid,
@@ -134,6 +152,7 @@ class LocustWorkload:
                 processes=w.processes,
                 dir=self.out_dir.name,
             )
+            self._journal.write(LOAD_ENGINE(engine))
             await self._until_ready(w.users / w.spawn_rate + READY_MARGIN_S)
             yield self
 
@@ -171,11 +190,8 @@ class LocustWorkload:
             await asyncio.sleep(POLL_S)
         code = await self.process.stop()
         self._ingest()
-        self._journal.record(
-            "load.exited",
-            exit_code=code,
-            files=sorted(p.name for p in self.out_dir.iterdir() if p.is_file()),
-        )
+        files = sorted(p.name for p in self.out_dir.iterdir() if p.is_file())
+        self._journal.write(LOAD_EXITED({"exit_code": code, "files": files}))
 
     def stop_submitting(self, drain_until: float | None = None) -> None:
         """Users submit no more jobs; outstanding ones are followed until ``drain_until``."""
@@ -205,24 +221,27 @@ class LocustWorkload:
                 self._sli(line)
             elif kind == "job":
                 self._job(line)
-            else:
-                if kind == "drained":
+            elif (record := _LINES.get(kind)) is not None:
+                if record is LOAD_DRAINED:
                     self._drained = True
                 wall = line.pop("wall", None)
                 started = isinstance(wall, int | float) and self._control.get("started")
                 at = self._scenario(float(wall)) if started else None
-                self._journal.record(f"load.{kind}", at=at, **line)
+                self._journal.write(record(cast(Any, line)), at=at)
+            else:
+                log.warning("Locust plugin line of unknown type %r ignored", kind)
             line["type"] = kind
         return lines
 
     def _sli(self, line: Mapping[str, Any]) -> None:
         start, interval = float(line["start"]), float(line["interval"])
-        self._journal.record(
-            "load.sli",
-            at=self._scenario(start + interval / 2),
-            start_s=round(self._scenario(start), 3),
-            interval_s=round(interval * self._scale, 3),
+        fields = {
+            "start_s": round(self._scenario(start), 3),
+            "interval_s": round(interval * self._scale, 3),
             **line,
+        }
+        self._journal.write(
+            LOAD_SLI(cast(LoadSli, fields)), at=self._scenario(start + interval / 2)
         )
 
     def _job(self, line: dict[str, Any]) -> None:
@@ -234,4 +253,4 @@ class LocustWorkload:
             self._counts["ok"] += 1
         elif event in _FAILED:
             self._counts["failed"] += 1
-        self._journal.record(f"job.{event}", at=at, **line)
+        self._journal.write(JOB_STEPS[event](cast(Any, line)), at=at)

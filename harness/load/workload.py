@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from typing import Any
 
 from harness.errors import SutError
+from harness.journal import records
 from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.jobmix import JobMix
@@ -96,8 +96,7 @@ class Workload:
         circuit, tenant = drawn.circuit, drawn.tenant
         job = f"wl-{self._seed}-{n:05d}"
         self._counts["submitted"] += 1
-        self._journal.record(
-            "job.submitted",
+        submitted = records.JobSubmitted(
             job=job,
             tenant=tenant,
             name=drawn.name,
@@ -105,18 +104,20 @@ class Workload:
             shots=self.config.shots,
             width=circuit.num_qubits,
             ideal=circuit.ideal,
-            **_nonce(circuit.nonce),
         )
+        if circuit.nonce:
+            submitted["nonce"] = circuit.nonce  # canaries only
+        self._journal.write(records.JOB_SUBMITTED(submitted))
         try:
             sut_id = await self._client.submit(
                 circuit=circuit.qasm, shots=self.config.shots, key=job, tenant=tenant
             )
         except SutError as exc:
             self._counts["failed"] += 1
-            kind = "job.indeterminate" if exc.status == 0 else "job.rejected"
-            self._journal.record(kind, job=job, status=exc.status, error=str(exc))
+            kind = records.JOB_INDETERMINATE if exc.status == 0 else records.JOB_REJECTED
+            self._journal.write(kind({"job": job, "status": exc.status, "error": str(exc)}))
             return
-        self._journal.record("job.accepted", job=job, sut_id=sut_id)
+        self._journal.write(records.JOB_ACCEPTED({"job": job, "sut_id": sut_id}))
         await self._follow(job, sut_id)
 
     async def _follow(self, job: str, sut_id: str) -> None:
@@ -133,16 +134,15 @@ class Workload:
                 continue
             if state.get("state") == "completed":
                 self._counts["ok"] += 1
-                self._journal.record(
-                    "job.completed", job=job, sut_id=sut_id, counts=state.get("counts") or {}
+                counts = state.get("counts") or {}
+                self._journal.write(
+                    records.JOB_COMPLETED({"job": job, "sut_id": sut_id, "counts": counts})
                 )
                 return
             if state.get("state") == "failed":
                 self._counts["failed"] += 1
-                self._journal.record("job.failed", job=job, sut_id=sut_id, error=state.get("error"))
+                error = state.get("error")
+                self._journal.write(
+                    records.JOB_FAILED({"job": job, "sut_id": sut_id, "error": error})
+                )
                 return
-
-
-def _nonce(nonce: str | None) -> dict[str, Any]:
-    """The canary nonce field of a ``job.submitted`` record, when the circuit has one."""
-    return {"nonce": nonce} if nonce else {}

@@ -22,10 +22,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from harness.errors import ConfigError, ProxyError, ProxyNotFound
+from harness.journal.records import NETWORK_CLEANUP, NETWORK_LINKS
 from harness.netchaos.client import ToxiproxyClient
 from harness.netchaos.proxy import split_address
 from harness.netchaos.server import NetChaosServer
-from plumbing.records import EventSink
+from plumbing.records import Event, EventSink
 
 __all__ = [
     "TOXIPROXY_URL_ENV",
@@ -109,7 +110,7 @@ async def network_links(
     embedded server runs.
     """
     url = toxiproxy_url if toxiproxy_url is not None else os.environ.get(TOXIPROXY_URL_ENV)
-    emit = on_event or (lambda _t, _d: None)
+    emit: EventSink = on_event or _ignore
     async with AsyncExitStack() as stack:
         if url:
             server = await check_toxiproxy(url)
@@ -123,12 +124,14 @@ async def network_links(
             for name, backend_url in backends.items():
                 links[name] = await _create(client, url, name, backend_url, tag, ports)
             net = NetworkLinks(client, links, server)
-            emit(
-                "network.links", {"server": server, "links": {n: lk.url for n, lk in links.items()}}
-            )
+            emit(NETWORK_LINKS({"server": server, "links": {n: lk.url for n, lk in links.items()}}))
             yield net
         finally:
             await _teardown(client, links, emit)
+
+
+def _ignore(_event: Event[Any]) -> None:
+    return None
 
 
 async def check_toxiproxy(url: str) -> str:
@@ -191,4 +194,4 @@ async def _teardown(
         error = str(exc) or type(exc).__name__
         log.error("network links: cleanup failed: %s", error)
     if links:
-        emit("network.cleanup", {"leftover_toxics": leftovers, "error": error})
+        emit(NETWORK_CLEANUP({"leftover_toxics": leftovers, "error": error}))

@@ -8,6 +8,7 @@ faults changes, so logs stay short and readable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from rich.console import Console
@@ -17,9 +18,24 @@ from rich.text import Text
 
 from harness.durations import fmt_duration
 from harness.report.markdown import gate_threshold, gate_value
-from harness.run.runner import Snapshot
 
-__all__ = ["ConsoleProgress", "print_summary"]
+__all__ = ["ConsoleProgress", "Snapshot", "print_summary"]
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Live state for progress output, taken every tick."""
+
+    t: float
+    duration: float
+    phase: str
+    submitted: int
+    ok: int
+    failed: int
+    outstanding: int
+    active_faults: tuple[str, ...]
+    alerts: int
+    queue_depth: int
 
 
 def _line(s: Snapshot) -> str:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable
-from typing import TextIO
+from collections.abc import Callable, Mapping
+from typing import Any, TextIO
 
 from harness.durations import fmt_duration
 from harness.journal.store import Journal
@@ -22,7 +22,7 @@ from harness.runbook.engine import RunbookEngine
 from harness.scoring import StepResult
 from plumbing.clock import Clock
 
-__all__ = ["Responder"]
+__all__ = ["Responder", "live_status"]
 
 Write = Callable[[str], None]
 
@@ -95,3 +95,14 @@ class Responder:
 def _print(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def live_status(tick: Mapping[str, Any] | None) -> str:
+    """One line of live figures for the responder, from the latest tick record."""
+    if tick is None:
+        return "live: no tick yet"
+    return (
+        f"live at {tick['t']}s: {tick.get('submitted')} jobs submitted, {tick.get('ok')} ok, "
+        f"{tick.get('failed')} failed, {tick.get('outstanding')} outstanding; "
+        f"queue {tick.get('queue_depth')}; active faults: {tick.get('active_faults') or 'none'}"
+    )

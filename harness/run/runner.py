@@ -35,42 +35,37 @@ from harness import scoring
 from harness.exitcode import ExitCode
 from harness.faults import FaultContext
 from harness.faults.timeline import Timeline
+from harness.journal.records import (
+    RUN_CONFIG,
+    RUN_ENDED,
+    RUN_STARTED,
+    STEADY_STATE,
+    TICK,
+    RunConfig,
+    RunStarted,
+    Tick,
+)
 from harness.journal.store import Journal
 from harness.load.locust_engine import LocustWorkload
 from harness.load.seam import LoadEngine
 from harness.load.workload import Workload
 from harness.netchaos import NetworkLinks, network_links
 from harness.report import write_reports
-from harness.run.responder import Responder
+from harness.run.progress import Snapshot
+from harness.run.responder import Responder, live_status
 from harness.run.stop import StopMonitor
 from harness.runbook.actions import ActionContext
 from harness.runbook.engine import RunbookEngine
 from harness.scenario.model import Scenario
-from harness.scoring import Score
+from harness.scoring import JournalView, Score
 from harness.sut.client import SutClient
 from harness.sut.targets import BackendEndpoint, make_target
 from harness.sut.webhook import AlertReceiver
 from plumbing.clock import ScaledClock
 
-__all__ = ["RunResult", "Snapshot", "new_run_dir", "run_game_day"]
+__all__ = ["RunResult", "new_run_dir", "run_game_day"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """Live state for progress output, taken every tick."""
-
-    t: float
-    duration: float
-    phase: str
-    submitted: int
-    ok: int
-    failed: int
-    outstanding: int
-    active_faults: tuple[str, ...]
-    alerts: int
-    queue_depth: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,16 +106,19 @@ async def run_game_day(
     """
     clock = ScaledClock(scenario.time_scale, started=False)
     journal = Journal(run_dir / "journal.jsonl", clock)
-    journal.record(
-        "run.config",
+    view = JournalView()  # what the live loops read, updated as each record is written
+    journal.subscribe(view.add)
+    config = RunConfig(
         scenario=scenario.name,
         file=scenario.file,
         source=dict(scenario.source),
         seed=scenario.seed,
         time_scale=scenario.time_scale,
-        **({"interactive": True} if interactive else {}),
     )
-    game = _GameDay(scenario, clock, journal, progress)
+    if interactive:
+        config["interactive"] = True
+    journal.write(RUN_CONFIG(config))
+    game = _GameDay(scenario, clock, journal, view, progress)
     game.responder = Responder(clock, journal) if interactive else None
     wall0 = time.monotonic()
     status: str = "crashed"
@@ -138,7 +136,8 @@ async def run_game_day(
         (run_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
         log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
     finally:
-        journal.record("run.ended", status=status, reason=reason, wall_s=time.monotonic() - wall0)
+        wall_s = time.monotonic() - wall0
+        journal.write(RUN_ENDED({"status": status, "reason": reason, "wall_s": wall_s}))
         journal.close()
     # scoring and plotting are CPU work: off the event loop
     result, files = await asyncio.to_thread(write_reports, run_dir, journal.records, scenario)
@@ -154,11 +153,17 @@ def _first_cause(exc: BaseException) -> BaseException:
 
 class _GameDay:
     def __init__(
-        self, scenario: Scenario, clock: ScaledClock, journal: Journal, progress: ProgressFn | None
+        self,
+        scenario: Scenario,
+        clock: ScaledClock,
+        journal: Journal,
+        view: JournalView,
+        progress: ProgressFn | None,
     ) -> None:
         self.s = scenario
         self.clock = clock
         self.journal = journal
+        self.view = view
         self.progress = progress
         self.clouds: list[FakeCloud] = []
         self.receiver: AlertReceiver | None = None
@@ -202,13 +207,13 @@ class _GameDay:
             self.actions = ActionContext(sut_url, http)
             workload = await stack.enter_async_context(self._load(client, sut_url))
             self.clock.start()
-            self.journal.record(
-                "run.started",
+            started = RunStarted(
                 target=target.description,
                 sut_url=sut_url,
                 backends={c.name: c.url for c in self.clouds},
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
+            self.journal.write(RUN_STARTED(started))
             return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -244,13 +249,16 @@ class _GameDay:
         timeline = Timeline(s.faults, ctx, self.clock, self.journal)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
         config = s.scoring_config()
-        monitor = StopMonitor(config, self.journal, self.clock, after=s.warmup, drain=s.drain)
+        monitor = StopMonitor(
+            config, self.journal, self.view, self.clock, after=s.warmup, drain=s.drain
+        )
         assert self.actions is not None
         responder = self.responder
         engine = RunbookEngine(
             s.runbook,
             config,
             self.journal,
+            self.view,
             self.clock,
             self.actions,
             interactive=responder is not None,
@@ -298,7 +306,7 @@ class _GameDay:
         s = self.s
         await self.clock.sleep(s.warmup - self.clock.now())
         ok, reason, slos = self._steady_state()
-        self.journal.record("steady_state", ok=ok, reason=reason, slos=slos)
+        self.journal.write(STEADY_STATE({"ok": ok, "reason": reason, "slos": slos}))
         if not ok:
             verdict[0] = ("invalid", f"steady state not reached: {reason}")
             workload.stop_submitting(drain_until=self.clock.now() + s.drain)
@@ -316,9 +324,9 @@ class _GameDay:
         # judged on the second half of the warm-up: the first half lets connections,
         # tokens and the simulator's caches warm up (at high time scales a wall-clock
         # second of start-up costs minutes of scenario time)
-        results = scoring.slo_results(
-            self.journal.records, self.s.scoring_config(), now, final=False, since=now / 2
-        )
+        config, view = self.s.scoring_config(), self.view
+        events = scoring.sli_events(view.requests, config.slos, now, final=False, jobs=view.jobs)
+        results = scoring.slo_results((), config, now, final=False, events=events, since=now / 2)
         table: list[dict[str, object]] = [
             {"name": r.name, "good": r.good, "total": r.total, "objective": r.objective}
             for r in results
@@ -339,8 +347,7 @@ class _GameDay:
             now = self.clock.now()
             await self.clock.sleep(tick - (now % tick))
             snap = self._snapshot(workload, timeline)
-            self.journal.record(
-                "tick",
+            tick_record = Tick(
                 phase=snap.phase,
                 submitted=snap.submitted,
                 ok=snap.ok,
@@ -349,6 +356,7 @@ class _GameDay:
                 active_faults=list(snap.active_faults),
                 queue_depth={c.name: c.queue.depth for c in self.clouds},
             )
+            self.journal.write(TICK(tick_record))
             self.journal.flush()
             if self.progress is not None:
                 self.progress(snap)
@@ -356,12 +364,11 @@ class _GameDay:
                 self._relay_alerts(self.responder)
 
     def _relay_alerts(self, responder: Responder) -> None:
-        records = self.journal.records
-        for r in records[self._relayed :]:
-            if r.get("type") == "alert":
-                responder.alert(str(r.get("status")), str(r.get("name")))
-        self._relayed = len(records)
-        responder.status = lambda: _live_status(self.journal.records[-200:])
+        alerts = self.view.alerts
+        for alert in alerts[self._relayed :]:
+            responder.alert(alert.status, alert.name)
+        self._relayed = len(alerts)
+        responder.status = lambda: live_status(self.view.ticks[-1] if self.view.ticks else None)
 
     def _snapshot(self, workload: LoadEngine, timeline: Timeline) -> Snapshot:
         now = self.clock.now()
@@ -380,15 +387,3 @@ class _GameDay:
             alerts=self.receiver.received if self.receiver else 0,
             queue_depth=sum(cl.queue.depth for cl in self.clouds),
         )
-
-
-def _live_status(recent: list[dict[str, object]]) -> str:
-    """One line of live figures for the responder, from the latest tick record."""
-    tick = next((r for r in reversed(recent) if r.get("type") == "tick"), None)
-    if tick is None:
-        return "live: no tick yet"
-    return (
-        f"live at {tick['t']}s: {tick.get('submitted')} jobs submitted, {tick.get('ok')} ok, "
-        f"{tick.get('failed')} failed, {tick.get('outstanding')} outstanding; "
-        f"queue {tick.get('queue_depth')}; active faults: {tick.get('active_faults') or 'none'}"
-    )

@@ -1,7 +1,8 @@
 """Stop conditions while a game day plays (``stop_when:``).
 
 Every tick after the warm-up, :class:`StopMonitor` evaluates the scenario's stop
-conditions on the journal so far (:func:`harness.scoring.stop_check`). The first one
+conditions on the journal so far (:func:`harness.scoring.stop_check` on the run's
+:class:`~harness.scoring.JournalView`, which the journal keeps up to date). The first one
 that holds is journalled as ``run.stop`` and reported to the runner, which then aborts
 the experiment: every active fault is reverted, the load stops, outstanding jobs
 drain, and the run ends ``aborted`` (exit code 2).
@@ -11,8 +12,9 @@ from __future__ import annotations
 
 import asyncio
 
+from harness.journal.records import RUN_STOP
 from harness.journal.store import Journal
-from harness.scoring import ScoringConfig, StopHit, stop_check
+from harness.scoring import JournalView, ScoringConfig, StopHit, stop_check
 from plumbing.clock import Clock
 
 __all__ = ["MIN_WALL_INTERVAL", "StopMonitor"]
@@ -24,10 +26,18 @@ class StopMonitor:
     """Sets :attr:`stopped` (and :attr:`hit`) when a stop condition holds."""
 
     def __init__(
-        self, config: ScoringConfig, journal: Journal, clock: Clock, *, after: float, drain: float
+        self,
+        config: ScoringConfig,
+        journal: Journal,
+        view: JournalView,
+        clock: Clock,
+        *,
+        after: float,
+        drain: float,
     ) -> None:
         self._config = config
         self._journal = journal
+        self._view = view
         self._clock = clock
         self._after = after
         self._drain = drain
@@ -38,8 +48,9 @@ class StopMonitor:
         """Check every tick from ``after`` on; return once a condition held.
 
         At high time scales a tick lasts a few wall milliseconds: the check then runs
-        every few ticks, at most every MIN_WALL_INTERVAL wall seconds (it re-reads the
-        whole journal, and the event loop is shared with the SUT and the backends).
+        every few ticks, at most every MIN_WALL_INTERVAL wall seconds (it derives every
+        job's SLI events again, and the event loop is shared with the SUT and the
+        backends).
         """
         if not self._config.stop:
             return
@@ -49,15 +60,18 @@ class StopMonitor:
         await self._clock.sleep(self._after - self._clock.now())
         while True:
             now = self._clock.now()
-            hit = stop_check(self._journal.records, self._config, now, self._drain)
+            hit = stop_check(self._view, self._config, now, self._drain)
             if hit is not None:
                 self.hit = hit
-                self._journal.record(
-                    "run.stop",
-                    condition=hit.name,
-                    value=hit.value,
-                    above=hit.above,
-                    reason=hit.reason,
+                self._journal.write(
+                    RUN_STOP(
+                        {
+                            "condition": hit.name,
+                            "value": hit.value,
+                            "above": hit.above,
+                            "reason": hit.reason,
+                        }
+                    )
                 )
                 self.stopped.set()
                 return

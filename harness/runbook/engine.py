@@ -1,8 +1,9 @@
 """Runs a scenario's runbook live: notices due steps, runs automated actions, pages.
 
-Every tick it evaluates the steps on the journal so far with the same pure function
-scoring uses (:func:`harness.scoring.runbook_results`), so "due" means the same thing
-live and in the report. For each step that just became due it journals
+Every tick it evaluates the steps on the journal so far (the run's
+:class:`~harness.scoring.JournalView`, kept up to date as records arrive) with the same
+pure function scoring uses (:func:`harness.scoring.runbook_results`), so "due" means
+the same thing live and in the report. For each step that just became due it journals
 ``runbook.triggered``; a ``run`` step's action is then executed (unless the run is
 interactive: there the responder decides, see :mod:`harness.run.responder`) and its
 outcome journalled as ``runbook.step`` (``status: done`` or ``failed``, with the
@@ -13,20 +14,21 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
+from harness.journal.records import RUNBOOK_STEP, RUNBOOK_TRIGGERED
 from harness.journal.store import Journal
 from harness.runbook.actions import ActionContext
 from harness.runbook.spec import RunbookStep
 from harness.scoring import (
+    JournalView,
     RunbookContext,
     ScoringConfig,
     StepResult,
     StepSpec,
     runbook_context,
     runbook_results,
-    score,
+    score_view,
 )
 from plumbing.clock import Clock
 
@@ -46,6 +48,7 @@ class RunbookEngine:
         steps: Sequence[RunbookStep],
         config: ScoringConfig,
         journal: Journal,
+        view: JournalView,
         clock: Clock,
         actions: ActionContext,
         *,
@@ -55,6 +58,7 @@ class RunbookEngine:
         self.steps = tuple(steps)
         self._config = config
         self._journal = journal
+        self._view = view
         self._clock = clock
         self._actions = actions
         self._interactive = interactive
@@ -83,8 +87,8 @@ class RunbookEngine:
                     return  # every step is due: nothing left to watch (actions finish)
                 for step, result in self.due():
                     self._seen.add(step.id)
-                    self._journal.record(
-                        "runbook.triggered", id=step.id, due_at=result.triggered_at
+                    self._journal.write(
+                        RUNBOOK_TRIGGERED({"id": step.id, "due_at": result.triggered_at})
                     )
                     if self._page is not None:
                         self._page(step, result)
@@ -101,25 +105,24 @@ class RunbookEngine:
         ]
 
     def _context(self) -> RunbookContext:
-        records = self._journal.records
-        now = self._clock.now()
+        view, now = self._view, self._clock.now()
         if self._heavy and now - self._heavy_at >= HEAVY_EVERY:
             self._heavy_at = now
-            live = score(records, self._config, final=False)
-            ctx = runbook_context(records, self._config, live.ticks, live.incidents, now=now)
+            live = score_view(view, self._config, final=False)
+            ctx = runbook_context(view, self._config, live.ticks, live.incidents, now=now)
             self._last = ctx
         elif self._heavy and self._last is not None:
             # between full scores: fresh alerts, events and step records, the last ticks
             ctx = dataclasses.replace(
-                self._light(records, now), ticks=self._last.ticks, recoveries=self._last.recoveries
+                self._light(now), ticks=self._last.ticks, recoveries=self._last.recoveries
             )
         else:
-            ctx = self._light(records, now)
+            ctx = self._light(now)
         return ctx
 
-    def _light(self, records: Sequence[Mapping[str, Any]], now: float) -> RunbookContext:
+    def _light(self, now: float) -> RunbookContext:
         """Alerts, faults, events and step records only (no ticks, no incidents)."""
-        return runbook_context(records, self._config, (), (), now=now)
+        return runbook_context(self._view, self._config, (), (), now=now)
 
     async def _automate(self, step: RunbookStep, result: StepResult) -> None:
         """Run the action; with ``retry``, again after each failure until the deadline."""
@@ -135,17 +138,20 @@ class RunbookEngine:
     async def perform(self, step: RunbookStep, *, by: str) -> bool:
         """Run ``step``'s action (if any) and journal the outcome; True when it succeeded."""
         if step.action is None:
-            self._journal.record("runbook.step", id=step.id, status="done", by=by)
+            self._journal.write(RUNBOOK_STEP({"id": step.id, "status": "done", "by": by}))
             return True
         ok, detail = await step.action.run(self._actions)
-        self._journal.record(
-            "runbook.step",
-            id=step.id,
-            status="done" if ok else "failed",
-            by=by,
-            action=step.action.describe(),
-            mitigation=step.mitigation,
-            detail=detail,
+        self._journal.write(
+            RUNBOOK_STEP(
+                {
+                    "id": step.id,
+                    "status": "done" if ok else "failed",
+                    "by": by,
+                    "action": step.action.describe(),
+                    "mitigation": step.mitigation,
+                    "detail": detail,
+                }
+            )
         )
         return ok
 

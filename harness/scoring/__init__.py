@@ -1,9 +1,12 @@
-"""Scoring: a journal in, a :class:`Score` out. Pure: imports nothing from the harness.
+"""Scoring: a journal in, a :class:`Score` out. Pure: imports nothing from the harness but
+the journal's record declarations (:mod:`harness.journal.records`,
+:mod:`fake_backends.records`).
 
 One module per concept; the definitions live in each module's docstring and in
 ARCHITECTURE.md ("Scoring"):
 
 - :mod:`~harness.scoring.views`: journal records -> jobs, alerts, faults (job outcomes);
+- :mod:`~harness.scoring.journal_view`: all of them for one journal, record by record;
 - :mod:`~harness.scoring.slis`: SLI events (the seam for new event sources), ticks, SLOs;
 - :mod:`~harness.scoring.burn`: burn rates and the multiwindow burn-rate page;
 - :mod:`~harness.scoring.incidents`: TTD / TTA / TTM / TTR per fault window;
@@ -31,11 +34,12 @@ from harness.scoring.config import (
 from harness.scoring.events import SliEvent
 from harness.scoring.gates import GATES
 from harness.scoring.incidents import Incident
+from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import Ledger, Unexpected
 from harness.scoring.resilience import Resilience
 from harness.scoring.result import GateResult, Score
 from harness.scoring.runbook import RunbookContext, StepResult, runbook_results
-from harness.scoring.score import runbook_context, score
+from harness.scoring.score import runbook_context, score, score_view
 from harness.scoring.slis import SloResult, TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stop import STOP_RULES, StopHit, stop_check
 from harness.scoring.views import AlertView, hellinger_fidelity, job_views
@@ -52,6 +56,7 @@ __all__ = [
     "GateResult",
     "GateSpec",
     "Incident",
+    "JournalView",
     "Ledger",
     "Page",
     "Resilience",
@@ -76,6 +81,7 @@ __all__ = [
     "runbook_context",
     "runbook_results",
     "score",
+    "score_view",
     "sli_events",
     "slo_results",
     "stop_check",

@@ -1,4 +1,5 @@
-"""Stop conditions (``stop_when:``), evaluated on the journal so far while a run plays.
+"""Stop conditions (``stop_when:``), evaluated on the journal so far while a run plays
+(its :class:`~harness.scoring.journal_view.JournalView`, kept up to date by the runner).
 
 A condition holds when its value is strictly above its bound:
 
@@ -14,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from harness.scoring.burn import burn_rate
 from harness.scoring.config import ScoringConfig, StopRule
+from harness.scoring.events import SliEvent
+from harness.scoring.journal_view import JournalView
 from harness.scoring.slis import sli_events, slo_results
-from harness.scoring.views import job_views
+from harness.scoring.views import JobView
 
 __all__ = ["STOP_RULES", "StopHit", "stop_check"]
 
@@ -44,15 +46,15 @@ class StopHit:
 
 
 def stop_check(
-    records: Sequence[Mapping[str, Any]], config: ScoringConfig, now: float, default_window: float
+    view: JournalView, config: ScoringConfig, now: float, default_window: float
 ) -> StopHit | None:
     """The first stop condition (in scenario order) that holds at ``now``, if any."""
     if not config.stop:
         return None
-    jobs = job_views(records)
-    events = sli_events(records, config.slos, now, final=False, jobs=jobs)
+    jobs = view.jobs
+    events = sli_events(view.requests, config.slos, now, final=False, jobs=jobs)
     for rule in config.stop:
-        value = _value(rule, records, config, now, default_window, jobs, events)
+        value = _value(rule, config, now, default_window, jobs, events)
         if value is not None and value > rule.above:
             return StopHit(rule.name, value, rule.above, _describe(rule, value, default_window))
     return None
@@ -60,12 +62,11 @@ def stop_check(
 
 def _value(
     rule: StopRule,
-    records: Sequence[Mapping[str, Any]],
     config: ScoringConfig,
     now: float,
     default_window: float,
-    jobs: Any,
-    events: Any,
+    jobs: Mapping[str, JobView],
+    events: Mapping[str, Sequence[SliEvent]],
 ) -> float | None:
     window = rule.window if rule.window is not None else default_window
     if rule.name == "burn_rate":
@@ -84,7 +85,7 @@ def _value(
         return float(sum(1 for j in jobs.values() if j.outcome == "failed"))
     if rule.name == "wrong_results":
         return float(sum(1 for j in jobs.values() if j.outcome in ("wrong", "unexpected")))
-    results = slo_results(records, config, now, final=False, events=events)
+    results = slo_results((), config, now, final=False, events=events)
     return max((r.error_budget_consumed for r in results), default=0.0)
 
 

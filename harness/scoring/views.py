@@ -1,7 +1,11 @@
 """Typed views of journal records: jobs, alerts, faults, mitigations.
 
-The journal is a list of dicts (``{"t", "type", ...}``); every scoring module reads it
-through these views so record parsing lives in one place.
+The journal is a list of dicts (``{"t", "type", ...}``, types declared in
+:mod:`harness.journal.records` and :mod:`fake_backends.records`); every scoring module
+reads it through these views so record parsing lives in one place. Each view is built
+record by record (:class:`JobBook`, :class:`FaultBook`, :func:`alert_of`,
+:func:`mitigation_of`), so :class:`~harness.scoring.journal_view.JournalView` keeps them
+up to date as a run plays.
 
 Job outcomes (the ledger's words): ``ok`` completed with valid counts (they sum to the
 shots asked, every bitstring has the circuit's width) and, for a canary, the counts
@@ -17,21 +21,35 @@ the end of a run an accepted one is ``lost``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fake_backends.records import EXECUTION
+from harness.journal.records import (
+    FAULT_ENDED,
+    FAULT_STARTED,
+    JOB_ACCEPTED,
+    JOB_COMPLETED,
+    JOB_FAILED,
+    JOB_INDETERMINATE,
+    JOB_REJECTED,
+    JOB_SUBMITTED,
+    RUNBOOK_STEP,
+    SUT_EVENT,
+)
+
 __all__ = [
     "AlertView",
+    "FaultBook",
     "FaultView",
+    "JobBook",
     "JobView",
     "Record",
-    "alerts_of",
-    "faults_of",
+    "alert_of",
     "hellinger_fidelity",
     "job_views",
-    "mitigations_of",
-    "run_end",
+    "mitigation_of",
 ]
 
 Record = Mapping[str, Any]
@@ -81,52 +99,68 @@ class FaultView:
     end: float | None
 
 
-def job_views(records: Iterable[Record]) -> dict[str, JobView]:
-    """Every logical job in the journal, by workload job id."""
-    jobs: dict[str, JobView] = {}
-    starts: dict[str, float] = {}
-    for r in records:
+class JobBook:
+    """Every logical job so far, by workload job id, updated one record at a time."""
+
+    def __init__(self) -> None:
+        self.jobs: dict[str, JobView] = {}
+        self._starts: dict[str, float] = {}  # idempotency key -> first execution start
+
+    def add(self, r: Record) -> None:
         kind = str(r.get("type", ""))
-        if kind == "backend.execution":
+        if kind == EXECUTION.name:
             key, started = r.get("idempotency_key"), r.get("started")
             if key is not None and started is not None:
-                starts[str(key)] = min(float(started), starts.get(str(key), math.inf))
-            continue
+                first = min(float(started), self._starts.get(str(key), math.inf))
+                self._starts[str(key)] = first
+                if (job := self.jobs.get(str(key))) is not None:
+                    job.started_at = first
+            return
         if not kind.startswith("job."):
-            continue
+            return
         jid = str(r.get("job"))
-        if kind == "job.submitted":
-            jobs[jid] = JobView(
+        if kind == JOB_SUBMITTED.name:
+            self.jobs[jid] = JobView(
                 jid,
                 float(r["t"]),
                 int(r.get("shots", 0)),
                 r.get("width"),
                 r.get("ideal"),
                 nonce=r.get("nonce"),
+                started_at=self._starts.get(jid),
             )
-        elif (job := jobs.get(jid)) is not None:
+        elif (job := self.jobs.get(jid)) is not None:
             _advance(job, kind, r)
-    for jid, job in jobs.items():
-        job.started_at = starts.get(jid)
-    return jobs
+
+
+def job_views(records: Iterable[Record]) -> dict[str, JobView]:
+    """Every logical job in the journal, by workload job id."""
+    book = JobBook()
+    for r in records:
+        book.add(r)
+    return book.jobs
 
 
 def _advance(job: JobView, kind: str, r: Record) -> None:
-    if kind == "job.accepted":
+    if kind == JOB_ACCEPTED.name:
         job.accepted = True
         return
-    if job.outcome is not None and not (job.outcome == "indeterminate" and kind == "job.completed"):
+    completed = kind == JOB_COMPLETED.name
+    if job.outcome is not None and not (job.outcome == "indeterminate" and completed):
         return  # the first fate counts; only an indeterminate job can still complete
-    if kind == "job.completed":
+    if completed:
         counts = r.get("counts") or {}
         was_indeterminate = job.outcome == "indeterminate"
         job.ended_at = float(r["t"])
         job.outcome = _judge(job, counts)
         if was_indeterminate:
             job.outcome = "recovered"
-    elif kind in ("job.failed", "job.rejected", "job.indeterminate"):
+    elif kind in _ENDINGS:
         job.ended_at = float(r["t"])
-        job.outcome = "indeterminate" if kind == "job.indeterminate" else "failed"
+        job.outcome = "indeterminate" if kind == JOB_INDETERMINATE.name else "failed"
+
+
+_ENDINGS = (JOB_FAILED.name, JOB_REJECTED.name, JOB_INDETERMINATE.name)
 
 
 def _judge(job: JobView, counts: Mapping[str, Any]) -> str:
@@ -182,48 +216,46 @@ def hellinger_fidelity(counts: Mapping[str, Any], ideal: Mapping[str, float]) ->
     return min(1.0, bc * bc)
 
 
-def alerts_of(records: Iterable[Record]) -> tuple[AlertView, ...]:
-    return tuple(
-        AlertView(float(r["t"]), str(r.get("status", "")), str(r.get("name", "")))
-        for r in records
-        if r.get("type") == "alert"
-    )
+def alert_of(r: Record) -> AlertView:
+    """The view of an ``alert`` record."""
+    return AlertView(float(r["t"]), str(r.get("status", "")), str(r.get("name", "")))
 
 
-def faults_of(records: Iterable[Record]) -> tuple[FaultView, ...]:
-    """Fault windows ordered by start time (first ``fault.started`` per id wins)."""
-    starts: dict[str, Record] = {}
-    ends: dict[str, float] = {}
-    for r in records:
-        if r.get("type") == "fault.started":
-            starts.setdefault(str(r["id"]), r)
-        elif r.get("type") == "fault.ended":
-            ends.setdefault(str(r["id"]), float(r["t"]))
-    ordered = sorted(starts.values(), key=lambda r: float(r["t"]))
-    return tuple(
-        FaultView(str(r["id"]), str(r.get("kind", "")), float(r["t"]), ends.get(str(r["id"])))
-        for r in ordered
-    )
+class FaultBook:
+    """Fault windows so far, updated one record at a time (first start / end per id)."""
+
+    def __init__(self) -> None:
+        self._starts: dict[str, Record] = {}
+        self._ends: dict[str, float] = {}
+
+    def add(self, r: Record) -> None:
+        if r.get("type") == FAULT_STARTED.name:
+            self._starts.setdefault(str(r["id"]), r)
+        elif r.get("type") == FAULT_ENDED.name:
+            self._ends.setdefault(str(r["id"]), float(r["t"]))
+
+    def views(self) -> tuple[FaultView, ...]:
+        """Fault windows ordered by start time."""
+        ordered = sorted(self._starts.values(), key=lambda r: float(r["t"]))
+        return tuple(
+            FaultView(
+                str(r["id"]), str(r.get("kind", "")), float(r["t"]), self._ends.get(str(r["id"]))
+            )
+            for r in ordered
+        )
 
 
-def mitigations_of(records: Iterable[Record]) -> list[tuple[float, str]]:
-    """(time, what) of every mitigation: a SUT-reported one, or a runbook action done
+def mitigation_of(r: Record) -> tuple[float, str] | None:
+    """(time, what) if ``r`` is a mitigation: a SUT-reported one, or a runbook action done
     (unless the step says ``mitigation: false``: a diagnostic action)."""
-    out = []
-    for r in records:
-        kind = r.get("type")
-        if kind == "sut.event" and r.get("kind") == "mitigation":
-            out.append((float(r["t"]), f"SUT: {r.get('name', 'mitigation')}"))
-        elif (
-            kind == "runbook.step"
-            and r.get("status") == "done"
-            and r.get("action")
-            and r.get("mitigation", True)
-        ):
-            out.append((float(r["t"]), f"runbook: {r.get('id')}"))
-    return sorted(out)
-
-
-def run_end(records: Sequence[Record]) -> float:
-    """The last scenario time in the journal."""
-    return max((float(r.get("t", 0.0)) for r in records), default=0.0)
+    kind = r.get("type")
+    if kind == SUT_EVENT.name and r.get("kind") == "mitigation":
+        return float(r["t"]), f"SUT: {r.get('name', 'mitigation')}"
+    if (
+        kind == RUNBOOK_STEP.name
+        and r.get("status") == "done"
+        and r.get("action")
+        and r.get("mitigation", True)
+    ):
+        return float(r["t"]), f"runbook: {r.get('id')}"
+    return None

@@ -19,6 +19,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from harness.journal.records import ALERT, SUT_EVENT, Alert
 from harness.journal.store import Journal
 from plumbing.http_errors import ApiError, json_errors, read_json_object
 from plumbing.serve import serve_app
@@ -58,7 +59,7 @@ class AlertReceiver:
         if not isinstance(alerts, list) or not alerts:
             raise ApiError(400, "invalid_body", "expected an alert or {'alerts': [...]}")
         for alert in [_normalise(a) for a in alerts]:
-            self._journal.record("alert", **alert)
+            self._journal.write(ALERT(alert))
         async with self._arrived:
             self.received += len(alerts)
             self._arrived.notify_all()
@@ -72,12 +73,15 @@ class AlertReceiver:
         name = body.get("name")
         if not isinstance(name, str) or not 0 < len(name) <= 200:
             raise ApiError(400, "invalid_field", "name: expected a string of 1..200 characters")
-        self._journal.record(
-            "sut.event",
-            kind=kind,
-            name=name,
-            source=str(body.get("source", ""))[:200],
-            summary=str(body.get("summary", ""))[:500],
+        self._journal.write(
+            SUT_EVENT(
+                {
+                    "kind": kind,
+                    "name": name,
+                    "source": str(body.get("source", ""))[:200],
+                    "summary": str(body.get("summary", ""))[:500],
+                }
+            )
         )
         self.events += 1
         return web.json_response({"received": 1})
@@ -86,7 +90,7 @@ class AlertReceiver:
 EVENT_KINDS = ("mitigation", "action", "note")
 
 
-def _normalise(alert: Any) -> dict[str, Any]:
+def _normalise(alert: Any) -> Alert:
     if not isinstance(alert, dict):
         raise ApiError(400, "invalid_body", "each alert must be a JSON object")
     status = alert.get("status")

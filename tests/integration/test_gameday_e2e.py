@@ -20,6 +20,7 @@ import jsonschema
 import pytest
 import xmlschema
 
+from harness.journal.records import VOCABULARY
 from harness.report import SCHEMA_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +114,15 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     assert {s["name"] for s in r["slos"]} == {"success", "latency", "correctness", "queue_wait"}
     assert r["score"]["value"] >= 70
     assert r["burn_rate"]["peak"] > 1
+
+
+def test_every_record_of_a_game_day_is_a_declared_type(token_expiry_run):
+    out, _, _ = token_expiry_run
+    declared = {kind.name: kind for kind in VOCABULARY}
+    for record in journal(out):
+        kind = declared[record["type"]]  # KeyError: a record type nobody declared
+        fields = set(record) - {"t", "type"}
+        assert fields <= set(kind.fields.__annotations__), (record["type"], fields)
 
 
 def test_every_report_file_is_written_and_valid(token_expiry_run):

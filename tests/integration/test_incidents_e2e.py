@@ -18,7 +18,8 @@ from typing import Any
 import jsonschema
 
 from harness.report import SCHEMA_PATH
-from harness.run.runner import Snapshot, run_game_day
+from harness.run.progress import Snapshot
+from harness.run.runner import run_game_day
 from harness.scenario.parse import load_scenario
 from tests.integration.test_gameday_e2e import ROOT, gameday, journal, load
 

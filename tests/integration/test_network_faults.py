@@ -117,7 +117,7 @@ async def test_links_route_through_proxies_and_clean_up_leftovers(backends):
             backends,
             ports={"b": port},
             toxiproxy_url=server.url,
-            on_event=lambda t, d: events.append((t, d)),
+            on_event=lambda e: events.append((e.type, dict(e.fields))),
         ) as net:
             assert net.url("b") == f"http://127.0.0.1:{port}"  # a fixed port is the proxy's
             assert net.server == f"toxiproxy-server 2.12.0 at {server.url}"

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import ScenarioError
+from harness.journal.records import JOB_COMPLETED, TICK
 from harness.journal.store import Journal
 from harness.load.driver import LocustSpec
 from harness.load.lines import merge_hist, parse_line, percentile, sli_from_record
@@ -82,13 +83,27 @@ def test_locust_command_lines_per_mode(tmp_path):
     assert master[master.index("--expect-workers") + 1] == "3"
 
 
+TICK_EVENT = TICK(
+    {
+        "phase": "load",
+        "submitted": 0,
+        "ok": 0,
+        "failed": 0,
+        "outstanding": 0,
+        "active_faults": [],
+        "queue_depth": {},
+    }
+)
+
+
 async def test_journal_records_a_fact_at_the_time_it_happened(tmp_path):
     clock = FakeClock()
     journal = Journal(tmp_path / "j.jsonl", clock)
     try:
         await clock.advance(30)
-        assert journal.record("x")["t"] == 30
-        assert journal.record("job.completed", at=12.3456, job="k")["t"] == 12.346
+        assert journal.write(TICK_EVENT)["t"] == 30
+        completed = JOB_COMPLETED({"job": "k", "sut_id": "s", "counts": {}})
+        assert journal.write(completed, at=12.3456)["t"] == 12.346
     finally:
         journal.close()
 

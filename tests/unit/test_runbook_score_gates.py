@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from harness.scoring import (
     GateSpec,
+    JournalView,
     SloSpec,
     StepSpec,
     StopRule,
@@ -136,15 +137,18 @@ def test_stop_conditions_on_the_journal_so_far():
     records = sorted(j.records, key=lambda r: r["t"])
     slos = (SloSpec("success", 0.9),)
     rule = StopRule("burn_rate", above=5.0, window=10.0)
-    assert stop_check(records, config(slos=slos, stop=(rule,)), 40.0, 300.0) is None
-    hit = stop_check(records, config(slos=slos, stop=(rule,)), 61.0, 300.0)
+    assert stop_check(JournalView.of(records), config(slos=slos, stop=(rule,)), 40.0, 300.0) is None
+    hit = stop_check(JournalView.of(records), config(slos=slos, stop=(rule,)), 61.0, 300.0)
     assert hit is not None
     assert hit.name == "burn_rate"
     assert hit.value == pytest.approx(10.0)  # all bad over (51, 61]: 100% / 10%
     lost = StopRule("lost_jobs", above=0.0, window=30.0)
-    assert stop_check(records, config(slos=slos, stop=(lost,)), 39.0, 300.0) is None
-    assert stop_check(records, config(slos=slos, stop=(lost,)), 41.0, 300.0) is not None
+    assert stop_check(JournalView.of(records), config(slos=slos, stop=(lost,)), 39.0, 300.0) is None
+    assert (
+        stop_check(JournalView.of(records), config(slos=slos, stop=(lost,)), 41.0, 300.0)
+        is not None
+    )
     failed = StopRule("failed_jobs", above=19.0)
-    hit = stop_check(records, config(slos=slos, stop=(failed,)), 70.0, 300.0)
+    hit = stop_check(JournalView.of(records), config(slos=slos, stop=(failed,)), 70.0, 300.0)
     assert hit is not None
     assert hit.value == 20.0

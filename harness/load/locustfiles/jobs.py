@@ -58,6 +58,7 @@ from locust import FastHttpUser, events, task
 from locust.contrib.fasthttp import ResponseContextManager
 from locust.env import Environment
 
+from harness.journal import records
 from harness.load.jobmix import DrawnJob, JobMix
 from harness.load.locustfiles.sli import recorder_for
 
@@ -200,8 +201,7 @@ class JobUser(FastHttpUser):
         job = self.mix.draw()
         self.submitted += 1
         key = f"lc-{self.opts.run_id}-{self.rec.source}-{self.number:03d}-{self.submitted:05d}"
-        self.rec.job(
-            "submitted",
+        submitted = records.JobSubmitted(
             job=key,
             tenant=job.tenant,
             name=job.name,
@@ -209,16 +209,18 @@ class JobUser(FastHttpUser):
             shots=self.opts.shots,
             width=job.circuit.num_qubits,
             ideal=job.circuit.ideal,
-            **({"nonce": job.circuit.nonce} if job.circuit.nonce else {}),
         )
+        if job.circuit.nonce:
+            submitted["nonce"] = job.circuit.nonce  # canaries only
+        self.rec.job(records.JOB_SUBMITTED(submitted))
         self.rec.in_flight += 1
         try:
             sub = self.submit(job, key)
             if sub.sut_id is None:
-                kind = "indeterminate" if sub.status == 0 else "rejected"
-                self.rec.job(kind, job=key, status=sub.status, error=sub.error)
+                kind = records.JOB_INDETERMINATE if sub.status == 0 else records.JOB_REJECTED
+                self.rec.job(kind({"job": key, "status": sub.status, "error": sub.error}))
                 return
-            self.rec.job("accepted", job=key, sut_id=sub.sut_id)
+            self.rec.job(records.JOB_ACCEPTED({"job": key, "sut_id": sub.sut_id}))
             self.follow(key, sub.sut_id)
         finally:
             self.rec.in_flight -= 1
@@ -236,11 +238,16 @@ class JobUser(FastHttpUser):
             gevent.sleep(min(pause, left))
             polled = self.poll(sut_id)
             if polled.state == "completed":
-                self.rec.job("completed", job=key, sut_id=sut_id, counts=polled.counts or {})
+                counts = polled.counts or {}
+                self.rec.job(
+                    records.JOB_COMPLETED({"job": key, "sut_id": sut_id, "counts": counts})
+                )
                 self.finished.append(sut_id)
                 return
             if polled.state == "failed":
-                self.rec.job("failed", job=key, sut_id=sut_id, error=polled.error)
+                self.rec.job(
+                    records.JOB_FAILED({"job": key, "sut_id": sut_id, "error": polled.error})
+                )
                 return
 
     # -- hooks for another API ------------------------------------------------------

@@ -43,6 +43,7 @@ from locust.event import Events
 from locust.runners import MasterRunner, WorkerRunner
 
 from harness.load.lines import EndpointStats, SliLine
+from plumbing.records import Event
 
 __all__ = ["Control", "Recorder", "install", "recorder_for"]
 
@@ -121,9 +122,10 @@ class Recorder:
         if response_time is not None:  # Locust counts these requests but not their time
             counts.hist[locust.stats.bucket_response_time(response_time)] += 1
 
-    def job(self, event: str, **data: Any) -> None:
-        """Report one step of a job (submitted, accepted, rejected, indeterminate, ...)."""
-        self._jobs.append({"type": "job", "event": event, "wall": time.time(), **data})
+    def job(self, step: Event[Any]) -> None:
+        """Report one step of a job (a ``job.*`` event: submitted, accepted, ...)."""
+        event = step.type.removeprefix("job.")
+        self._jobs.append({"type": "job", "event": event, "wall": time.time(), **step.fields})
 
     def apply(self, control: Control) -> None:
         if (control.origin, control.interval) != (self.control.origin, self.control.interval):

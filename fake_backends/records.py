@@ -1,0 +1,176 @@
+"""The ``backend.*`` journal records: what a fake cloud reports about itself.
+
+Declared here, once, by the part that writes them (see :mod:`plumbing.records`); the
+harness journals them as they come and scores the ledger from ``backend.execution``.
+Times in fields are scenario seconds.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NotRequired, TypedDict
+
+from plumbing.records import RecordType, declared
+
+__all__ = [
+    "API_ERROR",
+    "AUTH_REJECTED",
+    "BACKEND_RECORDS",
+    "CALIBRATION",
+    "CALIBRATION_EFFECT",
+    "EXECUTION",
+    "JOBS_EVICTED",
+    "JOB_SUBMITTED",
+    "RATE_LIMITED",
+    "RECALIBRATED",
+    "RESULT_CORRUPTED",
+    "RESULT_PARTIAL",
+    "STARTED",
+    "SWITCH",
+    "TOKENS_REVOKED",
+    "TOKEN_ENDPOINT",
+]
+
+
+class Started(TypedDict):
+    backend: str
+    url: str
+    device: str
+
+
+class Calibration(TypedDict):
+    backend: str
+    version: int
+    served: int
+
+
+class JobSubmitted(TypedDict):
+    backend: str
+    job: str
+    idempotency_key: str | None
+    shots: int
+
+
+class AuthRejected(TypedDict):
+    backend: str
+    reason: str
+
+
+class JobRef(TypedDict):
+    backend: str
+    job: str
+    tenant: str
+    idempotency_key: str | None
+
+
+class Execution(JobRef):
+    shots: int
+    status: str
+    started: float | None
+    qpu_s: float
+    calibration_version: int | None
+    error_code: str | None
+    shots_returned: int | None
+
+
+class ResultPartial(JobRef):
+    shots_returned: int
+
+
+class ResultCorrupted(JobRef):
+    mode: str
+    with_job: NotRequired[str]
+    with_idempotency_key: NotRequired[str | None]
+
+
+class TokensRevoked(TypedDict):
+    backend: str
+    count: int
+
+
+class TokenEndpoint(TypedDict):
+    backend: str
+    status: int
+
+
+class Switch(TypedDict):
+    backend: str
+    switch: str
+    value: Any
+
+
+class JobsEvicted(TypedDict):
+    backend: str
+    reason: str
+    jobs: list[str]
+    idempotency_keys: list[str | None]
+
+
+class RateLimited(TypedDict):
+    backend: str
+    endpoint: str
+
+
+class ApiError(TypedDict):
+    backend: str
+    endpoint: str
+    status: int
+
+
+class CalibrationEffect(TypedDict):
+    backend: str
+    effect: str
+    active: bool
+    target: NotRequired[dict[str, float]]
+    start: NotRequired[float]
+    ramp: NotRequired[float]
+    qubits: NotRequired[list[int] | None]
+
+
+class Recalibrated(TypedDict):
+    backend: str
+    version: int
+
+
+STARTED = RecordType("backend.started", Started, "a fake cloud serves at `url`")
+CALIBRATION = RecordType(
+    "backend.calibration",
+    Calibration,
+    "a calibration step made a new `version` (`served`: the one /properties shows)",
+)
+JOB_SUBMITTED = RecordType("backend.job_submitted", JobSubmitted, "a client job was queued")
+AUTH_REJECTED = RecordType(
+    "backend.auth_rejected", AuthRejected, "a request's token was refused (`reason`: 401 code)"
+)
+EXECUTION = RecordType(
+    "backend.execution",
+    Execution,
+    "one execution of a client job ended (DONE, ERROR, or CANCELLED after it started); "
+    "the ledger counts them per idempotency key",
+)
+RESULT_PARTIAL = RecordType(
+    "backend.result_partial", ResultPartial, "a result kept only `shots_returned` shots"
+)
+RESULT_CORRUPTED = RecordType(
+    "backend.result_corrupted",
+    ResultCorrupted,
+    "a result was bit-flipped or swapped `with_job`'s",
+)
+TOKENS_REVOKED = RecordType("backend.tokens_revoked", TokensRevoked, "live tokens revoked")
+TOKEN_ENDPOINT = RecordType(
+    "backend.token_endpoint", TokenEndpoint, "the token endpoint answers `status` from now on"
+)
+SWITCH = RecordType(
+    "backend.switch", Switch, "a fault setting changed (`value` when on, its cleared value off)"
+)
+JOBS_EVICTED = RecordType("backend.jobs_evicted", JobsEvicted, "queued jobs evicted")
+RATE_LIMITED = RecordType("backend.rate_limited", RateLimited, "a request got 429")
+API_ERROR = RecordType("backend.api_error", ApiError, "an injected 5xx answered a request")
+CALIBRATION_EFFECT = RecordType(
+    "backend.calibration_effect",
+    CalibrationEffect,
+    "a calibration effect started (`active`, with its ramp) or ended",
+)
+RECALIBRATED = RecordType("backend.recalibrated", Recalibrated, "a recalibration (new version)")
+
+#: every ``backend.*`` record type, in declaration order
+BACKEND_RECORDS = declared(globals())
