@@ -17,7 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from fake_backends import records
 from fake_backends.auth import TokenStore
@@ -25,16 +25,32 @@ from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Calibration
 from fake_backends.control import BackendControl
 from fake_backends.drift import CalibrationState
-from fake_backends.executor import AerExecutor
-from fake_backends.queue import BackendJob, JobQueue
+from fake_backends.executor import PreparedCircuit
+from fake_backends.queue import BackendJob, JobQueue, Runner
 from fake_backends.spec import BackendSpec
 from fake_backends.switches import Switches
 from plumbing.clock import Clock
 from plumbing.records import Event, EventSink
 
-__all__ = ["FakeCloud"]
+__all__ = ["FakeCloud", "Simulator"]
 
 MIN_STEP_WALL_S = 1.0
+
+
+class Simulator(Runner, Protocol):
+    """What a cloud needs from its simulator: :class:`~fake_backends.executor.AerExecutor`
+    (a unit test passes a fake that answers at once)."""
+
+    @property
+    def batches_run(self) -> int: ...
+
+    async def describe(self, device: str) -> dict[str, Any]: ...
+
+    async def warm_noise(self, calibration: Calibration) -> None: ...
+
+    async def prepare(
+        self, device: str, fmt: str, source: str, *, seed: int
+    ) -> PreparedCircuit: ...
 
 
 def _ignore(_event: Event[Any]) -> None:
@@ -49,7 +65,7 @@ class FakeCloud:
         spec: BackendSpec,
         *,
         clock: Clock,
-        executor: AerExecutor,
+        executor: Simulator,
         on_event: EventSink | None = None,
         seed: int = 0,
     ) -> None:

@@ -37,11 +37,19 @@ if TYPE_CHECKING:
 
 __all__ = ["AerExecutor", "PreparedCircuit", "RunOutput"]
 
+# One Aer call per batch is many times faster than one per circuit; the bound keeps one
+# calibration's backlog from holding a worker while other calibrations' jobs wait.
 MAX_BATCH = 64
-WHOLE_DEVICE_QUBITS = 16  # see aer_worker: smaller devices keep every qubit
+# Devices up to this size keep every qubit, so all their jobs share one simulator and
+# one batch. Bigger ones build noise per qubit set: measured, NoiseModel.from_backend on
+# FakeSherbrooke (127 qubits) takes ~1.8-6 s, a GHZ-5 sub-device ~0.07 s (aer_worker).
+WHOLE_DEVICE_QUBITS = 16
 # Slightly lower priority than the event loop; 10 starved the workers on a machine busy
 # with other processes (jobs waited minutes of scenario time for Aer).
 WORKER_NICENESS = 2
+# A workload sends a handful of distinct circuits (canaries: one per nonce); with 1024
+# entries a repeat is a cache hit, not a worker round trip per job (measured: that round
+# trip was the largest cost of exec_ratio before the parent cached).
 PREPARED_CACHE = 1024
 
 

@@ -63,6 +63,8 @@ class Orchestrator:
     @asynccontextmanager
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
         """Serve the API and run the dispatcher and alert loop until the block ends."""
+        # submitters (up to max_inflight), pollers and health probes share this session:
+        # more connections than aiohttp's default of 100
         connector = aiohttp.TCPConnector(limit=128)
         timeout = max(
             self.config.min_request_timeout, self.clock.to_wall(self.config.request_timeout)

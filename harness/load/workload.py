@@ -19,7 +19,7 @@ from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.jobmix import JobMix
 from harness.load.seam import WorkloadCounts
-from harness.sut.client import SutClient
+from harness.sut.client import JobApi
 from plumbing.clock import Clock
 
 __all__ = ["Workload"]
@@ -29,7 +29,7 @@ class Workload:
     """Drives ``config`` against ``client`` on ``clock``; run with :meth:`run`."""
 
     def __init__(
-        self, config: WorkloadConfig, client: SutClient, clock: Clock, journal: Journal, seed: int
+        self, config: WorkloadConfig, client: JobApi, clock: Clock, journal: Journal, seed: int
     ) -> None:
         self.config = config
         self._client = client

@@ -200,6 +200,8 @@ class _GameDay:
             ]
             sut_url = await stack.enter_async_context(target.running(endpoints, self.receiver.url))
             http = await stack.enter_async_context(
+                # every outstanding job polls through this session: more connections
+                # than aiohttp's default 100, or polls queue behind each other
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
             )
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))

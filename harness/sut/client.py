@@ -1,18 +1,33 @@
 """The client the load engines use to call the SUT's job API.
 
-Today the reference contract (``POST /jobs``, ``GET /jobs/{id}``); every failed call is a
+:class:`JobApi` is what the built-in workload needs from it; :class:`SutClient` speaks
+the reference contract (``POST /jobs``, ``GET /jobs/{id}``). Every failed call is a
 :class:`~harness.errors.SutError` whose ``status`` is 0 when there was no answer.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
 from harness.errors import SutError
 
-__all__ = ["SutClient"]
+__all__ = ["JobApi", "SutClient"]
+
+
+class JobApi(Protocol):
+    """A SUT's job API as the workload uses it; calls raise SutError when they fail."""
+
+    async def submit(
+        self, *, circuit: str, shots: int, key: str, tenant: str, fmt: str = "qasm3"
+    ) -> str:
+        """Submit one job; return the SUT's id for it."""
+        ...
+
+    async def status(self, job_id: str) -> dict[str, Any]:
+        """The job's state: ``{"state": "completed", "counts": {...}}``, ``failed``, ..."""
+        ...
 
 
 class SutClient:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.integration.test_gameday_e2e import gameday, journal, load
+
+# whole game days (a real run each): `-m 'not slow'` skips them
+pytestmark = pytest.mark.slow
 
 
 def test_backend_faults_tour_is_injected_reverted_and_journalled(tmp_path):

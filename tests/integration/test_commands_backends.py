@@ -37,7 +37,9 @@ async def test_serve_prints_urls_and_keys_serves_jobs_and_stops_on_sigterm(tmp_p
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     try:
-        urls = {}
+        urls: dict[str, tuple[str, str]] = {}
+        assert proc.stdout is not None
+        assert proc.stderr is not None
         async with asyncio.timeout(60):
             while len(urls) < 2:
                 line = (await proc.stdout.readline()).decode()

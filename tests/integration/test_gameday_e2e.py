@@ -73,6 +73,7 @@ def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, in
     return out, proc.returncode, proc.stdout + proc.stderr
 
 
+@pytest.mark.slow
 def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     out, code, output = token_expiry_run
     assert code == 0, output
@@ -116,6 +117,7 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     assert r["burn_rate"]["peak"] > 1
 
 
+@pytest.mark.slow
 def test_every_record_of_a_game_day_is_a_declared_type(token_expiry_run):
     out, _, _ = token_expiry_run
     declared = {kind.name: kind for kind in VOCABULARY}
@@ -125,6 +127,7 @@ def test_every_record_of_a_game_day_is_a_declared_type(token_expiry_run):
         assert fields <= set(kind.fields.__annotations__), (record["type"], fields)
 
 
+@pytest.mark.slow
 def test_every_report_file_is_written_and_valid(token_expiry_run):
     out, _, _ = token_expiry_run
     for name in ("journal.jsonl", "report.json", "report.md", "junit.xml", "report.html"):
@@ -142,6 +145,7 @@ def test_every_report_file_is_written_and_valid(token_expiry_run):
     assert "data:image/png;base64," in (out / "report.html").read_text()
 
 
+@pytest.mark.slow
 def test_report_rebuilds_the_same_report_from_the_journal(token_expiry_run, tmp_path):
     out, _, _ = token_expiry_run
     copy = tmp_path / "copy"
@@ -152,6 +156,7 @@ def test_report_rebuilds_the_same_report_from_the_journal(token_expiry_run, tmp_
     assert load(copy) == load(out)
 
 
+@pytest.mark.slow
 def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
     out, _, _ = token_expiry_run
     lines = (out / "journal.jsonl").read_text().splitlines()
@@ -165,6 +170,7 @@ def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
     assert r["jobs"]["submitted"] > 0
 
 
+@pytest.mark.slow
 def test_no_refresh_variant_fails_its_gates(tmp_path):
     out = tmp_path / "no-refresh"
     proc = gameday("run", "token-expiry-no-refresh", "--time-scale", FAST, "--out", str(out), "-q")
@@ -180,6 +186,7 @@ def test_no_refresh_variant_fails_its_gates(tmp_path):
     assert failed & {"failed_jobs", "lost_jobs"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_a_signal_mid_fault_reverts_it_and_reports_interrupted(tmp_path, sig):
     out = tmp_path / "interrupted"

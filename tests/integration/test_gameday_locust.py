@@ -19,6 +19,9 @@ import pytest
 from harness.load.driver import group_pids
 from tests.integration.test_gameday_e2e import ROOT, gameday, journal
 
+# whole game days (a real run each): `-m 'not slow'` skips them
+pytestmark = pytest.mark.slow
+
 SCENARIO = ROOT / "scenarios" / "token-expiry-locust.yaml"
 FAST = "120"
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pytest
 
 from harness.report import SCHEMA_PATH
 from harness.run.progress import Snapshot
@@ -38,6 +39,7 @@ def variant(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(tmp_path):
     out = tmp_path / "rep"
     proc = gameday("run", str(TWO_FAULTS), "--repeat", "2", "--out", str(out), "-q", timeout=300)
@@ -68,6 +70,7 @@ def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(
     assert "| ttd | 4 |" in (out / "repeat.md").read_text()
 
 
+@pytest.mark.slow
 def test_an_sut_that_never_alerts_is_not_detected_and_fails_the_ttd_gate(tmp_path):
     path = variant(
         tmp_path,
@@ -93,6 +96,7 @@ def test_an_sut_that_never_alerts_is_not_detected_and_fails_the_ttd_gate(tmp_pat
     }
 
 
+@pytest.mark.slow
 def test_a_stop_condition_aborts_reverts_the_fault_and_exits_2(tmp_path):
     path = variant(
         tmp_path,
@@ -119,6 +123,7 @@ def test_a_stop_condition_aborts_reverts_the_fault_and_exits_2(tmp_path):
     assert last_submit <= stop["t"] + 1  # the load stopped with the experiment
 
 
+@pytest.mark.slow
 async def test_a_crash_mid_fault_still_reverts_it_and_reports(tmp_path):
     scenario = load_scenario(TWO_FAULTS)
 
@@ -136,6 +141,7 @@ async def test_a_crash_mid_fault_still_reverts_it_and_reports(tmp_path):
     assert load(tmp_path / "crash")["status"] == "crashed"
 
 
+@pytest.mark.slow
 def test_interactive_responder_is_paged_and_typed_steps_are_scored(tmp_path):
     out = tmp_path / "human"
     seen: list[str] = []

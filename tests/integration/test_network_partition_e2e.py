@@ -16,9 +16,15 @@ import subprocess
 import sys
 import time
 import urllib.request
+from typing import Any
+
+import pytest
 
 from tests.integration.netchaos_support import ROOT, gameday_proxy
 from tests.integration.test_gameday_e2e import gameday, journal, load, wait_for_record
+
+# whole game days (a real run each): `-m 'not slow'` skips them
+pytestmark = pytest.mark.slow
 
 
 def test_network_partition_fails_over_and_loses_nothing(tmp_path):
@@ -49,7 +55,7 @@ def test_network_partition_fails_over_and_loses_nothing(tmp_path):
     assert cleanup == {**cleanup, "leftover_toxics": {}, "error": None}
 
 
-def _api(url: str) -> dict[str, dict]:
+def _api(url: str) -> dict[str, dict[str, Any]]:
     with urllib.request.urlopen(url + "/proxies", timeout=5) as resp:
         return dict(json.loads(resp.read()))
 

@@ -161,7 +161,7 @@ async def test_a_setting_fault_gives_the_backend_its_own_setting_value(tmp_path)
             continue
         extra = ", rate: 1/s" if kind in ("queue.saturation", "api.rate_limit") else ""
         (spec,) = load(tmp_path, f"  - {{kind: {kind}, at: 3m, duration: 1m{extra}}}\n").faults
-        setting = spec.fault.setting  # type: ignore[attr-defined]
+        setting = spec.fault.setting
         assert spec.fault.params() == dataclasses.asdict(setting), kind
         async with rig() as (cloud, _, events, _):
             await spec.fault.inject(FaultContext({"big": cloud.control}), ["big"])

@@ -7,6 +7,7 @@ import asyncio
 import random
 import statistics
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 
@@ -40,10 +41,25 @@ TINY = Calibration(
 
 
 class FakeRunner:
-    """Answers every circuit at once with fixed counts (the queue model is under test)."""
+    """Answers every circuit at once with fixed counts (the queue model is under test).
+
+    The rest of the :class:`~fake_backends.cloud.Simulator` protocol is never called
+    here: jobs are queued directly, the device is loaded by hand.
+    """
+
+    batches_run = 0
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []
+
+    async def describe(self, device: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def warm_noise(self, calibration: Calibration) -> None:
+        raise NotImplementedError
+
+    async def prepare(self, device: str, fmt: str, source: str, *, seed: int) -> PreparedCircuit:
+        raise NotImplementedError
 
     def submit(self, calibration, circuit, shots, *, memory=False):
         self.calls.append((calibration.version, shots))

@@ -24,7 +24,7 @@ RUNBOOK = (
     StepSpec("restart", Trigger("step", "ack"), action="HTTP POST /admin/restart", within=30.0),
     StepSpec("fixed", expect="mitigation", within=300.0),  # default: after the previous step
     StepSpec("calm", Trigger("sli", "success", 0.5), expect="recovery", within=600.0),
-    StepSpec("never", Trigger("at", 5000.0), expect="alert", within=10.0),
+    StepSpec("never", Trigger("at", value=5000.0), expect="alert", within=10.0),
 )
 
 
@@ -103,7 +103,7 @@ def test_resilience_score_hand_computed():
     slo = s.slos[0]
     assert parts["slo"] == pytest.approx(1 - min(1.0, slo.bad / (0.1 * slo.total)))
     assert parts["runbook"] is None  # no runbook: its weight does not count
-    expected = 100 * (parts["correctness"] + parts["recovery"] + parts["slo"]) / 3
+    expected = 100 * sum(parts[k] or 0.0 for k in ("correctness", "recovery", "slo")) / 3
     assert s.resilience.score == pytest.approx(expected, abs=0.01)
     gated = score(j.end(1205.0), config(gates=(GateSpec("score", "min", 99.0),)))
     assert gated.gates[0].passed is False
