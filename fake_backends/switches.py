@@ -78,34 +78,36 @@ class Setting:
 S = TypeVar("S", bound=Setting)
 
 
+class _Flag(Setting):
+    """A setting without parameters: the journal says ``True`` when on, ``False`` off,
+    under the name the switch has always had (``_switch``)."""
+
+    __slots__ = ()
+    cleared: ClassVar[Any] = False
+    _switch: ClassVar[str]
+
+    @classmethod
+    def switch(cls) -> str:
+        return cls._switch
+
+    def journal(self) -> Any:
+        return True
+
+
 @dataclass(frozen=True, slots=True)
-class Outage(Setting):
+class Outage(_Flag):
     """Offline: status ``offline``, submissions 503 ``backend_offline``, nothing starts."""
 
     name: ClassVar[str] = "outage"
-    cleared: ClassVar[Any] = False
-
-    @classmethod
-    def switch(cls) -> str:
-        return "offline"
-
-    def journal(self) -> Any:
-        return True
+    _switch: ClassVar[str] = "offline"
 
 
 @dataclass(frozen=True, slots=True)
-class Stall(Setting):
+class Stall(_Flag):
     """The scheduler stops dispatching; the status still says online (that is the point)."""
 
     name: ClassVar[str] = "stall"
-    cleared: ClassVar[Any] = False
-
-    @classmethod
-    def switch(cls) -> str:
-        return "stalled"
-
-    def journal(self) -> Any:
-        return True
+    _switch: ClassVar[str] = "stalled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,7 +231,7 @@ class SchemaChange(Setting):
 SETTINGS: tuple[type[Setting], ...] = tuple(
     obj
     for obj in list(globals().values())
-    if isinstance(obj, type) and issubclass(obj, Setting) and obj is not Setting
+    if isinstance(obj, type) and issubclass(obj, Setting) and obj not in (Setting, _Flag)
 )
 
 Watcher = Callable[[], None]

@@ -104,7 +104,7 @@ async def _serve(
             stack.callback(journal.close)
         clouds = await stack.enter_async_context(
             serve_clouds(
-                [b.spec() for b in cfg.backends],
+                [b.spec for b in cfg.backends],
                 clock=clock,
                 seed=cfg.seed,
                 workers=workers,

@@ -17,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.durations import fmt_duration
+from harness.load.seam import WorkloadCounts
 from harness.report.markdown import gate_threshold, gate_value
 
 __all__ = ["ConsoleProgress", "Snapshot", "print_summary"]
@@ -29,10 +30,7 @@ class Snapshot:
     t: float
     duration: float
     phase: str
-    submitted: int
-    ok: int
-    failed: int
-    outstanding: int
+    jobs: WorkloadCounts
     active_faults: tuple[str, ...]
     alerts: int
     queue_depth: int
@@ -40,9 +38,10 @@ class Snapshot:
 
 def _line(s: Snapshot) -> str:
     faults = ", ".join(s.active_faults) or "none"
+    c = s.jobs
     return (
-        f"{_clock(s.t)} / {_clock(s.duration)} {s.phase:<7} | jobs {s.submitted} "
-        f"ok {s.ok} failed {s.failed} outstanding {s.outstanding} | queue {s.queue_depth} "
+        f"{_clock(s.t)} / {_clock(s.duration)} {s.phase:<7} | jobs {c.submitted} "
+        f"ok {c.ok} failed {c.failed} outstanding {c.outstanding} | queue {s.queue_depth} "
         f"| faults: {faults} | alerts {s.alerts}"
     )
 

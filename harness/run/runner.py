@@ -177,7 +177,7 @@ class _GameDay:
         async with AsyncExitStack() as stack:
             self.clouds = await stack.enter_async_context(
                 serve_clouds(
-                    [b.spec() for b in s.backends],
+                    [b.spec for b in s.backends],
                     clock=self.clock,
                     seed=s.seed,
                     workers=workers,
@@ -349,12 +349,13 @@ class _GameDay:
             now = self.clock.now()
             await self.clock.sleep(tick - (now % tick))
             snap = self._snapshot(workload, timeline)
+            jobs = snap.jobs
             tick_record = Tick(
                 phase=snap.phase,
-                submitted=snap.submitted,
-                ok=snap.ok,
-                failed=snap.failed,
-                outstanding=snap.outstanding,
+                submitted=jobs.submitted,
+                ok=jobs.ok,
+                failed=jobs.failed,
+                outstanding=jobs.outstanding,
                 active_faults=list(snap.active_faults),
                 queue_depth={c.name: c.queue.depth for c in self.clouds},
             )
@@ -376,15 +377,11 @@ class _GameDay:
         now = self.clock.now()
         s = self.s
         phase = "warm-up" if now < s.warmup else "load" if now < s.duration else "drain"
-        c = workload.counts
         return Snapshot(
             t=now,
             duration=s.duration,
             phase=phase,
-            submitted=c.submitted,
-            ok=c.ok,
-            failed=c.failed,
-            outstanding=c.outstanding,
+            jobs=workload.counts,
             active_faults=tuple(timeline.active),
             alerts=self.receiver.received if self.receiver else 0,
             queue_depth=sum(cl.queue.depth for cl in self.clouds),

@@ -39,39 +39,19 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 @dataclass(frozen=True, slots=True)
 class BackendConfig:
-    """One fake backend (``backends:`` entry). Times in scenario seconds."""
+    """One ``backends:`` entry: how the fake backend behaves, and the port the SUT reaches
+    it on (0: any). Its parameters live once, in the fakes' own :class:`BackendSpec`."""
 
-    name: str
-    device: str = "FakeManilaV2"
-    slots: int = 2
-    per_job: float = 2.0
-    per_shot: float = 0.001
-    max_depth: int = 500
-    token_ttl: float = 3600.0
+    spec: BackendSpec
     port: int = 0
-    service_cv: float = 0.0
-    fair_share: bool = True
-    background: LoadSpec = LoadSpec()
-    maintenance: tuple[MaintenanceWindow, ...] = ()
-    max_shots: int = 100_000
-    max_qubits: int = 20
-    calibration_step: float = 10.0
 
-    def spec(self) -> BackendSpec:
-        return BackendSpec(
-            name=self.name,
-            device=self.device,
-            slots=self.slots,
-            service_time=ServiceTime(self.per_job, self.per_shot, self.service_cv),
-            max_depth=self.max_depth,
-            fair_share=self.fair_share,
-            background=self.background,
-            maintenance=self.maintenance,
-            token_ttl=self.token_ttl,
-            max_shots=self.max_shots,
-            max_qubits=self.max_qubits,
-            calibration_step=self.calibration_step,
-        )
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def device(self) -> str:
+        return self.spec.device
 
 
 def parse_backend(f: Fields, *, calibration_step: float = 10.0) -> BackendConfig:
@@ -85,20 +65,23 @@ def parse_backend(f: Fields, *, calibration_step: float = 10.0) -> BackendConfig
     except UnknownDevice as exc:
         raise f.error(str(exc), "device") from None
     service = f.child("service_time", {})
-    per_job = service.duration("per_job", 2.0)
-    per_shot = service.duration("per_shot", 0.001)
-    cv = service.number("cv", 0.0, min=0.0, max=10.0)
+    service_time = ServiceTime(
+        service.duration("per_job", 2.0),
+        service.duration("per_shot", 0.001),
+        service.number("cv", 0.0, min=0.0, max=10.0),
+    )
     service.done()
-    cfg = BackendConfig(
+    slots = f.integer("slots", 2, min=1)
+    max_depth = f.integer("max_depth", 500, min=1)
+    token_ttl = f.duration("token_ttl", 3600.0, positive=True)
+    port = f.integer("port", 0, min=0)
+    spec = BackendSpec(
         name=name,
         device=device,
-        slots=f.integer("slots", 2, min=1),
-        per_job=per_job,
-        per_shot=per_shot,
-        max_depth=f.integer("max_depth", 500, min=1),
-        token_ttl=f.duration("token_ttl", 3600.0, positive=True),
-        port=f.integer("port", 0, min=0),
-        service_cv=cv,
+        slots=slots,
+        service_time=service_time,
+        max_depth=max_depth,
+        token_ttl=token_ttl,
         fair_share=f.flag("fair_share", True),
         background=_background(f.child("background", {})),
         maintenance=tuple(_window(w) for w in f.children("maintenance", [])),
@@ -106,10 +89,10 @@ def parse_backend(f: Fields, *, calibration_step: float = 10.0) -> BackendConfig
         max_qubits=f.integer("max_qubits", min(20, qubits), min=1),
         calibration_step=calibration_step,
     )
-    if cfg.port > 65535:
-        raise f.error(f"expected a port 0..65535, found {cfg.port}", "port")
+    if port > 65535:
+        raise f.error(f"expected a port 0..65535, found {port}", "port")
     f.done()
-    return cfg
+    return BackendConfig(spec, port)
 
 
 def check_fault_qubits(

@@ -39,6 +39,14 @@ def variant(tmp_path: Path, name: str, *edits: tuple[str, str]) -> Path:
     return path
 
 
+def play_variant(
+    tmp_path: Path, name: str, *edits: tuple[str, str]
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run a variant of the two-fault scenario quietly; its process and run folder."""
+    path, out = variant(tmp_path, name, *edits), tmp_path / name
+    return gameday("run", str(path), "--out", str(out), "-q"), out
+
+
 @pytest.mark.slow
 def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(tmp_path):
     out = tmp_path / "rep"
@@ -72,14 +80,12 @@ def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(
 
 @pytest.mark.slow
 def test_an_sut_that_never_alerts_is_not_detected_and_fails_the_ttd_gate(tmp_path):
-    path = variant(
+    proc, out = play_variant(
         tmp_path,
         "silent",
         ("alert: {threshold: 0.5", "alert: {enabled: false, threshold: 0.5"),
         ("  - {id: second, kind: auth.token_expiry, at: 7m, duration: 1m}\n", ""),
     )
-    out = tmp_path / "silent"
-    proc = gameday("run", str(path), "--out", str(out), "-q")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     r = load(out)
     (inc,) = r["incidents"]
@@ -98,14 +104,12 @@ def test_an_sut_that_never_alerts_is_not_detected_and_fails_the_ttd_gate(tmp_pat
 
 @pytest.mark.slow
 def test_a_stop_condition_aborts_reverts_the_fault_and_exits_2(tmp_path):
-    path = variant(
+    proc, out = play_variant(
         tmp_path,
         "abort",
         ("target:\n", "target:\n  token_refresh: false\n"),
         ("gates:\n", "stop_when:\n  failed_jobs: {above: 3}\ngates:\n"),
     )
-    out = tmp_path / "abort"
-    proc = gameday("run", str(path), "--out", str(out), "-q")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     records = journal(out)
     types = [rec["type"] for rec in records]

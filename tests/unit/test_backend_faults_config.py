@@ -50,7 +50,7 @@ def error(tmp_path: Path, faults: str) -> ScenarioError:
 
 def test_backend_entry_becomes_a_spec(tmp_path):
     s = load(tmp_path, "  - {kind: queue.stall, at: 3m, duration: 1m}\n")
-    spec = s.backends[0].spec()
+    spec = s.backends[0].spec
     assert (spec.device, spec.slots, spec.max_depth, spec.fair_share) == (
         "FakeSherbrooke",
         3,

@@ -97,12 +97,18 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
+async def queued(cloud: FakeCloud, n: int) -> list[BackendJob]:
+    """``n`` jobs submitted in order, once the dispatcher has taken what it can."""
+    jobs = [job() for _ in range(n)]
+    for j in jobs:
+        cloud.queue.submit(j)
+    await settle()
+    return jobs
+
+
 async def test_slots_service_time_positions_and_estimated_start():
     async with rig(slots=1) as (cloud, clock, events, _):
-        a, b, c = job(), job(), job()
-        for j in (a, b, c):
-            cloud.queue.submit(j)
-        await settle()
+        a, b, c = await queued(cloud, 3)
         assert a.status is JobStatus.RUNNING
         assert cloud.queue.position(b) == (1, 10.0)
         assert cloud.queue.position(c) == (2, 20.0)
@@ -199,15 +205,12 @@ async def test_outage_is_offline_and_rejects_submissions():
 
 async def test_eviction_cancels_queued_jobs_with_a_reason():
     async with rig(slots=1) as (cloud, _, events, _):
-        running, q1, q2 = job(), job(), job()
-        for j in (running, q1, q2):
-            cloud.queue.submit(j)
-        await settle()
+        running, q1, q2 = await queued(cloud, 3)
         assert cloud.control.evict(1.0, "calibration") == 2
         assert running.status is JobStatus.RUNNING
         assert {q1.status, q2.status} == {JobStatus.CANCELLED}
         assert q1.error_code == "evicted"
-        assert "calibration" in q1.error
+        assert "calibration" in (q1.error or "")
         (event,) = events.of("backend.jobs_evicted")
         assert set(event["idempotency_keys"]) == {q1.idempotency_key, q2.idempotency_key}
 

@@ -5,7 +5,6 @@ human responds."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -44,14 +43,12 @@ def steps(action: FakeAction) -> tuple[RunbookStep, ...]:
 
 
 @pytest.fixture
-async def rig(tmp_path: Path):
-    clock = FakeClock()
-    journal = Journal(tmp_path / "journal.jsonl", clock)
+async def rig(clocked: tuple[FakeClock, Journal]):
+    clock, journal = clocked
     view = JournalView()
     journal.subscribe(view.add)
     async with aiohttp.ClientSession() as http:  # never used: the action is a fake
         yield clock, journal, view, ActionContext("http://127.0.0.1:9", http)
-    journal.close()
 
 
 def engine(rig: Any, action: FakeAction, **kw: Any) -> RunbookEngine:
@@ -75,15 +72,21 @@ def of(journal: Journal, kind: str) -> list[tuple[Any, ...]]:
     ]
 
 
-async def test_a_due_step_is_noticed_at_the_next_tick_and_its_action_retried(rig):
+async def play(rig: Any, action: FakeAction) -> None:
+    """Run the engine to its end, with an alert firing at 25 s."""
     clock, journal, _, _ = rig
-    action = FakeAction(False, True)
     run = asyncio.create_task(engine(rig, action).run())
     await clock.advance(0)
     await alert_at(clock, journal, 25.0)
     while not run.done():
         await clock.advance(1)
     await run
+
+
+async def test_a_due_step_is_noticed_at_the_next_tick_and_its_action_retried(rig):
+    journal = rig[1]
+    action = FakeAction(False, True)
+    await play(rig, action)
     # ack is due when the alert fires and done as soon as it is seen; restart is due then
     assert [(r["t"], r["id"], r["due_at"]) for r in journal.records[1:3]] == [
         (30.01, "ack", 25.0),
@@ -103,14 +106,8 @@ async def test_a_due_step_is_noticed_at_the_next_tick_and_its_action_retried(rig
 
 
 async def test_retries_stop_at_the_deadline(rig):
-    clock, journal, _, _ = rig
-    action = FakeAction(*[False] * 20)
-    run = asyncio.create_task(engine(rig, action).run())
-    await clock.advance(0)
-    await alert_at(clock, journal, 25.0)
-    while not run.done():
-        await clock.advance(1)
-    await run
+    journal = rig[1]
+    await play(rig, FakeAction(*[False] * 20))
     # due at 25 within 30: attempts at 30.01, 35.01, ..., 50.01 (the next would be late)
     assert [t for t, *_ in of(journal, "runbook.step")] == [30.01, 35.01, 40.01, 45.01, 50.01]
 

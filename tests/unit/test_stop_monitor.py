@@ -5,7 +5,6 @@ stops at the first condition that holds."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -18,13 +17,11 @@ from tests.unit.journals import config
 
 
 @pytest.fixture
-def rig(tmp_path: Path):
-    clock = FakeClock()
-    journal = Journal(tmp_path / "journal.jsonl", clock)
+def rig(clocked: tuple[FakeClock, Journal]) -> tuple[FakeClock, Journal, JournalView]:
+    clock, journal = clocked
     view = JournalView()
     journal.subscribe(view.add)
-    yield clock, journal, view
-    journal.close()
+    return clock, journal, view
 
 
 def reject(journal: Journal, n: int) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import ClassVar, Self
 
 import pytest
@@ -56,11 +55,8 @@ def spec(fault: Recorded, at: float = 10.0, duration: float = 30.0) -> FaultSpec
 
 
 @pytest.fixture
-def rig(tmp_path: Path):
-    clock = FakeClock()
-    journal = Journal(tmp_path / "journal.jsonl", clock)
-    yield clock, journal
-    journal.close()
+def rig(clocked: tuple[FakeClock, Journal]) -> tuple[FakeClock, Journal]:
+    return clocked
 
 
 async def start(clock: FakeClock, timeline: Timeline) -> asyncio.Task[None]:
@@ -74,10 +70,15 @@ def types(journal: Journal) -> list[str]:
     return [str(r["type"]) for r in journal.records]
 
 
+def timeline_of(rig: tuple[FakeClock, Journal], fault: Recorded) -> Timeline:
+    clock, journal = rig
+    return Timeline([spec(fault)], FaultContext({}), clock, journal)
+
+
 async def test_a_fault_is_injected_at_its_time_and_reverted_at_its_end(rig):
     clock, journal = rig
     fault = Recorded(clock)
-    timeline = Timeline([spec(fault)], FaultContext({}), clock, journal)
+    timeline = timeline_of(rig, fault)
     run = await start(clock, timeline)
     await clock.advance(9.9)
     assert (fault.calls, timeline.active) == ([], [])
@@ -99,7 +100,7 @@ async def test_a_fault_is_injected_at_its_time_and_reverted_at_its_end(rig):
 async def test_during_runs_between_inject_and_revert(rig):
     clock, journal = rig
     fault = Recorded(clock, flips=2)
-    run = await start(clock, Timeline([spec(fault)], FaultContext({}), clock, journal))
+    run = await start(clock, timeline_of(rig, fault))
     await clock.advance(45)
     await run
     assert fault.calls == [("inject", 10.0), ("flip", 20.0), ("flip", 30.0), ("revert", 40.0)]
@@ -108,7 +109,7 @@ async def test_during_runs_between_inject_and_revert(rig):
 async def test_cancelling_the_run_reverts_the_active_fault(rig):
     clock, journal = rig
     fault = Recorded(clock)
-    timeline = Timeline([spec(fault)], FaultContext({}), clock, journal)
+    timeline = timeline_of(rig, fault)
     run = await start(clock, timeline)
     await clock.advance(20)
     run.cancel()
@@ -120,15 +121,22 @@ async def test_cancelling_the_run_reverts_the_active_fault(rig):
     assert types(journal) == ["fault.started", "fault.ended"]
 
 
-async def test_a_failed_inject_is_a_fault_error_and_is_still_reverted(rig):
-    clock, journal = rig
-    fault = Recorded(clock, fail="inject")
-    run = await start(clock, Timeline([spec(fault)], FaultContext({}), clock, journal))
-    await clock.advance(10)
+async def fault_error(rig: tuple[FakeClock, Journal], fault: Recorded, until: float) -> FaultError:
+    """The error a timeline with ``fault`` ends with, once the clock reached ``until``."""
+    clock = rig[0]
+    run = await start(clock, timeline_of(rig, fault))
+    await clock.advance(until)
     with pytest.raises(ExceptionGroup) as info:
         await run
     (error,) = info.value.exceptions
     assert isinstance(error, FaultError)
+    return error
+
+
+async def test_a_failed_inject_is_a_fault_error_and_is_still_reverted(rig):
+    clock, _ = rig
+    fault = Recorded(clock, fail="inject")
+    error = await fault_error(rig, fault, 10)
     assert (error.fault_id, error.kind) == ("f1", "test.recorded")
     assert "inject failed: inject broke" in str(error)
     assert [name for name, _ in fault.calls] == ["inject", "revert"]
@@ -136,12 +144,8 @@ async def test_a_failed_inject_is_a_fault_error_and_is_still_reverted(rig):
 
 async def test_a_failed_revert_is_journalled_and_raised(rig):
     clock, journal = rig
-    fault = Recorded(clock, fail="revert")
-    run = await start(clock, Timeline([spec(fault)], FaultContext({}), clock, journal))
-    await clock.advance(40)
-    with pytest.raises(ExceptionGroup) as info:
-        await run
-    assert "revert failed: revert broke" in str(info.value.exceptions[0])
+    error = await fault_error(rig, Recorded(clock, fail="revert"), 40)
+    assert "revert failed: revert broke" in str(error)
     ended = journal.records[-1]
     assert (ended["type"], ended["reverted"], ended["error"]) == (
         "fault.ended",

@@ -43,11 +43,8 @@ class FakeJobApi:
 
 
 @pytest.fixture
-def rig(tmp_path: Path):
-    clock = FakeClock()
-    journal = Journal(tmp_path / "journal.jsonl", clock)
-    yield clock, journal
-    journal.close()
+def rig(clocked: tuple[FakeClock, Journal]) -> tuple[FakeClock, Journal]:
+    return clocked
 
 
 async def play(

@@ -47,13 +47,10 @@ class FakeBackendUser(JobUser):
         return {"Authorization": f"Bearer {self.token}"}
 
     def submit_body(self, job: DrawnJob, key: str) -> dict[str, Any]:
-        return {
-            "circuit": job.circuit.qasm,
-            "format": "qasm3",
-            "shots": self.opts.shots,
-            "idempotency_key": key,
-            "tags": [job.tenant, job.name],
-        }
+        # the native API has no tenant field (the token says who submits): tags instead
+        body = super().submit_body(job, key)
+        del body["tenant"]
+        return {**body, "tags": [job.tenant, job.name]}
 
     def submit(self, job: DrawnJob, key: str) -> Submitted:
         sub = super().submit(job, key)
