@@ -14,7 +14,6 @@ dispatcher, other tenants' load, the calibration stepper (drift effects applied 
 
 from __future__ import annotations
 
-import random
 from collections.abc import Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -31,6 +30,7 @@ from fake_backends.spec import BackendSpec
 from fake_backends.switches import Switches
 from plumbing.clock import Clock
 from plumbing.records import Event, EventSink
+from plumbing.seeds import derive, stream
 
 __all__ = ["FakeCloud", "Simulator"]
 
@@ -74,10 +74,17 @@ class FakeCloud:
         self.executor = executor
         self.emit: EventSink = on_event or _ignore
         self.seed = seed
-        self.tokens = TokenStore(clock, spec.keys(), ttl=spec.token_ttl, seed=seed)
+        # every purpose draws from its own named stream of the run seed (plumbing.seeds),
+        # so one of them drawing more (a busier run) never shifts what another draws
+        named = f"backend:{spec.name}"
+        self.tokens = TokenStore(
+            clock, spec.keys(), ttl=spec.token_ttl, seed=derive(seed, f"{named}:tokens")
+        )
         self.switches = Switches()
         empty = Calibration(spec.device, 0, (), ())
-        self.calibration = CalibrationState(empty, clock, lineage=f"{spec.name}-{seed}", seed=seed)
+        self.calibration = CalibrationState(
+            empty, clock, lineage=f"{spec.name}-{seed}", seed=derive(seed, f"{named}:drift")
+        )
         self.control = BackendControl(
             spec.name,
             self.tokens,
@@ -85,7 +92,7 @@ class FakeCloud:
             clock=clock,
             switches=self.switches,
             calibration=self.calibration,
-            seed=seed,
+            seed=derive(seed, f"{named}:errors"),
         )
         self.queue = JobQueue(
             backend=spec.name,
@@ -101,14 +108,14 @@ class FakeCloud:
             seed=seed,
         )
         self.background = BackgroundLoad(
-            spec.background, self.queue, self.switches, clock, seed=seed + 1
+            spec.background, self.queue, self.switches, clock, seed=seed, name=spec.name
         )
         self.control.attach(self.queue)
         self.jobs: dict[str, BackendJob] = {}
         self.by_idempotency_key: dict[tuple[str, str], BackendJob] = {}
         self.device_info: dict[str, Any] = {}
         self.url = ""
-        self._rng = random.Random(seed)
+        self._ids = stream(seed, f"{named}:ids")
         self._epoch = datetime.now(UTC)
 
     @property
@@ -116,7 +123,7 @@ class FakeCloud:
         return self.spec.name
 
     def new_job_id(self) -> str:
-        return f"{self.spec.name}-{self._rng.getrandbits(48):012x}"
+        return f"{self.spec.name}-{self._ids.getrandbits(48):012x}"
 
     def timestamp(self, scenario_s: float | None) -> str | None:
         """ISO time of a scenario instant (run start + scenario seconds)."""

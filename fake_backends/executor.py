@@ -63,6 +63,13 @@ class PreparedCircuit:
     depth: int
     physical_qubits: tuple[int, ...] = ()
     active_qubits: int = 0
+    #: its ideal output distribution, sorted (see :mod:`fake_backends.fingerprint`)
+    marks: tuple[tuple[str, float], ...] | None = None
+
+    @property
+    def fingerprint(self) -> dict[str, float] | None:
+        """The ideal distribution of the circuit's bits: which logical job it is."""
+        return dict(self.marks) if self.marks is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +110,7 @@ class _Pending:
     circuit: PreparedCircuit
     shots: int
     memory: bool
+    seed: int
     future: asyncio.Future[RunOutput]
 
 
@@ -121,6 +129,7 @@ class AerExecutor:
         self._wakeup = asyncio.Event()
         self._busy = asyncio.Semaphore(self.workers)
         self._batches = 0
+        self._submitted = 0
         self._runner: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._prepared: collections.OrderedDict[str, asyncio.Future[PreparedCircuit]] = (
@@ -233,6 +242,7 @@ class AerExecutor:
             out["depth"],
             tuple(out["physical_qubits"]),
             out["active_qubits"],
+            tuple((k, float(p)) for k, p in out["fingerprint"]) if out["fingerprint"] else None,
         )
 
     def submit(
@@ -242,15 +252,21 @@ class AerExecutor:
         shots: int,
         *,
         memory: bool = False,
+        seed: int | None = None,
     ) -> asyncio.Future[RunOutput]:
         """Queue one prepared circuit; it joins whatever batch forms for its calibration.
 
-        Returns a future of its output (``ExecutionFailed`` if Aer could not run it).
-        Cancelling the future drops the circuit if its batch has not started yet.
+        ``seed`` is the job's own simulator seed (default: one from the executor's seed
+        and a counter). Returns a future of its output (``ExecutionFailed`` if Aer
+        could not run it). Cancelling the future drops the circuit if its batch has not
+        started yet.
         """
         fut: asyncio.Future[RunOutput] = asyncio.get_running_loop().create_future()
+        if seed is None:
+            self._submitted += 1
+            seed = self._seed + self._submitted
         entry = self._waiting.setdefault(calibration.id, (calibration, []))
-        entry[1].append(_Pending(circuit, shots, memory, fut))
+        entry[1].append(_Pending(circuit, shots, memory, seed, fut))
         self._wakeup.set()
         return fut
 
@@ -278,9 +294,10 @@ class AerExecutor:
     async def _run(self, calibration: Calibration, batch: list[_Pending]) -> None:
         try:
             self._batches += 1
-            seed = self._seed + self._batches
-            items = [(p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory) for p in batch]
-            results = await self.call("run_batch", calibration, items, seed)
+            items = [
+                (p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory, p.seed) for p in batch
+            ]
+            results = await self.call("run_batch", calibration, items)
         except Exception as exc:
             for p in batch:
                 if not p.future.done():

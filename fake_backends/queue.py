@@ -9,8 +9,16 @@ tenants' background jobs take slots and queue places like real ones but are not
 simulated. Dispatch stops while the backend is offline, in maintenance or stalled.
 
 Every execution of a client job is reported to the event sink with the job's
-idempotency key, so duplicate executions are countable; so are the result faults
-(failures, partial and corrupted results) applied when a job finishes.
+idempotency key and its circuit's fingerprint (:mod:`fake_backends.fingerprint`), so
+duplicate executions are countable whatever the client did to the key; so are the
+result faults (failures, partial and corrupted results) applied when a job finishes.
+Each record also says how far Aer finished behind the modelled service time
+(``aer_lag_s``, scenario seconds): the simulator's share of the instrument's error.
+
+Random draws are per job (:mod:`plumbing.seeds`): a job's service time, its result
+faults and its Aer seed come from streams named after the backend, the job's
+idempotency key (its id when it has none) and its execution count, so the order in
+which jobs happen to reach the queue does not change what each one draws.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ from fake_backends.switches import (
 )
 from plumbing.clock import Clock
 from plumbing.records import EventSink
+from plumbing.seeds import derive, stream
 
 if TYPE_CHECKING:
     from fake_backends.calibration import Calibration
@@ -64,7 +73,13 @@ class Runner(Protocol):
     """Runs prepared circuits (the :class:`~fake_backends.executor.AerExecutor`)."""
 
     def submit(
-        self, calibration: Calibration, circuit: PreparedCircuit, shots: int, *, memory: bool = ...
+        self,
+        calibration: Calibration,
+        circuit: PreparedCircuit,
+        shots: int,
+        *,
+        memory: bool = ...,
+        seed: int | None = ...,
     ) -> asyncio.Future[RunOutput]: ...
 
 
@@ -91,6 +106,7 @@ class BackendJob:
     error: str | None = None
     error_code: str | None = None
     qpu_seconds: float = 0.0
+    aer_lag: float | None = None
     calibration_version: int | None = None
     result_fetched: bool = False
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
@@ -133,7 +149,9 @@ class JobQueue:
         self._clock = clock
         self._runner = runner
         self._emit = on_event
-        self._rng = random.Random(seed)
+        self._seed = seed
+        self._rng = stream(seed, f"backend:{backend}:evictions")
+        self._dispatched: Counter[str] = Counter()
         self._waiting: WaitingRoom[BackendJob] = WaitingRoom(fair_share=fair_share)
         self._usage = FairShare()
         self._running: dict[BackendJob, float] = {}
@@ -222,13 +240,23 @@ class JobQueue:
                 job = self._waiting.pop(self._usage.snapshot(now))
                 if job is None:
                     continue
-                qpu = self.service_time.sample(job.shots, self._rng) * self.switches.slowdown
+                draws, aer_seed = self._draws(job)
+                qpu = self.service_time.sample(job.shots, draws) * self.switches.slowdown
                 self._usage.charge(job.tenant, qpu, now)
                 self._running[job] = now + qpu
                 self._projection = None
-                tg.create_task(self._execute(job, qpu))
+                tg.create_task(self._execute(job, qpu, draws, aer_seed))
 
-    async def _execute(self, job: BackendJob, qpu: float) -> None:
+    def _draws(self, job: BackendJob) -> tuple[random.Random, int]:
+        """This execution's own stream (service time, result faults) and its Aer seed."""
+        identity = job.idempotency_key or job.id
+        self._dispatched[identity] += 1
+        name = f"{self.backend}:{identity}:{self._dispatched[identity]}"
+        return stream(self._seed, f"backend:{name}"), derive(self._seed, f"aer:{name}")
+
+    async def _execute(
+        self, job: BackendJob, qpu: float, draws: random.Random, aer_seed: int
+    ) -> None:
         # The job holds its slot for its service time (QPU time, in scenario time). Aer
         # works meanwhile and may finish later when the simulator is the bottleneck at a
         # high time scale; the slot is freed anyway, so jobs that pile up are simulated
@@ -240,7 +268,9 @@ class JobQueue:
         if job.circuit is not None:
             calibration = self.calibration.current
             job.calibration_version = calibration.version
-            output = self._runner.submit(calibration, job.circuit, job.shots, memory=job.memory)
+            output = self._runner.submit(
+                calibration, job.circuit, job.shots, memory=job.memory, seed=aer_seed
+            )
         try:
             await self._clock.sleep(qpu)
         finally:
@@ -251,17 +281,20 @@ class JobQueue:
             job.finished_at = self._clock.now()
             self.background_done += 1
             return
+        service_end = self._clock.now()
         try:
             out = await output
         except ExecutionFailed as exc:
+            job.aer_lag = self._clock.now() - service_end
             self._finish(job, JobStatus.ERROR, error=str(exc), code="simulation_failed")
         else:
-            self._complete(job, out)
+            job.aer_lag = self._clock.now() - service_end
+            self._complete(job, out, draws)
 
-    def _complete(self, job: BackendJob, out: RunOutput) -> None:
+    def _complete(self, job: BackendJob, out: RunOutput, rng: random.Random) -> None:
         sw = self.switches
         failures = sw.get(JobFailures)
-        if failures is not None and self._rng.random() < failures.rate:
+        if failures is not None and rng.random() < failures.rate:
             code = failures.code
             self._finish(
                 job, JobStatus.ERROR, error=f"job failed on the device ({code})", code=code
@@ -269,22 +302,22 @@ class JobQueue:
             return
         job.counts, job.memory_out, job.shots_returned = out.counts, out.memory, job.shots
         partial = sw.get(PartialResults)
-        if partial is not None and self._rng.random() < partial.rate:
+        if partial is not None and rng.random() < partial.rate:
             keep = max(1, int(job.shots * partial.keep))
-            job.counts = results.truncate(out.counts, keep, self._rng)
+            job.counts = results.truncate(out.counts, keep, rng)
             job.memory_out = out.memory[:keep] if out.memory is not None else None
             job.shots_returned = keep
             job.partial = not partial.silent
             self._emit(records.RESULT_PARTIAL({**self._ref(job), "shots_returned": keep}))
         corrupt = sw.get(CorruptResults)
-        if corrupt is not None and self._rng.random() < corrupt.rate:
-            self._corrupt(job, corrupt.mode)
+        if corrupt is not None and rng.random() < corrupt.rate:
+            self._corrupt(job, corrupt.mode, rng)
         self._finish(job, JobStatus.DONE)
 
-    def _corrupt(self, job: BackendJob, mode: str) -> None:
+    def _corrupt(self, job: BackendJob, mode: str, rng: random.Random) -> None:
         if mode == "bitflip":
             assert job.counts is not None
-            job.counts, bit = results.bitflip(job.counts, self._rng)
+            job.counts, bit = results.bitflip(job.counts, rng)
             if job.memory_out is not None and bit >= 0:
                 job.memory_out = results.flip_memory(job.memory_out, bit)
             flipped = records.ResultCorrupted(
@@ -355,6 +388,10 @@ class JobQueue:
                     "calibration_version": job.calibration_version,
                     "error_code": code,
                     "shots_returned": job.shots_returned,
+                    "fingerprint": job.circuit.fingerprint if job.circuit is not None else None,
+                    "aer_lag_s": round(max(0.0, job.aer_lag), 3)
+                    if job.aer_lag is not None
+                    else None,
                 }
             )
         )

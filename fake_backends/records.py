@@ -70,6 +70,10 @@ class Execution(JobRef):
     calibration_version: int | None
     error_code: str | None
     shots_returned: int | None
+    #: the executed circuit's ideal output distribution: which logical job it was
+    fingerprint: NotRequired[dict[str, float] | None]
+    #: scenario seconds Aer finished after the modelled service time ended
+    aer_lag_s: NotRequired[float | None]
 
 
 class ResultPartial(JobRef):
@@ -144,8 +148,8 @@ AUTH_REJECTED = RecordType(
 EXECUTION = RecordType(
     "backend.execution",
     Execution,
-    "one execution of a client job ended (DONE, ERROR, or CANCELLED after it started); "
-    "the ledger counts them per idempotency key",
+    "one execution of a client job ended (DONE, ERROR, or CANCELLED after it started), with "
+    "its circuit's `fingerprint` and `aer_lag_s`; the ledger gives each to its logical job",
 )
 RESULT_PARTIAL = RecordType(
     "backend.result_partial", ResultPartial, "a result kept only `shots_returned` shots"

@@ -79,7 +79,8 @@ async def serve_clouds(
     host: str = "127.0.0.1",
     ports: Mapping[str, int] | None = None,
 ) -> AsyncIterator[list[FakeCloud]]:
-    """Start the Aer workers and one served cloud per spec (seeded ``seed + i``).
+    """Start the Aer workers and one served cloud per spec (each draws from the named
+    streams of ``seed`` for its own name: :mod:`plumbing.seeds`).
 
     The workers load every device, the parser and the transpiler before any cloud
     starts, so the first jobs do not pay for it in scenario time. ``ports`` fixes a
@@ -89,10 +90,8 @@ async def serve_clouds(
         executor = await stack.enter_async_context(AerExecutor(workers, seed=seed))
         await executor.warm(sorted({s.device for s in specs}))
         clouds = []
-        for i, spec in enumerate(specs):
-            cloud = FakeCloud(
-                spec, clock=clock, executor=executor, on_event=on_event, seed=seed + i
-            )
+        for spec in specs:
+            cloud = FakeCloud(spec, clock=clock, executor=executor, on_event=on_event, seed=seed)
             port = (ports or {}).get(spec.name, 0)
             clouds.append(await stack.enter_async_context(serve_cloud(cloud, host, port)))
         yield clouds

@@ -148,6 +148,8 @@ FAULT_ENDED = RecordType(
 
 class JobSubmitted(TypedDict):
     job: str
+    #: the planned arrival (scenario seconds): fixed by the seed; ``t`` is when it was sent
+    due: NotRequired[float]
     tenant: str
     name: str
     circuit: str
@@ -183,7 +185,8 @@ class JobFailed(TypedDict):
 JOB_SUBMITTED = RecordType(
     "job.submitted",
     JobSubmitted,
-    "a logical job goes to the SUT (`job`: its idempotency key; `nonce` for canaries)",
+    "a logical job goes to the SUT (`job`: its idempotency key; `due`: its planned time; "
+    "`ideal`: its distribution, the fingerprint; `nonce` for canaries)",
 )
 JOB_ACCEPTED = RecordType("job.accepted", JobAccepted, "the SUT took the job (`sut_id`)")
 JOB_REJECTED = RecordType("job.rejected", JobRefused, "the SUT refused the submit (`status`)")

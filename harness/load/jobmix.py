@@ -23,6 +23,7 @@ from faker import Faker
 
 from harness.load.circuits import Circuit, for_job
 from harness.load.circuits import circuit as make_circuit
+from plumbing.seeds import derive, stream
 
 __all__ = ["DrawnJob", "JobMix", "tenant_names"]
 
@@ -48,9 +49,10 @@ def tenant_names(fake: Faker, n: int) -> list[str]:
 class JobMix:
     """Draws jobs for one client stream.
 
-    ``seed`` fixes the tenants (the same for every stream of a run) and the job names;
-    ``rng`` (default: seeded with ``seed``) picks the circuit and tenant of each job, so
-    many Locust users can share one run's tenants while drawing independently.
+    ``seed`` fixes the tenants (the same for every stream of a run) and the job names
+    (Faker, seeded from the run's ``names`` stream); ``rng`` (default: the run's
+    ``jobmix`` stream) picks the circuit, tenant and canary nonce of each job, so many
+    Locust users can share one run's tenants while drawing independently.
     """
 
     def __init__(
@@ -62,17 +64,19 @@ class JobMix:
         idle_us: float = 0.0,
     ) -> None:
         fake = Faker()
-        fake.seed_instance(seed)
+        fake.seed_instance(derive(seed, "names"))
         self._fake = fake
         self.tenants = tenant_names(fake, tenants)
         self.circuits = [make_circuit(name, idle_us) for name in circuits]
-        self._rng = rng if rng is not None else random.Random(seed)
+        self._rng = rng if rng is not None else stream(seed, "jobmix")
 
-    def draw(self) -> DrawnJob:
+    def draw(self, tag: float | None = None) -> DrawnJob:
         """The next job: a random circuit and tenant, and a ``<word>-<circuit>`` name.
 
-        Canary circuits get a fresh per-job nonce (:func:`harness.load.circuits.for_job`).
+        Canary circuits get a fresh per-job nonce and, with ``tag``, every circuit its
+        fingerprint rotation (:func:`harness.load.circuits.for_job`). Each call makes
+        the same draws in the same order, so a sequence of calls is fixed by the seed.
         """
-        circuit = for_job(self._rng.choice(self.circuits), self._rng)
+        circuit = for_job(self._rng.choice(self.circuits), self._rng, tag)
         tenant = self._rng.choice(self.tenants)
         return DrawnJob(circuit, tenant, f"{self._fake.word()}-{circuit.name}")

@@ -3,21 +3,25 @@
 Each logical job is submitted once with its own idempotency key, then polled until it
 completes, fails, or the drain deadline passes (then the ledger calls it lost). Every
 step is journalled; scoring derives SLIs and the ledger from those records alone.
-Circuits, tenants and job names come from :mod:`harness.load.jobmix` (Faker, seeded), shared
-with the Locust engine, so a run is reproducible.
+
+What is sent and when is decided by the seed before the run (:class:`~harness.load.plan.
+JobPlan`): the loop below only waits for each job's due time and hands it to a task.
+How late it got there (and how late each poll was) is reported to the run's
+:class:`~harness.journal.lateness.Lateness`: that is the instrument's error, not the
+SUT's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 from collections import Counter
 
 from harness.errors import SutError
 from harness.journal import records
+from harness.journal.lateness import Lateness
 from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
-from harness.load.jobmix import JobMix
+from harness.load.plan import JobPlan, PlannedJob
 from harness.load.seam import WorkloadCounts
 from harness.sut.client import JobApi
 from plumbing.clock import Clock
@@ -29,23 +33,24 @@ class Workload:
     """Drives ``config`` against ``client`` on ``clock``; run with :meth:`run`."""
 
     def __init__(
-        self, config: WorkloadConfig, client: JobApi, clock: Clock, journal: Journal, seed: int
+        self,
+        config: WorkloadConfig,
+        client: JobApi,
+        clock: Clock,
+        journal: Journal,
+        seed: int,
+        *,
+        lateness: Lateness | None = None,
     ) -> None:
         self.config = config
         self._client = client
         self._clock = clock
         self._journal = journal
-        self._rng = random.Random(seed)
-        # poll jitter is drawn when answers arrive (timing-dependent): its own stream keeps
-        # the arrivals and the job mix reproducible for a seed
-        self._poll_rng = random.Random(f"{seed}-polls")
-        self._seed = seed
+        self._lateness = lateness or Lateness()
+        self._plan = JobPlan(config, seed)
         self._stop = asyncio.Event()
         self._drain_until = float("inf")
         self._counts: Counter[str] = Counter()
-        self._mix = JobMix(
-            seed, config.circuits, config.tenants, rng=self._rng, idle_us=config.idle_us
-        )
 
     @property
     def counts(self) -> WorkloadCounts:
@@ -66,16 +71,13 @@ class Workload:
         """
         self._drain_until = drain_until
         async with asyncio.TaskGroup() as tg:
-            n = 0
-            arrival = self._clock.now()
             while not self._stop.is_set():
-                arrival += self._rng.expovariate(self.config.rate)
-                if arrival >= submit_until:
+                job = self._plan.next()
+                if job.due >= submit_until:
                     break
-                if await self._wait_until(arrival):
+                if await self._wait_until(job.due):
                     break
-                n += 1
-                tg.create_task(self._job(n))
+                tg.create_task(self._job(job))
 
     async def _wait_until(self, t: float) -> bool:
         """Sleep until scenario time ``t``; True if told to stop meanwhile."""
@@ -91,17 +93,17 @@ class Workload:
             sleeper.cancel()
         return self._stop.is_set()
 
-    async def _job(self, n: int) -> None:
-        drawn = self._mix.draw()
-        circuit, tenant = drawn.circuit, drawn.tenant
-        job = f"wl-{self._seed}-{n:05d}"
+    async def _job(self, job: PlannedJob) -> None:
+        circuit, key = job.circuit, job.key
         self._counts["submitted"] += 1
+        self._lateness.observe("arrival", self._clock.now() - job.due)
         submitted = records.JobSubmitted(
-            job=job,
-            tenant=tenant,
-            name=drawn.name,
+            job=key,
+            due=round(job.due, 3),
+            tenant=job.tenant,
+            name=job.name,
             circuit=circuit.name,
-            shots=self.config.shots,
+            shots=job.shots,
             width=circuit.num_qubits,
             ideal=circuit.ideal,
         )
@@ -110,24 +112,24 @@ class Workload:
         self._journal.write(records.JOB_SUBMITTED(submitted))
         try:
             sut_id = await self._client.submit(
-                circuit=circuit.qasm, shots=self.config.shots, key=job, tenant=tenant
+                circuit=circuit.qasm, shots=job.shots, key=key, tenant=job.tenant
             )
         except SutError as exc:
             self._counts["failed"] += 1
             kind = records.JOB_INDETERMINATE if exc.status == 0 else records.JOB_REJECTED
-            self._journal.write(kind({"job": job, "status": exc.status, "error": str(exc)}))
+            self._journal.write(kind({"job": key, "status": exc.status, "error": str(exc)}))
             return
-        self._journal.write(records.JOB_ACCEPTED({"job": job, "sut_id": sut_id}))
+        self._journal.write(records.JOB_ACCEPTED({"job": key, "sut_id": sut_id}))
         await self._follow(job, sut_id)
 
-    async def _follow(self, job: str, sut_id: str) -> None:
-        interval = self.config.poll_interval
-        first = True
+    async def _follow(self, job: PlannedJob, sut_id: str) -> None:
+        key = job.key
+        pause = job.first_poll  # planned jitter: spreads the polls of jobs that came together
         while (left := self._drain_until - self._clock.now()) > 0:
-            # jitter spreads the polls of jobs that arrived together
-            pause = interval * (self._poll_rng.uniform(0.2, 1.0) if first else 1.0)
-            first = False
-            await self._clock.sleep(min(pause, left))
+            due = self._clock.now() + min(pause, left)
+            await self._clock.sleep(due - self._clock.now())
+            self._lateness.observe("poll", self._clock.now() - due)
+            pause = self.config.poll_interval
             try:
                 state = await self._client.status(sut_id)
             except SutError:
@@ -136,13 +138,13 @@ class Workload:
                 self._counts["ok"] += 1
                 counts = state.get("counts") or {}
                 self._journal.write(
-                    records.JOB_COMPLETED({"job": job, "sut_id": sut_id, "counts": counts})
+                    records.JOB_COMPLETED({"job": key, "sut_id": sut_id, "counts": counts})
                 )
                 return
             if state.get("state") == "failed":
                 self._counts["failed"] += 1
                 error = state.get("error")
                 self._journal.write(
-                    records.JOB_FAILED({"job": job, "sut_id": sut_id, "error": error})
+                    records.JOB_FAILED({"job": key, "sut_id": sut_id, "error": error})
                 )
                 return

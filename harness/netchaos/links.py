@@ -101,13 +101,14 @@ async def network_links(
     ports: Mapping[str, int] | None = None,
     toxiproxy_url: str | None = None,
     on_event: EventSink | None = None,
+    seed: int | None = None,
 ) -> AsyncIterator[NetworkLinks]:
     """Put a proxy on every backend link for the duration of the block.
 
     ``backends`` maps backend names to their base URLs; ``ports`` optionally fixes the
     proxy's listen port per backend (for an external SUT configured out of band).
     ``toxiproxy_url`` defaults to ``$TOXIPROXY_URL``; without one (or with ``""``) an
-    embedded server runs.
+    embedded server runs, its toxicity draws seeded with ``seed``.
     """
     url = toxiproxy_url if toxiproxy_url is not None else os.environ.get(TOXIPROXY_URL_ENV)
     emit: EventSink = on_event or _ignore
@@ -115,7 +116,7 @@ async def network_links(
         if url:
             server = await check_toxiproxy(url)
         else:
-            embedded = await stack.enter_async_context(NetChaosServer().running())
+            embedded = await stack.enter_async_context(NetChaosServer(seed=seed).running())
             url, server = embedded.url, f"embedded netchaos at {embedded.url}"
         client = await stack.enter_async_context(ToxiproxyClient(url, timeout=CLEANUP_TIMEOUT))
         tag = secrets.token_hex(3)  # a shared server may hold other runs' proxies

@@ -76,7 +76,10 @@ async def test_every_job_is_submitted_accepted_followed_and_completed(rig):
     assert all(r["counts"] == {"00": 50, "11": 50} for r in completed)
     canaries = [r for r in submitted if r["circuit"] == "canary-3"]
     assert canaries
-    assert all(len(r["nonce"]) == 3 and r["ideal"] == {r["nonce"]: 1.0} for r in canaries)
+    for r in canaries:  # the nonce is the mode; the fingerprint rotation moves < 1%
+        assert len(r["nonce"]) == 3
+        assert max(r["ideal"], key=r["ideal"].get) == r["nonce"]
+        assert r["ideal"][r["nonce"]] > 0.99
     assert all("nonce" not in r for r in submitted if r["circuit"] == "bell")
     c = workload.counts
     assert (c.submitted, c.ok, c.failed, c.outstanding) == (len(submitted), len(completed), 0, 0)

@@ -59,8 +59,10 @@ from locust.contrib.fasthttp import ResponseContextManager
 from locust.env import Environment
 
 from harness.journal import records
+from harness.load.circuits import tag_of
 from harness.load.jobmix import DrawnJob, JobMix
 from harness.load.locustfiles.sli import recorder_for
+from plumbing.seeds import derive
 
 __all__ = ["JobOptions", "JobUser", "Polled", "Submitted", "json_body"]
 
@@ -198,9 +200,10 @@ class JobUser(FastHttpUser):
         self.run_job()
 
     def run_job(self) -> None:
-        job = self.mix.draw()
         self.submitted += 1
         key = f"lc-{self.opts.run_id}-{self.rec.source}-{self.number:03d}-{self.submitted:05d}"
+        # the fingerprint angle from the key: users draw independently, so no shared index
+        job = self.mix.draw(tag=tag_of(0, derive(self.opts.seed, f"fingerprints:{key}") / 2**63))
         submitted = records.JobSubmitted(
             job=key,
             tenant=job.tenant,
