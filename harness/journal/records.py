@@ -29,6 +29,8 @@ __all__ = [
     "JOB_REJECTED",
     "JOB_STEPS",
     "JOB_SUBMITTED",
+    "LAG",
+    "LAG_SUMMARY",
     "LOAD_DRAINED",
     "LOAD_ENGINE",
     "LOAD_EXITED",
@@ -118,6 +120,36 @@ STEADY_STATE = RecordType(
 )
 TICK = RecordType("tick", Tick, "live counters at every tick (progress, queue depth)")
 
+
+class LagStats(TypedDict):
+    n: int
+    p50: float
+    p99: float
+    max: float
+
+
+class Lag(TypedDict):
+    #: per source (tick, arrival, fault, poll, webhook, loop): scenario seconds late
+    sources: dict[str, LagStats]
+
+
+class LagSummary(TypedDict):
+    sources: dict[str, LagStats]
+    time_scale: float
+
+
+LAG = RecordType(
+    "lag",
+    Lag,
+    "how late the harness did what was due during the tick that ended, per source "
+    "(`harness/journal/lateness.py`)",
+)
+LAG_SUMMARY = RecordType(
+    "lag.summary",
+    LagSummary,
+    "the instrument's lateness per source over the whole run: its measurement uncertainty",
+)
+
 # -- faults ----------------------------------------------------------------------------
 
 
@@ -126,6 +158,8 @@ class FaultStarted(TypedDict):
     kind: str
     backends: list[str]
     params: dict[str, Any]
+    #: the scheduled start (scenario seconds); ``t`` is when it was injected
+    at: NotRequired[float]
     until: float
 
 

@@ -11,6 +11,8 @@ ARCHITECTURE.md ("Scoring"):
 - :mod:`~harness.scoring.burn`: burn rates and the multiwindow burn-rate page;
 - :mod:`~harness.scoring.incidents`: TTD / TTA / TTM / TTR per fault window;
 - :mod:`~harness.scoring.ledger`: the Jepsen-style ledger and cost;
+  :mod:`~harness.scoring.identity`: which job each backend execution ran;
+- :mod:`~harness.scoring.measurement`: the run's own measurement uncertainty;
 - :mod:`~harness.scoring.runbook`: runbook steps: due, done, deadline, order;
 - :mod:`~harness.scoring.resilience`: the 0-100 resilience score;
 - :mod:`~harness.scoring.gates`: CI gates; :mod:`~harness.scoring.stop`: stop conditions;
@@ -36,6 +38,7 @@ from harness.scoring.gates import GATES
 from harness.scoring.incidents import Incident
 from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import Ledger, Unexpected
+from harness.scoring.measurement import Measurement, SourceLag
 from harness.scoring.resilience import Resilience
 from harness.scoring.result import GateResult, Score
 from harness.scoring.runbook import RunbookContext, StepResult, runbook_results
@@ -58,6 +61,7 @@ __all__ = [
     "Incident",
     "JournalView",
     "Ledger",
+    "Measurement",
     "Page",
     "Resilience",
     "RunbookContext",
@@ -66,6 +70,7 @@ __all__ = [
     "SliEvent",
     "SloResult",
     "SloSpec",
+    "SourceLag",
     "StepResult",
     "StepSpec",
     "StopHit",

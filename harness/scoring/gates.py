@@ -63,10 +63,20 @@ GATES: dict[str, tuple[str, str, Getter]] = {
     "indeterminate_jobs": ("", "submits with unknown fate", lambda s: s.ledger.indeterminate),
     "duplicate_executions": (
         "",
-        "extra backend executions of one logical job",
+        "extra backend executions of one logical job (by fingerprint, whatever the key)",
         lambda s: s.ledger.duplicate_executions,
     ),
     "duplicated_jobs": ("", "logical jobs executed more than once", lambda s: s.ledger.duplicated),
+    "execution_surplus": (
+        "",
+        "successful executions beyond one per logical job (found by circuit fingerprint)",
+        lambda s: s.ledger.execution_surplus,
+    ),
+    "unattributed_executions": (
+        "",
+        "backend executions of no known job (a circuit changed on the way)",
+        lambda s: s.ledger.unattributed,
+    ),
     "success_rate": ("", "ok jobs / submitted jobs", lambda s: s.ledger.success_rate),
     "mean_fidelity": ("", "mean Hellinger fidelity of results", lambda s: s.mean_fidelity),
     "runbook_steps_missed": (
@@ -80,6 +90,9 @@ GATES: dict[str, tuple[str, str, Getter]] = {
 
 def evaluate(spec: GateSpec, s: Score) -> GateResult:
     unit, _, getter = GATES[spec.name]
+    if spec.name == "mttr" and s.incidents and not any(i.impact for i in s.incidents):
+        # nothing to recover from is the best a system can do, not a missing figure
+        return GateResult(spec.name, spec.op, spec.threshold, None, True, unit, "no impact")
     value = getter(s)
     if value is None or (isinstance(value, float) and math.isnan(value)):
         passed = False

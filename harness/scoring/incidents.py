@@ -16,7 +16,13 @@ scenario seconds:
 - **recover**: the start of the first run of healthy ticks lasting ``stable_window``
   that begins after the impact, at or after the fault ended or was mitigated
   (whichever came first), and lies wholly inside the load phase (after it no new jobs
-  arrive, so empty ticks would prove nothing). No impact: recovered at t0, TTR 0.
+  arrive, so empty ticks would prove nothing). Ticks count jobs stuck past a latency
+  or queue-wait threshold (:mod:`harness.scoring.slis`), so recovery waits for the
+  backlog to drain.
+- **no impact**: no unhealthy tick in ``[t0, t1)``: there was nothing to recover from,
+  and the incident says so (``recovery == "no impact"``, TTR ``None``) rather than
+  "recovered in 0 s"; the ``mttr`` gate and the score's recovery part treat it as
+  perfect, a run of ``--repeat`` leaves it out of the TTR distribution.
 
 Missing times are ``None`` ("not detected", "not recovered"), never a silent zero.
 """
@@ -63,7 +69,15 @@ class Incident:
 
     @property
     def recovered(self) -> bool:
-        return self.ttr_s is not None
+        """Back within SLO, or never out of it (no impact)."""
+        return self.ttr_s is not None or not self.impact
+
+    @property
+    def recovery(self) -> str:
+        """``no impact``, ``recovered`` or ``not recovered``: what a report says."""
+        if not self.impact:
+            return "no impact"
+        return "recovered" if self.ttr_s is not None else "not recovered"
 
 
 def _since(t: float | None, t0: float) -> float | None:
@@ -94,13 +108,8 @@ def incidents(
         ack = next((t for t in sorted(acks) if t0 <= t < t1), None)
         mit = next(((t, what) for t, what in mitigations if t0 <= t < t1), None)
         eligible = min(f.end if f.end is not None else t1, mit[0] if mit else math.inf)
-        recovered: float | None
-        ttr: float | None
         impact, recovered = _impact_and_recovery(ticks, t0, t1, eligible, horizon, config)
-        if impact is None:
-            recovered, ttr = t0, 0.0
-        else:
-            ttr = _since(recovered, t0)
+        ttr = _since(recovered, t0)
         out.append(
             Incident(
                 id=f.id,

@@ -17,6 +17,8 @@ from harness.journal.records import (
     ALERT,
     FAULT_ENDED,
     FAULT_STARTED,
+    LAG,
+    LAG_SUMMARY,
     LOAD_SLI,
     RUN_CONFIG,
     RUN_ENDED,
@@ -51,6 +53,7 @@ class JournalView:
         self.executions: list[Record] = []  # backend.execution
         self.requests: list[Record] = []  # load.sli
         self.ticks: list[Record] = []  # tick
+        self.instrument: list[Record] = []  # run.config, lag, lag.summary: the run's own lag
         self.end = 0.0  # the last scenario time seen
         self.status: tuple[str, str | None] | None = None  # from the last run.ended
         self.interactive = False
@@ -94,7 +97,10 @@ class JournalView:
             self.step_records.append(r)
         elif kind == RUN_ENDED.name:
             self.status = str(r.get("status", "completed")), r.get("reason")
-        elif kind == RUN_CONFIG.name and r.get("interactive"):
-            self.interactive = True
+        elif kind == RUN_CONFIG.name:
+            self.instrument.append(r)
+            self.interactive = self.interactive or bool(r.get("interactive"))
+        elif kind in (LAG.name, LAG_SUMMARY.name):
+            self.instrument.append(r)
         if (mitigation := mitigation_of(r)) is not None:
             self.mitigations.append(mitigation)

@@ -6,10 +6,18 @@ Every job the workload submitted is counted exactly once in ``ok``, ``failed``,
 ``recovered`` when it completed after all: the workload saw it complete later, or the
 backends executed its idempotency key to the end.
 
-From the backends' own records (``backend.execution``, one per execution, keyed by the
-idempotency key the workload gave the job): a key executed n > 1 times is one
-``duplicated`` job and n - 1 duplicate executions. Cost counts every execution,
-duplicates and retries included.
+From the backends' own records (``backend.execution``, one per execution), each
+execution is given to the logical job it ran (:mod:`harness.scoring.identity`): by the
+circuit's fingerprint, which a SUT cannot drop or rewrite, else by its idempotency
+key. A job executed n > 1 times is one ``duplicated`` job and n - 1
+``duplicate_executions``; successful executions beyond one per job are the
+``execution_surplus`` (what the duplicates cost in results nobody needed). Executions
+that match no job are ``unattributed``; ``key_mismatches`` are executions whose key
+names another job than their fingerprint (a SUT that rewrote keys). For canaries the
+fingerprint's most likely bitstring must be the job's nonce: ``identity_checked``
+counts the executions where the two independent identities agree, ``identity_conflicts``
+those where they do not (never expected: it would mean a fingerprint collision). Cost
+counts every execution, duplicates and retries included.
 
 Canary jobs carry a per-job nonce in their ideal output; an ``unexpected`` canary
 result names the job whose nonce it carries (``belongs_to``), or none.
@@ -22,6 +30,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fake_backends.records import EXECUTION
+from harness.scoring.identity import FingerprintIndex, execution_job
 from harness.scoring.views import JobView
 
 __all__ = ["Ledger", "Unexpected", "ledger"]
@@ -51,8 +61,15 @@ class Ledger:
     lost: int = 0
     duplicated: int = 0
     duplicate_executions: int = 0
+    execution_surplus: int = 0
     executions: int = 0
     unkeyed_executions: int = 0
+    by_fingerprint: int = 0
+    by_key: int = 0
+    unattributed: int = 0
+    key_mismatches: int = 0
+    identity_checked: int = 0
+    identity_conflicts: int = 0
     shots_executed: int = 0
     qpu_seconds: float = 0.0
     canaries: int = 0
@@ -73,28 +90,39 @@ class Ledger:
 
 def ledger(records: Sequence[Mapping[str, Any]], jobs: Mapping[str, JobView]) -> Ledger:
     """Count every job's fate and the backends' executions."""
-    per_key: Counter[str] = Counter()
-    done_keys: set[str] = set()
-    executions = unkeyed = shots = 0
+    index = FingerprintIndex((j.id, j.ideal) for j in jobs.values() if j.ideal)
+    runs: Counter[str] = Counter()
+    done: Counter[str] = Counter()
+    how: Counter[str] = Counter()
+    executions = unkeyed = shots = mismatches = checked = conflicts = 0
     qpu = 0.0
     for r in records:
-        if r.get("type") != "backend.execution":
+        if r.get("type") != EXECUTION.name:
             continue
         executions += 1
         shots += int(r.get("shots", 0))
         qpu += float(r.get("qpu_s", 0.0))
         key = r.get("idempotency_key")
-        if key is None:
-            unkeyed += 1
+        unkeyed += key is None
+        jid, found_by = execution_job(r, index, jobs)
+        how[found_by] += 1
+        if jid is None:
             continue
-        per_key[str(key)] += 1
-        if r.get("status") == "DONE":
-            done_keys.add(str(key))
+        runs[jid] += 1
+        done[jid] += r.get("status") == "DONE"
+        if found_by == "fingerprint" and key is not None and str(key) != jid:
+            mismatches += 1
+        nonce = jobs[jid].nonce
+        if nonce is not None and found_by == "fingerprint":
+            marks = r.get("fingerprint") or {}
+            agrees = max(marks, key=lambda k: float(marks[k])).replace(" ", "") == nonce
+            checked += agrees
+            conflicts += not agrees
     fates: Counter[str] = Counter()
     for job in jobs.values():
         if job.outcome is None:
             fates["lost" if job.accepted else "indeterminate"] += 1
-        elif job.outcome == "indeterminate" and job.id in done_keys:
+        elif job.outcome == "indeterminate" and done[job.id]:
             fates["recovered"] += 1
         else:
             fates[job.outcome] += 1
@@ -107,10 +135,17 @@ def ledger(records: Sequence[Mapping[str, Any]], jobs: Mapping[str, JobView]) ->
         indeterminate=fates["indeterminate"],
         recovered=fates["recovered"],
         lost=fates["lost"],
-        duplicated=sum(1 for n in per_key.values() if n > 1),
-        duplicate_executions=sum(n - 1 for n in per_key.values() if n > 1),
+        duplicated=sum(1 for n in runs.values() if n > 1),
+        duplicate_executions=sum(n - 1 for n in runs.values() if n > 1),
+        execution_surplus=sum(n - 1 for n in done.values() if n > 1),
         executions=executions,
         unkeyed_executions=unkeyed,
+        by_fingerprint=how["fingerprint"],
+        by_key=how["key"],
+        unattributed=how["none"],
+        key_mismatches=mismatches,
+        identity_checked=checked,
+        identity_conflicts=conflicts,
         shots_executed=shots,
         qpu_seconds=round(qpu, 3),
         canaries=sum(1 for j in jobs.values() if j.nonce is not None),

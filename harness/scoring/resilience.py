@@ -1,8 +1,8 @@
 """The resilience score: one number 0-100 from weighted parts, each 0..1.
 
 - ``correctness`` = 1 - (lost + wrong + unexpected + duplicated) / submitted.
-- ``recovery`` = mean over incidents of 1 when TTR <= target, target / TTR when
-  slower, 0 when not recovered.
+- ``recovery`` = mean over incidents of 1 when TTR <= target (or the incident had no
+  impact), target / TTR when slower, 0 when not recovered.
 - ``slo`` = 1 - min(1, worst SLO's error budget consumed).
 - ``runbook`` = mean over due steps of 1 (done in time and in order), 0.5 (done late
   or out of order) or 0 (not done).
@@ -76,7 +76,9 @@ def _recovery(incidents: Sequence[Incident], target: float) -> float | None:
         return None
     parts = []
     for i in incidents:
-        if i.ttr_s is None:
+        if not i.impact:
+            parts.append(1.0)  # no impact: nothing to recover from
+        elif i.ttr_s is None:
             parts.append(0.0)
         elif i.ttr_s <= target:
             parts.append(1.0)

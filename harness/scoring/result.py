@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from harness.scoring.burn import BurnSeries
 from harness.scoring.incidents import Incident
 from harness.scoring.ledger import Ledger
+from harness.scoring.measurement import Measurement
 from harness.scoring.resilience import Resilience
 from harness.scoring.runbook import StepResult
 from harness.scoring.slis import SloResult, TickStats
@@ -28,11 +29,17 @@ class GateResult:
     value: float | None
     passed: bool
     unit: str
+    #: why a missing value passed (``no impact``), or why the gate was not judged
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Score:
-    """Everything the reports show. ``passed``: status completed and every gate passed."""
+    """Everything the reports show. ``passed``: status completed and every gate passed.
+
+    ``status`` is ``unreliable`` (never passed, never failed) when a run completed but
+    its measurement uncertainty exceeded what its tick tolerates (``measurement``).
+    """
 
     status: str
     reason: str | None
@@ -48,6 +55,7 @@ class Score:
     burn: BurnSeries
     runbook: tuple[StepResult, ...]
     resilience: Resilience
+    measurement: Measurement | None = None
     mean_fidelity: float | None = None
     interactive: bool = False
     passed: bool = False

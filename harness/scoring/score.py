@@ -11,6 +11,7 @@ from harness.scoring.gates import evaluate
 from harness.scoring.incidents import Incident, incidents
 from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import ledger
+from harness.scoring.measurement import measurement
 from harness.scoring.resilience import resilience
 from harness.scoring.result import Score
 from harness.scoring.runbook import RunbookContext, runbook_results
@@ -36,16 +37,26 @@ def runbook_context(
         ticks=ticks,
         tick=config.tick,
         recoveries=[
-            (i.recovered_at_s, i.recovered_at_s + (config.stable_window if i.impact else 0.0))
+            (i.recovered_at_s, i.recovered_at_s + config.stable_window)
             for i in found
             if i.recovered_at_s is not None
-        ],
+        ]
+        # nothing to recover from: an ``expect: recovery`` step is done at the fault start
+        + [(i.start_s, i.start_s) for i in found if not i.impact],
         mitigations=sorted(view.mitigations),
         events=list(view.sut_events),
         step_records=list(view.step_records),
         interactive=view.interactive,
         now=now,
     )
+
+
+def _mttr(found: Sequence[Incident]) -> float | None:
+    """Mean TTR over the incidents with impact (None: one was not recovered, or none)."""
+    ttrs = [i.ttr_s for i in found if i.impact]
+    if not ttrs or any(t is None for t in ttrs):
+        return None
+    return mean([t for t in ttrs if t is not None])
 
 
 def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = True) -> Score:
@@ -73,12 +84,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         if s.done_at is not None and (s.by == "responder" or not view.interactive)
     ]
     found = incidents(*args, acks, mitigations, config, end)
-    ttrs = [i.ttr_s for i in found]
-    mttr = (
-        None
-        if not ttrs or any(t is None for t in ttrs)
-        else mean([t for t in ttrs if t is not None])
-    )
+    mttr = _mttr(found)
     slos = slo_results((), config, end, events=events)
     led = ledger(view.executions, jobs)
     consumed = max((s.error_budget_consumed for s in slos), default=0.0)
@@ -86,6 +92,10 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         "incomplete",
         "the journal has no run.ended record (the run was killed)",
     )
+    measured = measurement([*view.instrument, *view.executions], config.tick, config.lag_tolerance)
+    if status == "completed" and not measured.reliable:
+        # the machine distorted the run: its figures are shown, never judged
+        status, reason = "unreliable", measured.describe()
     draft = Score(
         status=status,
         reason=reason,
@@ -101,9 +111,12 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         burn=burn,
         runbook=steps,
         resilience=resilience(led, found, slos, steps, config.weights, config.recovery_target),
+        measurement=measured,
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         interactive=view.interactive,
     )
     gates = tuple(evaluate(g, draft) for g in config.gates)
+    if status == "unreliable":
+        gates = tuple(dataclasses.replace(g, note="not judged: run unreliable") for g in gates)
     passed = status == "completed" and all(g.passed for g in gates)
     return dataclasses.replace(draft, gates=gates, passed=passed)

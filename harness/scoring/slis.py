@@ -18,6 +18,15 @@ Per-job events (definitions in ARCHITECTURE.md, "Scoring"):
   backend execution of the job's idempotency key (or, when the backends never saw
   the key, its completion); good iff started within Q. Jobs that failed before Q
   without starting count only against success.
+
+**In-flight jobs count** (censored): a job still outstanding past its ``latency`` (or
+not started past its ``queue_wait``) threshold is bad from the moment it crosses it,
+not only once it finally completes. Its SLI event is at the deadline (above); and
+every later tick that starts while it is still outstanding counts it once more as
+``stuck`` (``TickStats.stuck``): a tick is healthy only if its events *and* its stuck
+jobs together meet the objective. So impact starts when jobs get stuck, and recovery
+waits until the backlog has drained. Stuck counts weigh on tick health only: the
+error budget counts each job once.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.scoring.config import ScoringConfig, SloSpec
@@ -57,6 +66,8 @@ class TickStats:
     fidelity: float | None
     latency_p95: float | None = None
     queue_depth: int | None = None
+    #: per SLI: jobs past its threshold and still outstanding when the tick started
+    stuck: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,19 +186,65 @@ def tick_stats(
             if job.latency is not None:
                 lat[slot(job.ended_at)].append(job.latency)
     depth = _queue_depths(records, n, slot)
+    stuck = _stuck(views.values(), config, n, end)
     objective = {s.name: s.objective for s in config.slos}
     return tuple(
         TickStats(
             start=i * config.tick,
             good=dict(good[i]),
             total=dict(total[i]),
-            healthy=all(good[i][k] >= objective[k] * total[i][k] for k in total[i]),
+            healthy=all(
+                good[i][k] >= objective[k] * (total[i][k] + stuck[i][k])
+                for k in set(total[i]) | set(stuck[i])
+            ),
             fidelity=sum(fid[i]) / len(fid[i]) if fid[i] else None,
             latency_p95=percentile(lat[i], 95),
             queue_depth=depth[i],
+            stuck={k: v for k, v in stuck[i].items() if v},
         )
         for i in range(n)
     )
+
+
+def _stuck(
+    jobs: Iterable[JobView], config: ScoringConfig, n: int, end: float
+) -> list[Counter[str]]:
+    """Per tick and SLI: jobs past the SLI's threshold, still outstanding at the tick's start.
+
+    A job overdue from ``deadline`` until ``resolved`` (None: never, within the run) is
+    stuck in every tick ``k`` with ``deadline < k * tick < resolved``; one pass with a
+    difference array per SLI keeps this linear in jobs + ticks.
+    """
+    out: list[Counter[str]] = [Counter() for _ in range(n)]
+    spans = {s.name: s.threshold for s in config.slos if s.name in ("latency", "queue_wait")}
+    for name, threshold in spans.items():
+        if threshold is None:
+            continue
+        diff = [0] * (n + 1)
+        for job in jobs:
+            deadline = job.submitted_at + threshold
+            resolved = _resolved(job, name, end)
+            if deadline >= end or (resolved is not None and resolved <= deadline):
+                continue
+            first = math.floor(deadline / config.tick) + 1
+            last = n - 1 if resolved is None else math.ceil(resolved / config.tick - 1e-9) - 1
+            if first <= last:
+                diff[max(0, first)] += 1
+                diff[min(n, last + 1)] -= 1
+        running = 0
+        for k in range(n):
+            running += diff[k]
+            if running:
+                out[k][name] = running
+    return out
+
+
+def _resolved(job: JobView, sli: str, end: float) -> float | None:
+    """When a job stopped being outstanding for ``sli`` (None: not by ``end``)."""
+    done = job.ended_at if job.ended_at is not None and job.ended_at <= end else None
+    if sli == "queue_wait" and job.started_at is not None and job.started_at <= end:
+        return job.started_at if done is None else min(job.started_at, done)
+    return done
 
 
 def _queue_depths(records: Iterable[Mapping[str, Any]], n: int, slot: Any) -> list[int | None]:

@@ -38,6 +38,7 @@ from harness.journal.records import (
     RUNBOOK_STEP,
     SUT_EVENT,
 )
+from harness.scoring.identity import FingerprintIndex, execution_job
 
 __all__ = [
     "AlertView",
@@ -100,21 +101,22 @@ class FaultView:
 
 
 class JobBook:
-    """Every logical job so far, by workload job id, updated one record at a time."""
+    """Every logical job so far, by workload job id, updated one record at a time.
+
+    A job starts at its first backend execution, found by the executed circuit's
+    fingerprint (else its idempotency key: :mod:`harness.scoring.identity`), so a SUT
+    that drops or rewrites keys does not hide when its jobs started.
+    """
 
     def __init__(self) -> None:
         self.jobs: dict[str, JobView] = {}
-        self._starts: dict[str, float] = {}  # idempotency key -> first execution start
+        self.index = FingerprintIndex(())
+        self._starts: dict[str, float] = {}  # idempotency key -> first start, job unseen
 
     def add(self, r: Record) -> None:
         kind = str(r.get("type", ""))
         if kind == EXECUTION.name:
-            key, started = r.get("idempotency_key"), r.get("started")
-            if key is not None and started is not None:
-                first = min(float(started), self._starts.get(str(key), math.inf))
-                self._starts[str(key)] = first
-                if (job := self.jobs.get(str(key))) is not None:
-                    job.started_at = first
+            self._started(r)
             return
         if not kind.startswith("job."):
             return
@@ -129,8 +131,21 @@ class JobBook:
                 nonce=r.get("nonce"),
                 started_at=self._starts.get(jid),
             )
+            if r.get("ideal"):
+                self.index.add(jid, r["ideal"])
         elif (job := self.jobs.get(jid)) is not None:
             _advance(job, kind, r)
+
+    def _started(self, r: Record) -> None:
+        started = r.get("started")
+        if started is None:
+            return
+        ran, _ = execution_job(r, self.index, self.jobs)
+        if ran is not None:
+            first = self.jobs[ran].started_at
+            self.jobs[ran].started_at = min(float(started), math.inf if first is None else first)
+        elif (key := r.get("idempotency_key")) is not None:
+            self._starts[str(key)] = min(float(started), self._starts.get(str(key), math.inf))
 
 
 def job_views(records: Iterable[Record]) -> dict[str, JobView]:

@@ -40,12 +40,19 @@ def test_not_detected_and_not_recovered_are_explicit():
     assert ExitCode.of_run(s.status, s.passed) == 1
 
 
-def test_fault_without_impact_has_zero_ttr():
+def test_a_fault_without_impact_says_no_impact_not_ttr_zero():
     j = outage_journal(bad_from=0, bad_until=0)
     j.fault(300.0, 360.0)
-    (inc,) = score(j.end(1205.0), config()).incidents
+    s = score(j.end(1205.0), config(gates=(GateSpec("mttr", "max", 60.0),)))
+    (inc,) = s.incidents
     assert not inc.impact
-    assert inc.ttr_s == 0.0
+    assert inc.ttr_s is None
+    assert inc.recovery == "no impact"
+    assert inc.recovered  # nothing to recover from is not a failure ...
+    assert s.mttr_s is None
+    (gate,) = s.gates
+    assert (gate.passed, gate.value, gate.note) == (True, None, "no impact")  # ... nor a gap
+    assert s.resilience.parts["recovery"] == 1.0
 
 
 def test_recovery_needs_a_full_stable_window_inside_the_load_phase():
