@@ -1,4 +1,9 @@
-"""``gameday list``: the scenario catalogue with one-line descriptions."""
+"""``gameday list``: the scenario catalogue with one-line descriptions.
+
+Next to each scenario: its own time scale and the safe one (``safe_time_scale`` in the
+file: the largest scale at which its runs measured within their lag tolerance on a
+loaded 2-core machine; faster runs risk ending ``unreliable``).
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from harness.commands.common import add_scenarios_dir, scenarios_dir
-from harness.errors import ConfigError
+from harness.errors import ConfigError, ScenarioError
 from harness.exitcode import ExitCode
-from harness.scenario.parse import list_scenarios
+from harness.scenario.parse import list_scenarios, load_scenario
 
 
 def register(sub: Any) -> None:
@@ -26,8 +31,16 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError(f"no scenarios folder at {folder} (use --scenarios-dir)")
     table = Table(title=f"Scenarios in {folder}", title_justify="left")
     table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("scale", justify="right", no_wrap=True)
+    table.add_column("safe up to", justify="right", no_wrap=True)
     table.add_column("description")
-    for name, description, _ in list_scenarios(folder):
-        table.add_row(name, description)
+    for name, description, path in list_scenarios(folder):
+        try:
+            s = load_scenario(path)
+        except ScenarioError:
+            table.add_row(name, "", "", description)
+            continue
+        safe = f"{s.safe_time_scale:g}x" if s.safe_time_scale is not None else "not measured"
+        table.add_row(name, f"{s.time_scale:g}x", safe, description)
     console.print(table)
     return ExitCode.OK

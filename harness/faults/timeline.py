@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec
+from harness.journal.lateness import Lateness
 from harness.journal.records import FAULT_ENDED, FAULT_STARTED
 from harness.journal.store import Journal
 from plumbing.clock import Clock
@@ -24,9 +25,16 @@ class Timeline:
     """Runs a scenario's faults on the scenario clock."""
 
     def __init__(
-        self, faults: Sequence[FaultSpec], ctx: FaultContext, clock: Clock, journal: Journal
+        self,
+        faults: Sequence[FaultSpec],
+        ctx: FaultContext,
+        clock: Clock,
+        journal: Journal,
+        *,
+        lateness: Lateness | None = None,
     ) -> None:
         self._faults = tuple(faults)
+        self._lateness = lateness or Lateness()
         self._ctx = ctx
         self._clock = clock
         self._journal = journal
@@ -45,6 +53,7 @@ class Timeline:
 
     async def _window(self, spec: FaultSpec) -> None:
         await self._clock.sleep(spec.at - self._clock.now())
+        self._lateness.observe("fault", self._clock.now() - spec.at)
         self._active[spec.id] = spec
         try:
             self._journal.write(
@@ -54,6 +63,7 @@ class Timeline:
                         "kind": spec.kind,
                         "backends": list(spec.backends),
                         "params": spec.fault.params(),
+                        "at": spec.at,
                         "until": spec.end,
                     }
                 )
@@ -67,6 +77,7 @@ class Timeline:
             except Exception as exc:
                 raise FaultError(f"failed: {exc}", fault_id=spec.id, kind=spec.kind) from exc
             await self._clock.sleep(spec.end - self._clock.now())
+            self._lateness.observe("fault", self._clock.now() - spec.end)
         finally:
             await self._revert(spec)
 

@@ -28,6 +28,8 @@ import math
 import time
 from array import array
 
+from harness.journal.records import LagStats
+
 __all__ = ["PROBE_WALL_S", "SOURCES", "Lateness", "probe_loop"]
 
 SOURCES = ("tick", "arrival", "fault", "poll", "webhook", "loop")
@@ -35,16 +37,16 @@ SOURCES = ("tick", "arrival", "fault", "poll", "webhook", "loop")
 PROBE_WALL_S = 0.02
 
 
-def _stats(samples: array[float]) -> dict[str, float | int]:
+def _stats(samples: array[float]) -> LagStats:
     ordered = sorted(samples)
     n = len(ordered)
     rank = max(1, math.ceil(0.99 * n))  # nearest rank, as everywhere in scoring
-    return {
-        "n": n,
-        "p50": round(ordered[max(1, math.ceil(0.5 * n)) - 1], 4),
-        "p99": round(ordered[rank - 1], 4),
-        "max": round(ordered[-1], 4),
-    }
+    return LagStats(
+        n=n,
+        p50=round(ordered[max(1, math.ceil(0.5 * n)) - 1], 4),
+        p99=round(ordered[rank - 1], 4),
+        max=round(ordered[-1], 4),
+    )
 
 
 class Lateness:
@@ -64,12 +66,12 @@ class Lateness:
         self._run.setdefault(source, array("d")).append(value)
         self._recent.setdefault(source, array("d")).append(value)
 
-    def drain(self) -> dict[str, dict[str, float | int]]:
+    def drain(self) -> dict[str, LagStats]:
         """Per-source ``{n, p50, p99, max}`` since the last call (for the tick's record)."""
         recent, self._recent = self._recent, {}
         return {name: _stats(s) for name, s in sorted(recent.items()) if s}
 
-    def summary(self) -> dict[str, dict[str, float | int]]:
+    def summary(self) -> dict[str, LagStats]:
         """Per-source ``{n, p50, p99, max}`` over the whole run."""
         return {name: _stats(s) for name, s in sorted(self._run.items()) if s}
 

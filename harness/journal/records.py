@@ -31,6 +31,8 @@ __all__ = [
     "JOB_SUBMITTED",
     "LAG",
     "LAG_SUMMARY",
+    "LagStats",
+    "LagSummary",
     "LOAD_DRAINED",
     "LOAD_ENGINE",
     "LOAD_EXITED",

@@ -16,6 +16,7 @@ from harness.exitcode import ExitCode
 from harness.scoring import (
     Incident,
     Ledger,
+    Measurement,
     Score,
     ScoringConfig,
     SloResult,
@@ -25,7 +26,7 @@ from harness.scoring import (
 
 __all__ = ["SCHEMA_VERSION", "ScenarioFacts", "build_report"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _first(records: Sequence[Mapping[str, Any]], kind: str) -> Mapping[str, Any]:
@@ -67,7 +68,7 @@ def _num(x: float | None, digits: int = 3) -> float | None:
     return round(x, digits)
 
 
-def _inc(i: Incident) -> dict[str, Any]:
+def _inc(i: Incident, uncertainty: float) -> dict[str, Any]:
     return {
         "fault": i.id,
         "kind": i.kind,
@@ -86,8 +87,28 @@ def _inc(i: Incident) -> dict[str, Any]:
         "impact": i.impact,
         "impact_start_s": _num(i.impact_start_s),
         "recovered": i.recovered,
+        "recovery": i.recovery,
         "recovered_at_s": _num(i.recovered_at_s),
         "ttr_s": _num(i.ttr_s),
+        "uncertainty_s": _num(uncertainty) or 0.0,
+    }
+
+
+def _measurement(m: Measurement | None) -> dict[str, Any]:
+    if m is None:
+        m = Measurement(None, 0.0, 0.0, 0.0, (), None)
+    return {
+        "time_scale": m.time_scale,
+        "tolerance_s": _num(m.tolerance) or 0.0,
+        "uncertainty_s": _num(m.uncertainty) or 0.0,
+        "max_lag_s": _num(m.max_lag) or 0.0,
+        "worst_source": m.worst,
+        "reliable": m.reliable,
+        "safe_time_scale": _num(m.safe_scale, 1),
+        "sources": [
+            {"name": s.name, "n": s.n, "p99_s": _num(s.p99) or 0.0, "max_s": _num(s.max) or 0.0}
+            for s in m.sources
+        ],
     }
 
 
@@ -131,6 +152,13 @@ def _ledger(led: Ledger) -> dict[str, Any]:
         "lost": led.lost,
         "duplicated": led.duplicated,
         "duplicate_executions": led.duplicate_executions,
+        "execution_surplus": led.execution_surplus,
+        "by_fingerprint": led.by_fingerprint,
+        "by_key": led.by_key,
+        "unattributed_executions": led.unattributed,
+        "key_mismatches": led.key_mismatches,
+        "identity_checked": led.identity_checked,
+        "identity_conflicts": led.identity_conflicts,
         "canaries": led.canaries,
         "success_rate": _num(led.success_rate, 4),
         "unexpected_results": [
@@ -169,6 +197,7 @@ def _tick(
         "latency_p95_s": _num(t.latency_p95, 1),
         "queue_depth": t.queue_depth,
         "burn_rate": {k: _num(v, 2) for k, v in burn.items()},
+        **({"stuck": dict(t.stuck)} if t.stuck else {}),
     }
 
 
@@ -183,6 +212,7 @@ def build_report(
     config = scenario.scoring_config()
     names = [s.name for s in config.slos]
     burn_at = {round(p.t, 6): p.rates for p in result.burn.timeline}
+    uncertainty = result.measurement.uncertainty if result.measurement is not None else 0.0
     return {
         "schema_version": SCHEMA_VERSION,
         "scenario": scenario.name,
@@ -206,7 +236,7 @@ def build_report(
             "weights": dict(result.resilience.weights),
             "recovery_target_s": config.recovery_target,
         },
-        "incidents": [_inc(i) for i in result.incidents],
+        "incidents": [_inc(i, uncertainty) for i in result.incidents],
         "mttr_s": _num(result.mttr_s),
         "error_budget_consumed": _num(result.error_budget_consumed, 4),
         "burn_rate": {
@@ -234,6 +264,7 @@ def build_report(
             "qpu_seconds_per_ok_job": _num(led.qpu_seconds_per_ok_job, 3),
         },
         "mean_fidelity": _num(result.mean_fidelity, 4),
+        "measurement": _measurement(result.measurement),
         "runbook": [_step(r) for r in result.runbook],
         "gates": [
             {
@@ -243,6 +274,7 @@ def build_report(
                 "value": _num(g.value, 4) if g.value is not None else None,
                 "unit": g.unit,
                 "passed": g.passed,
+                "note": g.note,
             }
             for g in result.gates
         ],

@@ -39,12 +39,16 @@ def render_junit(r: Mapping[str, Any]) -> str:
     suite_name = f"gameday.{r['scenario']}"
     run_failure = None if r["status"] == "completed" else f"run {r['status']}: {r['reason'] or ''}"
     cases = [_case(suite_name, "run completed", run_failure, "RunNotCompleted")]
+    skipped = 0
+    unreliable = r["status"] == "unreliable"
     for g in r["gates"]:
         msg = f"{g['name']} = {gate_value(g)}, rule {g['op']} {gate_threshold(g)}"
-        cases.append(
-            _case(f"{suite_name}.gates", g["name"], None if g["passed"] else msg, "GateFailed")
-        )
-    skipped = 0
+        failed = None if g["passed"] or unreliable else msg
+        case = _case(f"{suite_name}.gates", g["name"], failed, "GateFailed")
+        if unreliable:  # a distorted run neither passes nor fails a gate
+            ET.SubElement(case, "skipped", message=f"not judged: run unreliable ({msg})")
+            skipped += 1
+        cases.append(case)
     for s in r.get("runbook", []):
         case = _case(f"{suite_name}.runbook", s["id"], _step_failure(s), "RunbookStepMissed")
         if s["status"] == "not triggered":

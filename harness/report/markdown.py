@@ -1,7 +1,8 @@
 """``report.md``: the report as an SRE reads an incident review (rendered from report.json).
 
 Sections: summary, incidents (detect / acknowledge / mitigate / recover), SLOs (budget,
-burn rate, page), ledger and cost, runbook, gates, alerts and SUT events.
+burn rate, page), ledger and cost, runbook, gates, measurement (the instrument's own
+lag per source), alerts and SUT events.
 """
 
 from __future__ import annotations
@@ -11,7 +12,14 @@ from typing import Any
 
 from harness.durations import fmt_duration
 
-__all__ = ["gate_threshold", "gate_value", "render_markdown", "render_summary", "table"]
+__all__ = [
+    "gate_threshold",
+    "gate_value",
+    "render_markdown",
+    "render_summary",
+    "table",
+    "uncertainty",
+]
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
@@ -36,9 +44,9 @@ def _at(t: float | None, since: float | None, missing: str) -> str:
 
 
 def gate_value(g: Mapping[str, Any]) -> str:
-    """A gate's value in its unit (durations as 2m05s; missing as 'none')."""
+    """A gate's value in its unit (durations as 2m05s; missing as 'none' or its note)."""
     if g["value"] is None:
-        return "none"
+        return str(g.get("note") or "none")
     return fmt_duration(g["value"]) if g["unit"] == "s" else f"{g['value']:g}"
 
 
@@ -50,6 +58,19 @@ def verdict(r: Mapping[str, Any]) -> str:
     if r["status"] != "completed":
         return str(r["status"]).upper()
     return "PASSED" if r["passed"] else "FAILED"
+
+
+def uncertainty(r: Mapping[str, Any]) -> str:
+    """``±0.9s (p99 lag, worst: loop)``: what every duration of the run comes with."""
+    m = r.get("measurement") or {}
+    if not m.get("sources"):
+        return "not measured"
+    worst = f", worst: {m['worst_source']}" if m.get("worst_source") else ""
+    return f"±{_secs(m['uncertainty_s'])} (p99 lag{worst}; tolerance {_secs(m['tolerance_s'])})"
+
+
+def _secs(x: float) -> str:
+    return f"{x:.2f}s" if x < 10 else fmt_duration(x)
 
 
 def render_summary(r: Mapping[str, Any]) -> list[str]:
@@ -68,11 +89,17 @@ def render_summary(r: Mapping[str, Any]) -> list[str]:
                 ["resilience score", "—" if score is None else f"{score:.0f} / 100"],
                 ["target", r["target"] or "—"],
                 ["seed / time scale", f"{r['seed']} / {r['time_scale']:g}x"],
+                ["measurement uncertainty", uncertainty(r)],
                 ["scenario time", fmt_duration(r["duration_s"]) + " (+ drain)"],
                 ["wall time", _dur(r["wall_seconds"], "—")],
                 ["MTTR", _dur(r["mttr_s"], "not recovered") if r["incidents"] else "no incidents"],
                 ["error budget consumed", _pct(r["error_budget_consumed"])],
-                ["gates failed", ", ".join(failed) or "none"],
+                [
+                    "gates failed",
+                    "not judged (unreliable run)"
+                    if r["status"] == "unreliable"
+                    else ", ".join(failed) or "none",
+                ],
                 ["exit code", r["exit_code"]],
             ],
         ),
@@ -98,12 +125,17 @@ def _incidents(r: Mapping[str, Any]) -> list[str]:
                 _at(i["recovered_at_s"], t0, "**not recovered**") if i["impact"] else "no impact",
             ]
         )
+    pm = r["incidents"][0].get("uncertainty_s")
     lines = table(
         ["fault", "window", "detected (SUT)", "burn-rate page", "acknowledged", "mitigated",
          "impact from", "recovered"],
         rows,
     )  # fmt: skip
-    lines += ["", "(+x) is the delay after the fault started: TTD, TTA, TTM and TTR."]
+    lines += [
+        "",
+        "(+x) is the delay after the fault started: TTD, TTA, TTM and TTR"
+        + (f", each ±{_secs(pm)} (the run's measurement uncertainty)." if pm else "."),
+    ]
     return lines
 
 
@@ -161,8 +193,16 @@ def _ledger(r: Mapping[str, Any]) -> list[str]:
         f"Backends executed {c['executions']} jobs ({c['shots_executed']} shots, "
         f"{c['qpu_seconds']} QPU-seconds); per ok job: {c['shots_per_ok_job'] or '—'} shots, "
         f"{c['qpu_seconds_per_ok_job'] or '—'} QPU-seconds; duplicate executions: "
-        f"{j['duplicate_executions']}. Canary jobs: {j['canaries']}; mean fidelity: "
+        f"{j['duplicate_executions']}, execution surplus: {j['execution_surplus']} "
+        f"(successful runs beyond one per job). Canary jobs: {j['canaries']}; mean fidelity: "
         f"{'—' if r['mean_fidelity'] is None else format(r['mean_fidelity'], '.3f')}.",
+        "",
+        f"Which job each execution ran: {j['by_fingerprint']} by the circuit's fingerprint, "
+        f"{j['by_key']} by idempotency key only, {j['unattributed_executions']} unattributed; "
+        f"{c['unkeyed_executions']} executions carried no key, {j['key_mismatches']} a key "
+        f"naming another job. Canary nonces confirm {j['identity_checked']} fingerprint "
+        f"matches"
+        + (f", **contradict {j['identity_conflicts']}**." if j["identity_conflicts"] else "."),
     ]
     for u in j["unexpected_results"]:
         owner = f"job {u['belongs_to']}" if u["belongs_to"] else "no job"
@@ -197,14 +237,54 @@ def _runbook(r: Mapping[str, Any]) -> list[str]:
 def _gates(r: Mapping[str, Any]) -> list[str]:
     if not r["gates"]:
         return ["No gates defined."]
-    return table(
+    lines = []
+    if r["status"] == "unreliable":
+        lines = ["Not judged: the run was unreliable (see Measurement); values shown as seen.", ""]
+    return lines + table(
         ["gate", "rule", "value", "result"],
         [
-            [g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g),
-             "pass" if g["passed"] else "**FAIL**"]
+            [g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), _result(r, g)]
             for g in r["gates"]
         ],
-    )  # fmt: skip
+    )
+
+
+def _result(r: Mapping[str, Any], g: Mapping[str, Any]) -> str:
+    if r["status"] == "unreliable":
+        return "not judged"
+    return "pass" if g["passed"] else "**FAIL**"
+
+
+def _measurement(r: Mapping[str, Any]) -> list[str]:
+    m = r.get("measurement") or {}
+    if not m.get("sources"):
+        return ["Not measured (a journal from before measurement was recorded)."]
+    scale = m["safe_time_scale"]
+    lines = [
+        f"Measurement uncertainty {uncertainty(r)}: every duration above is ± this. "
+        + (
+            "Within tolerance."
+            if m["reliable"]
+            else "**Beyond tolerance: the run is unreliable, its gates were not judged.**"
+        )
+        + (
+            f" At this machine's lag, time scales up to ~{int(scale)}x would have held."
+            if scale
+            else ""
+        ),
+        "",
+    ]
+    lines += table(
+        ["source", "samples", "p99 late", "max late"],
+        [[s["name"], s["n"], _secs(s["p99_s"]), _secs(s["max_s"])] for s in m["sources"]],
+    )
+    lines += [
+        "",
+        "How late (scenario seconds) the harness handled what was due: ticks, arrivals, "
+        "fault starts/ends, polls, webhook receipts, the event loop's stalls; `aer`: Aer "
+        "finishing after the modelled service time.",
+    ]
+    return lines
 
 
 def render_markdown(r: Mapping[str, Any]) -> str:
@@ -215,6 +295,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
         ("Ledger", _ledger(r)),
         ("Runbook", _runbook(r)),
         ("Gates", _gates(r)),
+        ("Measurement", _measurement(r)),
     ):
         lines += ["", f"## {title}", "", *body]
     signals = [(a["t"], "alert", f"{a['name']} {a['status']}") for a in r["alerts"]]

@@ -18,7 +18,7 @@ from rich.text import Text
 
 from harness.durations import fmt_duration
 from harness.load.seam import WorkloadCounts
-from harness.report.markdown import gate_threshold, gate_value
+from harness.report.markdown import gate_threshold, gate_value, uncertainty
 
 __all__ = ["ConsoleProgress", "Snapshot", "print_summary"]
 
@@ -84,6 +84,12 @@ class ConsoleProgress:
             self._faults = snap.active_faults
 
 
+def _ttr(i: Mapping[str, Any]) -> str:
+    if not i["impact"]:
+        return "no impact"
+    return fmt_duration(i["ttr_s"]) if i["ttr_s"] is not None else "[red]not recovered[/]"
+
+
 def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
     """Verdict, incidents, ledger and gates of a report (``report.json`` data)."""
     verdict = {True: "[bold green]PASSED[/]", False: "[bold red]FAILED[/]"}[r["passed"]]
@@ -101,7 +107,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
                 fmt_duration(i["start_s"]),
                 fmt_duration(i["ttd_s"]) if i["detected"] else "[red]not detected[/]",
                 fmt_duration(i["ttm_s"]) if i["ttm_s"] is not None else "not mitigated",
-                fmt_duration(i["ttr_s"]) if i["recovered"] else "[red]not recovered[/]",
+                _ttr(i),
             )
         console.print(t)
     j = r["jobs"]
@@ -119,8 +125,11 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
             t.add_column(col)
         for g in r["gates"]:
             result = "[green]pass[/]" if g["passed"] else "[bold red]FAIL[/]"
+            if r["status"] == "unreliable":
+                result = "not judged"
             t.add_row(g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), result)
         console.print(t)
+    console.print(f"Measurement uncertainty {uncertainty(r)}.", highlight=False)
     score = r["score"]["value"]
     if score is not None:
         console.print(f"Resilience score {score:.0f}/100.", highlight=False)

@@ -35,12 +35,16 @@ from harness import scoring
 from harness.exitcode import ExitCode
 from harness.faults import FaultContext
 from harness.faults.timeline import Timeline
+from harness.journal.lateness import Lateness, probe_loop
 from harness.journal.records import (
+    LAG,
+    LAG_SUMMARY,
     RUN_CONFIG,
     RUN_ENDED,
     RUN_STARTED,
     STEADY_STATE,
     TICK,
+    LagSummary,
     RunConfig,
     RunStarted,
     Tick,
@@ -62,6 +66,7 @@ from harness.sut.client import SutClient
 from harness.sut.targets import BackendEndpoint, make_target
 from harness.sut.webhook import AlertReceiver
 from plumbing.clock import ScaledClock
+from plumbing.seeds import derive
 
 __all__ = ["RunResult", "new_run_dir", "run_game_day"]
 
@@ -137,6 +142,8 @@ async def run_game_day(
         log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
     finally:
         wall_s = time.monotonic() - wall0
+        lag = LagSummary(sources=game.lateness.summary(), time_scale=clock.time_scale)
+        journal.write(LAG_SUMMARY(lag))
         journal.write(RUN_ENDED({"status": status, "reason": reason, "wall_s": wall_s}))
         journal.close()
     # scoring and plotting are CPU work: off the event loop
@@ -171,6 +178,7 @@ class _GameDay:
         self._relayed = 0
         self.actions: ActionContext | None = None
         self.links: NetworkLinks | None = None
+        self.lateness = Lateness()
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
@@ -190,10 +198,12 @@ class _GameDay:
                     {c.name: c.url for c in self.clouds},
                     ports={b.name: b.port for b in s.backends if b.port},
                     on_event=self.journal.sink,
+                    seed=derive(s.seed, "network"),
                 )
             )
-            self.receiver = await stack.enter_async_context(AlertReceiver(self.journal).running())
-            target = make_target(s.target, self.clock, s.seed)
+            receiver = AlertReceiver(self.journal, clock=self.clock, lateness=self.lateness)
+            self.receiver = await stack.enter_async_context(receiver.running())
+            target = make_target(s.target, self.clock, derive(s.seed, "sut:reference"))
             endpoints = [
                 BackendEndpoint(c.name, self.links.url(c.name), next(iter(c.spec.keys())))
                 for c in self.clouds
@@ -227,7 +237,9 @@ class _GameDay:
         """
         s = self.s
         if s.workload.engine != "locust":
-            yield Workload(s.workload, client, self.clock, self.journal, s.seed)
+            yield Workload(
+                s.workload, client, self.clock, self.journal, s.seed, lateness=self.lateness
+            )
             return
         locust = LocustWorkload(
             s.workload,
@@ -248,7 +260,7 @@ class _GameDay:
         ctx = FaultContext(
             {c.name: c.control for c in self.clouds}, network=self.links, clock=self.clock
         )
-        timeline = Timeline(s.faults, ctx, self.clock, self.journal)
+        timeline = Timeline(s.faults, ctx, self.clock, self.journal, lateness=self.lateness)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
         config = s.scoring_config()
         monitor = StopMonitor(
@@ -269,6 +281,7 @@ class _GameDay:
         try:
             async with asyncio.TaskGroup() as tg:
                 helpers = [
+                    tg.create_task(probe_loop(self.lateness, self.clock.time_scale)),
                     tg.create_task(self._ticker(workload, timeline)),
                     tg.create_task(engine.run()),
                     tg.create_task(self._abort_on_stop(monitor, workload, verdict)),
@@ -347,7 +360,9 @@ class _GameDay:
         tick = self.s.tick
         while True:
             now = self.clock.now()
-            await self.clock.sleep(tick - (now % tick))
+            due = (now // tick + 1) * tick
+            await self.clock.sleep(due - now)
+            self.lateness.observe("tick", self.clock.now() - due)
             snap = self._snapshot(workload, timeline)
             jobs = snap.jobs
             tick_record = Tick(
@@ -360,6 +375,8 @@ class _GameDay:
                 queue_depth={c.name: c.queue.depth for c in self.clouds},
             )
             self.journal.write(TICK(tick_record))
+            if lag := self.lateness.drain():
+                self.journal.write(LAG({"sources": lag}))
             self.journal.flush()
             if self.progress is not None:
                 self.progress(snap)

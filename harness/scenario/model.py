@@ -48,6 +48,9 @@ class Scenario:
     scoring: ScoringSection = dataclasses.field(default_factory=ScoringSection)
     runbook: tuple[RunbookStep, ...] = ()
     stop_when: tuple[StopRule, ...] = ()
+    #: the largest time scale at which this scenario's runs measured within tolerance on
+    #: a loaded 2-core machine (``gameday list`` shows it; ``run`` warns above it)
+    safe_time_scale: float | None = None
 
     def scoring_config(self) -> ScoringConfig:
         return ScoringConfig(
@@ -61,6 +64,7 @@ class Scenario:
             stop=self.stop_when,
             weights=self.scoring.weights,
             recovery_target=self.scoring.recovery_target,
+            lag_tolerance=self.scoring.lag_tolerance,
         )
 
     def with_overrides(

@@ -81,6 +81,7 @@ def parse_scenario(
     time_scale = f.number("time_scale", 1.0, min=0.001, max=100_000)
     if time_scale <= 0:
         raise f.error("expected a positive number", "time_scale")
+    safe_scale = f.number("safe_time_scale", None, min=0.001, max=100_000)
     duration = f.duration("duration", positive=True)
     tick = f.duration("tick", 10.0, positive=True)
     warmup = f.duration("warmup", 120.0)
@@ -102,6 +103,7 @@ def parse_scenario(
         name, description, file, seed, time_scale, duration, tick, warmup, drain,
         scoring.stable_window, backends, target, workload, slos, faults, gates,
         source=dict(data), scoring=scoring, runbook=runbook, stop_when=stop_when,
+        safe_time_scale=safe_scale,
     )  # fmt: skip
     _check_timing(scenario, f)
     return scenario

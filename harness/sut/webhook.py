@@ -19,8 +19,10 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from harness.journal.lateness import Lateness
 from harness.journal.records import ALERT, SUT_EVENT, Alert
 from harness.journal.store import Journal
+from plumbing.clock import Clock
 from plumbing.http_errors import ApiError, json_errors, read_json_object
 from plumbing.serve import serve_app
 
@@ -30,8 +32,12 @@ __all__ = ["AlertReceiver"]
 class AlertReceiver:
     """Serves ``POST /alerts`` on loopback and journals each alert."""
 
-    def __init__(self, journal: Journal) -> None:
+    def __init__(
+        self, journal: Journal, *, clock: Clock | None = None, lateness: Lateness | None = None
+    ) -> None:
         self._journal = journal
+        self._clock = clock
+        self._lateness = lateness
         self.url = ""
         self.events_url = ""
         self.received = 0
@@ -53,19 +59,30 @@ class AlertReceiver:
             self.events_url = base + "/events"
             yield self
 
+    def _handled(self, since: float | None) -> None:
+        """How long a request took from its handler's start to the journal (lateness)."""
+        if self._clock is not None and self._lateness is not None and since is not None:
+            self._lateness.observe("webhook", self._clock.now() - since)
+
+    def _now(self) -> float | None:
+        return self._clock.now() if self._clock is not None else None
+
     async def _receive(self, request: web.Request) -> web.Response:
+        since = self._now()
         body = await read_json_object(request)
         alerts = body.get("alerts") if "alerts" in body else [body]
         if not isinstance(alerts, list) or not alerts:
             raise ApiError(400, "invalid_body", "expected an alert or {'alerts': [...]}")
         for alert in [_normalise(a) for a in alerts]:
             self._journal.write(ALERT(alert))
+        self._handled(since)
         async with self._arrived:
             self.received += len(alerts)
             self._arrived.notify_all()
         return web.json_response({"received": len(alerts)})
 
     async def _event(self, request: web.Request) -> web.Response:
+        since = self._now()
         body = await read_json_object(request)
         kind = body.get("kind")
         if kind not in EVENT_KINDS:
@@ -83,6 +100,7 @@ class AlertReceiver:
                 }
             )
         )
+        self._handled(since)
         self.events += 1
         return web.json_response({"received": 1})
 
