@@ -1,4 +1,9 @@
-"""``gameday run SCENARIO``: play one game day (or ``--repeat N``) and score it."""
+"""``gameday run SCENARIO``: play one game day (or ``--repeat N``) and score it.
+
+``--check-determinism`` plays it twice with the same seed (``<out>/a``, ``<out>/b``) and
+exits 1 at the first harness-side input that differs (jobs, their due times, faults:
+:mod:`harness.run.determinism`), printing it; 0 when they agree.
+"""
 
 from __future__ import annotations
 
@@ -39,6 +44,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="human game day: you are paged here and type runbook step ids as you act",
     )
+    p.add_argument(
+        "--check-determinism",
+        action="store_true",
+        help="run twice with the same seed; exit 1 at the first harness-side difference",
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
     p.set_defaults(func=execute)
 
@@ -58,14 +68,28 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError(f"--repeat must be at least 1, found {args.repeat}")
     if args.repeat > 1 and args.interactive:
         raise ConfigError("--interactive plays one game day; drop --repeat")
+    if args.check_determinism and (args.repeat > 1 or args.interactive):
+        raise ConfigError("--check-determinism plays its own two runs; drop --repeat/--interactive")
     scenario = load_named(args.scenario, args).with_overrides(
         time_scale=args.time_scale, seed=args.seed
     )
+    if args.check_determinism and scenario.workload.engine == "locust":
+        raise ConfigError(
+            "--check-determinism needs the built-in workload: Locust users are closed-loop "
+            "(when a user submits depends on the SUT's answers), so their jobs are not "
+            "fixed by the seed"
+        )
+    if scenario.safe_time_scale is not None and scenario.time_scale > scenario.safe_time_scale:
+        console.print(
+            f"[yellow]warning:[/] {scenario.time_scale:g}x is above this scenario's safe "
+            f"{scenario.safe_time_scale:g}x: on a busy machine the run may end unreliable"
+        )
     if toxiproxy := os.environ.get(TOXIPROXY_URL_ENV):  # a bad one is a config error (exit 3)
         asyncio.run(check_toxiproxy(toxiproxy))
     run_dir = args.out or new_run_dir(args.reports_dir, scenario.name)
     wall = scenario.duration / scenario.time_scale
     runs = f"{args.repeat} runs of " if args.repeat > 1 else ""
+    runs = "2 same-seed runs of " if args.check_determinism else runs
     console.print(
         f"Game day [bold]{scenario.name}[/]: {runs}{len(scenario.faults)} fault(s), "
         f"{scenario.duration / 60:g} scenario minutes at {scenario.time_scale:g}x "
@@ -91,6 +115,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         task = asyncio.current_task()
         if task is not None:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        if args.check_determinism:
+            return await check_determinism(scenario, run_dir, one, console)
         if args.repeat == 1:
             return (await one(scenario, run_dir)).exit_code
         code, summary = await run_repeated(scenario, run_dir, args.repeat, one)
@@ -99,3 +125,28 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         return code
 
     return asyncio.run(play())
+
+
+async def check_determinism(scenario: Any, run_dir: Path, play: Any, console: Console) -> int:
+    """Play ``scenario`` twice with its seed; 1 and the first difference if inputs differ."""
+    from harness.exitcode import ExitCode
+    from harness.journal.store import read_journal
+    from harness.run.determinism import first_difference, inputs_of
+
+    runs = []
+    for name in ("a", "b"):
+        result = await play(scenario, run_dir / name)
+        runs.append(inputs_of(read_journal(result.run_dir / "journal.jsonl")))
+    diff = first_difference(runs[0], runs[1], scenario.tick)
+    if diff is not None:
+        console.print(f"[bold red]Not deterministic:[/] {diff}", highlight=False)
+        console.print(f"Journals: {run_dir}/a/journal.jsonl, {run_dir}/b/journal.jsonl")
+        return ExitCode.GATE_FAILED
+    a = runs[0]
+    console.print(
+        f"[bold green]Deterministic:[/] seed {scenario.seed}: the same {len(a.jobs)} jobs at "
+        f"the same due times and the same {len(a.faults)} fault records in both runs "
+        "(sent within a tick of each other).",
+        highlight=False,
+    )
+    return ExitCode.OK

@@ -70,6 +70,8 @@ def _fmt(name: str, value: float | None) -> str:
         return "—"
     if name in ("score", "error_budget_consumed"):
         return f"{value:g}"
+    if name == "uncertainty":
+        return f"±{value:.2f}s"
     return fmt_duration(value)
 
 

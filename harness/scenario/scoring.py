@@ -9,7 +9,7 @@
         rules: [{factor: 14.4, long: 1h, short: 5m}, {factor: 6, long: 6h, short: 30m}]
       weights: {correctness: 0.35, recovery: 0.3, slo: 0.2, runbook: 0.15}
       recovery_target: 10m             # TTR at or under this scores full recovery marks
-      lag_tolerance: 5s                # measurement lag (p99) beyond this: "unreliable"
+      lag_tolerance: 10s               # measurement lag (p99) beyond it: "unreliable" (a tick)
 
     stop_when:                         # abort, revert faults, drain, report "aborted"
       burn_rate: {above: 50, window: 2m}
@@ -37,7 +37,7 @@ class ScoringSection:
     burn_rules: tuple[BurnRule, ...] = DEFAULT_BURN_RULES
     weights: Weights = field(default_factory=Weights)
     recovery_target: float = 600.0
-    lag_tolerance: float | None = None  # None: half a tick
+    lag_tolerance: float | None = None  # None: one tick
 
 
 def parse_scoring_section(f: Fields) -> ScoringSection:

@@ -145,5 +145,5 @@ class ScoringConfig:
     stop: tuple[StopRule, ...] = ()
     weights: Weights = field(default_factory=Weights)
     recovery_target: float = 600.0
-    #: the measurement lag (scenario seconds, p99) a run tolerates; None: half a tick
+    #: the measurement lag (scenario seconds, p99) a run tolerates; None: one tick
     lag_tolerance: float | None = None

@@ -12,11 +12,13 @@ scenario seconds:
   device was slower than modelled: the simulator's share of the error).
 
 **Uncertainty** = the largest p99 of any source: each duration in a report is "± this".
-**Tolerance** = half a tick (the SLI resolution) unless ``scoring.lag_tolerance`` says
-otherwise. A completed run whose uncertainty exceeds its tolerance is **unreliable**
-(never passed nor failed: exit code 2), and the report names the worst source and the
-largest time scale that would have held: ``time_scale x tolerance / uncertainty``
-(wall-clock lag does not shrink with the time scale, its scenario-time cost does).
+**Tolerance** = one tick (the SLI resolution: an event late by less than a tick moves
+at most into the next tick, so every duration stays within about a tick) unless
+``scoring.lag_tolerance`` says otherwise. A completed run whose uncertainty exceeds
+its tolerance is **unreliable** (never passed nor failed: exit code 2), and the report
+names the worst source and the largest time scale that would have held:
+``time_scale x tolerance / uncertainty`` (wall-clock lag does not shrink with the time
+scale, its scenario-time cost does).
 """
 
 from __future__ import annotations
@@ -71,12 +73,10 @@ class Measurement:
         """One sentence for a report's status reason."""
         scale = self.safe_scale
         hint = f"; would have held up to ~{math.floor(scale):g}x" if scale is not None else ""
+        at = f" at {self.time_scale:g}x" if self.time_scale is not None else ""
         return (
-            f"measurement lag p99 {self.uncertainty:.2f}s ({self.worst}) exceeds the "
-            f"{self.tolerance:g}s a {2 * self.tolerance:g}s tick tolerates"
-            f" at {self.time_scale:g}x{hint}"
-            if self.time_scale is not None
-            else f"measurement lag p99 {self.uncertainty:.2f}s exceeds {self.tolerance:g}s"
+            f"measurement lag p99 {self.uncertainty:.2f}s ({self.worst}){at} exceeds the "
+            f"run's tolerance of {self.tolerance:g}s{hint}"
         )
 
 
@@ -87,7 +87,7 @@ def measurement(records: Sequence[Record], tick: float, tolerance: float | None)
     worst = max(ordered, key=lambda s: s.p99, default=None)
     return Measurement(
         time_scale=_time_scale(records),
-        tolerance=tolerance if tolerance is not None else tick / 2,
+        tolerance=tolerance if tolerance is not None else tick,
         uncertainty=worst.p99 if worst is not None else 0.0,
         max_lag=max((s.max for s in ordered), default=0.0),
         sources=ordered,

@@ -117,3 +117,32 @@ def test_lateness_counts_early_as_on_time(late):
     assert stats["max"] == max(0.0, late)
     assert meter.drain() == {}  # drained
     assert meter.summary()["tick"]["n"] == 1
+
+
+def _inputs(jobs: list[dict[str, Any]], faults: list[dict[str, Any]], status: str = "completed"):
+    from harness.run.determinism import inputs_of
+
+    records = [{"t": 0.0, "type": "run.config", "scenario": "s", "seed": 7, "time_scale": 40}]
+    records += [{"type": "job.submitted", **j} for j in jobs]
+    records += [{"type": "fault.started", **f} for f in faults]
+    records.append({"t": 99.0, "type": "run.ended", "status": status})
+    return inputs_of(records)
+
+
+def test_the_first_harness_side_difference_is_named():
+    from harness.run.determinism import first_difference
+
+    job = {"t": 10.2, "job": "wl-7-00001", "due": 10.0, "tenant": "acme", "circuit": "bell"}
+    fault = {"t": 60.1, "id": "f", "kind": "auth.token_expiry", "at": 60.0, "until": 120.0}
+    a = _inputs([job, {**job, "job": "wl-7-00002", "due": 20.0, "t": 20.0}], [fault])
+    assert first_difference(a, a, tick=10.0) is None
+    late = _inputs([{**job, "t": 15.0}, {**job, "job": "wl-7-00002", "due": 20.0}], [fault])
+    assert first_difference(a, late, tick=10.0) is None  # sent late, within a tick: lag
+    moved = _inputs([job, {**job, "job": "wl-7-00002", "due": 20.5, "t": 20.5}], [fault])
+    assert first_difference(a, moved, 10.0) == "job #2 (wl-7-00002): due 20.0 vs 20.5"
+    other = _inputs([job, {**job, "job": "wl-7-00002", "due": 20.0}], [{**fault, "at": 61.0}])
+    assert first_difference(a, other, 10.0) == "fault record #1 (f): at 60.0 vs 61.0"
+    short = _inputs([job], [fault])
+    assert first_difference(a, short, 10.0) == "run A has 2 jobs, run B 1"
+    aborted = _inputs([job], [fault], status="aborted")
+    assert first_difference(a, aborted, 10.0) is None  # stopped early: compared as far as it went

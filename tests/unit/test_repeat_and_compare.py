@@ -52,3 +52,38 @@ def test_compare_verdicts_follow_the_gate_direction():
         "new": "new",
     }
     assert {n: v for n, _, _, v in regressions(base, cur, 0.1, 5.0)}["lost_jobs"] == "same"
+
+
+def timed(name: str, value: float | None, uncertainty: float, note: str | None = None):
+    g = {**gate(name, "max", value), "unit": "s", "note": note}
+    return {"gates": [g], "measurement": {"uncertainty_s": uncertainty}, "status": "completed"}
+
+
+def test_a_change_within_the_runs_measurement_uncertainty_is_not_a_regression():
+    # TTR 350 s -> 400 s: +14% beats the 10% tolerance, but each run is +-30 s
+    (row,) = regressions(timed("mttr", 350.0, 30.0), timed("mttr", 400.0, 30.0), 0.1, 0.0)
+    assert row[3] == "within noise"
+    (row,) = regressions(timed("mttr", 350.0, 5.0), timed("mttr", 400.0, 5.0), 0.1, 0.0)
+    assert row[3] == "REGRESSED"
+    # durations only: the uncertainty is in seconds, a count is not widened by it
+    count = {**timed("mttr", 0, 30.0), "gates": [gate("lost_jobs", "max", 0)]}
+    worse = {**timed("mttr", 0, 30.0), "gates": [gate("lost_jobs", "max", 1)]}
+    assert regressions(count, worse, 0.1, 0.0)[0][3] == "REGRESSED"
+
+
+def test_the_spread_of_repeated_runs_is_noise_and_the_median_is_compared():
+    base = [{"gates": [gate("error_budget_consumed", "max", v)], "status": "completed"}
+            for v in (0.0014, 0.0016, 0.0015)]  # fmt: skip
+    same = [{"gates": [gate("error_budget_consumed", "max", 0.00168)], "status": "completed"}]
+    (row,) = regressions(base, same, 0.1, 0.0)
+    assert row[1] is not None
+    assert row[1].value == 0.0015  # the median
+    assert row[3] == "within noise"  # +12% of the median, but inside the 0.0002 spread
+    far = [{"gates": [gate("error_budget_consumed", "max", 0.0030)], "status": "completed"}]
+    assert regressions(base, far, 0.1, 0.0)[0][3] == "REGRESSED"
+
+
+def test_no_impact_compares_as_a_zero_ttr():
+    base = timed("mttr", None, 1.0, note="no impact")
+    assert regressions(base, timed("mttr", 300.0, 1.0), 0.1, 0.0)[0][3] == "REGRESSED"
+    assert regressions(timed("mttr", 300.0, 1.0), base, 0.1, 0.0)[0][3] == "improved"
