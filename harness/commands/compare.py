@@ -182,7 +182,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         )
     console.print(table)
     for side, reports in (("baseline", base), ("current", cur)):
-        if any(r["status"] == "unreliable" for r in reports):
+        if any(r.get("status") == "unreliable" for r in reports):
             console.print(f"[yellow]The {side} holds an unreliable run:[/] its figures are wide.")
     quiet = [name for name, _, _, verdict in rows if verdict == "within noise"]
     if quiet:

@@ -26,6 +26,13 @@ def register(sub: Any) -> None:
     p.add_argument("scenario", help="scenario file, or a name in the scenarios folder")
     p.add_argument("--time-scale", type=float, help="scenario seconds per wall second")
     p.add_argument("--seed", type=int, help="random seed (workload, backends, noise)")
+    p.add_argument(
+        "--lag-tolerance",
+        type=float,
+        metavar="SECONDS",
+        help="measurement lag (p99, scenario s) a run tolerates before it is unreliable "
+        "(default: the scenario's scoring.lag_tolerance, else one tick)",
+    )
     p.add_argument("--out", type=Path, help="run folder (default reports/<scenario>-<UTC time>)")
     p.add_argument(
         "--reports-dir", type=Path, default=Path("reports"), help="parent of run folders"
@@ -70,8 +77,10 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         raise ConfigError("--interactive plays one game day; drop --repeat")
     if args.check_determinism and (args.repeat > 1 or args.interactive):
         raise ConfigError("--check-determinism plays its own two runs; drop --repeat/--interactive")
+    if args.lag_tolerance is not None and not args.lag_tolerance > 0:
+        raise ConfigError(f"--lag-tolerance must be positive, found {args.lag_tolerance}")
     scenario = load_named(args.scenario, args).with_overrides(
-        time_scale=args.time_scale, seed=args.seed
+        time_scale=args.time_scale, seed=args.seed, lag_tolerance=args.lag_tolerance
     )
     if args.check_determinism and scenario.workload.engine == "locust":
         raise ConfigError(

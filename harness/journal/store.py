@@ -2,10 +2,12 @@
 
 Records are ``{"t": <scenario seconds>, "type": "<family>.<event>", ...}``; their types
 are declared once (:mod:`harness.journal.records`, :mod:`fake_backends.records`; the
-table is ``docs/journal.md``). The file is append-only and flushed every tick, so a run
-that is killed can still be scored from what reached the disk (:func:`read_journal`
-tolerates a torn last line). Live readers subscribe (:meth:`Journal.subscribe`) and see
-each record once, as it is written, instead of re-reading the list.
+table is ``docs/journal.md``: among them ``lag`` and ``lag.summary``, the instrument's
+own lateness, :mod:`harness.journal.lateness`). The file is append-only and flushed
+every tick, so a run that is killed can still be scored from what reached the disk
+(:func:`read_journal` tolerates a torn last line). Live readers subscribe
+(:meth:`Journal.subscribe`) and see each record once, as it is written, instead of
+re-reading the list.
 """
 
 from __future__ import annotations

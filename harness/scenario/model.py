@@ -68,9 +68,14 @@ class Scenario:
         )
 
     def with_overrides(
-        self, *, time_scale: float | None = None, seed: int | None = None
+        self,
+        *,
+        time_scale: float | None = None,
+        seed: int | None = None,
+        lag_tolerance: float | None = None,
     ) -> Scenario:
-        """A copy with command-line overrides applied (recorded in ``source`` too)."""
+        """A copy with command-line overrides applied (recorded in ``source`` too, so the
+        journal's copy of the scenario, which ``gameday report`` re-scores, agrees)."""
         changes: dict[str, Any] = {}
         if time_scale is not None:
             if not time_scale > 0:
@@ -80,4 +85,11 @@ class Scenario:
             changes["time_scale"] = float(time_scale)
         if seed is not None:
             changes["seed"] = int(seed)
-        return dataclasses.replace(self, **changes, source={**self.source, **changes})
+        source = {**self.source, **changes}
+        if lag_tolerance is not None:
+            changes["scoring"] = dataclasses.replace(self.scoring, lag_tolerance=lag_tolerance)
+            source["scoring"] = {
+                **(self.source.get("scoring") or {}),
+                "lag_tolerance": lag_tolerance,
+            }
+        return dataclasses.replace(self, **changes, source=source)

@@ -28,6 +28,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # the Aer pool, and at 120x a loaded machine left jobs behind (lost) in some runs.
 SCALE = "40"  # the scenario's own time scale: the pass/fail verdict is the SUT's
 FAST = "60"  # runs whose verdict does not depend on draining in time
+# These tests check what a game day does (faults injected and reverted, detection,
+# losses, reports), not how precisely it timed it: on a machine shared with other test
+# suites the instrument's own lag can exceed a tick, which makes a run `unreliable`
+# (exit 2) by design. They are judged whatever the lag; the instrument's verdict on
+# its own lag is tested in test_instrument.py.
+JUDGED = ("--lag-tolerance", "3600")
 
 
 def gameday(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
@@ -69,7 +75,7 @@ def wait_for_record(
 @pytest.fixture(scope="module")
 def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
     out = tmp_path_factory.mktemp("runs") / "token-expiry"
-    proc = gameday("run", "token-expiry", "--time-scale", SCALE, "--out", str(out), "-q")
+    proc = gameday("run", "token-expiry", *JUDGED, "--time-scale", SCALE, "--out", str(out), "-q")
     return out, proc.returncode, proc.stdout + proc.stderr
 
 
@@ -112,6 +118,15 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     assert steps["recovered"]["done_at_s"] == incident["recovered_at_s"]
     assert r["jobs"]["canaries"] > 20
     assert r["jobs"]["unexpected"] == 0
+    # every execution was known by its circuit's fingerprint; canary nonces agree
+    assert r["jobs"]["by_fingerprint"] == r["cost"]["executions"] >= r["jobs"]["ok"]
+    assert r["jobs"]["identity_checked"] >= r["jobs"]["canaries"]
+    assert r["jobs"]["execution_surplus"] == 0
+    assert incident["recovery"] == "recovered"
+    # the run measured its own lag, per source, and says what every duration is +- of
+    m = r["measurement"]
+    assert {s["name"] for s in m["sources"]} >= {"tick", "arrival", "poll", "loop", "aer"}
+    assert incident["uncertainty_s"] == m["uncertainty_s"] > 0
     assert {s["name"] for s in r["slos"]} == {"success", "latency", "correctness", "queue_wait"}
     assert r["score"]["value"] >= 70
     assert r["burn_rate"]["peak"] > 1
@@ -173,7 +188,9 @@ def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
 @pytest.mark.slow
 def test_no_refresh_variant_fails_its_gates(tmp_path):
     out = tmp_path / "no-refresh"
-    proc = gameday("run", "token-expiry-no-refresh", "--time-scale", FAST, "--out", str(out), "-q")
+    proc = gameday(
+        "run", "token-expiry-no-refresh", *JUDGED, "--time-scale", FAST, "--out", str(out), "-q"
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     r = load(out)
     assert r["passed"] is False

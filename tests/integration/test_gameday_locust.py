@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.load.driver import group_pids
-from tests.integration.test_gameday_e2e import ROOT, gameday, journal
+from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
@@ -29,7 +29,9 @@ FAST = "120"
 @pytest.fixture(scope="module")
 def locust_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
     out = tmp_path_factory.mktemp("runs") / "token-expiry-locust"
-    proc = gameday("run", "token-expiry-locust", "--time-scale", FAST, "--out", str(out), "-q")
+    proc = gameday(
+        "run", "token-expiry-locust", *JUDGED, "--time-scale", FAST, "--out", str(out), "-q"
+    )
     return out, proc.returncode, proc.stdout + proc.stderr
 
 
@@ -158,7 +160,7 @@ def test_steady_state_not_reached_stops_the_users_submitting(tmp_path):
         **{"token_refresh: true": "token_refresh: false", "token_ttl: 1h": "token_ttl: 40s"},
     )
     out = tmp_path / "run"
-    proc = gameday("run", str(scenario), "--time-scale", "60", "--out", str(out), "-q")
+    proc = gameday("run", str(scenario), *JUDGED, "--time-scale", "60", "--out", str(out), "-q")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     records = journal(out)
     steady = next(r for r in records if r["type"] == "steady_state")
@@ -177,7 +179,9 @@ QUEUE_SATURATION = ROOT / "scenarios" / "queue-saturation-under-load.yaml"
 
 def test_queue_saturation_under_load(tmp_path):
     out = tmp_path / "run"
-    proc = gameday("run", str(QUEUE_SATURATION), "--time-scale", FAST, "--out", str(out), "-q")
+    proc = gameday(
+        "run", str(QUEUE_SATURATION), *JUDGED, "--time-scale", FAST, "--out", str(out), "-q"
+    )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     r = json.loads((out / "report.json").read_text())
     assert r["status"] == "completed"

@@ -8,7 +8,7 @@ import socket
 import urllib.request
 
 from tests.integration.netchaos_support import echo_server, gameday_proxy, round_trip_ms
-from tests.integration.test_gameday_e2e import gameday
+from tests.integration.test_gameday_e2e import JUDGED, gameday
 
 
 def test_serves_a_config_file_and_stops_cleanly_on_sigterm(tmp_path):
@@ -49,7 +49,7 @@ def test_bad_listen_and_busy_port_are_config_errors(tmp_path):
 
 def test_run_refuses_a_toxiproxy_url_that_does_not_answer(monkeypatch):
     monkeypatch.setenv("TOXIPROXY_URL", "http://127.0.0.1:9")
-    proc = gameday("run", "network-partition", "--time-scale", "60")
+    proc = gameday("run", "network-partition", *JUDGED, "--time-scale", "60")
     assert proc.returncode == 3
     assert "TOXIPROXY_URL=http://127.0.0.1:9 is not a usable Toxiproxy API" in proc.stderr
 

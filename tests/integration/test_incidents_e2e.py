@@ -22,7 +22,7 @@ from harness.report import SCHEMA_PATH
 from harness.run.progress import Snapshot
 from harness.run.runner import run_game_day
 from harness.scenario.parse import load_scenario
-from tests.integration.test_gameday_e2e import ROOT, gameday, journal, load
+from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal, load
 
 TWO_FAULTS = Path(__file__).with_name("scenarios") / "two-faults.yaml"
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -44,13 +44,15 @@ def play_variant(
 ) -> tuple[subprocess.CompletedProcess[str], Path]:
     """Run a variant of the two-fault scenario quietly; its process and run folder."""
     path, out = variant(tmp_path, name, *edits), tmp_path / name
-    return gameday("run", str(path), "--out", str(out), "-q"), out
+    return gameday("run", str(path), *JUDGED, "--out", str(out), "-q"), out
 
 
 @pytest.mark.slow
 def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(tmp_path):
     out = tmp_path / "rep"
-    proc = gameday("run", str(TWO_FAULTS), "--repeat", "2", "--out", str(out), "-q", timeout=300)
+    proc = gameday(
+        "run", str(TWO_FAULTS), *JUDGED, "--repeat", "2", "--out", str(out), "-q", timeout=300
+    )
     # the mttr gate depends on how fast a busy machine drains the backlog: 0 or 1
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     for seed in (3, 4):

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.integration.netchaos_support import ROOT, gameday_proxy
-from tests.integration.test_gameday_e2e import gameday, journal, load, wait_for_record
+from tests.integration.test_gameday_e2e import JUDGED, gameday, journal, load, wait_for_record
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
@@ -29,7 +29,9 @@ pytestmark = pytest.mark.slow
 
 def test_network_partition_fails_over_and_loses_nothing(tmp_path):
     out = tmp_path / "partition"
-    proc = gameday("run", "network-partition", "--time-scale", "60", "--out", str(out), "-q")
+    proc = gameday(
+        "run", "network-partition", *JUDGED, "--time-scale", "60", "--out", str(out), "-q"
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     r = load(out)
     (incident,) = r["incidents"]
