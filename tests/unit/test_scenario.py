@@ -135,9 +135,23 @@ def test_scenario_error_is_a_value_error():
 
 
 def test_overrides_are_recorded_in_the_source(tmp_path):
-    s = load_scenario(write(tmp_path, MINIMAL)).with_overrides(time_scale=120, seed=9)
-    assert (s.time_scale, s.seed) == (120, 9)
-    assert parse_scenario(s.source).time_scale == 120
+    s = load_scenario(write(tmp_path, MINIMAL)).with_overrides(
+        time_scale=120, seed=9, lag_tolerance=30.0
+    )
+    assert (s.time_scale, s.seed, s.scoring.lag_tolerance) == (120, 9, 30.0)
+    again = parse_scenario(s.source)  # what `gameday report` re-reads from the journal
+    assert (again.time_scale, again.scoring_config().lag_tolerance) == (120, 30.0)
+
+
+def test_safe_time_scale_and_lag_tolerance(tmp_path):
+    s = load_scenario(write(tmp_path, MINIMAL))
+    assert (s.safe_time_scale, s.scoring_config().lag_tolerance) == (None, None)
+    text = MINIMAL + "safe_time_scale: 80\nscoring: {lag_tolerance: 5s}\n"
+    s = load_scenario(write(tmp_path, text))
+    assert (s.safe_time_scale, s.scoring_config().lag_tolerance) == (80, 5.0)
+    err = error_of(tmp_path, MINIMAL + "scoring: {lag_tolerance: soon}\n")
+    assert err.path == "scoring.lag_tolerance"
+    assert error_of(tmp_path, MINIMAL + "safe_time_scale: 0\n").path == "safe_time_scale"
 
 
 def test_every_shipped_scenario_is_valid():
