@@ -88,7 +88,14 @@ def _frozen_noise_model() -> type:
     from qiskit_aer.noise import NoiseModel
 
     class FrozenNoiseModel(NoiseModel):  # type: ignore[misc]
-        """A noise model that is not changed after it is built: serialised once."""
+        """A noise model that is not changed after it is built: serialised once.
+
+        Aer changes a *copy* when a circuit has delays: it deep-copies the model and
+        adds the delays' thermal relaxation to it. The copy is a plain NoiseModel (no
+        memo: it must serialise what was added) whose containers are copied and whose
+        QuantumErrors, never mutated, are shared: a deep copy of the errors' circuits
+        took ~0.2 s per Aer call of 8 circuits with idle (measured).
+        """
 
         def to_dict(self, serializable: bool = False) -> dict[str, Any]:
             memo: dict[bool, dict[str, Any]] = self.__dict__.setdefault("_qg_dicts", {})
@@ -96,7 +103,26 @@ def _frozen_noise_model() -> type:
                 memo[serializable] = super().to_dict(serializable=serializable)
             return memo[serializable]
 
+        def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+            clone = NoiseModel.__new__(NoiseModel)
+            memo[id(self)] = clone
+            for key, value in self.__dict__.items():
+                if key != "_qg_dicts":
+                    clone.__dict__[key] = _containers(value)
+            return clone
+
     return FrozenNoiseModel
+
+
+def _containers(value: Any) -> Any:
+    """A copy of dicts, lists and sets (recursively); anything else is shared."""
+    if isinstance(value, dict):
+        return {k: _containers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_containers(v) for v in value]
+    if isinstance(value, set):
+        return set(value)
+    return value
 
 
 def _target(device_target: Any, cal: Calibration) -> Any:
