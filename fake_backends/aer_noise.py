@@ -77,6 +77,8 @@ def _build(device_target: Any, cal: Calibration) -> Any:
     # simulated a single shot. The model never changes once built (a new calibration
     # version is a new simulator), so it is serialised once.
     noise.__class__ = _frozen_noise_model()
+    for noise_pass in noise._custom_noise_passes:  # thermal relaxation on delays
+        noise_pass._func = _remembered(noise_pass._func)
     # One thread per simulation: the pool already runs one worker per core, and OpenMP
     # threads on top of that oversubscribed the CPU (measured: ~2x fewer jobs/s).
     return AerSimulator(noise_model=noise, basis_gates=noise.basis_gates, max_parallel_threads=1)
@@ -112,6 +114,25 @@ def _frozen_noise_model() -> type:
             return clone
 
     return FrozenNoiseModel
+
+
+def _remembered(make_error: Any) -> Any:
+    """One relaxation error per (operation, duration, qubits) for this calibration.
+
+    Aer builds a thermal relaxation error for every delay of every circuit of every
+    call (~1 ms each: 12 per scheduled GHZ-5); T1 and T2 are fixed per simulator, so
+    equal delays get equal errors. Reusing them also keeps Aer's per-call noise copy
+    small (it adds each distinct error once).
+    """
+    made: dict[tuple[Any, ...], Any] = {}
+
+    def error(op: Any, qubits: Any) -> Any:
+        key = (op.name, getattr(op, "duration", None), getattr(op, "unit", None), tuple(qubits))
+        if key not in made:
+            made[key] = make_error(op, qubits)
+        return made[key]
+
+    return error
 
 
 def _containers(value: Any) -> Any:
