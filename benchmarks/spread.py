@@ -5,7 +5,8 @@ command, one after the other, and reports the spread (max - min) of the jobs sub
 (goal 0: a seed fixes the arrivals), of TTD and of TTR (goal: at most one tick, the
 SLIs' resolution). The load average is recorded before and after each run: on a busy
 machine the spread is the first figure to move, and the report's measurement
-uncertainty (``measurement`` in report.json) says by how much it may.
+uncertainty (``measurement`` in report.json) says by how much it may; runs it marks
+``unreliable`` are counted apart (``judged_runs``, ``ttr_spread_judged_s``).
 """
 
 from __future__ import annotations
@@ -83,6 +84,11 @@ async def same_seed_spread(
         "submitted_spread": _spread([float(p["submitted"]) for p in played]),
         "ttd_spread_s": _spread([p["ttd_s"] for p in played]),
         "ttr_spread_s": _spread([p["ttr_s"] for p in played]),
+        # the runs the instrument itself vouched for (not unreliable): what a gate sees
+        "judged_runs": sum(1 for p in played if p["status"] == "completed"),
+        "ttr_spread_judged_s": _spread(
+            [p["ttr_s"] for p in played if p["status"] == "completed"] or [None]
+        ),
         "tick_s": TICK_S,
         "load_average_1m": [p["load_average_before"] for p in played],
     }
