@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from harness.journal.records import FAULT_ENDED, FAULT_STARTED, JOB_SUBMITTED, RUN_CONFIG, RUN_ENDED
+
 __all__ = ["Inputs", "first_difference", "inputs_of"]
 
 Record = Mapping[str, Any]
@@ -41,12 +43,13 @@ class Inputs:
 
 def inputs_of(records: Sequence[Record]) -> Inputs:
     """What the harness decided in a run (see the module docstring)."""
-    config = next((r for r in records if r.get("type") == "run.config"), {})
-    ended = next((r for r in reversed(records) if r.get("type") == "run.ended"), {})
+    config = next((r for r in records if r.get("type") == RUN_CONFIG.name), {})
+    ended = next((r for r in reversed(records) if r.get("type") == RUN_ENDED.name), {})
+    fault_types = (FAULT_STARTED.name, FAULT_ENDED.name)
     return Inputs(
         run=(config.get("scenario"), config.get("seed"), config.get("time_scale")),
-        jobs=tuple(r for r in records if r.get("type") == "job.submitted"),
-        faults=tuple(r for r in records if r.get("type") in ("fault.started", "fault.ended")),
+        jobs=tuple(r for r in records if r.get("type") == JOB_SUBMITTED.name),
+        faults=tuple(r for r in records if r.get("type") in fault_types),
         complete=ended.get("status") in ("completed", "unreliable"),
     )
 

@@ -13,6 +13,7 @@ import json
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 from harness.cli import main
 from harness.load.plan import JobPlan
@@ -21,7 +22,7 @@ from harness.run import runner
 SCENARIO = str(Path(__file__).with_name("scenarios") / "short-outage.yaml")
 
 
-def submitted(run: Path) -> list[dict[str, object]]:
+def submitted(run: Path) -> list[dict[str, Any]]:
     lines = (run / "journal.jsonl").read_text().splitlines()
     return [r for r in map(json.loads, lines) if r["type"] == "job.submitted"]
 
