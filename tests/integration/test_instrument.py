@@ -15,11 +15,16 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from harness.cli import main
 from harness.load.plan import JobPlan
 from harness.run import runner
 
 SCENARIO = str(Path(__file__).with_name("scenarios") / "short-outage.yaml")
+
+# whole game days (a real run each): `-m 'not slow'` skips them
+pytestmark = pytest.mark.slow
 
 
 def submitted(run: Path) -> list[dict[str, Any]]:
