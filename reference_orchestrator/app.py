@@ -30,12 +30,14 @@ from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
 from reference_orchestrator.health import BackendHealth
-from reference_orchestrator.store import JobStore
+from reference_orchestrator.store import JobStore, backend_key
 from reference_orchestrator.tokens import TokenManager, TokenUnavailable
 
 __all__ = ["Orchestrator"]
 
 MAX_SHOTS = 100_000
+MAX_TENANT_CHARS = 64
+MAX_KEY_CHARS = 256  # what a fake cloud accepts; the key it gets is <tenant>/<key>
 
 
 class Orchestrator:
@@ -149,6 +151,15 @@ class Orchestrator:
             raise ApiError(400, "invalid_field", f"shots: expected 1..{MAX_SHOTS}, found {shots}")
         if not circuit.strip():
             raise ApiError(400, "invalid_field", "circuit: must not be empty")
+        if not 0 < len(tenant) <= MAX_TENANT_CHARS:
+            raise ApiError(400, "invalid_field", f"tenant: 1..{MAX_TENANT_CHARS} characters")
+        if key is not None and not 0 < len(backend_key(tenant, key)) <= MAX_KEY_CHARS:
+            raise ApiError(
+                400,
+                "invalid_field",
+                f"idempotency_key: 1..{MAX_KEY_CHARS} characters with the tenant "
+                "(percent-encoded) and a '/' in front",
+            )
         job, created = self.store.create(
             circuit=circuit, fmt=fmt, shots=shots, tenant=tenant, key=key
         )

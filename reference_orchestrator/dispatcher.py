@@ -1,9 +1,10 @@
 """Moves jobs from the orchestrator's table to a backend and back.
 
-Submitters take pending jobs and submit them with the client's idempotency key, so a
-retried submit never runs twice on the backend. One poller per backend checks its
-submitted jobs every ``poll_interval`` and fetches results. Every backend call outcome
-feeds the failure-rate monitor that drives the alert.
+Submitters take pending jobs and submit them with an idempotency key of their own
+(:attr:`~reference_orchestrator.store.Job.backend_key`: the client's key scoped by
+tenant, or the job's id), so a retried submit never runs twice on the backend. One
+poller per backend checks its submitted jobs every ``poll_interval`` and fetches
+results. Every backend call outcome feeds the failure-rate monitor that drives the alert.
 
 Failover: each backend has a circuit breaker on calls that got no answer
 (:mod:`reference_orchestrator.health`). New jobs go to the first backend whose breaker
@@ -151,7 +152,11 @@ class Dispatcher:
             return self._transient(job, f"auth: {exc}", fatal=not self.config.token_refresh)
         try:
             record = await session.client.submit(
-                token, circuit=job.circuit, fmt=job.fmt, shots=job.shots, idempotency_key=job.key
+                token,
+                circuit=job.circuit,
+                fmt=job.fmt,
+                shots=job.shots,
+                idempotency_key=job.backend_key,
             )
         except ApiCallError as exc:
             if exc.status == 0:

@@ -1,17 +1,30 @@
-"""The orchestrator's job table: idempotent creation, pending queue, state changes."""
+"""The orchestrator's job table: idempotent creation, pending queue, state changes.
+
+Client idempotency keys are scoped by tenant, and kept apart from the ids the store
+generates: two tenants sending the same key get two jobs, and a client key that happens
+to equal a generated id (``oj-...``) is just another key. The key a job carries to a
+backend (:attr:`Job.backend_key`) keeps that scoping, because the backend sees one
+tenant (the orchestrator's API key) for all of them: ``<tenant>/<client key>``, the
+tenant percent-encoded so the first ``/`` separates; a job without a client key sends
+its generated id, which has no ``/`` and names this store's *instance*, drawn at random
+when the orchestrator starts, so a restarted orchestrator never reuses an earlier
+run's keys (the backend would hand back that run's result).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import collections
 import itertools
+import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 from plumbing.clock import Clock
 
-__all__ = ["Job", "JobState", "JobStore"]
+__all__ = ["Job", "JobState", "JobStore", "backend_key"]
 
 
 class JobState(StrEnum):
@@ -28,7 +41,7 @@ class Job:
     """One client job (mutable; the dispatcher advances it)."""
 
     id: str
-    key: str
+    key: str | None  # the client's idempotency key, if it sent one
     circuit: str
     fmt: str
     shots: int
@@ -42,6 +55,11 @@ class Job:
     attempts: int = 0
     finished_at: float | None = None
     pinned: str | None = None  # the backend that may hold it after a submit got no answer
+
+    @property
+    def backend_key(self) -> str:
+        """The idempotency key sent to backends (see the module docstring)."""
+        return self.id if self.key is None else backend_key(self.tenant, self.key)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -60,10 +78,20 @@ class Job:
         }
 
 
-class JobStore:
-    """In-memory job table with a FIFO of jobs waiting to be dispatched."""
+def backend_key(tenant: str, key: str) -> str:
+    """``<tenant>/<key>``, the tenant percent-encoded (no ``/`` in it: unambiguous)."""
+    return f"{quote(tenant, safe='')}/{key}"
 
-    def __init__(self, clock: Clock) -> None:
+
+class JobStore:
+    """In-memory job table with a FIFO of jobs waiting to be dispatched.
+
+    ``instance`` names this store in generated ids (default: random, see the module
+    docstring).
+    """
+
+    def __init__(self, clock: Clock, *, instance: str | None = None) -> None:
+        self.instance = instance or secrets.token_hex(4)
         self._clock = clock
         self._jobs: dict[str, Job] = {}
         self._by_key: dict[tuple[str, str], Job] = {}
@@ -78,10 +106,11 @@ class JobStore:
         """Create a job, or return the existing one for the same (tenant, key)."""
         if key is not None and (job := self._by_key.get((tenant, key))) is not None:
             return job, False
-        job_id = f"oj-{next(self._ids):06d}"
-        job = Job(job_id, key or job_id, circuit, fmt, shots, tenant, self._clock.now())
+        job_id = f"oj-{self.instance}-{next(self._ids):06d}"
+        job = Job(job_id, key, circuit, fmt, shots, tenant, self._clock.now())
         self._jobs[job_id] = job
-        self._by_key[(tenant, job.key)] = job
+        if key is not None:
+            self._by_key[(tenant, key)] = job
         self._pending.append(job)
         self._has_pending.set()
         return job, True

@@ -9,7 +9,9 @@ through any transpiler and any protocol, so an execution is matched to the job w
 distribution equals its fingerprint within :data:`TOLERANCE` (simulator rounding is
 ~1e-15; two jobs of a run differ by > 1e-6). Without a fingerprint (a circuit the
 backend could not fingerprint, an old journal) the execution's idempotency key names
-its job, when it is one of the workload's.
+its job, when it is one of the workload's. A SUT may scope the workload's key (the
+reference orchestrator sends ``<tenant>/<key>``): the job a key names is what follows
+its last ``/`` (:func:`job_of_key`).
 
 >>> index = FingerprintIndex([("a", {"00": 0.499, "01": 0.002, "11": 0.499})])
 >>> index.find({"00": 0.499, "01": 0.002, "11": 0.499})
@@ -24,7 +26,7 @@ import bisect
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["TOLERANCE", "FingerprintIndex", "execution_job"]
+__all__ = ["TOLERANCE", "FingerprintIndex", "execution_job", "job_of_key"]
 
 TOLERANCE = 1e-7
 
@@ -88,6 +90,11 @@ def execution_job(
     if isinstance(marks, Mapping) and (job := index.find(marks)) is not None:
         return job, "fingerprint"
     key = record.get("idempotency_key")
-    if key is not None and str(key) in jobs:
-        return str(key), "key"
+    if key is not None and job_of_key(key) in jobs:
+        return job_of_key(key), "key"
     return None, "none"
+
+
+def job_of_key(key: object) -> str:
+    """The workload job an idempotency key seen by a backend names (its last part)."""
+    return str(key).rpartition("/")[2]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fake_backends.records import EXECUTION
-from harness.scoring.identity import FingerprintIndex, execution_job
+from harness.scoring.identity import FingerprintIndex, execution_job, job_of_key
 from harness.scoring.views import JobView
 
 __all__ = ["Ledger", "Unexpected", "ledger"]
@@ -110,7 +110,7 @@ def ledger(records: Sequence[Mapping[str, Any]], jobs: Mapping[str, JobView]) ->
             continue
         runs[jid] += 1
         done[jid] += r.get("status") == "DONE"
-        if found_by == "fingerprint" and key is not None and str(key) != jid:
+        if found_by == "fingerprint" and key is not None and job_of_key(key) != jid:
             mismatches += 1
         nonce = jobs[jid].nonce
         if nonce is not None and found_by == "fingerprint":

@@ -38,7 +38,7 @@ from harness.journal.records import (
     RUNBOOK_STEP,
     SUT_EVENT,
 )
-from harness.scoring.identity import FingerprintIndex, execution_job
+from harness.scoring.identity import FingerprintIndex, execution_job, job_of_key
 
 __all__ = [
     "AlertView",
@@ -145,7 +145,8 @@ class JobBook:
             first = self.jobs[ran].started_at
             self.jobs[ran].started_at = min(float(started), math.inf if first is None else first)
         elif (key := r.get("idempotency_key")) is not None:
-            self._starts[str(key)] = min(float(started), self._starts.get(str(key), math.inf))
+            jid = job_of_key(key)
+            self._starts[jid] = min(float(started), self._starts.get(jid, math.inf))
 
 
 def job_views(records: Iterable[Record]) -> dict[str, JobView]:

@@ -18,6 +18,7 @@ import aiohttp
 from fake_backends.cloud import FakeCloud
 from harness.load.circuits import circuit
 from harness.netchaos import NetChaosServer, ToxiproxyClient
+from harness.scoring.identity import job_of_key
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 from reference_orchestrator.alerts import UNREACHABLE
 from tests.conftest import Events
@@ -71,7 +72,7 @@ class Rig:
         out: dict[str, list[str]] = {}
         for name, (_, events) in self.clouds.items():
             for e in events.of("backend.execution"):
-                out.setdefault(e["idempotency_key"], []).append(name)
+                out.setdefault(job_of_key(e["idempotency_key"]), []).append(name)
         return out
 
 

@@ -69,7 +69,7 @@ async def test_job_goes_through_and_keys_are_idempotent(http, start_cloud):
         job = await finished(http, orch.url, job_id)
     assert job["state"] == "completed"
     assert sum(job["counts"].values()) == 256
-    assert [e["idempotency_key"] for e in events.of("backend.execution")] == ["k-1"]
+    assert [e["idempotency_key"] for e in events.of("backend.execution")] == ["default/k-1"]
 
 
 async def test_refreshes_its_token_after_revocation(http, start_cloud):

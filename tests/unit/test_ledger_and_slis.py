@@ -71,6 +71,17 @@ def test_indeterminate_jobs_that_completed_after_all_are_recovered():
     assert (led.recovered, led.indeterminate, led.ok) == (2, 1, 0)
 
 
+def test_a_key_the_sut_scoped_still_names_its_job():
+    # the reference orchestrator sends <tenant>/<key> to backends (issue 16, item 1)
+    j = Journal()
+    j.add(10.0, "job.submitted", job="b", shots=1024, width=2)
+    j.add(40.0, "job.indeterminate", job="b", status=0, error="timeout")
+    j.add(60.0, "backend.execution", idempotency_key="tenant%2F1/b", shots=1024, qpu_s=1.0,
+          status="DONE", started=50.0)  # fmt: skip
+    led = score(j.end(100.0), config()).ledger
+    assert (led.recovered, led.indeterminate) == (1, 0)
+
+
 def test_every_job_is_counted_exactly_once():
     j = Journal()
     j.job(1, 1.0, done=5.0)

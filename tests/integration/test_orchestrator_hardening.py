@@ -1,0 +1,66 @@
+"""The reference orchestrator under hostile input (issue 16, items 1, 2 and 14)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+
+from harness.load.circuits import circuit
+from tests.integration.test_reference_orchestrator import finished, orchestrator
+
+BELL = circuit("bell")
+GHZ3 = circuit("ghz-3")
+
+
+async def post_job(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> str:
+    async with http.post(url + "/jobs", json=body) as resp:
+        assert resp.status in (200, 202), await resp.text()
+        return str((await resp.json())["id"])
+
+
+async def test_tenants_sharing_a_key_get_their_own_jobs(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        a = await post_job(
+            http,
+            orch.url,
+            {"circuit": BELL.qasm, "shots": 64, "idempotency_key": "k", "tenant": "a"},
+        )
+        b = await post_job(
+            http,
+            orch.url,
+            {"circuit": GHZ3.qasm, "shots": 64, "idempotency_key": "k", "tenant": "b"},
+        )
+        job_a, job_b = await finished(http, orch.url, a), await finished(http, orch.url, b)
+    assert a != b
+    assert job_a["backend_job_id"] != job_b["backend_job_id"]
+    assert {len(k) for k in job_a["counts"]} == {2}
+    assert {len(k) for k in job_b["counts"]} == {3}  # tenant b's own circuit, not a's Bell
+
+
+async def test_a_client_key_equal_to_a_generated_id_is_a_new_job(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        first = await post_job(http, orch.url, {"circuit": BELL.qasm, "shots": 64})
+        second = await post_job(
+            http, orch.url, {"circuit": GHZ3.qasm, "shots": 64, "idempotency_key": first}
+        )
+        job = await finished(http, orch.url, second)
+    assert second != first
+    assert {len(k) for k in job["counts"]} == {3}
+
+
+async def test_generated_keys_are_unique_across_restarts(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        before = await finished(
+            http, orch.url, await post_job(http, orch.url, {"circuit": BELL.qasm, "shots": 64})
+        )
+    async with orchestrator(cloud) as orch:  # a restart: a new instance, same backend
+        after = await finished(
+            http, orch.url, await post_job(http, orch.url, {"circuit": GHZ3.qasm, "shots": 64})
+        )
+    assert after["id"] != before["id"]
+    assert after["backend_job_id"] != before["backend_job_id"]
+    assert {len(k) for k in after["counts"]} == {3}  # not the earlier run's Bell result
