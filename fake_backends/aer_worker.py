@@ -231,6 +231,8 @@ def _compact(isa: Any, used: list[int], device_qubits: int) -> tuple[tuple[int, 
 def _parse(fmt: str, source: str) -> Any:
     from qiskit import qasm2, qpy
 
+    if not source.strip():
+        raise CircuitRejected("circuit is empty")
     try:
         if fmt == "qasm3":
             return _qasm3(source)

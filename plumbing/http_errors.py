@@ -24,11 +24,15 @@ __all__ = [
     "ApiError",
     "PlumbingError",
     "call_error",
+    "error_body",
     "error_response",
     "field",
     "json_errors",
+    "parse_json",
     "read_json_object",
 ]
+
+MAX_JSON_DEPTH = 64  # deeper bodies are refused: nothing we accept nests past a few levels
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,12 @@ def error_response(
     return web.json_response(body, status=status, headers=headers)
 
 
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """The error body of a request aiohttp could not parse (see :mod:`plumbing.serve`)."""
+    code = "bad_request" if status == 400 else f"http_{status}"
+    return {"error": {"status": status, "code": code, "message": message}}
+
+
 @web.middleware
 async def json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Turn ApiError, aiohttp's HTTP errors and unexpected exceptions into JSON bodies."""
@@ -76,14 +86,62 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return error_response(500, "internal_error", "internal server error")
 
 
+def parse_json(raw: bytes) -> Any:
+    """Parse a request body as JSON, or raise ``ValueError`` saying what is wrong.
+
+    Stricter than :func:`json.loads` where a server must be: bodies nested deeper than
+    :data:`MAX_JSON_DEPTH` (``json`` recurses, and a thousand levels raise RecursionError)
+    and strings holding a lone surrogate (``"\\ud800"`` is valid JSON but no Unicode
+    text: it cannot be encoded, hashed or written back) are refused, as are ``NaN`` and
+    ``Infinity``, which strict JSON does not have.
+    """
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8: {exc}") from None
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
+    except RecursionError:
+        raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
+    _check_values(body)
+    return body
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_values(body: Any) -> None:
+    stack = [(body, 1)]  # no recursion: the body may be as deep as json allowed
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, str):
+            _check_text(value)
+        elif isinstance(value, dict | list):
+            if depth > MAX_JSON_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels")
+            if isinstance(value, dict):
+                for k in value:
+                    _check_text(k)
+                value = list(value.values())
+            stack.extend((v, depth + 1) for v in value)
+
+
+def _check_text(text: str) -> None:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("a string holds a lone surrogate (\\ud800-\\udfff)") from None
+
+
 async def read_json_object(request: web.Request) -> dict[str, Any]:
     """Parse a JSON object body or raise a 400 (or 415) ApiError saying what is wrong."""
     if request.content_type not in ("application/json", ""):
         raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
     raw = await request.read()
     try:
-        body = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = parse_json(raw) if raw else None
+    except ValueError as exc:
         raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_body", "body must be a JSON object")

@@ -223,6 +223,8 @@ class NativeApi:
             raise ApiError(
                 400, "invalid_field", f"format: expected one of {FORMATS}, found {fmt!r}"
             )
+        if not source.strip():
+            raise ApiError(400, "invalid_circuit", "circuit is empty")
         if len(source) > spec.max_circuit_bytes:
             raise ApiError(
                 413, "circuit_too_large", f"circuit over {spec.max_circuit_bytes} characters"

@@ -27,7 +27,6 @@ so a web page cannot drive the proxy of a developer's machine.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -37,8 +36,9 @@ from aiohttp.typedefs import Handler
 from harness.errors import ProxyError
 from harness.netchaos.collection import ProxyCollection
 from harness.netchaos.proxy import Proxy
+from plumbing.http_errors import parse_json
 
-__all__ = ["TOXIPROXY_VERSION", "make_app"]
+__all__ = ["TOXIPROXY_VERSION", "error_body", "make_app"]
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def make_app(server: ProxyCollection) -> web.Application:
 
 
 def _error(message: str, status: int) -> web.Response:
-    return web.json_response({"error": message, "status": status}, status=status)
+    return web.json_response(error_body(status, message), status=status)
 
 
 @web.middleware
@@ -97,13 +97,18 @@ async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _error(f"internal error: {type(exc).__name__}: {exc}", 500)
 
 
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """Toxiproxy's error shape (also for requests aiohttp could not parse)."""
+    return {"error": message, "status": status}
+
+
 async def _body(request: web.Request) -> Any:
     raw = await request.read()
     if not raw.strip():
         raise ProxyError("bad request body: EOF", status=400)
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return parse_json(raw)  # no NaN, no lone surrogates, no 1,000-level nesting
+    except ValueError as exc:
         raise ProxyError(f"bad request body: {exc}", status=400) from None
 
 

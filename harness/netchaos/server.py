@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Self
 
-from harness.netchaos.api import make_app
+from harness.netchaos.api import error_body, make_app
 from harness.netchaos.collection import ProxyCollection
 from plumbing.serve import serve_app
 
@@ -32,7 +32,7 @@ class NetChaosServer(ProxyCollection):
         """Serve the API on ``host:port`` until the block ends; then stop every proxy."""
         self.open()
         try:
-            async with serve_app(make_app(self), host, port) as url:
+            async with serve_app(make_app(self), host, port, error_body=error_body) as url:
                 self.url = url
                 yield self
         finally:
