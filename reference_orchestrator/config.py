@@ -47,6 +47,10 @@ class OrchestratorConfig:
     max_inflight: int = 64
     retry_base: float = 2.0
     retry_max: float = 30.0
+    # A job whose submit got a server error (5xx but 503) this many times fails: a poison
+    # job must not hold the head of the queue forever. 429, 503, 401 and no answer do not
+    # count: they say the backend, not the job, is in trouble, and the job waits.
+    max_job_errors: int = 8
     # Timeouts are scenario seconds with a floor in wall seconds: a backend's real work
     # (Aer behind a shared process pool) does not shrink with the time scale.
     request_timeout: float = 20.0  # per API call ...

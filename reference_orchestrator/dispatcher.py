@@ -14,6 +14,10 @@ per backend, so it is *pinned*: it is only ever submitted there again, and waits
 (parked) while that backend is unreachable, rather than risk running twice. Only a
 refused connection proves the request never left, and leaves the job free to move.
 Submitted jobs stay with their backend and are polled again once it answers.
+
+A job that failed transiently goes back to the head of the line, but not forever: after
+``max_job_errors`` server errors on submit it fails with the last one as its reason, so
+one poison job cannot stop dispatch.
 """
 
 from __future__ import annotations
@@ -165,6 +169,12 @@ class Dispatcher:
             if exc.unauthorized:
                 session.tokens.invalidate(token)
                 return self._transient(job, str(exc), fatal=not self.config.token_refresh, wait=0)
+            if exc.status >= 500 and exc.status != 503:
+                job.server_errors += 1
+                if job.server_errors >= self.config.max_job_errors:
+                    return self._transient(
+                        job, f"gave up after {job.server_errors} server errors: {exc}", fatal=True
+                    )
             if exc.retryable:
                 return self._transient(job, str(exc), wait=exc.retry_after or 0)
             self.monitor.record(False)

@@ -53,6 +53,7 @@ class Job:
     counts: dict[str, int] | None = None
     error: str | None = None
     attempts: int = 0
+    server_errors: int = 0  # submits answered with a 5xx that may be this job's fault
     finished_at: float | None = None
     pinned: str | None = None  # the backend that may hold it after a submit got no answer
 

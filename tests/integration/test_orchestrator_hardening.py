@@ -6,11 +6,13 @@ from typing import Any
 
 import aiohttp
 
+from fake_backends.switches import ApiErrors
 from harness.load.circuits import circuit
 from tests.integration.test_reference_orchestrator import finished, orchestrator
 
 BELL = circuit("bell")
 GHZ3 = circuit("ghz-3")
+BELL_BODY = {"circuit": BELL.qasm, "shots": 64}
 
 
 async def post_job(http: aiohttp.ClientSession, url: str, body: dict[str, Any]) -> str:
@@ -64,3 +66,30 @@ async def test_generated_keys_are_unique_across_restarts(http, start_cloud):
     assert after["id"] != before["id"]
     assert after["backend_job_id"] != before["backend_job_id"]
     assert {len(k) for k in after["counts"]} == {3}  # not the earlier run's Bell result
+
+
+async def test_a_poison_request_does_not_stop_dispatch(http, start_cloud):
+    # regression: a lone surrogate reached the backend, got a 500, and went back to the
+    # head of the queue forever; nothing after it was ever submitted
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        async with http.post(
+            orch.url + "/jobs",
+            data=b'{"circuit": "\\ud800", "shots": 1}',
+            headers={"Content-Type": "application/json"},
+        ) as resp:
+            assert resp.status == 400
+        job = await finished(http, orch.url, await post_job(http, orch.url, BELL_BODY))
+    assert job["state"] == "completed"
+
+
+async def test_a_job_that_keeps_getting_server_errors_fails_and_the_queue_moves(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud, max_job_errors=3) as orch:
+        cloud.control.set(ApiErrors(rate=1.0, statuses=(500,), endpoints=("submit",)))
+        poison = await finished(http, orch.url, await post_job(http, orch.url, BELL_BODY))
+        cloud.control.clear(ApiErrors)
+        after = await finished(http, orch.url, await post_job(http, orch.url, BELL_BODY))
+    assert poison["state"] == "failed"
+    assert "3 server errors" in poison["error"]
+    assert after["state"] == "completed"
