@@ -26,10 +26,11 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from fake_backends import aer_noise, executor
+from fake_backends import aer_noise, cost, executor
 from fake_backends.calibration import Calibration
 from fake_backends.errors import CircuitRejected
 from fake_backends.fingerprint import fingerprint
+from fake_backends.limits import WorkLimits
 
 __all__ = [
     "catalogue",
@@ -41,6 +42,7 @@ __all__ = [
     "whole_device_noise_seconds",
 ]
 
+_LIMITS = WorkLimits()  # defaults; the executor passes its own
 _SEED = 1234  # generic:N devices are seeded so their made-up calibration is stable
 
 
@@ -126,20 +128,37 @@ def catalogue(devices: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def prepare(device: str, fmt: str, source: str, seed: int) -> dict[str, Any]:
+def prepare(
+    device: str,
+    fmt: str,
+    source: str,
+    seed: int,
+    max_operations: int = _LIMITS.max_operations,
+    max_depth: int = _LIMITS.max_depth,
+) -> dict[str, Any]:
     """Parse and transpile one circuit for ``device``; return it compacted, as QPY.
 
-    Raises :class:`CircuitRejected` with a message fit for an HTTP 400 body.
+    Raises :class:`CircuitRejected` with a message fit for an HTTP 400 body, also when
+    the circuit would cost more than the limits (:mod:`fake_backends.limits`).
     """
     key = hashlib.sha256(f"{device}\0{fmt}\0{seed}\0{source}".encode()).hexdigest()
-    return _prepare_cached(key, device, fmt, source, seed)
+    return _prepare_cached(key, device, fmt, source, seed, max_operations, max_depth)
 
 
 @lru_cache(maxsize=512)
-def _prepare_cached(key: str, device: str, fmt: str, source: str, seed: int) -> dict[str, Any]:
+def _prepare_cached(
+    key: str, device: str, fmt: str, source: str, seed: int, max_operations: int, max_depth: int
+) -> dict[str, Any]:
     from qiskit import qpy
 
+    if fmt == "qasm3" and cost.qasm3_definitions_cost(source, max_operations) > max_operations:
+        # before importing: the importer expands every gate definition at each call
+        raise CircuitRejected(
+            f"circuit too costly: over {max_operations:,} operations with its gate "
+            "definitions expanded"
+        )
     circuit = _parse(fmt, source)
+    _check_cost(circuit, max_operations, "")
     backend = _backend(device)
     if circuit.num_qubits > backend.num_qubits:
         raise CircuitRejected(
@@ -148,6 +167,11 @@ def _prepare_cached(key: str, device: str, fmt: str, source: str, seed: int) -> 
     if circuit.num_clbits == 0:
         raise CircuitRejected("circuit has no classical bits: nothing would be measured")
     isa = _transpile(circuit, backend, device, seed)
+    _check_cost(isa, max_operations, " once transpiled")
+    if isa.depth() > max_depth:
+        raise CircuitRejected(
+            f"circuit too deep: depth {isa.depth()} once transpiled, at most {max_depth}"
+        )
     marks = fingerprint(isa)  # of what will run: the transpiled circuit
     used = _used_qubits(isa)
     physical, compact = _compact(isa, used, backend.num_qubits)
@@ -162,6 +186,18 @@ def _prepare_cached(key: str, device: str, fmt: str, source: str, seed: int) -> 
         "active_qubits": len(used),
         "fingerprint": sorted(marks.items()) if marks is not None else None,
     }
+
+
+def _check_cost(circuit: Any, limit: int, when: str) -> None:
+    try:
+        ops = cost.expanded_operations(circuit, limit)
+    except RecursionError:
+        raise CircuitRejected("circuit nests gate definitions or blocks too deeply") from None
+    if ops > limit:
+        raise CircuitRejected(
+            f"circuit too costly: over {limit:,} operations{when} with gate definitions and "
+            "loops expanded"
+        )
 
 
 def _transpile(circuit: Any, backend: Any, device: str, seed: int) -> Any:

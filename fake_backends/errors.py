@@ -5,6 +5,8 @@
     ├── UnknownDevice        not a device name (also ValueError)
     ├── CircuitRejected      the circuit cannot run on the device (also ValueError)
     ├── ExecutionFailed      Aer failed to run a circuit that had been accepted
+    │   ├── WorkTimeout      ... it ran past its deadline (the worker was killed)
+    │   └── WorkerDied       ... its worker process died (killed, out of memory)
     └── QueueFull            the queue is at its depth limit (429 + Retry-After)
 
 Each protocol turns them into its own HTTP answers; the JSON error shape itself is
@@ -20,6 +22,8 @@ __all__ = [
     "FakeBackendError",
     "QueueFull",
     "UnknownDevice",
+    "WorkTimeout",
+    "WorkerDied",
 ]
 
 
@@ -45,6 +49,14 @@ class CircuitRejected(FakeBackendError, ValueError):
 
 class ExecutionFailed(FakeBackendError, RuntimeError):
     """Aer failed to run a circuit that had been accepted."""
+
+
+class WorkTimeout(ExecutionFailed):
+    """Work in an Aer worker ran past its deadline; the worker was killed and replaced."""
+
+
+class WorkerDied(ExecutionFailed):
+    """The Aer worker running the work died (killed, e.g. by the OOM killer)."""
 
 
 class QueueFull(FakeBackendError):

@@ -9,6 +9,11 @@ Prepared circuits are cached here too, per (device, format, seed, source), and
 concurrent identical prepares share one worker call: a workload that sends the same
 circuit again and again costs one transpile, not one process round trip per job.
 
+The workers are a :class:`~fake_backends.workers.WorkerPool`: every call has a deadline
+(:class:`~fake_backends.limits.WorkLimits`), and a worker that dies or runs over is
+replaced. A batch lost that way is re-run job by job, so only the job that killed its
+worker (or ran past the deadline alone) fails, with a message saying so.
+
 >>> async with AerExecutor(workers=1) as ex:          # doctest: +SKIP
 ...     prepared = await ex.prepare("FakeManilaV2", "qasm3", source, seed=1)
 ...     out = await ex.submit(calibration, prepared, 1024)
@@ -21,16 +26,16 @@ import asyncio
 import collections
 import hashlib
 import importlib
-import multiprocessing
 import os
 import signal
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 
-from fake_backends.errors import CircuitRejected, ExecutionFailed
+from fake_backends.errors import CircuitRejected, ExecutionFailed, WorkerDied, WorkTimeout
+from fake_backends.limits import WorkLimits
+from fake_backends.workers import WorkerPool
 
 if TYPE_CHECKING:
     from fake_backends.calibration import Calibration
@@ -121,10 +126,13 @@ class AerExecutor:
     pool, and shuts both down on exit. ``workers`` defaults to the CPU count (max 4).
     """
 
-    def __init__(self, workers: int | None = None, *, seed: int = 0) -> None:
+    def __init__(
+        self, workers: int | None = None, *, seed: int = 0, limits: WorkLimits | None = None
+    ) -> None:
         self.workers = workers or min(4, os.cpu_count() or 1)
+        self.limits = limits or WorkLimits()
         self._seed = seed
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: WorkerPool | None = None
         self._waiting: dict[str, tuple[Calibration, list[_Pending]]] = {}
         self._wakeup = asyncio.Event()
         self._busy = asyncio.Semaphore(self.workers)
@@ -142,9 +150,19 @@ class AerExecutor:
         """Number of Aer batch calls made so far (for tests and metrics)."""
         return self._batches
 
+    @property
+    def pool(self) -> WorkerPool:
+        """The worker processes (tests kill them to play the OOM killer)."""
+        if self._pool is None:
+            raise RuntimeError("AerExecutor used outside 'async with'")
+        return self._pool
+
+    def healthy(self) -> bool:
+        """Every worker alive (dead idle ones are replaced first): what /healthz reports."""
+        return self._pool is not None and self._pool.check()
+
     async def __aenter__(self) -> Self:
-        ctx = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_init_worker)
+        self._pool = await WorkerPool(self.workers, initializer=_init_worker).__aenter__()
         self._runner = asyncio.create_task(self._batch_loop(), name="aer-batcher")
         return self
 
@@ -166,16 +184,29 @@ class AerExecutor:
                 fut.cancel()
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            await asyncio.to_thread(pool.shutdown, True, cancel_futures=True)
+            await pool.__aexit__(et, ev, tb)
 
-    async def call(self, op: str, *args: Any) -> Any:
-        """Run ``aer_worker.<op>(*args)`` in a worker process and return its result."""
-        return await self._submit(_call, op, *args)
+    async def call(self, op: str, *args: Any, deadline: float | None = None) -> Any:
+        """Run ``aer_worker.<op>(*args)`` in a worker process and return its result.
 
-    async def _submit(self, fn: Callable[..., Any], *args: Any) -> Any:
-        if self._pool is None:
-            raise RuntimeError("AerExecutor used outside 'async with'")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+        ``deadline`` (wall seconds) defaults to the set-up limit, for the harness's own
+        calls; work a client asked for passes its own limit.
+        """
+        return await self._submit(_call, op, *args, deadline=deadline)
+
+    async def _submit(
+        self, fn: Callable[..., Any], *args: Any, deadline: float | None = None
+    ) -> Any:
+        # Worker calls are pure (a batch is seeded), so a call whose worker died is run
+        # once more on its replacement: the worker may have died of something else (the
+        # OOM killer picks the biggest process), or before it even got the call (a
+        # worker found dead just after its main thread exited, while its other threads
+        # still held the pipe open). A second death is the call's own doing.
+        limit = deadline or self.limits.setup_seconds
+        try:
+            return await self.pool.run(fn, *args, deadline=limit)
+        except WorkerDied:
+            return await self.pool.run(fn, *args, deadline=limit)
 
     async def warm(self, devices: list[str]) -> list[dict[str, Any]]:
         """Load each device, the parser and the transpiler in every worker.
@@ -237,8 +268,26 @@ class AerExecutor:
         # SUT releasing its backlog) must not queue 40 transpiles ahead of a batch whose
         # jobs are already on the modelled device (measured at 40x: their Aer lag went
         # from ~10 to ~3 scenario seconds). Submits wait here instead, as on a busy API.
-        async with self._preparing:
-            out = await self.call("prepare", device, fmt, source, seed)
+        limits = self.limits
+        try:
+            async with self._preparing:
+                out = await self.call(
+                    "prepare",
+                    device,
+                    fmt,
+                    source,
+                    seed,
+                    limits.max_operations,
+                    limits.max_depth,
+                    deadline=limits.prepare_seconds,
+                )
+        except WorkTimeout:
+            raise CircuitRejected(
+                f"circuit too costly: parsing and transpiling it took over "
+                f"{limits.prepare_seconds:g} s"
+            ) from None
+        except WorkerDied as exc:
+            raise CircuitRejected(f"circuit could not be prepared: {exc}") from None
         return PreparedCircuit(
             out["qpy"],
             out["num_qubits"],
@@ -297,18 +346,30 @@ class AerExecutor:
 
     async def _run(self, calibration: Calibration, batch: list[_Pending]) -> None:
         try:
-            self._batches += 1
-            items = [
-                (p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory, p.seed) for p in batch
-            ]
-            results = await self.call("run_batch", calibration, items)
-        except Exception as exc:
-            for p in batch:
-                if not p.future.done():
-                    p.future.set_exception(ExecutionFailed(f"Aer batch failed: {exc}"))
-            return
+            await self._run_batch(calibration, batch)
         finally:
             self._busy.release()
+
+    async def _run_batch(self, calibration: Calibration, batch: list[_Pending]) -> None:
+        self._batches += 1
+        items = [
+            (p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory, p.seed) for p in batch
+        ]
+        try:
+            results = await self.call(
+                "run_batch", calibration, items, deadline=self.limits.run_seconds
+            )
+        except (WorkTimeout, WorkerDied) as exc:
+            if len(batch) > 1:  # lost with its worker: find out which job it was
+                for p in batch:
+                    if not p.future.done():
+                        await self._run_batch(calibration, [p])
+                return
+            _fail(batch, ExecutionFailed(f"simulation stopped: {exc}"))
+            return
+        except Exception as exc:
+            _fail(batch, ExecutionFailed(f"Aer batch failed: {exc}"))
+            return
         for p, res in zip(batch, results, strict=True):
             if p.future.done():
                 continue
@@ -317,3 +378,9 @@ class AerExecutor:
                 p.future.set_result(RunOutput(res["counts"], memory))
             else:
                 p.future.set_exception(ExecutionFailed(res.get("error", "simulation failed")))
+
+
+def _fail(batch: list[_Pending], exc: ExecutionFailed) -> None:
+    for p in batch:
+        if not p.future.done():
+            p.future.set_exception(exc)

@@ -310,6 +310,9 @@ class NativeApi:
         }
 
     async def health(self, request: web.Request) -> web.Response:
+        if not self.cloud.executor.healthy():  # replaces dead idle workers first
+            body = {"status": "degraded", "backend": self.cloud.name, "reason": "Aer workers down"}
+            return web.json_response(body, status=503)
         return web.json_response({"status": "ok", "backend": self.cloud.name})
 
     async def openapi(self, request: web.Request) -> web.Response:
