@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.commands import COMMANDS
 from harness.errors import ConfigError, GamedayError, ScenarioError
@@ -50,16 +51,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
     )
-    console = Console(highlight=False)
-    err = Console(stderr=True, highlight=False)
+    # No emoji: ":100:" in "file.yaml:100: ..." would print as one. Text from files and
+    # servers is escape()d wherever it meets markup, so "[/x]" prints as itself.
+    console = Console(highlight=False, emoji=False)
+    err = Console(stderr=True, highlight=False, emoji=False)
     try:
         code: int = args.func(args, console)
         return code
     except (ScenarioError, ConfigError) as exc:
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         return ExitCode.CONFIG_ERROR
     except GamedayError as exc:
-        err.print(f"[red]error:[/] {exc}", soft_wrap=True)
+        err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        return ExitCode.INTERNAL_ERROR
+    except Exception:  # our bug: say so with the traceback, and exit 4, not Python's 1
+        err.print_exception()
+        err.print("[red]internal error[/] (a bug in gameday: please report the above)")
         return ExitCode.INTERNAL_ERROR
 
 

@@ -24,14 +24,20 @@ def parse_duration(value: object) -> float:
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
     if isinstance(value, int | float):
-        if not math.isfinite(value) or value < 0:
+        try:
+            seconds = float(value)
+        except OverflowError:  # an int with hundreds of digits
+            raise ValueError("not a duration: a number too large") from None
+        if not math.isfinite(seconds) or seconds < 0:
             raise ValueError(f"not a duration: {value!r}")
-        return float(value)
+        return seconds
     if not isinstance(value, str):
         raise ValueError(f"not a duration: {value!r}")
     text = value.strip().replace(" ", "")
     if not text:
         raise ValueError("empty duration")
+    if len(text) > 64:  # a duration is short; long digit strings overflow to inf
+        raise ValueError(f"not a duration: {value!r}")
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         return float(text)  # a bare number is seconds
     pos, total = 0, 0.0
@@ -40,7 +46,7 @@ def parse_duration(value: object) -> float:
             raise ValueError(f"not a duration: {value!r}")
         total += float(m.group(1)) * _UNITS[m.group(2)]
         pos = m.end()
-    if pos != len(text):
+    if pos != len(text) or not math.isfinite(total):
         raise ValueError(f"not a duration: {value!r}")
     return total
 

@@ -22,16 +22,60 @@ import yaml
 from harness.durations import parse_duration
 from harness.errors import ScenarioError
 
-__all__ = ["Fields", "load_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_DURATION", "MAX_NUMBER", "MAX_RATE", "Fields", "load_yaml"]
 
 T = TypeVar("T")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
 _MISSING: Any = object()
 
 
+MAX_DEPTH = 64  # nesting levels; a scenario needs six or so
+MAX_NUMBER = 1e9  # |number| unless a field says otherwise (README "Writing a scenario")
+MAX_DURATION = 366 * 86400.0  # a year of scenario time
+MAX_RATE = 1000.0  # events per scenario second
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader without aliases and with a nesting limit.
+
+    An alias (``*name``) is a pointer: nine of them nine deep (the "billion laughs")
+    expand to a billion nodes, and one pointing at its own anchor to a cycle that
+    nothing can convert. A scenario has no use for either, so they are refused, as is
+    nesting past :data:`MAX_DEPTH` (composing recurses).
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self._depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed: write the value out", mark
+            )
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_DEPTH} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
 def load_yaml(text: str, *, file: str) -> tuple[Any, dict[str, int]]:
-    """Parse YAML text; return (data, {yaml path: 1-based line})."""
-    loader = yaml.SafeLoader(text)
+    """Parse YAML text; return (data, {yaml path: 1-based line}).
+
+    Aliases and nesting past :data:`MAX_DEPTH` are errors (:class:`_Loader`), like any
+    other invalid YAML: a :class:`~harness.errors.ScenarioError` with the line.
+    """
+    try:
+        loader = _Loader(text)  # the reader already refuses NUL and other control bytes
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", file=file) from None
     try:
         node = loader.get_single_node()
         lines: dict[str, int] = {}
@@ -146,10 +190,19 @@ class Fields:
     def flag(self, key: str, default: Any = _MISSING) -> Any:
         return self._typed(key, (bool,), "true or false", default)
 
-    def integer(self, key: str, default: Any = _MISSING, *, min: int | None = None) -> Any:
+    def integer(
+        self,
+        key: str,
+        default: Any = _MISSING,
+        *,
+        min: int | None = None,
+        max: int = int(MAX_NUMBER),
+    ) -> Any:
         value = self._typed(key, (int,), "an integer", default)
         if min is not None and value is not None and value < min:
             raise self.error(f"expected an integer >= {min}, found {value}", key)
+        if value is not None and value > max:
+            raise self.error(f"expected an integer <= {max:,}, found {value}", key)
         return value
 
     def number(
@@ -163,10 +216,10 @@ class Fields:
         value = self._typed(key, (int, float), "a number", default)
         if value is None:
             return value
-        if min is not None and value < min or max is not None and value > max:
-            lo = "-inf" if min is None else f"{min:g}"
-            hi = "inf" if max is None else f"{max:g}"
-            raise self.error(f"expected a number in [{lo}, {hi}], found {value}", key)
+        lo = -MAX_NUMBER if min is None else min
+        hi = MAX_NUMBER if max is None else max
+        if not lo <= value <= hi:  # NaN fails too
+            raise self.error(f"expected a number in [{lo:g}, {hi:g}], found {value}", key)
         return float(value)
 
     def duration(self, key: str, default: Any = _MISSING, *, positive: bool = False) -> Any:
@@ -180,6 +233,8 @@ class Fields:
             raise self.error(
                 f"expected a duration like 90s, 5m or 1h, found {_describe(value)}", key
             ) from None
+        if seconds > MAX_DURATION:
+            raise self.error(f"expected a duration of at most 366d, found {value!r}", key)
         if positive and seconds <= 0:
             raise self.error(f"expected a positive duration, found {value!r}", key)
         return seconds
@@ -196,10 +251,10 @@ class Fields:
         elif isinstance(value, str):
             m = _RATE.match(value)
             rate = float(m.group(1)) / per[m.group(2)] if m else None
-        if rate is None or rate < 0 or (rate == 0 and not allow_zero):
+        if rate is None or not 0 <= rate <= MAX_RATE or (rate == 0 and not allow_zero):
             raise self.error(
                 f"expected a rate per scenario second (0.2) or like 2/s, 30/m, 100/h, "
-                f"found {_describe(value)}",
+                f"at most {MAX_RATE:g}/s, found {_describe(value)}",
                 key,
             )
         return rate

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.commands.common import add_scenarios_dir, load_named
 from harness.errors import ConfigError
@@ -67,8 +68,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     from harness.run.runner import RunResult, new_run_dir, run_game_day
     from harness.scenario.model import Scenario
 
-    if args.time_scale is not None and args.time_scale <= 0:
-        raise ConfigError(f"--time-scale must be positive, found {args.time_scale}")
+    if args.time_scale is not None and not 0 < args.time_scale <= 100_000:  # NaN too
+        raise ConfigError(f"--time-scale must be in (0, 100000], found {args.time_scale}")
     if args.workers is not None and args.workers < 1:
         raise ConfigError(f"--workers must be at least 1, found {args.workers}")
     if args.repeat < 1:
@@ -100,9 +101,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     runs = f"{args.repeat} runs of " if args.repeat > 1 else ""
     runs = "2 same-seed runs of " if args.check_determinism else runs
     console.print(
-        f"Game day [bold]{scenario.name}[/]: {runs}{len(scenario.faults)} fault(s), "
+        f"Game day [bold]{escape(scenario.name)}[/]: {runs}{len(scenario.faults)} fault(s), "
         f"{scenario.duration / 60:g} scenario minutes at {scenario.time_scale:g}x "
-        f"(~{wall:.0f}s wall + start-up and drain). Reports: {run_dir}/"
+        f"(~{wall:.0f}s wall + start-up and drain). Reports: {escape(str(run_dir))}/"
     )
     if args.interactive:
         console.print(
@@ -130,7 +131,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             return (await one(scenario, run_dir)).exit_code
         code, summary = await run_repeated(scenario, run_dir, args.repeat, one)
         console.print(render_repeat(summary), markup=False, highlight=False)
-        console.print(f"Repeat summary: {run_dir}/repeat.md, repeat.json. Exit code {code}")
+        console.print(
+            f"Repeat summary: {escape(str(run_dir))}/repeat.md, repeat.json. Exit code {code}"
+        )
         return code
 
     return asyncio.run(play())

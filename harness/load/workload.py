@@ -83,6 +83,7 @@ class Workload:
         """Sleep until scenario time ``t``; True if told to stop meanwhile."""
         delay = t - self._clock.now()
         if delay <= 0:
+            await asyncio.sleep(0)  # let the loop breathe (and Ctrl-C in) between arrivals
             return self._stop.is_set()
         stopper = asyncio.ensure_future(self._stop.wait())
         sleeper = asyncio.ensure_future(self._clock.sleep(delay))

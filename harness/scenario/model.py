@@ -21,7 +21,9 @@ from harness.scenario.scoring import ScoringSection
 from harness.scoring import GateSpec, ScoringConfig, SloSpec, StopRule
 from harness.sut.config import TargetConfig
 
-__all__ = ["Scenario"]
+__all__ = ["MAX_WALL_RATE", "Scenario"]
+
+MAX_WALL_RATE = 500.0  # jobs per wall second the built-in workload may be asked for
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,13 @@ class Scenario:
                     f"expected a positive number, found {time_scale}", path="time_scale"
                 )
             changes["time_scale"] = float(time_scale)
+            wall_rate = self.workload.rate * time_scale
+            if self.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
+                raise ScenarioError(
+                    f"at {time_scale:g}x the workload would submit {wall_rate:g} jobs per wall "
+                    f"second; at most {MAX_WALL_RATE:g}",
+                    path="time_scale",
+                )
         if seed is not None:
             changes["seed"] = int(seed)
         source = {**self.source, **changes}

@@ -21,7 +21,7 @@ from harness.load.config import WorkloadConfig
 from harness.load.files import resolve_locustfile
 from harness.runbook import parse_runbook
 from harness.scenario.backends import check_fault_qubits, parse_backend
-from harness.scenario.model import Scenario
+from harness.scenario.model import MAX_WALL_RATE, Scenario
 from harness.scenario.scoring import parse_scoring_section, parse_stop_when
 from harness.scoring import GATES, SLI_NAMES, GateSpec, SloSpec
 from harness.sut.config import TargetConfig
@@ -34,6 +34,7 @@ __all__ = [
     "scenario_of",
 ]
 
+MAX_FILE_BYTES = 1 << 20
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -41,9 +42,18 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario file."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with p.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"file larger than {MAX_FILE_BYTES >> 20} MiB", file=str(p))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})", file=str(p)
+        ) from None
     data, lines = load_yaml(text, file=str(p))
     scenario = parse_scenario(data, file=str(p), lines=lines)
     _check_locustfile(scenario, Fields(data, file=str(p), lines=lines))
@@ -229,6 +239,13 @@ def _gates(f: Fields) -> tuple[GateSpec, ...]:
 
 
 def _check_timing(s: Scenario, f: Fields) -> None:
+    wall_rate = s.workload.rate * s.time_scale
+    if s.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
+        raise f.error(
+            f"{s.workload.rate:g} jobs per scenario second at {s.time_scale:g}x is "
+            f"{wall_rate:g} per wall second; at most {MAX_WALL_RATE:g}",
+            "workload.rate",
+        )
     if s.tick > s.duration:
         raise f.error(f"tick ({s.tick:g}s) is longer than the duration ({s.duration:g}s)", "tick")
     if s.stable_window < s.tick:

@@ -108,7 +108,7 @@ def test_network_faults_parse_from_a_scenario():
     [
         ("network.latency", "", "faults[0].latency", "missing required field"),
         ("network.latency", "    latency: soon", "faults[0].latency", "expected a duration"),
-        ("network.bandwidth", "    rate: -1", "faults[0].rate", "expected a number in [0, inf]"),
+        ("network.bandwidth", "    rate: -1", "faults[0].rate", "expected a number in [0, 1e+09]"),
         ("network.partition", "    direction: sideways", "faults[0].direction", "expected one of"),
         ("network.flap", "    period: 1m\n    down: 2m", "faults[0].down", "shorter than"),
         ("network.refuse", "    latency: 1s", "faults[0].latency", "unknown field"),
