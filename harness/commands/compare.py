@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from harness.durations import fmt_duration
@@ -166,14 +167,14 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     base, cur = load_side(args.baseline), load_side(args.current)
     rows = regressions(base, cur, args.tolerance, args.min_change)
     title = f"{base[0]['scenario']} ({len(base)} run(s)) -> {cur[0]['scenario']} ({len(cur)})"
-    table = Table(title=title, title_justify="left")
+    table = Table(title=escape(title), title_justify="left")
     for col in ("gate", "rule", "baseline", "current", "noise ±", "verdict"):
         table.add_column(col)
     for name, b, c, verdict in rows:
         style = {"REGRESSED": "bold red", "improved": "green", "within noise": "yellow"}
         colour = style.get(verdict, "")
         table.add_row(
-            name,
+            escape(name),
             f"{c.gate['op']} {c.gate['threshold']:g}",
             _show(b),
             _show(c),
@@ -192,7 +193,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         )
     worse = [name for name, _, _, verdict in rows if verdict == "REGRESSED"]
     if worse:
-        console.print(f"[bold red]Regressed:[/] {', '.join(worse)}")
+        console.print(f"[bold red]Regressed:[/] {escape(', '.join(worse))}")
         return ExitCode.GATE_FAILED
     console.print("No gated figure regressed.")
     return ExitCode.OK

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from fake_backends.devices import GENERIC_MAX_QUBITS, SNAPSHOTS, device_qubits
@@ -49,7 +50,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         table.add_column(col, justify="left" if col in ("device", "snapshot") else "right")
     for r in rows:
         table.add_row(
-            r["name"],
+            escape(r["name"]),
             str(r["num_qubits"]),
             _fmt(r["median_t1_us"], "{:.0f}"),
             _fmt(r["median_t2_us"], "{:.0f}"),

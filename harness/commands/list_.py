@@ -12,6 +12,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from harness.commands.common import add_scenarios_dir, scenarios_dir
 from harness.errors import ConfigError, ScenarioError
@@ -29,18 +30,18 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     folder = scenarios_dir(args)
     if not folder.is_dir():
         raise ConfigError(f"no scenarios folder at {folder} (use --scenarios-dir)")
-    table = Table(title=f"Scenarios in {folder}", title_justify="left")
+    table = Table(title=Text(f"Scenarios in {folder}"), title_justify="left")
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("scale", justify="right", no_wrap=True)
     table.add_column("safe up to", justify="right", no_wrap=True)
     table.add_column("description")
-    for name, description, path in list_scenarios(folder):
+    for name, description, path in list_scenarios(folder):  # never markup: from files
         try:
             s = load_scenario(path)
         except ScenarioError:
-            table.add_row(name, "", "", description)
+            table.add_row(Text(name), "", "", Text(description))
             continue
         safe = f"{s.safe_time_scale:g}x" if s.safe_time_scale is not None else "not measured"
-        table.add_row(name, f"{s.time_scale:g}x", safe, description)
+        table.add_row(Text(name), f"{s.time_scale:g}x", safe, Text(description))
     console.print(table)
     return ExitCode.OK

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.durations import parse_duration
 from harness.errors import ConfigError
@@ -135,7 +136,9 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     test = LoadTest(spec, args.locustfile, embedded=args.embedded)
     what = args.target or f"an embedded {args.embedded}"
     if mode == "worker":
-        console.print(f"Locust worker of {args.master_host}:{args.master_port}; log: {out}/")
+        console.print(
+            escape(f"Locust worker of {args.master_host}:{args.master_port}; log: {out}/")
+        )
     else:
         console.print(
             f"Load test of {what}: {args.users} users for {args.run_time} "

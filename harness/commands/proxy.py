@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.errors import ConfigError, ProxyError
 from harness.exitcode import ExitCode
@@ -79,11 +80,13 @@ async def _serve(
             if proxies:  # before the ready line: a client may start at once
                 async with ToxiproxyClient(server.url) as client:
                     created = await client.populate(proxies)
-            console.print(f"Toxiproxy API on {server.url} (Ctrl-C to stop)", soft_wrap=True)
+            console.print(f"Toxiproxy API on {escape(server.url)} (Ctrl-C to stop)", soft_wrap=True)
             for p in created:
-                console.print(f"proxy {p.name}: {p.listen} -> {p.upstream}", soft_wrap=True)
+                console.print(escape(f"proxy {p.name}: {p.listen} -> {p.upstream}"), soft_wrap=True)
             if not _loopback(host):
-                console.print(f"[yellow]warning:[/] the API on {host} is reachable off this host")
+                console.print(
+                    f"[yellow]warning:[/] the API on {escape(host)} is reachable off this host"
+                )
             await stop.wait()
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None

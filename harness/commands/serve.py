@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.errors import ConfigError, ScenarioError
 from harness.exitcode import ExitCode
@@ -116,7 +117,9 @@ async def _serve(
         clock.start()
         for c in clouds:
             keys = ", ".join(c.spec.keys())
-            console.print(f"{c.name} ({c.spec.device}) {c.url} api key: {keys}", soft_wrap=True)
+            console.print(
+                escape(f"{c.name} ({c.spec.device}) {c.url} api key: {keys}"), soft_wrap=True
+            )
         console.print(f"serving at {cfg.time_scale:g}x; Ctrl-C or SIGTERM to stop", soft_wrap=True)
         try:
             async with asyncio.timeout(duration):

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from harness.commands.common import add_scenarios_dir, load_named
 from harness.errors import ScenarioError
@@ -27,11 +28,11 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         try:
             s = load_named(name, args)
         except ScenarioError as exc:
-            console.print(f"[red]invalid[/] {exc}", soft_wrap=True)
+            console.print(f"[red]invalid[/] {escape(str(exc))}", soft_wrap=True)
             worst = ExitCode.CONFIG_ERROR
             continue
         console.print(
-            f"[green]ok[/] {s.file}: {s.name} ({len(s.backends)} backend(s), "
+            f"[green]ok[/] {escape(s.file)}: {escape(s.name)} ({len(s.backends)} backend(s), "
             f"{len(s.faults)} fault(s), {len(s.gates)} gate(s))",
             soft_wrap=True,
         )

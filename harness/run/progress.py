@@ -13,6 +13,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -94,16 +95,16 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
     """Verdict, incidents, ledger and gates of a report (``report.json`` data)."""
     verdict = {True: "[bold green]PASSED[/]", False: "[bold red]FAILED[/]"}[r["passed"]]
     if r["status"] != "completed":
-        verdict = f"[bold yellow]{r['status'].upper()}[/] ({r['reason']})"
-    console.print(f"\nGame day [bold]{r['scenario']}[/]: {verdict}")
+        verdict = f"[bold yellow]{escape(r['status'].upper())}[/] ({escape(str(r['reason']))})"
+    console.print(f"\nGame day [bold]{escape(str(r['scenario']))}[/]: {verdict}")
     if r["incidents"]:
         t = Table(title="Incidents", title_justify="left")
         for col in ("fault", "kind", "start", "TTD", "TTM", "TTR"):
             t.add_column(col)
         for i in r["incidents"]:
             t.add_row(
-                i["fault"],
-                i["kind"],
+                Text(str(i["fault"])),
+                Text(str(i["kind"])),
                 fmt_duration(i["start_s"]),
                 fmt_duration(i["ttd_s"]) if i["detected"] else "[red]not detected[/]",
                 fmt_duration(i["ttm_s"]) if i["ttm_s"] is not None else "not mitigated",
@@ -127,7 +128,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
             result = "[green]pass[/]" if g["passed"] else "[bold red]FAIL[/]"
             if r["status"] == "unreliable":
                 result = "not judged"
-            t.add_row(g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), result)
+            t.add_row(Text(g["name"]), f"{g['op']} {gate_threshold(g)}", gate_value(g), result)
         console.print(t)
     console.print(f"Measurement uncertainty {uncertainty(r)}.", highlight=False)
     score = r["score"]["value"]
@@ -135,8 +136,8 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
         console.print(f"Resilience score {score:.0f}/100.", highlight=False)
     missed = [s["id"] for s in r["runbook"] if s["status"] in ("late", "missed", "failed")]
     if missed:
-        console.print(f"Runbook steps not done in time: {', '.join(missed)}", highlight=False)
+        console.print(Text(f"Runbook steps not done in time: {', '.join(missed)}"), highlight=False)
     console.print(
-        f"Reports: {run_dir}/ (report.html, report.md, report.json, junit.xml, journal.jsonl)"
+        Text(f"Reports: {run_dir}/ (report.html, report.md, report.json, junit.xml, journal.jsonl)")
     )
     console.print(f"Exit code {r['exit_code']}")
