@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -93,14 +94,15 @@ def parse_json(raw: bytes) -> Any:
     :data:`MAX_JSON_DEPTH` (``json`` recurses, and a thousand levels raise RecursionError)
     and strings holding a lone surrogate (``"\\ud800"`` is valid JSON but no Unicode
     text: it cannot be encoded, hashed or written back) are refused, as are ``NaN`` and
-    ``Infinity``, which strict JSON does not have.
+    ``Infinity``, which strict JSON does not have (nor numbers like ``1e400`` that overflow
+    to it).
     """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8: {exc}") from None
     try:
-        body = json.loads(text, parse_constant=_no_constant)
+        body = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_JSON_DEPTH} levels") from None
     _check_values(body)
@@ -109,6 +111,13 @@ def parse_json(raw: bytes) -> Any:
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to inf
+        raise ValueError(f"{text} is out of range for a number")
+    return value
 
 
 def _check_values(body: Any) -> None:

@@ -28,6 +28,8 @@ so a web page cannot drive the proxy of a developer's machine.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
@@ -129,6 +131,21 @@ def _field(body: dict[str, Any], key: str, kind: type, default: Any) -> Any:
     return value
 
 
+@asynccontextmanager
+async def _changing(request: web.Request) -> AsyncIterator[None]:
+    """Hold the collection's lock for one change, unless the client gave up meanwhile.
+
+    Bodies are read before (one stalled body must not block the harness's own clean-up),
+    and a change whose client left while it waited (a timeout) is dropped, not applied
+    behind that client's back.
+    """
+    async with _server(request).lock:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            raise ProxyError("client went away before the change could be made", status=408)
+        yield
+
+
 def _server(request: web.Request) -> ProxyCollection:
     return request.app[SERVER]
 
@@ -156,7 +173,7 @@ async def _proxy_create(request: web.Request) -> web.Response:
     if not upstream:
         raise ProxyError("missing required field: upstream", status=400)
     server = _server(request)
-    async with server.lock:
+    async with _changing(request):
         proxy = await server.create(name, listen, upstream, enabled)
     return web.json_response(proxy.to_json(), status=201)
 
@@ -177,7 +194,7 @@ async def _populate(request: web.Request) -> web.Response:
             (name, _field(item, "listen", str, ""), upstream, _field(item, "enabled", bool, True))
         )
     server = _server(request)
-    async with server.lock:
+    async with _changing(request):
         proxies, error = await server.populate(specs)
     doc: dict[str, Any] = {"proxies": [p.to_json() for p in proxies]}
     if error is None:
@@ -192,9 +209,9 @@ async def _proxy_show(request: web.Request) -> web.Response:
 
 async def _proxy_update(request: web.Request) -> web.Response:
     server = _server(request)
-    async with server.lock:
+    body = await _object(request)  # read before the lock: a stalled body must block nobody
+    async with _changing(request):
         proxy = _proxy(request)
-        body = await _object(request)
         listen = _field(body, "listen", str, proxy.listen)
         upstream = _field(body, "upstream", str, proxy.upstream)
         enabled = _field(body, "enabled", bool, proxy.enabled)
@@ -204,14 +221,14 @@ async def _proxy_update(request: web.Request) -> web.Response:
 
 async def _proxy_delete(request: web.Request) -> web.Response:
     server = _server(request)
-    async with server.lock:
+    async with _changing(request):
         await server.delete(request.match_info["proxy"])
     return web.Response(status=204)
 
 
 async def _reset(request: web.Request) -> web.Response:
     server = _server(request)
-    async with server.lock:
+    async with _changing(request):
         await server.reset()
     return web.Response(status=204)
 

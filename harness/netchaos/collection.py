@@ -119,10 +119,21 @@ class ProxyCollection:
         return done, None
 
     async def reset(self) -> None:
-        """Enable every proxy and remove every toxic; live connections are kept."""
+        """Remove every toxic and enable every proxy; live connections are kept.
+
+        Every proxy is reset even when one cannot start (its port taken meanwhile): the
+        first such error is raised after all of them were tried, so no fault is left in
+        place behind it.
+        """
+        errors: list[ProxyError] = []
         for proxy in self.proxies.values():
-            await proxy.start()
             proxy.reset_toxics()
+            try:
+                await proxy.start()
+            except ProxyError as exc:
+                errors.append(exc)
+        if errors:
+            raise errors[0]
 
     def metrics(self) -> str:
         """Prometheus text: bytes received and sent per proxy and direction."""

@@ -12,6 +12,7 @@ import asyncio
 import ipaddress
 import itertools
 import logging
+import math
 import random
 import socket
 from collections.abc import Iterator
@@ -219,7 +220,7 @@ def _text(body: dict[str, Any], key: str, default: str) -> str:
 def _toxicity(value: Any, default: float) -> float:
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise ProxyError(
             f"bad request body: toxicity: expected a number, found {value!r}", status=400
         )
