@@ -28,7 +28,13 @@ class Token:
 
 
 class TokenStore:
-    """Issues and checks tokens for a fixed set of API keys (key -> tenant)."""
+    """Issues and checks tokens for a fixed set of API keys (key -> tenant).
+
+    Expired and revoked tokens are remembered for one more lifetime, so a client that
+    keeps using one is told why it fails (``token_expired``, ``token_revoked``, on every
+    use); after that they are forgotten (``invalid_token``), so the store holds at most
+    about two lifetimes' worth of tokens however many are issued.
+    """
 
     def __init__(
         self, clock: Clock, api_keys: Mapping[str, str], *, ttl: float, seed: int = 0
@@ -39,45 +45,62 @@ class TokenStore:
         self._keys = dict(api_keys)
         self._ttl = ttl
         self._rng = random.Random(seed)
-        self._live: dict[str, Token] = {}
+        self._tokens: dict[str, Token] = {}  # issued, in issue order (so expiry order)
         self._revoked: set[str] = set()
 
     @property
     def ttl(self) -> float:
         return self._ttl
 
+    @property
+    def held(self) -> int:
+        """Tokens remembered (live, or expired or revoked less than a lifetime ago)."""
+        return len(self._tokens)
+
     def issue(self, api_key: str) -> Token:
         """Trade an API key for a fresh token; unknown keys raise ``AuthError``."""
         tenant = self._keys.get(api_key)
         if tenant is None:
             raise AuthError("invalid_api_key", "API key not recognised")
+        self._forget_old()
         now = self._clock.now()
         value = f"tok_{self._rng.getrandbits(128):032x}"
         token = Token(value, tenant, now, now + self._ttl)
-        self._live[value] = token
+        self._tokens[value] = token
         return token
 
     def check(self, value: str) -> str:
         """Return the tenant a token belongs to, or raise ``AuthError`` saying why not."""
-        if value in self._revoked:
-            raise AuthError("token_revoked", "access token has been revoked")
-        token = self._live.get(value)
+        self._forget_old()
+        token = self._tokens.get(value)
         if token is None:
             raise AuthError("invalid_token", "access token not recognised")
+        if value in self._revoked:
+            raise AuthError("token_revoked", "access token has been revoked")
         if self._clock.now() >= token.expires_at:
-            del self._live[value]
-            self._revoked.add(value)
             raise AuthError("token_expired", "access token has expired")
         return token.tenant
 
     def tenant_of(self, value: str) -> str | None:
         """The tenant of a live token, or None (never raises; for rate limiting)."""
-        token = self._live.get(value)
-        return token.tenant if token is not None else None
+        token = self._tokens.get(value)
+        if token is None or value in self._revoked or self._clock.now() >= token.expires_at:
+            return None
+        return token.tenant
 
     def revoke_all(self) -> int:
         """Revoke every live token; return how many were revoked."""
-        n = len(self._live)
-        self._revoked.update(self._live)
-        self._live.clear()
-        return n
+        now = self._clock.now()
+        live = [v for v, t in self._tokens.items() if v not in self._revoked and now < t.expires_at]
+        self._revoked.update(live)
+        return len(live)
+
+    def _forget_old(self) -> None:
+        # Tokens expire in issue order (one TTL for all): drop from the oldest end.
+        horizon = self._clock.now() - self._ttl
+        while self._tokens:
+            value, token = next(iter(self._tokens.items()))
+            if token.expires_at > horizon:
+                break
+            del self._tokens[value]
+            self._revoked.discard(value)

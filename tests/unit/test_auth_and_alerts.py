@@ -53,3 +53,34 @@ async def test_alert_state_machine():
     m.record(False)  # 20% < 25% (half the threshold)
     assert m.evaluate() == "resolved"
     assert m.ratio() == (pytest.approx(0.2), 5)
+
+
+async def test_an_expired_token_stays_expired_on_every_use():
+    # regression (issue 16, item 13): from its second use on it was "token_revoked"
+    clock = FakeClock()
+    store = TokenStore(clock, {"key-a": "tenant-a"}, ttl=60.0)
+    token = store.issue("key-a")
+    await clock.advance(61.0)
+    for _ in range(3):
+        with pytest.raises(AuthError) as info:
+            store.check(token.value)
+        assert info.value.code == "token_expired"
+
+
+async def test_tokens_long_expired_or_revoked_are_dropped():
+    # regression (issue 16, item 13): 2,000 unused tokens were all still held
+    clock = FakeClock()
+    store = TokenStore(clock, {"key-a": "tenant-a"}, ttl=60.0)
+    old = [store.issue("key-a") for _ in range(2000)]
+    store.revoke_all()
+    more = [store.issue("key-a") for _ in range(2000)]
+    await clock.advance(121.0)  # two lifetimes: nobody can still be told "expired" usefully
+    fresh = store.issue("key-a")
+    assert store.held == 1
+    assert store.check(fresh.value) == "tenant-a"
+    with pytest.raises(AuthError) as info:
+        store.check(old[0].value)
+    assert info.value.code == "invalid_token"
+    with pytest.raises(AuthError) as info:
+        store.check(more[0].value)
+    assert info.value.code == "invalid_token"
