@@ -79,3 +79,15 @@ async def test_real_answers_match_the_schemas(http, start_cloud):
     _check("/healthz", "get", status, body)
     async with http.get(u + "/openapi.yaml") as resp:
         assert yaml.safe_load(await resp.text()) == SPEC
+
+
+async def test_the_token_endpoints_error_answers_are_documented(http, start_cloud):
+    # regression (issue 16, item 15): 400 and 415 were real answers the file lacked
+    cloud, _ = await start_cloud()
+    url = cloud.url + "/v1/auth/token"
+    status, body, _ = await call(http, "POST", url, json={"key": "x"})
+    assert status == 400
+    _check("/v1/auth/token", "post", status, body)
+    async with http.post(url, data="api_key=x", headers={"Content-Type": "text/plain"}) as r:
+        assert r.status == 415
+        _check("/v1/auth/token", "post", r.status, await r.json())
