@@ -11,7 +11,8 @@
 
 SCENARIO is a path to a YAML file or the name of one in ``scenarios/``. Exit codes
 (:class:`~harness.exitcode.ExitCode`): 0 all gates pass, 1 a gate failed, 2 aborted or
-steady state not reached, 3 scenario or configuration error, 4 harness internal error.
+steady state not reached, 3 scenario or configuration error, 4 harness internal error,
+5 ``report`` of a killed run (its journal has no end).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="gameday",
         description="Chaos game days for quantum job orchestrators.",
         epilog="Exit codes: 0 pass, 1 gate failed, 2 aborted or invalid, 3 bad scenario, "
-        "4 internal error.",
+        "4 internal error, 5 report of a killed run.",
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log at INFO level")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -3,7 +3,8 @@
 A failed game day is not an error: it is a score whose gates did not pass (1), or a run
 that could not be judged (2): aborted, interrupted, steady state not reached, or
 ``unreliable`` (the machine distorted the measurement beyond what the scenario's tick
-tolerates). Errors in what the user gave us are 3; our own bugs are 4.
+tolerates). Errors in what the user gave us are 3; our own bugs are 4; a run killed
+before it could finish, re-scored by ``gameday report``, is 5.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ class ExitCode(IntEnum):
     UNRELIABLE = 2
     CONFIG_ERROR = 3  #: bad scenario file, option or environment setting
     INTERNAL_ERROR = 4  #: the harness itself failed (the run is still reported)
+    INCOMPLETE = 5  #: ``report`` of a run that was killed: its journal has no end
 
     @classmethod
     def of_run(cls, status: str, passed: bool) -> ExitCode:
@@ -34,4 +36,6 @@ class ExitCode(IntEnum):
             return cls.UNRELIABLE
         if status in ("invalid", "aborted", "interrupted"):
             return cls.ABORTED
+        if status == "incomplete":  # killed (SIGKILL, OOM, power): scored from its journal
+            return cls.INCOMPLETE
         return cls.INTERNAL_ERROR

@@ -21,6 +21,9 @@ import sys
 __all__ = ["die_with_parent"]
 
 _PR_SET_PDEATHSIG = 1
+# Loaded once here, not in the child: a ``preexec_fn`` runs between fork and exec, where
+# loading a library could wait forever on a lock another thread held at fork time.
+_LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
 
 
 def die_with_parent(sig: int = signal.SIGKILL) -> bool:
@@ -29,11 +32,10 @@ def die_with_parent(sig: int = signal.SIGKILL) -> bool:
     Returns False where that is not available (not Linux). If the parent is already
     gone (it died between our fork and this call), this process exits at once.
     """
-    if not sys.platform.startswith("linux"):
+    if _LIBC is None:
         return False
     parent = os.getppid()
-    libc = ctypes.CDLL(None, use_errno=True)
-    if libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+    if _LIBC.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
         return False
     if os.getppid() != parent:  # reparented already: the signal will never come
         os._exit(1)

@@ -124,7 +124,12 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     async def play() -> int:
         task = asyncio.current_task()
         if task is not None:
-            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            # Ours, not asyncio.run's: its second Ctrl-C raises KeyboardInterrupt out of
+            # the revert and the report (exit 130). The first stops the run; later ones
+            # only say that clean-up is under way.
+            loop.add_signal_handler(signal.SIGINT, _interrupt, task, console)
         if args.check_determinism:
             return await check_determinism(scenario, run_dir, one, console)
         if args.repeat == 1:
@@ -162,3 +167,10 @@ async def check_determinism(scenario: Any, run_dir: Path, play: Any, console: Co
         highlight=False,
     )
     return ExitCode.OK
+
+
+def _interrupt(task: asyncio.Task[Any], console: Console) -> None:
+    if task.cancelling():
+        console.print("[yellow]stopping[/]: reverting faults and writing the report...")
+        return
+    task.cancel()

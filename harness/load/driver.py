@@ -28,6 +28,7 @@ from typing import IO, Any, Literal
 from harness.errors import LoadError
 from harness.load.files import PLUGIN
 from harness.load.lines import parse_line
+from plumbing.lifetime import die_with_parent
 
 __all__ = ["LocustProcess", "LocustSpec", "Mode", "free_port", "group_pids"]
 
@@ -200,6 +201,7 @@ class LocustProcess:
                 stdout=self._log,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,  # its own process group: we can kill all of it
+                preexec_fn=die_with_parent,  # and it dies with us, even when we are SIGKILLed
                 env={**os.environ, **(self._env or {})},
             )
         except OSError as exc:

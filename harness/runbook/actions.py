@@ -8,12 +8,16 @@ failed action is a fact for the score, not an error of the harness.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
+
+from plumbing.lifetime import die_with_parent
 
 __all__ = ["Action", "ActionContext", "HttpAction", "ShellAction"]
 
@@ -74,25 +78,34 @@ class ShellAction:
         return f"shell: {self.command}"
 
     async def run(self, ctx: ActionContext) -> tuple[bool, str]:
+        # Its own process group, killed whole: killing the shell alone left what it
+        # started running, holding the output pipe open, so the step never ended. And
+        # it dies with the harness, even a SIGKILLed one.
         proc = await asyncio.create_subprocess_shell(
             self.command,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env={**os.environ, "SUT_URL": ctx.sut_url},
+            start_new_session=True,
+            preexec_fn=die_with_parent,
         )
         try:
             async with asyncio.timeout(self.timeout):
                 out, _ = await proc.communicate()
         except TimeoutError:
-            proc.kill()
-            await proc.wait()
+            await _kill_group(proc)
             return False, f"timed out after {self.timeout:g}s (wall)"
         finally:
             if proc.returncode is None:  # cancelled: never leave the command behind
-                proc.kill()
-                await proc.wait()
+                await _kill_group(proc)
         text = _short(out.decode("utf-8", "replace"))
         return proc.returncode == 0, f"exit {proc.returncode} {text}".strip()
+
+
+async def _kill_group(proc: asyncio.subprocess.Process) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the shell and everything it started
+    await proc.wait()
 
 
 def _short(text: str) -> str:
