@@ -8,6 +8,7 @@ POST     /jobs         ``{"circuit", "shots", "format"?, "idempotency_key"?, "te
 GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, error
 GET      /stats        jobs per state, alert state, each backend's breaker state
 POST     /admin/refresh-token  drop cached tokens and backoff, fetch new ones now
+                       (``Authorization: Bearer <admin token>``, else 401)
 GET      /healthz      liveness
 =======  ============  ==========================================================
 """
@@ -15,6 +16,8 @@ GET      /healthz      liveness
 from __future__ import annotations
 
 import asyncio
+import hmac
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Self
@@ -50,6 +53,7 @@ class Orchestrator:
         self.store = JobStore(clock)
         self.monitor = FailureRateMonitor(config.alert, clock)
         self.url = ""
+        self.admin_token = config.admin_token or secrets.token_urlsafe(24)
         self.alerts: AlertSender | None = None
         self.sessions: list[BackendSession] = []
 
@@ -115,7 +119,21 @@ class Orchestrator:
 
         return report
 
+    def _check_admin(self, request: web.Request) -> None:
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        ok = scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode(), self.admin_token.encode()
+        )
+        if not ok:
+            raise ApiError(
+                401,
+                "admin_credential_required",
+                "send Authorization: Bearer <admin token>",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+
     async def _refresh_tokens(self, request: web.Request) -> web.Response:
+        self._check_admin(request)
         results: dict[str, str] = {}
         for s in self.sessions:
             try:

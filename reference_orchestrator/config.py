@@ -62,4 +62,8 @@ class OrchestratorConfig:
     breaker_failures: int = 3  # consecutive calls without an answer that take a backend out
     breaker_cooldown: float = 30.0  # scenario seconds before it is probed again
     events_url: str | None = None  # where to report mitigations (the harness's /events)
+    # The credential /admin/* wants (Authorization: Bearer <token>); None: one is drawn
+    # at random when the orchestrator starts (Orchestrator.admin_token), so the admin API
+    # is never open to whoever can reach the port.
+    admin_token: str | None = None
     alert: AlertRule = field(default_factory=AlertRule)

@@ -216,7 +216,7 @@ class _GameDay:
             )
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
             client = SutClient(http, sut_url, timeout=timeout)
-            self.actions = ActionContext(sut_url, http)
+            self.actions = ActionContext(sut_url, http, target.admin_token)
             workload = await stack.enter_async_context(self._load(client, sut_url))
             self.clock.start()
             started = RunStarted(

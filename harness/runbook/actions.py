@@ -30,6 +30,7 @@ class ActionContext:
 
     sut_url: str
     http: aiohttp.ClientSession
+    admin_token: str | None = None  # sent as Authorization: Bearer (SUT_ADMIN_TOKEN to shell)
 
 
 class Action(Protocol):
@@ -55,10 +56,12 @@ class HttpAction:
     async def run(self, ctx: ActionContext) -> tuple[bool, str]:
         url = ctx.sut_url.rstrip("/") + "/" + self.path.lstrip("/")
         try:
+            headers = {"Authorization": f"Bearer {ctx.admin_token}"} if ctx.admin_token else {}
             async with ctx.http.request(
                 self.method,
                 url,
                 json=self.body,
+                headers=headers,
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
             ) as resp:
                 text = await resp.text()
@@ -85,7 +88,7 @@ class ShellAction:
             self.command,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
-            env={**os.environ, "SUT_URL": ctx.sut_url},
+            env={**os.environ, "SUT_URL": ctx.sut_url, "SUT_ADMIN_TOKEN": ctx.admin_token or ""},
             start_new_session=True,
             preexec_fn=die_with_parent,
         )

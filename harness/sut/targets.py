@@ -11,6 +11,7 @@ yields its base URL. Kinds:
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ class Target(Protocol):
     """Starts or reaches a SUT; ``running`` yields its base URL."""
 
     description: str
+    admin_token: str | None  # what the runbook's actions send the SUT's admin API, if any
 
     def running(
         self, backends: Sequence[BackendEndpoint], webhook_url: str
@@ -54,6 +56,7 @@ class ReferenceTarget:
         self.seed = seed
         refresh = "with" if config.token_refresh else "WITHOUT"
         self.description = f"reference orchestrator ({refresh} token refresh)"
+        self.admin_token: str | None = secrets.token_urlsafe(24)  # per run, never journalled
 
     @asynccontextmanager
     async def running(
@@ -66,6 +69,7 @@ class ReferenceTarget:
             token_refresh=self.config.token_refresh,
             poll_interval=self.config.poll_interval,
             events_url=events_url,
+            admin_token=self.admin_token,
             alert=AlertRule(
                 webhook_url=webhook_url if self.config.alert_enabled else None,
                 threshold=self.config.alert_threshold,
@@ -84,6 +88,7 @@ class HttpTarget:
         assert config.url is not None
         self.url = config.url.rstrip("/")
         self.description = f"external orchestrator at {self.url}"
+        self.admin_token: str | None = None
 
     @asynccontextmanager
     async def running(

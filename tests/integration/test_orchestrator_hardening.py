@@ -93,3 +93,26 @@ async def test_a_job_that_keeps_getting_server_errors_fails_and_the_queue_moves(
     assert poison["state"] == "failed"
     assert "3 server errors" in poison["error"]
     assert after["state"] == "completed"
+
+
+async def test_the_admin_api_needs_its_credential(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud, admin_token="s3cret") as orch:
+        url = orch.url + "/admin/refresh-token"
+        async with http.post(url) as resp:
+            assert resp.status == 401
+            assert (await resp.json())["error"]["code"] == "admin_credential_required"
+        async with http.post(url, headers={"Authorization": "Bearer wrong"}) as resp:
+            assert resp.status == 401
+        async with http.post(url, headers={"Authorization": "Bearer s3cret"}) as resp:
+            assert resp.status == 200
+
+
+async def test_without_a_configured_credential_the_admin_api_is_closed(http, start_cloud):
+    cloud, _ = await start_cloud()
+    async with orchestrator(cloud) as orch:
+        async with http.post(orch.url + "/admin/refresh-token") as resp:
+            assert resp.status == 401
+        headers = {"Authorization": f"Bearer {orch.admin_token}"}  # drawn at start
+        async with http.post(orch.url + "/admin/refresh-token", headers=headers) as resp:
+            assert resp.status == 200

@@ -56,11 +56,12 @@ async def test_orchestrator_reports_a_mitigation_once_its_token_works_again(
         assert not [r for r in journal.records if r["type"] == "sut.event"]  # no rejection yet
         cloud.control.fail_token_endpoint(503)
         cloud.control.revoke_tokens()
-        async with http.post(orch.url + "/admin/refresh-token") as resp:
+        admin = {"Authorization": f"Bearer {orch.admin_token}"}
+        async with http.post(orch.url + "/admin/refresh-token", headers=admin) as resp:
             assert resp.status == 503  # the token service is down: the admin action says so
             assert "failed" in (await resp.json())["backends"]["manila"]
         cloud.control.restore_token_endpoint()
-        async with http.post(orch.url + "/admin/refresh-token") as resp:
+        async with http.post(orch.url + "/admin/refresh-token", headers=admin) as resp:
             assert resp.status == 200
             assert (await resp.json()) == {"backends": {"manila": "refreshed"}}
         # the orchestrator reports before it answers: the event is journalled already
