@@ -129,7 +129,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             # Ours, not asyncio.run's: its second Ctrl-C raises KeyboardInterrupt out of
             # the revert and the report (exit 130). The first stops the run; later ones
             # only say that clean-up is under way.
-            loop.add_signal_handler(signal.SIGINT, _interrupt, task, console)
+            loop.add_signal_handler(signal.SIGINT, _Interrupt(task, console))
         if args.check_determinism:
             return await check_determinism(scenario, run_dir, one, console)
         if args.repeat == 1:
@@ -169,8 +169,22 @@ async def check_determinism(scenario: Any, run_dir: Path, play: Any, console: Co
     return ExitCode.OK
 
 
-def _interrupt(task: asyncio.Task[Any], console: Console) -> None:
-    if task.cancelling():
-        console.print("[yellow]stopping[/]: reverting faults and writing the report...")
-        return
-    task.cancel()
+class _Interrupt:
+    """Ctrl-C: the first stops the run, later ones only say that clean-up is under way.
+
+    Remembered here, not read from the task: the run's clean-up catches the
+    cancellation (``Task.cancelling()`` drops back to 0), and a second cancel would cut
+    the revert short.
+    """
+
+    def __init__(self, task: asyncio.Task[Any], console: Console) -> None:
+        self._task = task
+        self._console = console
+        self._stopping = False
+
+    def __call__(self) -> None:
+        if self._stopping:
+            self._console.print("[yellow]stopping[/]: reverting faults and writing the report")
+            return
+        self._stopping = True
+        self._task.cancel()
