@@ -179,7 +179,7 @@ def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
     torn = "\n".join(lines[:cut]) + "\n" + lines[cut][: len(lines[cut]) // 2]
     (tmp_path / "journal.jsonl").write_text(torn)
     proc = gameday("report", str(tmp_path))
-    assert proc.returncode == 4, proc.stdout + proc.stderr
+    assert proc.returncode == 5, proc.stdout + proc.stderr
     r = load(tmp_path)
     assert r["status"] == "incomplete"
     assert r["jobs"]["submitted"] > 0

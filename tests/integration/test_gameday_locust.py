@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from harness.load.driver import group_pids
+from harness.scoring.identity import job_of_key
 from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal
 
 # whole game days (a real run each): `-m 'not slow'` skips them
@@ -86,7 +87,9 @@ def test_locust_jobs_are_in_the_ledger_like_the_built_in_workloads(locust_run):
     assert all(rec["job"].startswith("lc-7-local-") for rec in submitted)
     tenants = {rec["tenant"] for rec in submitted}
     assert len(tenants) == 3  # the scenario's tenants, from the seeded job mix
-    executed = [rec["idempotency_key"] for rec in records if rec["type"] == "backend.execution"]
+    executed = [  # the reference orchestrator scopes keys: <tenant>/<key>
+        job_of_key(rec["idempotency_key"]) for rec in records if rec["type"] == "backend.execution"
+    ]
     assert sorted(executed) == sorted(rec["job"] for rec in submitted)
 
 

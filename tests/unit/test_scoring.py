@@ -108,12 +108,12 @@ def test_error_budget_consumed_hand_computed():
     assert score(j.end(200.0), windowed).error_budget_consumed == pytest.approx(1.5)
 
 
-def test_missing_run_end_means_incomplete_and_exit_4():
+def test_missing_run_end_means_incomplete_and_exit_5():
     j = Journal()
     j.job(1, 10.0, done=20.0)
     s = score(sorted(j.records, key=lambda r: r["t"]), config())
     assert s.status == "incomplete"
-    assert ExitCode.of_run(s.status, s.passed) == 4
+    assert ExitCode.of_run(s.status, s.passed) == ExitCode.INCOMPLETE
 
 
 def test_invalid_and_interrupted_runs_exit_2():
