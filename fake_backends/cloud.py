@@ -52,6 +52,10 @@ class Simulator(Runner, Protocol):
         self, device: str, fmt: str, source: str, *, seed: int
     ) -> PreparedCircuit: ...
 
+    def healthy(self) -> bool:
+        """Able to run work (its workers alive, or brought back): what /healthz says."""
+        ...
+
 
 def _ignore(_event: Event[Any]) -> None:
     return None

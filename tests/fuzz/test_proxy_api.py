@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -128,7 +129,7 @@ def test_random_requests_get_json_answers_and_leave_a_working_server(proxy_api, 
     assert send(proxy_api, "POST", "/reset", None).status_code in (204, 500)
     for name, proxy in send(proxy_api, "GET", "/proxies", None).json().items():
         assert proxy["toxics"] == [], name
-        send(proxy_api, "DELETE", f"/proxies/{requests.utils.quote(name, safe='')}", None)
+        send(proxy_api, "DELETE", f"/proxies/{quote(name, safe='')}", None)
     made = send(proxy_api, "POST", "/proxies", {"name": "after", "upstream": "127.0.0.1:9"})
     assert made.status_code == 201, made.text
     send(proxy_api, "DELETE", "/proxies/after", None)

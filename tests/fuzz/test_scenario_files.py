@@ -29,7 +29,7 @@ FILES = sorted(Path("scenarios").glob("*.yaml"))
 TEXTS = {p.name: p.read_text(encoding="utf-8") for p in FILES}
 DATA = {name: yaml.safe_load(text) for name, text in TEXTS.items()}
 
-HOSTILE = st.one_of(
+HOSTILE: st.SearchStrategy[Any] = st.one_of(
     st.sampled_from(
         [math.nan, math.inf, -math.inf, 1e308, -1, 0, 10**400, "9" * 400, "9" * 400 + "s",
          "[/oops]", "[blink]x", ":100:", "\x00", "", None, True, [], {}, "1e400", ".nan",

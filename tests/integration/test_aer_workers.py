@@ -21,6 +21,7 @@ from fake_backends.queue import JobStatus
 from fake_backends.scheduling import ServiceTime
 from fake_backends.server import serve_cloud
 from fake_backends.spec import BackendSpec
+from fake_backends.workers import WorkerPool
 from harness.load.circuits import circuit
 from plumbing.clock import ScaledClock
 
@@ -66,6 +67,11 @@ async def cloud_with(limits: WorkLimits | None = None) -> AsyncIterator[tuple[Fa
             yield cloud, token
 
 
+def pool_of(cloud: FakeCloud) -> WorkerPool:
+    assert isinstance(cloud.executor, AerExecutor)
+    return cloud.executor.pool
+
+
 async def submit(cloud: FakeCloud, token: str, qasm: str, shots: int = 100) -> tuple[int, Any]:
     async with aiohttp.ClientSession() as http:
         async with http.post(
@@ -86,7 +92,7 @@ async def test_a_killed_idle_worker_is_replaced_and_health_tells_the_truth():
         status, job = await submit(cloud, token, circuit("bell").qasm)
         assert status == 201
         await asyncio.wait_for(cloud.jobs[job["id"]].done.wait(), 30)
-        (pid,) = cloud.executor.pool.pids
+        (pid,) = pool_of(cloud).pids
         os.kill(pid, signal.SIGKILL)  # what the kernel's OOM killer does
         await asyncio.to_thread(_wait_gone, pid)
         assert await health(cloud) == 200  # replaced: really usable again
@@ -94,14 +100,14 @@ async def test_a_killed_idle_worker_is_replaced_and_health_tells_the_truth():
         assert status == 201, job
         await asyncio.wait_for(cloud.jobs[job["id"]].done.wait(), 30)
         assert cloud.jobs[job["id"]].status is JobStatus.DONE
-        assert cloud.executor.pool.replaced == 1
+        assert pool_of(cloud).replaced == 1
 
 
 async def test_a_job_whose_worker_is_killed_mid_run_is_rerun_and_the_pool_lives():
     async with cloud_with() as (cloud, token):
         status, job = await submit(cloud, token, LOOP % 20_000, shots=2000)  # a few seconds
         assert status == 201, job
-        pool = cloud.executor.pool
+        pool = pool_of(cloud)
         async with asyncio.timeout(30):
             while True:  # a worker process's state: nothing to await but its pipe
                 if pool.busy_pids and cloud.jobs[job["id"]].status is JobStatus.RUNNING:
@@ -127,7 +133,7 @@ async def test_a_job_past_its_deadline_kills_its_worker_and_fails_clearly():
         slow = cloud.jobs[job["id"]]
         assert slow.status is JobStatus.ERROR
         assert "deadline" in (slow.error or "")
-        assert cloud.executor.pool.replaced == 1
+        assert pool_of(cloud).replaced == 1
         status, job = await submit(cloud, token, circuit("bell").qasm)
         assert status == 201
         await asyncio.wait_for(cloud.jobs[job["id"]].done.wait(), 30)

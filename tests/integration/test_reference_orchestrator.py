@@ -22,7 +22,7 @@ BELL = circuit("bell")
 
 @asynccontextmanager
 async def orchestrator(
-    cloud: FakeCloud, *, refresh: bool = True, webhook: str | None = None, **config: Any
+    cloud: FakeCloud, *, refresh: bool = True, webhook: str | None = None, **extra: Any
 ) -> AsyncIterator[Orchestrator]:
     config = OrchestratorConfig(
         backends=(BackendLink("manila", cloud.url, "key-manila"),),
@@ -31,7 +31,7 @@ async def orchestrator(
         retry_base=1.0,
         retry_max=5.0,
         alert=AlertRule(webhook_url=webhook, window=30.0, min_events=2, evaluate_every=1.0),
-        **config,
+        **extra,
     )
     async with Orchestrator(config, clock=cloud.clock).running() as orch:
         yield orch

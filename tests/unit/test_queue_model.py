@@ -61,6 +61,9 @@ class FakeRunner:
     async def prepare(self, device: str, fmt: str, source: str, *, seed: int) -> PreparedCircuit:
         raise NotImplementedError
 
+    def healthy(self) -> bool:
+        return True
+
     def submit(self, calibration, circuit, shots, *, memory=False, seed=None):
         self.calls.append((calibration.version, shots))
         fut = asyncio.get_running_loop().create_future()
