@@ -23,7 +23,7 @@ class ExitCode(IntEnum):
     #: the run's measurement lag exceeded its tolerance: its gates were not judged. The
     #: same code as ABORTED on purpose: CI treats both as "no verdict", never as pass/fail
     UNRELIABLE = 2
-    CONFIG_ERROR = 3  #: bad scenario file, option or environment setting
+    CONFIG_ERROR = 3  #: bad scenario file, option or environment setting; SUT unavailable
     INTERNAL_ERROR = 4  #: the harness itself failed (the run is still reported)
     INCOMPLETE = 5  #: ``report`` of a run that was killed: its journal has no end
 
@@ -38,4 +38,6 @@ class ExitCode(IntEnum):
             return cls.ABORTED
         if status == "incomplete":  # killed (SIGKILL, OOM, power): scored from its journal
             return cls.INCOMPLETE
+        if status == "unavailable":  # the SUT could not be reached, started or made ready
+            return cls.CONFIG_ERROR
         return cls.INTERNAL_ERROR

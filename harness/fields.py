@@ -152,8 +152,14 @@ class Fields:
     def error(self, message: str, key: str | None = None) -> ScenarioError:
         """A ScenarioError located at this mapping, or at ``key`` inside it."""
         path = self.where(key)
-        line = self._lines.get(path, self._lines.get(self.path))
-        return ScenarioError(message, file=self.file, path=path, line=line)
+        return ScenarioError(message, file=self.file, path=path, line=self._line(path))
+
+    def _line(self, path: str) -> int | None:
+        """The line of ``path``, or of its nearest parent in the file (a missing key)."""
+        while path and path not in self._lines:
+            parent = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", path)
+            path = parent if parent != path else ""  # a missing top-level key: the root
+        return self._lines.get(path)
 
     # -- access ------------------------------------------------------------------
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 from types import ModuleType
 
 from harness.commands import (
+    check_target,
     compare,
     devices,
+    env,
     list_,
     load,
     proxy,
@@ -24,5 +26,5 @@ from harness.commands import (
 __all__ = ["COMMANDS"]
 
 COMMANDS: tuple[ModuleType, ...] = (
-    run, validate, list_, report, compare, devices, serve, proxy, load,
+    run, validate, list_, report, compare, devices, serve, proxy, load, env, check_target,
 )  # fmt: skip

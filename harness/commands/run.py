@@ -61,6 +61,20 @@ def register(sub: Any) -> None:
     p.set_defaults(func=execute)
 
 
+def _announce_webhook(scenario: Any, console: Console) -> None:
+    """An http SUT is configured by hand: say where to page, with this run's secret."""
+    from harness.sut.wiring import SECRET_ENV, new_secret, with_token
+
+    secret = os.environ[SECRET_ENV] = new_secret()  # the runner reads the same one
+    base = f"http://127.0.0.1:{scenario.target.webhook_port}"
+    console.print(
+        f"Alert webhook for your SUT: {with_token(base + '/alerts', secret)}\n"
+        f"Mitigation events: {with_token(base + '/events', secret)} "
+        f"(or export {SECRET_ENV} before the run; `gameday env` prints the whole wiring)",
+        soft_wrap=True,
+    )
+
+
 def execute(args: argparse.Namespace, console: Console) -> int:
     from harness.netchaos.links import TOXIPROXY_URL_ENV, check_toxiproxy
     from harness.run.progress import ConsoleProgress, print_summary
@@ -105,6 +119,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         f"{scenario.duration / 60:g} scenario minutes at {scenario.time_scale:g}x "
         f"(~{wall:.0f}s wall + start-up and drain). Reports: {escape(str(run_dir))}/"
     )
+    if scenario.target.kind == "http":
+        _announce_webhook(scenario, console)
     if args.interactive:
         console.print(
             "Interactive: you will be paged here. Type a runbook step's id when you did it "

@@ -31,7 +31,9 @@ from fake_backends.switches import Setting
 from harness.fields import Fields
 
 if TYPE_CHECKING:
+    from harness.journal.store import Journal
     from harness.netchaos import NetworkLinks
+    from harness.sut.command import SutHandle
     from plumbing.clock import Clock
 
 __all__ = ["Fault", "FaultContext", "FaultKind", "FaultSpec", "SettingFault"]
@@ -45,12 +47,16 @@ class FaultContext:
 
     ``network`` holds the fault proxies on the SUT -> backend links (None in a run
     without them) and ``clock`` the scenario clock (network faults convert scenario
-    durations to the proxy's wall-clock milliseconds with it).
+    durations to the proxy's wall-clock milliseconds with it). ``sut`` is the SUT's
+    process (a ``command`` target; None otherwise) and ``journal`` the run's journal,
+    for faults whose effects are facts worth recording (a kill, a failed restart).
     """
 
     backends: Mapping[str, BackendControl]
     network: NetworkLinks | None = None
     clock: Clock | None = None
+    sut: SutHandle | None = None
+    journal: Journal | None = None
 
     def controls(self, names: Sequence[str]) -> list[BackendControl]:
         return [self.backends[n] for n in names]

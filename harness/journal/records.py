@@ -49,9 +49,16 @@ __all__ = [
     "RUN_STARTED",
     "RUN_STOP",
     "STEADY_STATE",
+    "SUT_CLOCK",
     "SUT_EVENT",
+    "SUT_EXITED",
+    "SUT_KILLED",
+    "SUT_RESTART_FAILED",
+    "SUT_STARTED",
+    "SUT_STOPPED",
     "TICK",
     "VOCABULARY",
+    "WEBHOOK_REJECTED",
 ]
 
 # -- the run ---------------------------------------------------------------------------
@@ -64,12 +71,17 @@ class RunConfig(TypedDict):
     seed: int
     time_scale: float
     interactive: NotRequired[bool]
+    webhook_url: NotRequired[str]  # a fixed webhook (target.webhook.port), secret redacted
 
 
 class RunStarted(TypedDict):
     target: str
     sut_url: str
-    backends: dict[str, str]
+    sut_clock: str
+    backends: dict[str, str]  # what the SUT was given: through the fault proxies
+    backend_origins: dict[str, str]  # the backends' own URLs
+    webhook_url: str  # secret redacted
+    events_url: str
     started_at: str
 
 
@@ -109,7 +121,11 @@ RUN_CONFIG = RecordType(
     "`gameday report` scores the journal against it",
 )
 RUN_STARTED = RecordType(
-    "run.started", RunStarted, "every part is up; scenario time 0 (backends: their URLs)"
+    "run.started",
+    RunStarted,
+    "every part is up; scenario time 0 (`backends`: the URLs the SUT was given, through "
+    "the fault proxies; `backend_origins`: the backends' own; the webhook URLs, secret "
+    "redacted; `sut_clock`: the clock the SUT runs on)",
 )
 RUN_ENDED = RecordType(
     "run.ended",
@@ -289,6 +305,64 @@ RUNBOOK_STEP = RecordType(
     "runbook.step",
     RunbookStep,
     "a runbook step was done or failed, `by` automation or the responder",
+)
+
+# -- the SUT's process (command targets) and the webhook's door -------------------------
+
+
+class SutClock(TypedDict):
+    mode: str  # scaled or real
+    expected: float
+    library: NotRequired[str]
+    origin: NotRequired[str]
+    measured: NotRequired[dict[str, float]]
+
+
+class SutStarted(TypedDict):
+    pid: int | None
+    argv: list[str]
+    url: str
+    clock: str
+    log: str
+    start: int
+
+
+class SutExited(TypedDict):
+    exit_code: int | None
+    last_lines: str
+
+
+class SutKilled(TypedDict):
+    exit_code: int | None
+
+
+class SutStopped(TypedDict):
+    exit_code: int | None
+    log: str
+
+
+class SutRestartFailed(TypedDict):
+    error: str
+
+
+class WebhookRejected(TypedDict):
+    path: str
+
+
+SUT_CLOCK = RecordType(
+    "sut.clock", SutClock, "the clock a command SUT runs on; the probe's measured rates"
+)
+SUT_STARTED = RecordType("sut.started", SutStarted, "the harness started the SUT's command")
+SUT_EXITED = RecordType(
+    "sut.exited", SutExited, "the SUT exited by itself (exit code, last lines of sut.log)"
+)
+SUT_KILLED = RecordType("sut.killed", SutKilled, "`sut.crash` killed the SUT's process group")
+SUT_STOPPED = RecordType("sut.stopped", SutStopped, "the harness stopped the SUT at the end")
+SUT_RESTART_FAILED = RecordType(
+    "sut.restart_failed", SutRestartFailed, "the SUT did not get ready again after a crash"
+)
+WEBHOOK_REJECTED = RecordType(
+    "webhook.rejected", WebhookRejected, "a webhook request without the run's secret (401)"
 )
 
 # -- network ---------------------------------------------------------------------------

@@ -23,6 +23,7 @@ little older than the journal line before them.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import Counter
@@ -84,8 +85,12 @@ class LocustWorkload:
         tick: float,
         horizon: float,
         base_dir: Path | None,
+        api: Mapping[str, Any] | None = None,
     ) -> None:
+        """``api``: the SUT's job API as :func:`harness.sut.api.api_file_data` describes
+        it (written to ``api.json`` for ``--qg-api``); None: the reference API."""
         self.config = config
+        self._api = api
         self._seed = seed
         self._tick = tick
         self._horizon = horizon
@@ -108,6 +113,11 @@ class LocustWorkload:
         except FileNotFoundError as exc:
             raise LoadError(f"workload.locustfile: {exc}") from None
         bound = self._horizon / scale + w.users / w.spawn_rate + RUN_TIME_MARGIN_S
+        options: dict[str, str] = {}
+        if self._api is not None:  # the SUT's own job API: the same one as the built-in
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            (self.out_dir / "api.json").write_text(json.dumps(self._api), encoding="utf-8")
+            options["api"] = str(self.out_dir / "api.json")
         return LocustSpec(
             locustfile=locustfile,
             out_dir=self.out_dir,
@@ -128,6 +138,7 @@ class LocustWorkload:
                 "poll-interval": f"{w.poll_interval / scale:.6g}",
                 "think-time": f"{w.think_time / scale:.6g}",
                 "request-timeout": f"{max(1.0, w.submit_timeout / scale):.6g}",
+                **options,
             },
         )
 

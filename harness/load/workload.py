@@ -23,7 +23,7 @@ from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.plan import JobPlan, PlannedJob
 from harness.load.seam import WorkloadCounts
-from harness.sut.client import JobApi
+from harness.sut.client import SutCalls
 from plumbing.clock import Clock
 
 __all__ = ["Workload"]
@@ -35,7 +35,7 @@ class Workload:
     def __init__(
         self,
         config: WorkloadConfig,
-        client: JobApi,
+        client: SutCalls,
         clock: Clock,
         journal: Journal,
         seed: int,
@@ -135,16 +135,16 @@ class Workload:
                 state = await self._client.status(sut_id)
             except SutError:
                 continue
-            if state.get("state") == "completed":
+            if state.state == "completed":
                 self._counts["ok"] += 1
-                counts = state.get("counts") or {}
+                counts = state.counts or {}
                 self._journal.write(
                     records.JOB_COMPLETED({"job": key, "sut_id": sut_id, "counts": counts})
                 )
                 return
-            if state.get("state") == "failed":
+            if state.state == "failed":
                 self._counts["failed"] += 1
-                error = state.get("error")
+                error = state.error
                 self._journal.write(
                     records.JOB_FAILED({"job": key, "sut_id": sut_id, "error": error})
                 )

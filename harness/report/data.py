@@ -201,6 +201,29 @@ def _tick(
     }
 
 
+def _sut(records: Sequence[Mapping[str, Any]], started: Mapping[str, Any]) -> dict[str, Any]:
+    """Which clock the SUT ran on, its log, and what happened to its process."""
+    clock = _first(records, "sut.clock")
+    starts = [r for r in records if r.get("type") == "sut.started"]
+    return {
+        "clock": started.get("sut_clock"),
+        "clock_rates": clock.get("measured"),
+        "log": starts[0].get("log") if starts else None,
+        "starts": len(starts),
+        "exits": [
+            {"t": r["t"], "exit_code": r.get("exit_code"), "last_lines": r.get("last_lines", "")}
+            for r in records
+            if r.get("type") == "sut.exited"
+        ],
+        "kills": [r["t"] for r in records if r.get("type") == "sut.killed"],
+        "restart_failures": [
+            {"t": r["t"], "error": r.get("error", "")}
+            for r in records
+            if r.get("type") == "sut.restart_failed"
+        ],
+    }
+
+
 def build_report(
     records: Sequence[Mapping[str, Any]], scenario: ScenarioFacts, result: Score
 ) -> dict[str, Any]:
@@ -284,6 +307,7 @@ def build_report(
             for r in records
             if r.get("type") == "sut.event"
         ],
+        "sut": _sut(records, started),
         "timeline": [
             _tick(t, names, burn_at.get(round(t.start + scenario.tick, 6), {}))
             for t in result.ticks

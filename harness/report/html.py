@@ -49,7 +49,9 @@ def render_html(r: Mapping[str, Any]) -> str:
 
 
 def _inline(text: str) -> str:
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
+    out = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text))
+    # links to files in the run folder only (sut.log): a relative path, no scheme
+    return re.sub(r"\[([^\]]+)\]\(([\w.-]+)\)", r'<a href="\2">\1</a>', out)
 
 
 def markdown_to_html(md: str) -> str:

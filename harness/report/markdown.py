@@ -287,6 +287,25 @@ def _measurement(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _sut(r: Mapping[str, Any]) -> list[str]:
+    sut = r["sut"]
+    rows = [["clock", sut["clock"] or "—"]]
+    if sut["clock_rates"]:
+        rates = ", ".join(f"{k} {v:g}x" for k, v in sut["clock_rates"].items())
+        rows.append(["clock rates measured", rates])
+    if sut["log"]:
+        rows.append(["log", f"[{sut['log']}]({sut['log']}) (in the run folder)"])
+    if sut["starts"] > 1:
+        rows.append(["started", f"{sut['starts']} times"])
+    for t in sut["kills"]:
+        rows.append(["killed (sut.crash)", fmt_duration(t)])
+    for e in sut["exits"]:
+        rows.append(["**exited by itself**", f"{fmt_duration(e['t'])}, exit code {e['exit_code']}"])
+    for e in sut["restart_failures"]:
+        rows.append(["**did not restart**", f"{fmt_duration(e['t'])}: {e['error'][:200]}"])
+    return table(["", ""], rows)
+
+
 def render_markdown(r: Mapping[str, Any]) -> str:
     lines = render_summary(r)
     for title, body in (
@@ -296,6 +315,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
         ("Runbook", _runbook(r)),
         ("Gates", _gates(r)),
         ("Measurement", _measurement(r)),
+        ("System under test", _sut(r)),
     ):
         lines += ["", f"## {title}", "", *body]
     signals = [(a["t"], "alert", f"{a['name']} {a['status']}") for a in r["alerts"]]

@@ -7,8 +7,9 @@ starts only when all of them are up and warm, so start-up does not eat scenario 
 Outcomes: ``completed`` (scored against the gates), ``invalid`` (steady state not
 reached: no fault injected), ``aborted`` (a stop condition held: faults reverted, load
 stopped, jobs drained), ``interrupted`` (Ctrl-C / SIGTERM: faults reverted, the
-run reported as far as it got), ``crashed`` (an internal error: reported from the
-journal, exit code 4).
+run reported as far as it got), ``unavailable`` (the SUT could not be reached, started
+or made ready, or escaped the scaled clock: a configuration error, exit code 3),
+``crashed`` (an internal error: reported from the journal, exit code 4).
 
 Alongside the load and the timeline run the stop monitor (:mod:`harness.run.stop`) and
 the runbook engine (:mod:`harness.runbook.engine`); with ``interactive`` a
@@ -32,6 +33,7 @@ import aiohttp
 from fake_backends.cloud import FakeCloud
 from fake_backends.server import serve_clouds
 from harness import scoring
+from harness.errors import ConfigError, TargetError
 from harness.exitcode import ExitCode
 from harness.faults import FaultContext
 from harness.faults.timeline import Timeline
@@ -62,9 +64,11 @@ from harness.runbook.actions import ActionContext
 from harness.runbook.engine import RunbookEngine
 from harness.scenario.model import Scenario
 from harness.scoring import JournalView, Score
+from harness.sut.api import api_file_data
 from harness.sut.client import SutClient
-from harness.sut.targets import BackendEndpoint, make_target
+from harness.sut.targets import Target, job_api, make_target
 from harness.sut.webhook import AlertReceiver
+from harness.sut.wiring import BackendEndpoint, Wiring, new_secret, redact, with_token
 from plumbing.clock import ScaledClock
 from plumbing.seeds import derive
 
@@ -122,6 +126,9 @@ async def run_game_day(
     )
     if interactive:
         config["interactive"] = True
+    if scenario.target.webhook_port:  # a fixed webhook is announced before anything starts
+        url = f"http://127.0.0.1:{scenario.target.webhook_port}/alerts"
+        config["webhook_url"] = redact(with_token(url, "x"))
     journal.write(RUN_CONFIG(config))
     game = _GameDay(scenario, clock, journal, view, progress)
     game.responder = Responder(clock, journal) if interactive else None
@@ -137,9 +144,14 @@ async def run_game_day(
         status, reason = "interrupted", "stopped by a signal (Ctrl-C or SIGTERM); faults reverted"
     except Exception as exc:  # any failure of a part: report what we have, exit 4
         cause = _first_cause(exc)
-        status, reason = "crashed", f"{type(cause).__name__}: {cause}"
-        (run_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
-        log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
+        if isinstance(cause, TargetError | ConfigError) and not game.started:
+            # the SUT could not be reached, started or made ready: the user's to fix (exit 3)
+            status, reason = "unavailable", str(cause)
+            log.error("the system under test is unavailable: %s", reason)
+        else:
+            status, reason = "crashed", f"{type(cause).__name__}: {cause}"
+            (run_dir / "error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+            log.error("game day crashed: %s (traceback in %s)", exc, run_dir / "error.txt")
     finally:
         wall_s = time.monotonic() - wall0
         lag = LagSummary(sources=game.lateness.summary(), time_scale=clock.time_scale)
@@ -179,6 +191,8 @@ class _GameDay:
         self.actions: ActionContext | None = None
         self.links: NetworkLinks | None = None
         self.lateness = Lateness()
+        self.target: Target | None = None
+        self.started = False
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
@@ -201,28 +215,51 @@ class _GameDay:
                     seed=derive(s.seed, "network"),
                 )
             )
-            receiver = AlertReceiver(self.journal, clock=self.clock, lateness=self.lateness)
-            self.receiver = await stack.enter_async_context(receiver.running())
-            target = make_target(s.target, self.clock, derive(s.seed, "sut:reference"))
-            endpoints = [
-                BackendEndpoint(c.name, self.links.url(c.name), next(iter(c.spec.keys())))
-                for c in self.clouds
-            ]
-            sut_url = await stack.enter_async_context(target.running(endpoints, self.receiver.url))
+            secret = new_secret()
+            self.receiver = await stack.enter_async_context(
+                AlertReceiver(
+                    self.journal, clock=self.clock, lateness=self.lateness, secret=secret
+                ).running(port=s.target.webhook_port)
+            )
+            wiring = Wiring(
+                backends=tuple(
+                    BackendEndpoint(c.name, self.links.url(c.name), next(iter(c.spec.keys())))
+                    for c in self.clouds
+                ),
+                webhook_base=self.receiver.base_url,
+                secret=secret,
+                time_scale=s.time_scale,
+                seed=s.seed,
+            )
+            self.target = target = make_target(
+                s.target,
+                self.clock,
+                derive(s.seed, "sut:reference"),
+                journal=self.journal,
+                run_dir=self.journal.path.parent,
+                scenario_dir=_scenario_dir(s),
+            )
+            sut_url = await stack.enter_async_context(target.running(wiring))
             http = await stack.enter_async_context(
                 # every outstanding job polls through this session: more connections
                 # than aiohttp's default 100, or polls queue behind each other
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
             )
             timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
-            client = SutClient(http, sut_url, timeout=timeout)
+            api = job_api(s.target, _scenario_dir(s))
+            client = SutClient(http, sut_url, timeout=timeout, api=api)
             self.actions = ActionContext(sut_url, http, target.admin_token)
             workload = await stack.enter_async_context(self._load(client, sut_url))
             self.clock.start()
+            self.started = True
             started = RunStarted(
                 target=target.description,
                 sut_url=sut_url,
-                backends={c.name: c.url for c in self.clouds},
+                sut_clock=target.sut_clock,
+                backends=wiring.sut_backends(),  # what the SUT uses: through the fault proxies
+                backend_origins={c.name: c.url for c in self.clouds},
+                webhook_url=redact(wiring.webhook_url),
+                events_url=redact(wiring.events_url),
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
             self.journal.write(RUN_STARTED(started))
@@ -251,6 +288,9 @@ class _GameDay:
             tick=s.tick,
             horizon=s.duration + s.drain,
             base_dir=Path(s.file).parent if s.file and not s.file.startswith("<") else None,
+            api=None
+            if s.target.kind == "reference"
+            else api_file_data(s.target.api, s.target.adapter, _scenario_dir(s)),
         )
         async with locust.running() as engine:
             yield engine
@@ -258,7 +298,11 @@ class _GameDay:
     async def _phases(self, workload: LoadEngine) -> tuple[str, str | None]:
         s = self.s
         ctx = FaultContext(
-            {c.name: c.control for c in self.clouds}, network=self.links, clock=self.clock
+            {c.name: c.control for c in self.clouds},
+            network=self.links,
+            clock=self.clock,
+            sut=self.target.handle if self.target is not None else None,
+            journal=self.journal,
         )
         timeline = Timeline(s.faults, ctx, self.clock, self.journal, lateness=self.lateness)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
@@ -403,3 +447,10 @@ class _GameDay:
             alerts=self.receiver.received if self.receiver else 0,
             queue_depth=sum(cl.queue.depth for cl in self.clouds),
         )
+
+
+def _scenario_dir(s: Scenario) -> Path:
+    """The folder relative paths in the scenario are resolved from."""
+    if s.file and not s.file.startswith("<"):
+        return Path(s.file).resolve().parent
+    return Path.cwd()

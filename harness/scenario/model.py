@@ -18,6 +18,7 @@ from harness.load.config import WorkloadConfig
 from harness.runbook import RunbookStep
 from harness.scenario.backends import BackendConfig
 from harness.scenario.scoring import ScoringSection
+from harness.scenario.target import HTTP_SCALE
 from harness.scoring import GateSpec, ScoringConfig, SloSpec, StopRule
 from harness.sut.config import TargetConfig
 
@@ -85,6 +86,8 @@ class Scenario:
                     f"expected a positive number, found {time_scale}", path="time_scale"
                 )
             changes["time_scale"] = float(time_scale)
+            if self.target.kind == "http" and time_scale != 1:
+                raise ScenarioError(HTTP_SCALE, file=self.file, path="time_scale")
             wall_rate = self.workload.rate * time_scale
             if self.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
                 raise ScenarioError(

@@ -23,8 +23,8 @@ from harness.runbook import parse_runbook
 from harness.scenario.backends import check_fault_qubits, parse_backend
 from harness.scenario.model import MAX_WALL_RATE, Scenario
 from harness.scenario.scoring import parse_scoring_section, parse_stop_when
+from harness.scenario.target import check_target, parse_target
 from harness.scoring import GATES, SLI_NAMES, GateSpec, SloSpec
-from harness.sut.config import TargetConfig
 
 __all__ = [
     "find_scenario",
@@ -98,7 +98,7 @@ def parse_scenario(
     drain = f.duration("drain", 300.0)
     backends = tuple(parse_backend(b, calibration_step=tick) for b in f.children("backends"))
     _unique([b.name for b in backends], f, "backends")
-    target = _target(f.child("target", {}))
+    target = parse_target(f.child("target", {}))
     workload = _workload(f.child("workload", {}))
     slos = _slos(f.child("slos", {"success": {"objective": 0.95}}))
     scoring = parse_scoring_section(f.child("scoring", {}))
@@ -116,6 +116,7 @@ def parse_scenario(
         safe_time_scale=safe_scale,
     )  # fmt: skip
     _check_timing(scenario, f)
+    check_target(scenario, f)
     return scenario
 
 
@@ -125,27 +126,6 @@ def _unique(names: list[str], f: Fields, key: str) -> None:
         if name in seen:
             raise f.error(f"duplicate name {name!r}", key)
         seen.add(name)
-
-
-def _target(f: Fields) -> TargetConfig:
-    kind = f.text("kind", "reference", choices=("reference", "http"))
-    url = f.text("url", None)
-    if kind == "http" and url is None:
-        raise f.error("missing required field (kind http needs the SUT's base URL)", "url")
-    alert = f.child("alert", {})
-    cfg = TargetConfig(
-        kind=kind,
-        url=url,
-        token_refresh=f.flag("token_refresh", True),
-        poll_interval=f.duration("poll_interval", 5.0, positive=True),
-        alert_threshold=alert.number("threshold", 0.5, min=0.0, max=1.0),
-        alert_window=alert.duration("window", 60.0, positive=True),
-        alert_min_events=alert.integer("min_events", 3, min=1),
-        alert_enabled=alert.flag("enabled", True),
-    )
-    alert.done()
-    f.done()
-    return cfg
 
 
 _LOCUST_KEYS = ("users", "spawn_rate", "locustfile", "processes", "think_time")

@@ -1,22 +1,31 @@
 """The ``target:`` section of a scenario as a value: which SUT, and how it is wired.
 
-Parsed (with file, line and YAML path in every error) by :mod:`harness.scenario.parse`;
-used by :func:`harness.sut.targets.make_target`.
+Parsed (with file, line and YAML path in every error) by :mod:`harness.scenario.target`;
+used by :func:`harness.sut.targets.make_target`. Three kinds (README "Test your own
+orchestrator"): ``reference`` (in process), ``http`` (started by hand), ``command``
+(started by the harness, under libfaketime at the scenario's scale). ``ready_timeout``
+and ``stop_grace`` are wall-clock seconds: starting and stopping a process is not scaled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["TargetConfig"]
+from harness.sut.api import ApiMapping
+
+__all__ = ["Kind", "TargetConfig"]
+
+Kind = Literal["reference", "http", "command"]
 
 
 @dataclass(frozen=True, slots=True)
 class TargetConfig:
-    """The system under test: the embedded reference orchestrator, or a URL."""
+    """The system under test. Times in scenario seconds but where said otherwise."""
 
-    kind: Literal["reference", "http"] = "reference"
+    kind: Kind = "reference"
     url: str | None = None
     token_refresh: bool = True
     poll_interval: float = 5.0
@@ -24,3 +33,13 @@ class TargetConfig:
     alert_window: float = 60.0
     alert_min_events: int = 3
     alert_enabled: bool = True
+    run: tuple[str, ...] = ()
+    cwd: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+    ready_path: str = "/healthz"
+    ready_timeout: float = 30.0  # wall seconds
+    stop_signal: int = int(signal.SIGTERM)
+    stop_grace: float = 10.0  # wall seconds
+    webhook_port: int = 0
+    api: ApiMapping | None = None
+    adapter: str | None = None

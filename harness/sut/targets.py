@@ -1,50 +1,51 @@
 """Targets: how a game day starts (or reaches) its system under test (SUT).
 
-A target starts (or reaches) a SUT wired to the fake backends and the alert webhook and
-yields its base URL. Kinds:
+A target starts (or reaches) a SUT wired to the fake backends and the alert webhook
+(:class:`~harness.sut.wiring.Wiring`) and yields its base URL. Kinds:
 
 - ``reference``: the embedded reference orchestrator, in process, on the scenario clock;
-- ``http``: an orchestrator already running at ``url`` that speaks the reference API
-  (``POST /jobs``, ``GET /jobs/{id}``). It keeps its own timers, so run it at
-  ``time_scale: 1`` and give backends fixed ``port``s it can be configured with.
+- ``http``: an orchestrator already running at ``url``, started by hand with the wiring
+  ``gameday env`` prints. It keeps its own timers: ``time_scale: 1`` only;
+- ``command``: the harness starts it (:mod:`harness.sut.command`), under libfaketime at
+  the scenario's time scale.
+
+A SUT that cannot be reached or started is a configuration error (:class:`TargetError`
+before the run starts: exit 3), never a harness error.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
-import aiohttp
-
-from harness.errors import TargetError
+from harness.errors import ConfigError, TargetError
+from harness.journal.store import Journal
+from harness.sut.api import REFERENCE, JobApi, MappedApi, load_adapter
+from harness.sut.command import CommandTarget, SutHandle, wait_until_ready
 from harness.sut.config import TargetConfig
+from harness.sut.wiring import Wiring
 from plumbing.clock import Clock
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 
-__all__ = ["BackendEndpoint", "Target", "make_target"]
-
-
-@dataclass(frozen=True, slots=True)
-class BackendEndpoint:
-    """Where the SUT reaches one fake backend, and the API key it uses."""
-
-    name: str
-    url: str
-    api_key: str
+__all__ = ["Target", "job_api", "make_target"]
 
 
 class Target(Protocol):
-    """Starts or reaches a SUT; ``running`` yields its base URL."""
+    """Starts or reaches a SUT; ``running`` yields its base URL.
+
+    ``sut_clock`` says which clock the SUT runs on (for the report); ``handle`` is set for
+    a SUT whose process faults can act on (``command``), else None.
+    """
 
     description: str
     admin_token: str | None  # what the runbook's actions send the SUT's admin API, if any
+    sut_clock: str
+    handle: SutHandle | None
 
-    def running(
-        self, backends: Sequence[BackendEndpoint], webhook_url: str
-    ) -> AbstractAsyncContextManager[str]: ...
+    def running(self, wiring: Wiring) -> AbstractAsyncContextManager[str]: ...
 
 
 class ReferenceTarget:
@@ -57,21 +58,19 @@ class ReferenceTarget:
         refresh = "with" if config.token_refresh else "WITHOUT"
         self.description = f"reference orchestrator ({refresh} token refresh)"
         self.admin_token: str | None = secrets.token_urlsafe(24)  # per run, never journalled
+        self.sut_clock = f"the scenario clock, in process ({clock.time_scale:g}x)"
+        self.handle: SutHandle | None = None
 
     @asynccontextmanager
-    async def running(
-        self, backends: Sequence[BackendEndpoint], webhook_url: str
-    ) -> AsyncIterator[str]:
-        # the harness webhook serves /events (SUT-reported mitigations) next to /alerts
-        events_url = webhook_url.removesuffix("/alerts") + "/events"
+    async def running(self, wiring: Wiring) -> AsyncIterator[str]:
         cfg = OrchestratorConfig(
-            backends=tuple(BackendLink(b.name, b.url, b.api_key) for b in backends),
+            backends=tuple(BackendLink(b.name, b.url, b.api_key) for b in wiring.backends),
             token_refresh=self.config.token_refresh,
             poll_interval=self.config.poll_interval,
-            events_url=events_url,
+            events_url=wiring.events_url,
             admin_token=self.admin_token,
             alert=AlertRule(
-                webhook_url=webhook_url if self.config.alert_enabled else None,
+                webhook_url=wiring.webhook_url if self.config.alert_enabled else None,
                 threshold=self.config.alert_threshold,
                 window=self.config.alert_window,
                 min_events=self.config.alert_min_events,
@@ -86,27 +85,53 @@ class HttpTarget:
 
     def __init__(self, config: TargetConfig) -> None:
         assert config.url is not None
+        self.config = config
         self.url = config.url.rstrip("/")
         self.description = f"external orchestrator at {self.url}"
         self.admin_token: str | None = None
+        self.sut_clock = "its own (real time, started by hand)"
+        self.handle: SutHandle | None = None
 
     @asynccontextmanager
-    async def running(
-        self, backends: Sequence[BackendEndpoint], webhook_url: str
-    ) -> AsyncIterator[str]:
-        async with aiohttp.ClientSession() as http:
-            try:
-                async with http.get(
-                    self.url + "/healthz", timeout=aiohttp.ClientTimeout(total=5)
-                ) as resp:
-                    if resp.status >= 500:
-                        raise TargetError(f"{self.url}/healthz answered {resp.status}")
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                raise TargetError(f"cannot reach the SUT at {self.url}: {exc}") from None
+    async def running(self, wiring: Wiring) -> AsyncIterator[str]:
+        try:
+            await wait_until_ready(self.url + self.config.ready_path, self.config.ready_timeout)
+        except TargetError as exc:
+            raise TargetError(
+                f"cannot reach the SUT at {self.url}: {exc}. Start it first, wired with "
+                '`gameday env SCENARIO` (see README "Test your own orchestrator")'
+            ) from None
         yield self.url
 
 
-def make_target(config: TargetConfig, clock: Clock, seed: int) -> Target:
+def make_target(
+    config: TargetConfig,
+    clock: Clock,
+    seed: int,
+    *,
+    journal: Journal,
+    run_dir: Path,
+    scenario_dir: Path,
+) -> Target:
+    """The target of a scenario's ``target:`` section."""
     if config.kind == "http":
         return HttpTarget(config)
+    if config.kind == "command":
+        return CommandTarget(
+            config,
+            time_scale=clock.time_scale,
+            journal=journal,
+            run_dir=run_dir,
+            scenario_dir=scenario_dir,
+        )
     return ReferenceTarget(config, clock, seed)
+
+
+def job_api(config: TargetConfig, scenario_dir: Path | None) -> JobApi:
+    """The SUT's job API: the reference one, the scenario's ``api:`` mapping or adapter."""
+    if config.adapter is not None:
+        try:
+            return load_adapter(config.adapter, scenario_dir)()
+        except ValueError as exc:
+            raise ConfigError(f"target.adapter: {exc}") from None
+    return MappedApi(config.api or REFERENCE)

@@ -8,19 +8,26 @@
 "name": "token-refreshed", "summary"?: "...", "source"?: "..."}`` (kinds: mitigation,
 action, note), journalled as ``sut.event``. Scoring takes the first mitigation of an
 incident as its mitigate time.
+
+With a ``secret`` (every game day has one: :mod:`harness.sut.wiring`), a request must
+carry it, as ``?token=<secret>`` or ``Authorization: Bearer <secret>``; anything else
+gets 401 and is journalled as ``webhook.rejected`` (forged alerts would feed TTD and
+TTM).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import hmac
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Self
 
 from aiohttp import web
 
+from harness.errors import ConfigError
 from harness.journal.lateness import Lateness
-from harness.journal.records import ALERT, SUT_EVENT, Alert
+from harness.journal.records import ALERT, SUT_EVENT, WEBHOOK_REJECTED, Alert
 from harness.journal.store import Journal
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiError, json_errors, read_json_object
@@ -33,13 +40,21 @@ class AlertReceiver:
     """Serves ``POST /alerts`` on loopback and journals each alert."""
 
     def __init__(
-        self, journal: Journal, *, clock: Clock | None = None, lateness: Lateness | None = None
+        self,
+        journal: Journal,
+        *,
+        clock: Clock | None = None,
+        lateness: Lateness | None = None,
+        secret: str | None = None,
     ) -> None:
         self._journal = journal
         self._clock = clock
         self._lateness = lateness
-        self.url = ""
+        self._secret = secret
+        self.base_url = ""
+        self.url = ""  # the alert URL without the secret (tests post with secret=None)
         self.events_url = ""
+        self.rejected = 0
         self.received = 0
         self.events = 0
         self._arrived = asyncio.Condition()
@@ -51,10 +66,19 @@ class AlertReceiver:
 
     @asynccontextmanager
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
-        app = web.Application(middlewares=[json_errors], client_max_size=256 * 1024)
+        app = web.Application(
+            middlewares=[json_errors, self._check_secret], client_max_size=256 * 1024
+        )
         app.router.add_post("/alerts", self._receive)
         app.router.add_post("/events", self._event)
-        async with serve_app(app, host, port) as base:
+        async with AsyncExitStack() as stack:
+            try:
+                base = await stack.enter_async_context(serve_app(app, host, port))
+            except OSError as exc:  # a fixed webhook.port in use: the user's to fix
+                raise ConfigError(
+                    f"the alert webhook cannot listen on {host}:{port}: {exc.strerror or exc}"
+                ) from None
+            self.base_url = base
             self.url = base + "/alerts"
             self.events_url = base + "/events"
             yield self
@@ -66,6 +90,21 @@ class AlertReceiver:
 
     def _now(self) -> float | None:
         return self._clock.now() if self._clock is not None else None
+
+    @web.middleware
+    async def _check_secret(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if self._secret is not None:
+            header = request.headers.get("Authorization", "")
+            given = request.query.get("token") or header.removeprefix("Bearer ").strip()
+            if not hmac.compare_digest(given.encode(), self._secret.encode()):
+                self.rejected += 1
+                self._journal.write(WEBHOOK_REJECTED({"path": request.path}))
+                raise ApiError(
+                    401, "bad_secret", "send the run's secret: ?token=... or Authorization: Bearer"
+                )
+        return await handler(request)
 
     async def _receive(self, request: web.Request) -> web.Response:
         since = self._now()

@@ -128,8 +128,8 @@ def test_unknown_device_is_a_load_time_error(tmp_path):
 async def test_every_fault_kind_is_idempotent_and_reverts_cleanly(tmp_path):
     needs = {"queue.saturation": "rate: 1/s", "api.rate_limit": "rate: 1/s"}
     for kind in sorted(REGISTRY):
-        if kind.startswith(("auth.", "network.")):
-            continue  # token faults and proxy faults have their own tests (auth, netchaos)
+        if kind.startswith(("auth.", "network.", "sut.")):
+            continue  # token, proxy and SUT-process faults have their own tests
         extra = needs.get(kind, "")
         entry = f"  - {{kind: {kind}, at: 3m, duration: 1m{', ' + extra if extra else ''}}}\n"
         (spec,) = load(tmp_path, entry).faults

@@ -13,6 +13,7 @@ from harness.errors import SutError
 from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.workload import Workload
+from harness.sut.api import JobState
 from plumbing.clock import FakeClock
 
 CONFIG = WorkloadConfig(rate=0.5, circuits=("bell", "canary-3"), shots=100, poll_interval=5.0)
@@ -35,11 +36,11 @@ class FakeJobApi:
             raise SutError(status, "refused" if status else "timed out")
         return f"sut-{key}"
 
-    async def status(self, job_id: str) -> dict[str, Any]:
+    async def status(self, job_id: str) -> JobState:
         self.asked[job_id] = self.asked.get(job_id, 0) + 1
         if self.polls and self.asked[job_id] >= self.polls:
-            return {"state": "completed", "counts": {"00": 50, "11": 50}}
-        return {"state": "running"}
+            return JobState("completed", {"00": 50, "11": 50})
+        return JobState("pending", raw="running")
 
 
 @pytest.fixture

@@ -42,11 +42,17 @@ Options (all times in wall-clock seconds; a game day converts scenario times):
 ``--qg-job-weight`` and ``--qg-read-weight`` (the share of tasks that submit a job vs.
 re-read a finished one, like a dashboard would), ``--qg-api-key`` (for users that
 authenticate, like the fake backend's).
+
+**The scenario's job API.** ``--qg-api FILE`` (a game day writes it from the target's
+``api:`` mapping or ``adapter:``) makes every user call the SUT through the same
+:class:`~harness.sut.api.JobApi` the built-in workload uses: one definition of "your
+API" for both engines. It replaces the hooks below.
 """
 
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import time
 from argparse import ArgumentParser, Namespace
@@ -62,6 +68,7 @@ from harness.journal import records
 from harness.load.circuits import tag_of
 from harness.load.jobmix import DrawnJob, JobMix
 from harness.load.locustfiles.sli import recorder_for
+from harness.sut.api import JobApi, JobRequest, JobState, api_from_file_data
 from plumbing.seeds import derive
 
 __all__ = ["JobOptions", "JobUser", "Polled", "Submitted", "json_body"]
@@ -105,6 +112,7 @@ class JobOptions:
     submit_path: str | None
     status_path: str | None
     api_key: str
+    api_file: str
 
     @classmethod
     def from_options(cls, opts: Namespace | None) -> JobOptions:
@@ -127,6 +135,7 @@ class JobOptions:
             submit_path=get("qg_submit_path", None) or None,
             status_path=get("qg_status_path", None) or None,
             api_key=str(get("qg_api_key", "")),
+            api_file=str(get("qg_api", "")),
         )
 
 
@@ -145,6 +154,7 @@ def _options(parser: ArgumentParser) -> None:
     g.add_argument("--qg-submit-path", default="", help="override the user class's submit path")
     g.add_argument("--qg-status-path", default="", help="override the status path ({id})")
     g.add_argument("--qg-api-key", default="", help="API key, for users that authenticate")
+    g.add_argument("--qg-api", default="", help="JSON file: the SUT's job API (harness.sut.api)")
 
 
 # registered once per Locust process, when the first locustfile imports this module
@@ -177,6 +187,11 @@ class JobUser(FastHttpUser):
             self.submit_path = self.opts.submit_path
         if self.opts.status_path:
             self.status_path = self.opts.status_path
+        self.api = _load_api(self.opts.api_file)
+        if self.api is not None:
+            request = JobRequest("", 1, "k", "t")
+            self.submit_path = self.api.submit_call(request).path
+            self.status_path = self.api.status_call("{id}").path.replace("%7Bid%7D", "{id}")
         self.submit_label = self.submit_name or self.submit_path
         self.status_label = self.status_name or self.status_path.replace("{id}", "[id]")
 
@@ -285,18 +300,23 @@ class JobUser(FastHttpUser):
 
     def submit(self, job: DrawnJob, key: str) -> Submitted:
         """POST the job; a non-2xx answer is a failed request and a rejected job."""
-        with self.client.post(
-            self.submit_path,
-            json=self.submit_body(job, key),
-            headers=self.headers(),
-            name=self.submit_label,
-            catch_response=True,
+        if self.api is not None:
+            call = self.api.submit_call(
+                JobRequest(job.circuit.qasm, self.opts.shots, key, job.tenant)
+            )
+            method, path, body, headers = call.method, call.path, call.body, dict(call.headers)
+        else:
+            method, path = "POST", self.submit_path
+            body, headers = self.submit_body(job, key), self.headers()
+        with self.client.request(
+            method, path, json=body, headers=headers, name=self.submit_label, catch_response=True
         ) as resp:
             problem = _problem(resp)
             if problem is not None:
                 resp.failure(problem)
                 return Submitted(None, resp.status_code or 0, problem)
-            sut_id = self.job_id(json_body(resp))
+            data = json_body(resp)
+            sut_id = self.api.job_id(data) if self.api is not None else self.job_id(data)
             if sut_id is None:
                 resp.failure("the answer has no job id")
                 return Submitted(None, 502, "the answer has no job id")
@@ -304,6 +324,8 @@ class JobUser(FastHttpUser):
 
     def poll(self, sut_id: str) -> Polled:
         """GET the job's status; a failed request leaves it pending."""
+        if self.api is not None:
+            return self._poll_api(self.api, sut_id)
         with self.client.get(
             self.status_path.replace("{id}", sut_id),
             headers=self.headers(),
@@ -319,6 +341,37 @@ class JobUser(FastHttpUser):
             except (KeyError, TypeError, ValueError) as exc:
                 resp.failure(f"unexpected status answer: {exc!r}")
                 return Polled("pending")
+
+    def _poll_api(self, api: JobApi, sut_id: str) -> Polled:
+        state = None
+        for call in (api.status_call(sut_id), api.result_call(sut_id)):
+            if call is None or (state is not None and state.state != "completed"):
+                break
+            label = self.status_label if state is None else "result"
+            with self.client.request(
+                call.method, call.path, headers=dict(call.headers), name=label,
+                catch_response=True,
+            ) as resp:  # fmt: skip
+                problem = _problem(resp)
+                if problem is not None:
+                    resp.failure(problem)
+                    return Polled("pending", http_status=resp.status_code or 0)
+                data = json_body(resp)
+            if state is None:
+                state = api.job_state(data)
+                if state.counts is not None:
+                    break
+            else:
+                state = JobState("completed", api.result_counts(data), raw=state.raw)
+        assert state is not None
+        return Polled(state.state, counts=state.counts, error=state.error)
+
+
+def _load_api(path: str) -> JobApi | None:
+    if not path:
+        return None
+    with open(path, encoding="utf-8") as fh:
+        return api_from_file_data(json.load(fh))
 
 
 def _problem(resp: ResponseContextManager) -> str | None:

@@ -1,0 +1,137 @@
+"""What the harness hands a SUT, as environment variables: the one wiring table.
+
+A ``command`` SUT gets these in its environment; for a SUT started by hand (``http``)
+``gameday env SCENARIO`` prints them. The same values reach the embedded reference
+orchestrator through its config. :data:`TABLE` is the documentation (README "Wiring by
+environment" is generated from the same rows and a test keeps them equal).
+
+The alert webhook and the ``/events`` endpoint answer only requests carrying the run's
+secret (issue 16: forged alerts would feed TTD and TTM): the URLs handed out carry it as
+``?token=...``; a SUT may instead send ``Authorization: Bearer <QGAMEDAY_WEBHOOK_SECRET>``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+__all__ = [
+    "SECRET_ENV",
+    "TABLE",
+    "BackendEndpoint",
+    "Wiring",
+    "backend_var",
+    "new_secret",
+    "redact",
+    "with_token",
+]
+
+SECRET_ENV = "QGAMEDAY_WEBHOOK_SECRET"
+
+TABLE: tuple[tuple[str, str], ...] = (
+    ("QGAMEDAY_WEBHOOK_URL", "POST alerts here (Alertmanager webhook JSON or the flat "
+     "`{status, alertname}` form); carries the run's secret as `?token=`"),
+    ("QGAMEDAY_EVENTS_URL", "POST what you did about an incident: `{kind: mitigation, name, "
+     "summary}`; scored as time to mitigate; same secret"),
+    (SECRET_ENV, "the run's webhook secret alone (send `Authorization: Bearer <secret>` "
+     "instead of the query token if you prefer)"),
+    ("QGAMEDAY_BACKENDS", "backend names, comma-separated, in scenario order"),
+    ("QGAMEDAY_BACKEND_<NAME>_URL", "that backend's native API base URL, through its fault "
+     "proxy (NAME upper-cased, other characters as `_`)"),
+    ("QGAMEDAY_BACKEND_<NAME>_API_KEY", "the API key for `POST /v1/auth/token`"),
+    ("QGAMEDAY_BACKENDS_JSON", "all backends as JSON: `[{name, url, api_key}]`"),
+    ("QGAMEDAY_TIME_SCALE", "scenario seconds per wall second (information only: under "
+     "libfaketime your clock already runs at it)"),
+    ("QGAMEDAY_SEED", "the run's seed"),
+    ("PORT", "`command` only: the free port to listen on (also `{port}` in `run` and `env`)"),
+    ("QGAMEDAY_SUT_DIR", "`command` only: a folder in the run folder the SUT may write "
+     "(e.g. its job store); the same across `sut.crash` restarts"),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class BackendEndpoint:
+    """Where the SUT reaches one fake backend (through its fault proxy), and its API key."""
+
+    name: str
+    url: str
+    api_key: str
+
+
+def backend_var(name: str, what: str) -> str:
+    """``QGAMEDAY_BACKEND_<NAME>_<WHAT>`` for a backend name."""
+    return f"QGAMEDAY_BACKEND_{re.sub(r'[^A-Z0-9]', '_', name.upper())}_{what}"
+
+
+def new_secret() -> str:
+    """The run's webhook secret: ``$QGAMEDAY_WEBHOOK_SECRET`` when set, else a fresh one.
+
+    From ``secrets``, not from the seed: a secret predictable from the scenario would
+    protect nothing, and it changes nothing the game day measures.
+    """
+    return os.environ.get(SECRET_ENV) or secrets.token_urlsafe(18)
+
+
+def with_token(url: str, secret: str) -> str:
+    return f"{url}?{urlencode({'token': secret})}"
+
+
+def redact(url: str) -> str:
+    """A URL with its ``token`` query value hidden (for journals and reports)."""
+    return re.sub(r"([?&]token=)[^&]+", r"\1<secret>", url)
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """Everything a SUT is told about one run."""
+
+    backends: tuple[BackendEndpoint, ...]
+    webhook_base: str  # http://127.0.0.1:PORT (the receiver's base URL)
+    secret: str
+    time_scale: float
+    seed: int
+
+    @property
+    def webhook_url(self) -> str:
+        return with_token(self.webhook_base + "/alerts", self.secret)
+
+    @property
+    def events_url(self) -> str:
+        return with_token(self.webhook_base + "/events", self.secret)
+
+    def env(self) -> dict[str, str]:
+        """The variables of :data:`TABLE` (but the ``command``-only ones)."""
+        out = {
+            "QGAMEDAY_WEBHOOK_URL": self.webhook_url,
+            "QGAMEDAY_EVENTS_URL": self.events_url,
+            SECRET_ENV: self.secret,
+            "QGAMEDAY_BACKENDS": ",".join(b.name for b in self.backends),
+            "QGAMEDAY_BACKENDS_JSON": json.dumps(
+                [{"name": b.name, "url": b.url, "api_key": b.api_key} for b in self.backends]
+            ),
+            "QGAMEDAY_TIME_SCALE": f"{self.time_scale:g}",
+            "QGAMEDAY_SEED": str(self.seed),
+        }
+        for b in self.backends:
+            out[backend_var(b.name, "URL")] = b.url
+            out[backend_var(b.name, "API_KEY")] = b.api_key
+        return out
+
+    def sut_backends(self) -> dict[str, str]:
+        """Each backend's URL as the SUT was given it (through its fault proxy)."""
+        return {b.name: b.url for b in self.backends}
+
+
+def shell_lines(env: Mapping[str, str], order: Sequence[str] = ()) -> list[str]:
+    """``export KEY='value'`` lines, ``order`` first, for ``eval`` or ``. file``."""
+    keys = [k for k in order if k in env] + sorted(k for k in env if k not in order)
+    return [f"export {k}={_quote(env[k])}" for k in keys]
+
+
+def _quote(value: str) -> str:
+    return "'" + value.replace("'", "'\"'\"'") + "'"
