@@ -22,6 +22,8 @@ import pytest
 
 from harness.load.driver import free_port, group_pids
 
+pytestmark = pytest.mark.slow  # whole game days
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 

@@ -11,6 +11,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+pytestmark = pytest.mark.slow  # whole game days
+
 SCENARIO = """
 name: {name}
 seed: 3
