@@ -104,13 +104,20 @@ class GameDay:
                 continue
 
     async def arun(
-        self, scenario: str | Path, *, time_scale: float | None = None, seed: int | None = None
+        self,
+        scenario: str | Path,
+        *,
+        time_scale: float | None = None,
+        seed: int | None = None,
+        lag_tolerance: float | None = None,
     ) -> GameDayResult:
         """Play a scenario file (awaitable, for async tests)."""
         from harness.run.runner import run_game_day
         from harness.scenario.parse import load_scenario
 
-        s = load_scenario(scenario).with_overrides(time_scale=time_scale, seed=seed)
+        s = load_scenario(scenario).with_overrides(
+            time_scale=time_scale, seed=seed, lag_tolerance=lag_tolerance
+        )
         result: RunResult = await run_game_day(s, self._folder(str(scenario)))
         report = json.loads((result.run_dir / "report.json").read_text(encoding="utf-8"))
         out = GameDayResult(result.run_dir, result.exit_code, report)
@@ -118,10 +125,21 @@ class GameDay:
         return out
 
     def run(
-        self, scenario: str | Path, *, time_scale: float | None = None, seed: int | None = None
+        self,
+        scenario: str | Path,
+        *,
+        time_scale: float | None = None,
+        seed: int | None = None,
+        lag_tolerance: float | None = None,
     ) -> GameDayResult:
-        """Play a scenario file and return its result (a failed gate does not raise)."""
-        return asyncio.run(self.arun(scenario, time_scale=time_scale, seed=seed))
+        """Play a scenario file and return its result (a failed gate does not raise).
+
+        ``lag_tolerance`` (scenario seconds) overrides ``scoring.lag_tolerance``: beyond it
+        a run on a busy machine is ``unreliable`` (exit 2), its gates not judged.
+        """
+        return asyncio.run(
+            self.arun(scenario, time_scale=time_scale, seed=seed, lag_tolerance=lag_tolerance)
+        )
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
