@@ -5,20 +5,24 @@ forks is stopped with it), appends its stdout and stderr to ``sut.log``, and sto
 with the stop policy: the signal to the whole group, ``grace`` wall seconds, then
 SIGKILL to the group, returning only when no process of the group is left.
 
-Three layers make sure nothing outlives the harness:
+Four layers make sure nothing outlives the harness:
 
 1. :meth:`SutProcess.stop` in the ``finally`` of the target (normal end, errors, and
    Ctrl-C / SIGTERM, which cancel the run);
 2. the watchdog process (:mod:`harness.sut.watchdog`), which holds the read end of a
    pipe: when the harness dies in any way, even by SIGKILL, the pipe closes and the
    watchdog stops every registered group with the same policy;
-3. ``sut.crash`` restarts register the new group with the same watchdog.
+3. ``PR_SET_PDEATHSIG`` (:mod:`plumbing.lifetime`): the group leader gets the stop
+   signal from the kernel when the harness dies (it does not reach a wrapper's children:
+   the watchdog does);
+4. ``sut.crash`` restarts register the new group with the same watchdog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import signal
 import sys
@@ -28,6 +32,7 @@ from typing import IO
 
 from harness.errors import TargetError
 from harness.load.driver import group_pids
+from plumbing.lifetime import die_with_parent
 
 __all__ = ["SutProcess", "Watchdog"]
 
@@ -141,6 +146,9 @@ class SutProcess:
                 stdout=self._log,
                 stderr=asyncio.subprocess.STDOUT,
                 start_new_session=True,
+                # the leader gets the stop signal the moment we die; the watchdog then
+                # gives the whole group its grace and SIGKILL
+                preexec_fn=functools.partial(die_with_parent, self.stop_signal),
             )
         except OSError as exc:
             raise TargetError(f"cannot start the SUT {self.argv[0]!r}: {exc}") from None

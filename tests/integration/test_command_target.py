@@ -226,8 +226,7 @@ def test_no_process_of_the_sut_is_left_after_a_signal(tmp_path, sig):
             proc.kill()
             proc.wait()
         log.close()
-        # a harness killed outright leaves its Aer workers behind (issue 16): not this
-        # test's subject, but the test must not leak them
+        # whatever else the harness left (nothing, since issue 16): the test must not leak
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
     output = (tmp_path / "gameday.log").read_text()

@@ -15,6 +15,7 @@ from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.plan import JobPlan
 from harness.load.workload import Workload
+from harness.sut.api import JobState
 from plumbing.clock import FakeClock
 from plumbing.seeds import derive, stream
 
@@ -70,12 +71,12 @@ class JitteryClient:
         self.jobs[key] = 0
         return key
 
-    async def status(self, job_id: str) -> dict[str, Any]:
+    async def status(self, job_id: str) -> JobState:
         await self._jitter()
         self.jobs[job_id] += 1
         if self.jobs[job_id] < self.rng.randrange(1, 5):
-            return {"state": "running"}
-        return {"state": "completed", "counts": {"00": 1}}
+            return JobState("pending", raw="running")
+        return JobState("completed", {"00": 1})
 
 
 async def _play(tmp: Path, interleaving: int) -> list[dict[str, Any]]:
