@@ -25,6 +25,7 @@ from fake_backends.calibration import Calibration
 from fake_backends.control import BackendControl
 from fake_backends.drift import CalibrationState
 from fake_backends.executor import PreparedCircuit
+from fake_backends.jobs import JobService
 from fake_backends.queue import BackendJob, JobQueue, Runner
 from fake_backends.spec import BackendSpec
 from fake_backends.switches import Switches
@@ -115,19 +116,27 @@ class FakeCloud:
             spec.background, self.queue, self.switches, clock, seed=seed, name=spec.name
         )
         self.control.attach(self.queue)
-        self.jobs: dict[str, BackendJob] = {}
-        self.by_idempotency_key: dict[tuple[str, str], BackendJob] = {}
+        self.job_service = JobService(
+            spec,
+            clock=clock,
+            executor=executor,
+            queue=self.queue,
+            on_event=self.emit,
+            seed=seed,
+            ids=stream(seed, f"{named}:ids"),
+        )
         self.device_info: dict[str, Any] = {}
         self.url = ""
-        self._ids = stream(seed, f"{named}:ids")
         self._epoch = datetime.now(UTC)
 
     @property
     def name(self) -> str:
         return self.spec.name
 
-    def new_job_id(self) -> str:
-        return f"{self.spec.name}-{self._ids.getrandbits(48):012x}"
+    @property
+    def jobs(self) -> dict[str, BackendJob]:
+        """Every client job this cloud accepted, by id (whatever protocol it came by)."""
+        return self.job_service.jobs
 
     def timestamp(self, scenario_s: float | None) -> str | None:
         """ISO time of a scenario instant (run start + scenario seconds)."""

@@ -7,7 +7,8 @@
     ├── ExecutionFailed      Aer failed to run a circuit that had been accepted
     │   ├── WorkTimeout      ... it ran past its deadline (the worker was killed)
     │   └── WorkerDied       ... its worker process died (killed, out of memory)
-    └── QueueFull            the queue is at its depth limit (429 + Retry-After)
+    ├── QueueFull            the queue is at its depth limit (429 + Retry-After)
+    └── JobRefused           the job rules say no (status, code, message, Retry-After)
 
 Each protocol turns them into its own HTTP answers; the JSON error shape itself is
 :mod:`plumbing.http_errors`.
@@ -20,6 +21,7 @@ __all__ = [
     "CircuitRejected",
     "ExecutionFailed",
     "FakeBackendError",
+    "JobRefused",
     "QueueFull",
     "UnknownDevice",
     "WorkTimeout",
@@ -66,3 +68,21 @@ class QueueFull(FakeBackendError):
         self.depth = depth
         self.retry_after = retry_after
         super().__init__(f"queue is full ({depth} jobs)")
+
+
+class JobRefused(FakeBackendError):
+    """The job rules (:mod:`fake_backends.jobs`) refuse a request.
+
+    Protocol-neutral: an HTTP status, a machine-readable code, a message and, for a
+    request worth retrying later, ``retry_after`` in scenario seconds. Each protocol
+    renders it in its own error shape.
+    """
+
+    def __init__(
+        self, status: int, code: str, message: str, retry_after: float | None = None
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.retry_after = retry_after
+        super().__init__(f"{status} {code}: {message}")

@@ -11,16 +11,19 @@ never faulted.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
 from fake_backends.control import BackendControl, Refusal
+from fake_backends.errors import JobRefused
 from fake_backends.switches import ENDPOINTS
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiError
 
-__all__ = ["http_faults", "retry_after"]
+__all__ = ["api_error", "http_faults", "refusals_as_api_errors", "retry_after"]
 
 _FAULTED = frozenset(ENDPOINTS)
 
@@ -50,17 +53,27 @@ def http_faults(control: BackendControl, clock: Clock) -> Middleware:
         assert endpoint is not None
         refusal = control.admit(endpoint, control.client_of(request.headers.get("Authorization")))
         if refusal is not None:
-            raise _error(refusal)
+            raise api_error(refusal)
         response = await handler(request)
         lost = control.lose_answer(endpoint)
         if lost is not None:
-            raise _error(lost)
+            raise api_error(lost)
         return response
 
     return middleware
 
 
-def _error(refusal: Refusal) -> ApiError:
+@contextmanager
+def refusals_as_api_errors() -> Iterator[None]:
+    """Turn the job rules' refusals into the JSON errors the middleware renders."""
+    try:
+        yield
+    except JobRefused as exc:
+        raise api_error(Refusal(exc.status, exc.code, exc.message, exc.retry_after)) from None
+
+
+def api_error(refusal: Refusal) -> ApiError:
+    """The :class:`ApiError` a refusal is answered with (``Retry-After`` included)."""
     headers = {}
     if refusal.retry_after is not None:
         headers["Retry-After"] = retry_after(refusal.retry_after)

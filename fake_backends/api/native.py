@@ -28,18 +28,17 @@ from typing import Any
 from aiohttp import web
 
 from fake_backends import records
-from fake_backends.api.middleware import retry_after
+from fake_backends.api.middleware import refusals_as_api_errors
 from fake_backends.cloud import FakeCloud
-from fake_backends.errors import AuthError, CircuitRejected, QueueFull
-from fake_backends.queue import BackendJob, JobStatus
+from fake_backends.errors import AuthError
+from fake_backends.jobs import JobRequest
+from fake_backends.queue import BackendJob
 from fake_backends.switches import SchemaChange
 from plumbing.http_errors import ApiError, field, read_json_object
 
 __all__ = ["NativeApi"]
 
 FORMATS = ("qasm3", "qasm2", "qpy")
-MAX_KEY_CHARS = 256
-PRIORITIES = range(-10, 11)
 
 
 class NativeApi:
@@ -166,118 +165,58 @@ class NativeApi:
         tags = field(body, "tags", list, required=False) or []
         priority = field(body, "priority", int, required=False) or 0
         memory = field(body, "memory", bool, required=False) or False
-        self._check_submission(source, fmt, shots, key, tags, priority)
-        if key is not None and (existing := self.cloud.by_idempotency_key.get((tenant, key))):
-            return self._replay(existing)
-        prepared = await self._prepare(fmt, source)
-        if key is not None and (existing := self.cloud.by_idempotency_key.get((tenant, key))):
-            return self._replay(existing)  # a concurrent submit with the same key won
-        job = BackendJob(
-            id=self.cloud.new_job_id(),
-            tenant=tenant,
-            shots=shots,
-            circuit=prepared,
-            created_at=self.cloud.clock.now(),
-            idempotency_key=key,
-            tags=tuple(tags),
-            priority=priority,
-            memory=memory,
-        )
-        try:
-            self.cloud.queue.submit(job)
-        except QueueFull as exc:
-            headers = {"Retry-After": retry_after(exc.retry_after)}
-            raise ApiError(429, "queue_full", str(exc), headers=headers) from None
-        self.cloud.jobs[job.id] = job
-        if key is not None:
-            self.cloud.by_idempotency_key[(tenant, key)] = job
-        self.cloud.emit(
-            records.JOB_SUBMITTED(
-                {"backend": self.cloud.name, "job": job.id, "idempotency_key": key, "shots": shots}
-            )
-        )
-        return self._json(self._job_json(job), status=201)
-
-    async def _prepare(self, fmt: str, source: str) -> Any:
-        spec = self.cloud.spec
-        try:
-            prepared = await self.cloud.executor.prepare(
-                spec.device, fmt, source, seed=self.cloud.seed
-            )
-        except CircuitRejected as exc:
-            raise ApiError(400, "invalid_circuit", str(exc)) from None
-        if prepared.active_qubits > spec.max_qubits:
-            raise ApiError(
-                400,
-                "too_many_qubits",
-                f"circuit uses {prepared.active_qubits} qubits; this backend simulates at most "
-                f"{spec.max_qubits}",
-            )
-        return prepared
-
-    def _check_submission(
-        self, source: str, fmt: str, shots: int, key: str | None, tags: list[Any], priority: int
-    ) -> None:
-        spec = self.cloud.spec
         if fmt not in FORMATS:
             raise ApiError(
                 400, "invalid_field", f"format: expected one of {FORMATS}, found {fmt!r}"
             )
         if not source.strip():
             raise ApiError(400, "invalid_circuit", "circuit is empty")
-        if len(source) > spec.max_circuit_bytes:
-            raise ApiError(
-                413, "circuit_too_large", f"circuit over {spec.max_circuit_bytes} characters"
+        service = self.cloud.job_service
+        with refusals_as_api_errors():
+            service.check_limits(
+                chars=len(source), shots=shots, key=key, tags=tags, priority=priority
             )
-        if not 1 <= shots <= spec.max_shots:
-            raise ApiError(
-                400, "invalid_field", f"shots: expected 1..{spec.max_shots}, found {shots}"
+            job_request = JobRequest(
+                tenant, shots, key, tags=tuple(tags), priority=priority, memory=memory
             )
-        if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
-            raise ApiError(400, "invalid_field", f"idempotency_key: 1..{MAX_KEY_CHARS} characters")
-        if not all(isinstance(t, str) for t in tags):
-            raise ApiError(400, "invalid_field", "tags: expected a list of strings")
-        if priority not in PRIORITIES:
-            raise ApiError(400, "invalid_field", f"priority: expected -10..10, found {priority}")
-
-    def _replay(self, job: BackendJob) -> web.Response:
-        return self._json(self._job_json(job), headers={"Idempotent-Replayed": "true"})
+            accepted = await service.submit(
+                job_request, prepare=lambda: service.prepare_circuit(fmt, source)
+            )
+        if accepted.replayed:
+            return self._json(self._job_json(accepted.job), headers={"Idempotent-Replayed": "true"})
+        return self._json(self._job_json(accepted.job), status=201)
 
     def _job(self, request: web.Request) -> BackendJob:
         tenant = self._tenant(request)
-        job = self.cloud.jobs.get(request.match_info["id"])
-        if job is None or job.tenant != tenant:
-            raise ApiError(404, "job_not_found", f"no job {request.match_info['id']!r}")
-        return job
+        with refusals_as_api_errors():
+            return self.cloud.job_service.lookup(tenant, request.match_info["id"])
 
     async def status(self, request: web.Request) -> web.Response:
         return self._json(self._job_json(self._job(request)))
 
     async def result(self, request: web.Request) -> web.Response:
         job = self._job(request)
-        if job.status is JobStatus.DONE and job.counts is not None:
-            job.result_fetched = True
-            body: dict[str, Any] = {
-                "id": job.id,
-                "status": job.status.value,
-                "shots": job.shots_returned if job.partial else job.shots,
-                "counts": job.counts,
-                "partial": job.partial,
-                "calibration_version": job.calibration_version,
-            }
-            if job.partial:
-                body["requested_shots"] = job.shots
-            if job.memory_out is not None:
-                body["memory"] = list(job.memory_out)
-            return self._json(body)
-        if job.status.final:
-            raise ApiError(409, f"job_{job.status.value.lower()}", job.error or "job has no result")
-        raise ApiError(409, "job_not_finished", f"job is {job.status.value}")
+        with refusals_as_api_errors():
+            self.cloud.job_service.require_result(job)
+        assert job.counts is not None
+        body: dict[str, Any] = {
+            "id": job.id,
+            "status": job.status.value,
+            "shots": job.shots_returned if job.partial else job.shots,
+            "counts": job.counts,
+            "partial": job.partial,
+            "calibration_version": job.calibration_version,
+        }
+        if job.partial:
+            body["requested_shots"] = job.shots
+        if job.memory_out is not None:
+            body["memory"] = list(job.memory_out)
+        return self._json(body)
 
     async def cancel(self, request: web.Request) -> web.Response:
         job = self._job(request)
-        if not self.cloud.queue.cancel(job):
-            raise ApiError(409, "job_not_cancellable", f"job is {job.status.value}")
+        with refusals_as_api_errors():
+            self.cloud.job_service.cancel(job)
         return self._json(self._job_json(job))
 
     def _job_json(self, job: BackendJob) -> dict[str, Any]:

@@ -1,0 +1,220 @@
+"""The job rules every protocol shares: limits, idempotency, lookup, cancel, results.
+
+A protocol adapter (the native ``/v1`` API, IBM Qiskit Runtime) parses its own wire
+format and then asks the cloud's :class:`JobService`; the service decides, and a
+refusal comes back as :class:`~fake_backends.errors.JobRefused` carrying a
+protocol-neutral :class:`~fake_backends.errors.Refusal` (HTTP status, machine-readable
+code, message, ``Retry-After``) that each adapter renders in its own error shape. So a limit or a
+queue-full answer means the same thing whatever protocol the client speaks.
+
+>>> service.check_limits(chars=len(source), shots=1024, key="j-1")     # doctest: +SKIP
+>>> accepted = await service.submit(
+...     JobRequest(tenant="orchestrator", shots=1024, idempotency_key="j-1"),
+...     prepare=lambda: service.prepare_circuit("qasm3", source),
+... )
+>>> accepted.job.id, accepted.replayed
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from fake_backends import records
+from fake_backends.errors import CircuitRejected, JobRefused, QueueFull
+from fake_backends.executor import PreparedCircuit
+from fake_backends.queue import BackendJob, JobQueue, JobStatus
+
+if TYPE_CHECKING:
+    from fake_backends.cloud import Simulator
+    from fake_backends.spec import BackendSpec
+    from plumbing.clock import Clock
+    from plumbing.records import EventSink
+
+__all__ = ["MAX_KEY_CHARS", "Accepted", "JobRequest", "JobService"]
+
+MAX_KEY_CHARS = 256
+PRIORITIES = range(-10, 11)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    """A submission, as far as the rules are concerned.
+
+    ``dedupe``: whether ``idempotency_key`` makes a repeated submission return the first
+    job (the native API) or only labels the job's executions for the ledger (a protocol
+    without idempotency, like IBM's, where a retried POST really runs twice).
+    """
+
+    tenant: str
+    shots: int
+    idempotency_key: str | None = None
+    dedupe: bool = True
+    tags: tuple[str, ...] = ()
+    priority: int = 0
+    memory: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """A job the service holds: new, or the earlier one a repeated key maps to."""
+
+    job: BackendJob
+    replayed: bool
+
+
+class JobService:
+    """Submission, lookup, cancel and result rules of one fake cloud."""
+
+    def __init__(
+        self,
+        spec: BackendSpec,
+        *,
+        clock: Clock,
+        executor: Simulator,
+        queue: JobQueue,
+        on_event: EventSink,
+        seed: int = 0,
+        ids: random.Random | None = None,
+    ) -> None:
+        self.spec = spec
+        self.jobs: dict[str, BackendJob] = {}
+        self.by_idempotency_key: dict[tuple[str, str], BackendJob] = {}
+        self._clock = clock
+        self._executor = executor
+        self._queue = queue
+        self._emit = on_event
+        self._seed = seed  # the transpiler's seed for this cloud's circuits
+        self._ids = ids or random.Random(seed)  # the cloud's named "ids" stream
+
+    def new_job_id(self) -> str:
+        return f"{self.spec.name}-{self._ids.getrandbits(48):012x}"
+
+    # -- submission ------------------------------------------------------------
+
+    def check_limits(
+        self,
+        *,
+        chars: int,
+        shots: int,
+        key: str | None = None,
+        tags: Sequence[object] = (),
+        priority: int = 0,
+    ) -> None:
+        """Refuse a submission over the backend's limits (checked in this order)."""
+        spec = self.spec
+        if chars > spec.max_circuit_bytes:
+            raise JobRefused(
+                413, "circuit_too_large", f"circuit over {spec.max_circuit_bytes} characters"
+            )
+        if not 1 <= shots <= spec.max_shots:
+            raise JobRefused(
+                400, "invalid_field", f"shots: expected 1..{spec.max_shots}, found {shots}"
+            )
+        if key is not None and not 0 < len(key) <= MAX_KEY_CHARS:
+            raise JobRefused(
+                400, "invalid_field", f"idempotency_key: 1..{MAX_KEY_CHARS} characters"
+            )
+        if not all(isinstance(t, str) for t in tags):
+            raise JobRefused(400, "invalid_field", "tags: expected a list of strings")
+        if priority not in PRIORITIES:
+            raise JobRefused(400, "invalid_field", f"priority: expected -10..10, found {priority}")
+
+    async def prepare_circuit(self, fmt: str, source: str) -> PreparedCircuit:
+        """Parse and transpile one circuit for the device (in an Aer worker)."""
+        spec = self.spec
+        try:
+            prepared = await self._executor.prepare(spec.device, fmt, source, seed=self._seed)
+        except CircuitRejected as exc:
+            raise JobRefused(400, "invalid_circuit", str(exc)) from None
+        self.check_width(prepared.active_qubits)
+        return prepared
+
+    def check_width(self, active_qubits: int) -> None:
+        """Refuse work on more qubits than this backend simulates."""
+        if active_qubits > self.spec.max_qubits:
+            raise JobRefused(
+                400,
+                "too_many_qubits",
+                f"circuit uses {active_qubits} qubits; this backend simulates at most "
+                f"{self.spec.max_qubits}",
+            )
+
+    async def submit(
+        self, request: JobRequest, prepare: Callable[[], Awaitable[PreparedCircuit]]
+    ) -> Accepted:
+        """Queue a new job, or return the one a repeated idempotency key maps to.
+
+        ``prepare`` runs only when a job is really created (a replay costs no worker
+        call); a concurrent submission with the same key that wins meanwhile is returned
+        instead of a second job.
+        """
+        if (existing := self._replay(request)) is not None:
+            return Accepted(existing, replayed=True)
+        work = await prepare()
+        if (existing := self._replay(request)) is not None:
+            return Accepted(existing, replayed=True)
+        job = BackendJob(
+            id=self.new_job_id(),
+            tenant=request.tenant,
+            shots=request.shots,
+            circuit=work,
+            created_at=self._clock.now(),
+            idempotency_key=request.idempotency_key,
+            tags=request.tags,
+            priority=request.priority,
+            memory=request.memory,
+        )
+        try:
+            self._queue.submit(job)
+        except QueueFull as exc:
+            raise JobRefused(429, "queue_full", str(exc), exc.retry_after) from None
+        self.jobs[job.id] = job
+        if request.dedupe and request.idempotency_key is not None:
+            self.by_idempotency_key[(request.tenant, request.idempotency_key)] = job
+        self._emit(
+            records.JOB_SUBMITTED(
+                {
+                    "backend": self.spec.name,
+                    "job": job.id,
+                    "idempotency_key": request.idempotency_key,
+                    "shots": request.shots,
+                }
+            )
+        )
+        return Accepted(job, replayed=False)
+
+    def _replay(self, request: JobRequest) -> BackendJob | None:
+        if not request.dedupe or request.idempotency_key is None:
+            return None
+        return self.by_idempotency_key.get((request.tenant, request.idempotency_key))
+
+    # -- lookup, cancel, results -----------------------------------------------
+
+    def lookup(self, tenant: str, job_id: str) -> BackendJob:
+        """The tenant's job ``job_id``; another tenant's job is as unknown as a missing one."""
+        job = self.jobs.get(job_id)
+        if job is None or job.tenant != tenant:
+            raise JobRefused(404, "job_not_found", f"no job {job_id!r}")
+        return job
+
+    def cancel(self, job: BackendJob) -> None:
+        """Cancel a queued job; running and finished jobs cannot be cancelled."""
+        if not self._queue.cancel(job):
+            raise JobRefused(409, "job_not_cancellable", f"job is {job.status.value}")
+
+    def require_result(self, job: BackendJob) -> None:
+        """Refuse (409) a result the job does not have yet, or will never have.
+
+        A fetched result counts as delivered: result swaps pick only unfetched partners.
+        """
+        if job.status is JobStatus.DONE and job.counts is not None:
+            job.result_fetched = True
+            return
+        if job.status.final:
+            raise JobRefused(
+                409, f"job_{job.status.value.lower()}", job.error or "job has no result"
+            )
+        raise JobRefused(409, "job_not_finished", f"job is {job.status.value}")
