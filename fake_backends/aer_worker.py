@@ -321,28 +321,30 @@ def _load(blob: bytes) -> Any:
 
 def run_batch(
     calibration: Calibration,
-    items: list[tuple[bytes, int, tuple[int, ...], bool, int]],
+    items: list[tuple[bytes, int, tuple[int, ...], bool, bool, int]],
 ) -> list[dict[str, Any]]:
     """Run prepared circuits with ``calibration``'s noise in as few Aer calls as possible.
 
-    ``items`` are (qpy, shots, physical qubits, memory, seed). Circuits on the same
-    qubits with equal shots share one Aer call, seeded with its first item's seed (Aer
-    seeds the i-th circuit of a call ``seed + i * 2113``, measured with qiskit-aer
+    ``items`` are (qpy, shots, physical qubits, memory, packed, seed). Circuits on the
+    same qubits with equal shots share one Aer call, seeded with its first item's seed
+    (Aer seeds the i-th circuit of a call ``seed + i * 2113``, measured with qiskit-aer
     0.17: a job alone in its call, the usual case below saturation, gets exactly its
-    own seed). Returns one ``{"counts": ..., "memory"?: ...}`` or ``{"error": ...}``
-    per item, in order.
+    own seed). Returns one ``{"counts": ..., "memory"?: [hex per shot], "packed"?:
+    bytes}`` or ``{"error": ...}`` per item, in order (``packed``: see
+    :class:`fake_backends.executor.RunOutput`).
     """
     target = _backend(calibration.device).target
     out: list[dict[str, Any]] = [{} for _ in items]
-    groups: dict[tuple[tuple[int, ...], int, bool], list[int]] = {}
-    for i, (_, shots, qubits, memory, _seed) in enumerate(items):
-        groups.setdefault((qubits, shots, memory), []).append(i)
-    for (qubits, shots, memory), idx in groups.items():
+    groups: dict[tuple[tuple[int, ...], int, bool, bool], list[int]] = {}
+    for i, (_, shots, qubits, memory, packed, _seed) in enumerate(items):
+        groups.setdefault((qubits, shots, memory, packed), []).append(i)
+    for (qubits, shots, memory, packed), idx in groups.items():
         try:
             sim = aer_noise.simulator(target, calibration, qubits)
             circuits = [_load(items[i][0]) for i in idx]
-            seed = items[idx[0]][4]
-            result = sim.run(circuits, shots=shots, seed_simulator=seed, memory=memory).result()
+            seed = items[idx[0]][5]
+            per_shot = memory or packed
+            result = sim.run(circuits, shots=shots, seed_simulator=seed, memory=per_shot).result()
         except Exception as exc:  # one bad group must not sink the others
             for i in idx:
                 out[i] = {"error": f"simulation failed: {exc}"}
@@ -355,7 +357,15 @@ def run_batch(
             out[i] = {"counts": dict(result.get_counts(j))}
             if memory:
                 out[i]["memory"] = list(exp.data.memory)
+            if packed:
+                out[i]["packed"] = _pack(exp.data.memory, circuits[j].num_clbits)
     return out
+
+
+def _pack(memory: list[str], num_clbits: int) -> bytes:
+    """Aer's hex shots as rows of big-endian bytes (``RunOutput.packed``)."""
+    width = max(1, (num_clbits + 7) // 8)
+    return b"".join(int(h, 16).to_bytes(width, "big") for h in memory)
 
 
 def noise_build_seconds(calibration: Calibration, qubits: tuple[int, ...]) -> float:

@@ -14,9 +14,9 @@ dispatcher, other tenants' load, the calibration stepper (drift effects applied 
 
 from __future__ import annotations
 
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from fake_backends import records
 from fake_backends.auth import TokenStore
@@ -26,6 +26,7 @@ from fake_backends.control import BackendControl
 from fake_backends.drift import CalibrationState
 from fake_backends.executor import PreparedCircuit
 from fake_backends.jobs import JobService
+from fake_backends.limits import WorkLimits
 from fake_backends.queue import BackendJob, JobQueue, Runner
 from fake_backends.spec import BackendSpec
 from fake_backends.switches import Switches
@@ -36,14 +37,21 @@ from plumbing.seeds import derive, stream
 __all__ = ["FakeCloud", "Simulator"]
 
 MIN_STEP_WALL_S = 1.0
+T = TypeVar("T")
 
 
 class Simulator(Runner, Protocol):
     """What a cloud needs from its simulator: :class:`~fake_backends.executor.AerExecutor`
-    (a unit test passes a fake that answers at once)."""
+    (a unit test passes a fake that answers at once). Protocols call their own worker
+    modules through ``call_in`` and share repeated decoding through ``memo``."""
 
     @property
     def batches_run(self) -> int: ...
+
+    @property
+    def limits(self) -> WorkLimits:
+        """What one circuit may cost (a protocol's own decoding uses them too)."""
+        ...
 
     async def describe(self, device: str) -> dict[str, Any]: ...
 
@@ -56,6 +64,12 @@ class Simulator(Runner, Protocol):
     def healthy(self) -> bool:
         """Able to run work (its workers alive, or brought back): what /healthz says."""
         ...
+
+    async def call_in(
+        self, module: str, op: str, *args: Any, deadline: float | None = None
+    ) -> Any: ...
+
+    async def memo(self, key: str, make: Callable[[], Awaitable[T]]) -> T: ...
 
 
 def _ignore(_event: Event[Any]) -> None:
@@ -143,6 +157,10 @@ class FakeCloud:
         if scenario_s is None:
             return None
         return (self._epoch + timedelta(seconds=scenario_s)).isoformat()
+
+    def epoch_seconds(self, scenario_s: float) -> float:
+        """Unix time of a scenario instant, as :meth:`timestamp` renders it."""
+        return self._epoch.timestamp() + scenario_s
 
     async def load_device(self) -> None:
         """Describe the device in the Aer workers, load its calibration, warm its noise."""

@@ -148,9 +148,13 @@ class BackendControl:
     # -- HTTP ------------------------------------------------------------------
 
     def client_of(self, authorization: str | None) -> str:
-        """Who a request counts against for rate limits: its tenant, else its credential."""
+        """Who a request counts against for rate limits: its tenant, else its credential.
+
+        A JWT bearer (the IBM protocol's) carries the access token as its last segment.
+        """
         scheme, _, value = (authorization or "").partition(" ")
-        tenant = self._tokens.tenant_of(value.strip()) if scheme.lower() == "bearer" else None
+        token = value.strip().rsplit(".", 1)[-1]
+        tenant = self._tokens.tenant_of(token) if scheme.lower() == "bearer" else None
         return tenant or f"anonymous:{authorization or ''}"
 
     def admit(self, endpoint: str, client: str) -> Refusal | None:

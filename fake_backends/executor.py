@@ -7,7 +7,8 @@ which is many times faster than one Aer call per circuit.
 
 Prepared circuits are cached here too, per (device, format, seed, source), and
 concurrent identical prepares share one worker call: a workload that sends the same
-circuit again and again costs one transpile, not one process round trip per job.
+circuit again and again costs one transpile, not one process round trip per job
+(:meth:`AerExecutor.memo` does the same for any protocol's decoded work).
 
 The workers are a :class:`~fake_backends.workers.WorkerPool`: every call has a deadline
 (:class:`~fake_backends.limits.WorkLimits`), and a worker that dies or runs over is
@@ -28,10 +29,10 @@ import hashlib
 import importlib
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from fake_backends.errors import CircuitRejected, ExecutionFailed, WorkerDied, WorkTimeout
 from fake_backends.limits import WorkLimits
@@ -56,6 +57,7 @@ WORKER_NICENESS = 2
 # entries a repeat is a cache hit, not a worker round trip per job (measured: that round
 # trip was the largest cost of exec_ratio before the parent cached).
 PREPARED_CACHE = 1024
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +81,17 @@ class PreparedCircuit:
 
 @dataclass(frozen=True, slots=True)
 class RunOutput:
-    """What one execution produced: counts, and per-shot hex memory if asked for."""
+    """What one execution produced: counts, and per-shot results if asked for.
+
+    ``memory`` is Aer's per-shot hex strings (the native API's ``memory``); ``packed``
+    the same shots as rows of ``ceil(num_clbits / 8)`` big-endian bytes, clbit 0 the
+    lowest bit of the last byte of a row (Qiskit's ``BitArray`` layout), for protocols
+    that return per-shot bit arrays.
+    """
 
     counts: dict[str, int]
     memory: tuple[str, ...] | None = None
+    packed: bytes | None = None
 
 
 _WARM_QASM = """OPENQASM 3.0;
@@ -110,12 +119,18 @@ def _call(op: str, *args: Any) -> Any:
     return getattr(importlib.import_module("fake_backends.aer_worker"), op)(*args)
 
 
+def _call_in(module: str, op: str, *args: Any) -> Any:
+    # Runs in the worker, like _call, for the worker side of a protocol (it imports qiskit)
+    return getattr(importlib.import_module(module), op)(*args)
+
+
 @dataclass(slots=True)
 class _Pending:
     circuit: PreparedCircuit
     shots: int
     memory: bool
     seed: int
+    packed: bool
     future: asyncio.Future[RunOutput]
 
 
@@ -141,9 +156,7 @@ class AerExecutor:
         self._submitted = 0
         self._runner: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
-        self._prepared: collections.OrderedDict[str, asyncio.Future[PreparedCircuit]] = (
-            collections.OrderedDict()
-        )
+        self._memo: collections.OrderedDict[str, asyncio.Future[Any]] = collections.OrderedDict()
 
     @property
     def batches_run(self) -> int:
@@ -179,7 +192,7 @@ class AerExecutor:
                     p.future.set_exception(ExecutionFailed("executor shut down"))
                     p.future.exception()  # retrieved: at shutdown nobody may await it
         self._waiting.clear()
-        for fut in self._prepared.values():
+        for fut in self._memo.values():
             if not fut.done():
                 fut.cancel()
         if self._pool is not None:
@@ -193,6 +206,37 @@ class AerExecutor:
         calls; work a client asked for passes its own limit.
         """
         return await self._submit(_call, op, *args, deadline=deadline)
+
+    async def call_in(self, module: str, op: str, *args: Any, deadline: float | None = None) -> Any:
+        """Run ``<module>.<op>(*args)`` in a worker process (``module`` under fake_backends).
+
+        For a protocol's worker side: the module is imported in the worker only, so the
+        parent never loads what it imports (qiskit). ``deadline`` as for :meth:`call`.
+        """
+        if not module.startswith("fake_backends."):
+            raise ValueError(f"worker modules live under fake_backends, not {module!r}")
+        return await self._submit(_call_in, module, op, *args, deadline=deadline)
+
+    async def memo(self, key: str, make: Callable[[], Awaitable[T]]) -> T:
+        """``await make()`` once per ``key`` (LRU, shared by concurrent callers).
+
+        Failures are not kept: a rejected input costs a worker call each time it comes
+        back, while successes (prepared circuits, decoded programs) are reused.
+        """
+        fut = self._memo.get(key)
+        if fut is None:
+            fut = asyncio.ensure_future(make())
+            self._memo[key] = fut
+            fut.add_done_callback(lambda f: self._forget_memo(key, f))
+            while len(self._memo) > PREPARED_CACHE:
+                self._memo.popitem(last=False)
+        else:
+            self._memo.move_to_end(key)
+        return cast(T, await asyncio.shield(fut))
+
+    def _forget_memo(self, key: str, fut: asyncio.Future[Any]) -> None:
+        if (fut.cancelled() or fut.exception() is not None) and self._memo.get(key) is fut:
+            del self._memo[key]
 
     async def _submit(
         self, fn: Callable[..., Any], *args: Any, deadline: float | None = None
@@ -247,21 +291,7 @@ class AerExecutor:
     async def prepare(self, device: str, fmt: str, source: str, *, seed: int) -> PreparedCircuit:
         """Parse and transpile a circuit; raise :class:`CircuitRejected` if it cannot run."""
         key = hashlib.sha256(f"{device}\0{fmt}\0{seed}\0{source}".encode()).hexdigest()
-        fut = self._prepared.get(key)
-        if fut is None:
-            fut = asyncio.ensure_future(self._prepare(device, fmt, source, seed))
-            self._prepared[key] = fut
-            fut.add_done_callback(lambda f: self._forget_failed(key, f))
-            while len(self._prepared) > PREPARED_CACHE:
-                self._prepared.popitem(last=False)
-        else:
-            self._prepared.move_to_end(key)
-        return await asyncio.shield(fut)
-
-    def _forget_failed(self, key: str, fut: asyncio.Future[PreparedCircuit]) -> None:
-        # Rejections are cheap to repeat and must not pin memory; keep successes only.
-        if (fut.cancelled() or fut.exception() is not None) and self._prepared.get(key) is fut:
-            del self._prepared[key]
+        return await self.memo(f"prepare:{key}", lambda: self._prepare(device, fmt, source, seed))
 
     async def _prepare(self, device: str, fmt: str, source: str, seed: int) -> PreparedCircuit:
         # At most one prepare per worker in the pool's FIFO queue: a burst of submits (a
@@ -306,12 +336,14 @@ class AerExecutor:
         *,
         memory: bool = False,
         seed: int | None = None,
+        packed: bool = False,
     ) -> asyncio.Future[RunOutput]:
         """Queue one prepared circuit; it joins whatever batch forms for its calibration.
 
         ``seed`` is the job's own simulator seed (default: one from the executor's seed
         and a counter). Returns a future of its output (``ExecutionFailed`` if Aer
-        could not run it). Cancelling the future drops the circuit if its batch has not
+        could not run it): counts, plus per-shot hex ``memory`` and/or ``packed`` rows
+        when asked for. Cancelling the future drops the circuit if its batch has not
         started yet.
         """
         fut: asyncio.Future[RunOutput] = asyncio.get_running_loop().create_future()
@@ -319,7 +351,7 @@ class AerExecutor:
             self._submitted += 1
             seed = self._seed + self._submitted
         entry = self._waiting.setdefault(calibration.id, (calibration, []))
-        entry[1].append(_Pending(circuit, shots, memory, seed, fut))
+        entry[1].append(_Pending(circuit, shots, memory, seed, packed, fut))
         self._wakeup.set()
         return fut
 
@@ -353,7 +385,8 @@ class AerExecutor:
     async def _run_batch(self, calibration: Calibration, batch: list[_Pending]) -> None:
         self._batches += 1
         items = [
-            (p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory, p.seed) for p in batch
+            (p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory, p.packed, p.seed)
+            for p in batch
         ]
         try:
             results = await self.call(
@@ -375,7 +408,7 @@ class AerExecutor:
                 continue
             if "counts" in res:
                 memory = tuple(res["memory"]) if "memory" in res else None
-                p.future.set_result(RunOutput(res["counts"], memory))
+                p.future.set_result(RunOutput(res["counts"], memory, res.get("packed")))
             else:
                 p.future.set_exception(ExecutionFailed(res.get("error", "simulation failed")))
 

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from fake_backends import records
 from fake_backends.errors import CircuitRejected, JobRefused, QueueFull
 from fake_backends.executor import PreparedCircuit
-from fake_backends.queue import BackendJob, JobQueue, JobStatus
+from fake_backends.queue import BackendJob, JobQueue, JobStatus, Program
 
 if TYPE_CHECKING:
     from fake_backends.cloud import Simulator
@@ -33,10 +33,13 @@ if TYPE_CHECKING:
     from plumbing.clock import Clock
     from plumbing.records import EventSink
 
-__all__ = ["MAX_KEY_CHARS", "Accepted", "JobRequest", "JobService"]
+__all__ = ["MAX_KEY_CHARS", "Accepted", "JobRequest", "JobService", "Work"]
 
 MAX_KEY_CHARS = 256
 PRIORITIES = range(-10, 11)
+
+#: What a submission runs: one prepared circuit, or a program of several (a primitive).
+Work = PreparedCircuit | Program
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,9 +145,7 @@ class JobService:
                 f"{self.spec.max_qubits}",
             )
 
-    async def submit(
-        self, request: JobRequest, prepare: Callable[[], Awaitable[PreparedCircuit]]
-    ) -> Accepted:
+    async def submit(self, request: JobRequest, prepare: Callable[[], Awaitable[Work]]) -> Accepted:
         """Queue a new job, or return the one a repeated idempotency key maps to.
 
         ``prepare`` runs only when a job is really created (a replay costs no worker
@@ -160,12 +161,13 @@ class JobService:
             id=self.new_job_id(),
             tenant=request.tenant,
             shots=request.shots,
-            circuit=work,
+            circuit=work if isinstance(work, PreparedCircuit) else None,
             created_at=self._clock.now(),
             idempotency_key=request.idempotency_key,
             tags=request.tags,
             priority=request.priority,
             memory=request.memory,
+            program=work if isinstance(work, Program) else None,
         )
         try:
             self._queue.submit(job)
@@ -210,7 +212,7 @@ class JobService:
 
         A fetched result counts as delivered: result swaps pick only unfetched partners.
         """
-        if job.status is JobStatus.DONE and job.counts is not None:
+        if job.status is JobStatus.DONE and job.has_output:
             job.result_fetched = True
             return
         if job.status.final:

@@ -24,12 +24,14 @@ which jobs happen to reach the queue does not change what each one draws.
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import random
 from collections import Counter
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from fake_backends import records, results
 from fake_backends.errors import ExecutionFailed, QueueFull
@@ -50,7 +52,7 @@ if TYPE_CHECKING:
     from fake_backends.calibration import Calibration
     from fake_backends.drift import CalibrationState
 
-__all__ = ["BackendJob", "JobQueue", "JobStatus", "Runner"]
+__all__ = ["BackendJob", "JobQueue", "JobStatus", "Program", "Runner"]
 
 DISPATCH_BURST = 32
 
@@ -80,7 +82,30 @@ class Runner(Protocol):
         *,
         memory: bool = ...,
         seed: int | None = ...,
+        packed: bool = ...,
     ) -> asyncio.Future[RunOutput]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """Several circuits that run as one job in one slot (a primitive's pubs, bound).
+
+    Each circuit runs with its own shots; ``packed`` asks for per-shot rows (see
+    :class:`~fake_backends.executor.RunOutput`) instead of counts only. ``plan`` is the
+    protocol's recipe for turning the outputs into its result; the queue never reads
+    it. ``layout`` names the shape of the outputs: the ``corrupt_results`` swap only
+    trades outputs between programs of the same layout.
+    """
+
+    circuits: tuple[PreparedCircuit, ...]
+    shots: tuple[int, ...]
+    packed: bool = False
+    plan: Any = None
+    layout: str = ""
+
+    @property
+    def total_shots(self) -> int:
+        return sum(self.shots)
 
 
 @dataclass(slots=True, eq=False)
@@ -109,12 +134,29 @@ class BackendJob:
     aer_lag: float | None = None
     calibration_version: int | None = None
     result_fetched: bool = False
+    program: Program | None = None
+    outputs: list[RunOutput] | None = None
     done: asyncio.Event = field(default_factory=asyncio.Event, repr=False)
 
     @property
     def background(self) -> bool:
         """Another tenant's load: occupies the device, never simulated."""
-        return self.circuit is None
+        return self.circuit is None and self.program is None
+
+    @property
+    def fingerprint(self) -> dict[str, float] | None:
+        """Which logical job this is: its circuit's fingerprint (a program's, if it runs
+        one circuit; several circuits make no one job's fingerprint)."""
+        if self.circuit is not None:
+            return self.circuit.fingerprint
+        if self.program is not None and len(self.program.circuits) == 1:
+            return self.program.circuits[0].fingerprint
+        return None
+
+    @property
+    def has_output(self) -> bool:
+        """Whether the job produced a result (counts, or a program's outputs)."""
+        return self.counts is not None or self.outputs is not None
 
 
 class JobQueue:
@@ -145,6 +187,7 @@ class JobQueue:
         self.switches = switches
         self.states: Counter[str] = Counter()
         self.executions: Counter[str] = Counter()
+        self.qpu_seconds: dict[str, float] = collections.defaultdict(float)  # per tenant
         self.background_done = 0
         self._clock = clock
         self._runner = runner
@@ -157,7 +200,9 @@ class JobQueue:
         self._running: dict[BackendJob, float] = {}
         self._wake = asyncio.Event()
         self._projection: dict[BackendJob, tuple[int, float | None]] | None = None
-        self._swap_candidate: BackendJob | None = None
+        # per output layout (None: single-circuit jobs), a finished job waiting for a
+        # partner to swap results with under corrupt_results "swap"
+        self._swap_candidates: dict[str | None, BackendJob] = {}
 
     @property
     def depth(self) -> int:
@@ -264,13 +309,11 @@ class JobQueue:
         self._mark(job, JobStatus.RUNNING)
         job.started_at = self._clock.now()
         job.qpu_seconds = qpu
-        output: asyncio.Future[RunOutput] | None = None
-        if job.circuit is not None:
+        output: Awaitable[RunOutput | list[RunOutput]] | None = None
+        if job.circuit is not None or job.program is not None:
             calibration = self.calibration.current
             job.calibration_version = calibration.version
-            output = self._runner.submit(
-                calibration, job.circuit, job.shots, memory=job.memory, seed=aer_seed
-            )
+            output = self._run(job, calibration, aer_seed)
         try:
             await self._clock.sleep(qpu)
         finally:
@@ -291,7 +334,32 @@ class JobQueue:
             job.aer_lag = self._clock.now() - service_end
             self._complete(job, out, draws)
 
-    def _complete(self, job: BackendJob, out: RunOutput, rng: random.Random) -> None:
+    def _run(
+        self, job: BackendJob, calibration: Calibration, aer_seed: int
+    ) -> Awaitable[RunOutput | list[RunOutput]]:
+        if job.circuit is not None:
+            return self._runner.submit(
+                calibration, job.circuit, job.shots, memory=job.memory, seed=aer_seed
+            )
+        assert job.program is not None
+        program = job.program
+        # every circuit of a program joins the executor's batches like any other job's,
+        # each with a seed of its own drawn from the job's
+        return asyncio.gather(
+            *(
+                self._runner.submit(
+                    calibration, circuit, shots, seed=aer_seed + i, packed=program.packed
+                )
+                for i, (circuit, shots) in enumerate(
+                    zip(program.circuits, program.shots, strict=True)
+                )
+            )
+        )
+
+    def _complete(
+        self, job: BackendJob, out: RunOutput | list[RunOutput], rng: random.Random
+    ) -> None:
+        # the result faults, in one order of draws for single-circuit and program jobs
         sw = self.switches
         failures = sw.get(JobFailures)
         if failures is not None and rng.random() < failures.rate:
@@ -300,42 +368,61 @@ class JobQueue:
                 job, JobStatus.ERROR, error=f"job failed on the device ({code})", code=code
             )
             return
-        job.counts, job.memory_out, job.shots_returned = out.counts, out.memory, job.shots
+        if isinstance(out, RunOutput):
+            job.counts, job.memory_out = out.counts, out.memory
+        else:
+            job.outputs = list(out)
+        job.shots_returned = job.shots
         partial = sw.get(PartialResults)
         if partial is not None and rng.random() < partial.rate:
-            keep = max(1, int(job.shots * partial.keep))
-            job.counts = results.truncate(out.counts, keep, rng)
-            job.memory_out = out.memory[:keep] if out.memory is not None else None
-            job.shots_returned = keep
+            self._truncate(job, partial.keep, rng)
             job.partial = not partial.silent
-            self._emit(records.RESULT_PARTIAL({**self._ref(job), "shots_returned": keep}))
+            self._emit(
+                records.RESULT_PARTIAL({**self._ref(job), "shots_returned": job.shots_returned})
+            )
         corrupt = sw.get(CorruptResults)
         if corrupt is not None and rng.random() < corrupt.rate:
             self._corrupt(job, corrupt.mode, rng)
         self._finish(job, JobStatus.DONE)
 
+    def _truncate(self, job: BackendJob, keep: float, rng: random.Random) -> None:
+        if job.outputs is None:
+            assert job.counts is not None
+            n = max(1, int(job.shots * keep))
+            job.counts = results.truncate(job.counts, n, rng)
+            job.memory_out = job.memory_out[:n] if job.memory_out is not None else None
+            job.shots_returned = n
+            return
+        assert job.program is not None
+        job.outputs = [
+            self._truncated(out, circuit, keep, rng)
+            for out, circuit in zip(job.outputs, job.program.circuits, strict=True)
+        ]
+        job.shots_returned = sum(sum(o.counts.values()) for o in job.outputs)
+
+    @staticmethod
+    def _truncated(
+        out: RunOutput, circuit: PreparedCircuit, keep: float, rng: random.Random
+    ) -> RunOutput:
+        n = max(1, int(sum(out.counts.values()) * keep))
+        packed = out.packed
+        if packed is not None:
+            packed = results.take_rows(packed, results.row_bytes(circuit.num_clbits), n, rng)
+        return RunOutput(results.truncate(out.counts, n, rng), None, packed)
+
     def _corrupt(self, job: BackendJob, mode: str, rng: random.Random) -> None:
         if mode == "bitflip":
-            assert job.counts is not None
-            job.counts, bit = results.bitflip(job.counts, rng)
-            if job.memory_out is not None and bit >= 0:
-                job.memory_out = results.flip_memory(job.memory_out, bit)
-            flipped = records.ResultCorrupted(
-                backend=self.backend,
-                job=job.id,
-                tenant=job.tenant,
-                idempotency_key=job.idempotency_key,
-                mode="bitflip",
-            )
-            self._emit(records.RESULT_CORRUPTED(flipped))
+            self._bitflip(job, rng)
             return
-        other = self._swap_candidate
+        layout = job.program.layout if job.program is not None else None
+        other = self._swap_candidates.get(layout)
         if other is None or other.result_fetched or other.status is not JobStatus.DONE:
-            self._swap_candidate = job  # wait for a partner finishing later
+            self._swap_candidates[layout] = job  # wait for a partner finishing later
             return
-        self._swap_candidate = None
+        del self._swap_candidates[layout]
         job.counts, other.counts = other.counts, job.counts
         job.memory_out, other.memory_out = other.memory_out, job.memory_out
+        job.outputs, other.outputs = other.outputs, job.outputs
         self._emit(
             records.RESULT_CORRUPTED(
                 {
@@ -346,6 +433,31 @@ class JobQueue:
                 }
             )
         )
+
+    def _bitflip(self, job: BackendJob, rng: random.Random) -> None:
+        if job.outputs is None:
+            assert job.counts is not None
+            job.counts, bit = results.bitflip(job.counts, rng)
+            if job.memory_out is not None and bit >= 0:
+                job.memory_out = results.flip_memory(job.memory_out, bit)
+        else:
+            assert job.program is not None
+            flipped = []
+            for out, circuit in zip(job.outputs, job.program.circuits, strict=True):
+                counts, bit = results.bitflip(out.counts, rng)
+                packed = out.packed
+                if packed is not None and bit >= 0:
+                    packed = results.flip_rows(packed, results.row_bytes(circuit.num_clbits), bit)
+                flipped.append(RunOutput(counts, None, packed))
+            job.outputs = flipped
+        record = records.ResultCorrupted(
+            backend=self.backend,
+            job=job.id,
+            tenant=job.tenant,
+            idempotency_key=job.idempotency_key,
+            mode="bitflip",
+        )
+        self._emit(records.RESULT_CORRUPTED(record))
 
     def _ref(self, job: BackendJob) -> records.JobRef:
         return {
@@ -377,6 +489,7 @@ class JobQueue:
         if job.started_at is None:
             return  # never executed: nothing was spent on the device
         self.executions[status.value] += 1
+        self.qpu_seconds[job.tenant] += job.qpu_seconds
         self._emit(
             records.EXECUTION(
                 {
@@ -388,7 +501,7 @@ class JobQueue:
                     "calibration_version": job.calibration_version,
                     "error_code": code,
                     "shots_returned": job.shots_returned,
-                    "fingerprint": job.circuit.fingerprint if job.circuit is not None else None,
+                    "fingerprint": job.fingerprint,
                     "aer_lag_s": round(max(0.0, job.aer_lag), 3)
                     if job.aer_lag is not None
                     else None,

@@ -24,6 +24,7 @@ __all__ = [
     "RECALIBRATED",
     "RESULT_CORRUPTED",
     "RESULT_PARTIAL",
+    "SESSION_CLOSED",
     "STARTED",
     "SWITCH",
     "TOKENS_REVOKED",
@@ -135,6 +136,13 @@ class Recalibrated(TypedDict):
     version: int
 
 
+class SessionClosed(TypedDict):
+    backend: str
+    session: str
+    reason: str
+    cancelled_jobs: list[str]
+
+
 STARTED = RecordType("backend.started", Started, "a fake cloud serves at `url`")
 CALIBRATION = RecordType(
     "backend.calibration",
@@ -175,6 +183,12 @@ CALIBRATION_EFFECT = RecordType(
     "a calibration effect started (`active`, with its ramp) or ended",
 )
 RECALIBRATED = RecordType("backend.recalibrated", Recalibrated, "a recalibration (new version)")
+SESSION_CLOSED = RecordType(
+    "backend.session_closed",
+    SessionClosed,
+    "an IBM session or batch closed (`reason`: max TTL reached, cancelled by the client); "
+    "its queued jobs were cancelled",
+)
 
 #: every ``backend.*`` record type, in declaration order
 BACKEND_RECORDS = declared(globals())

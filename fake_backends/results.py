@@ -1,4 +1,4 @@
-"""Result faults as pure functions on counts: fewer shots, flipped bits.
+"""Result faults as pure functions on counts and per-shot rows: fewer shots, flipped bits.
 
 Every function takes its random source, so a seeded backend damages results the same
 way in every run.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 
-__all__ = ["bitflip", "flip_memory", "truncate"]
+__all__ = ["bitflip", "flip_memory", "flip_rows", "row_bytes", "take_rows", "truncate"]
 
 
 def truncate(counts: dict[str, int], keep: int, rng: random.Random) -> dict[str, int]:
@@ -42,6 +42,32 @@ def bitflip(counts: dict[str, int], rng: random.Random) -> tuple[dict[str, int],
 def flip_memory(memory: tuple[str, ...], bit: int) -> tuple[str, ...]:
     """Hex per-shot memory (Aer's form) with clbit ``bit`` flipped, as :func:`bitflip`."""
     return tuple(hex(int(m, 16) ^ (1 << bit)) for m in memory)
+
+
+def row_bytes(num_clbits: int) -> int:
+    """Bytes per shot in packed rows (``RunOutput.packed``): ``ceil(num_clbits / 8)``, >= 1."""
+    return max(1, (num_clbits + 7) // 8)
+
+
+def take_rows(packed: bytes, width: int, keep: int, rng: random.Random) -> bytes:
+    """A random subset of ``keep`` shots of packed rows, in their original order."""
+    rows = len(packed) // width
+    if keep >= rows:
+        return packed
+    chosen = sorted(rng.sample(range(rows), max(0, keep)))
+    return b"".join(packed[i * width : (i + 1) * width] for i in chosen)
+
+
+def flip_rows(packed: bytes, width: int, bit: int) -> bytes:
+    """Packed rows with clbit ``bit`` flipped in every shot, as :func:`bitflip` does."""
+    offset = width - 1 - bit // 8  # rows are big-endian: clbit 0 is in the last byte
+    if not 0 <= offset < width:
+        return packed
+    mask = 1 << (bit % 8)
+    table = bytes(b ^ mask for b in range(256))
+    rows = bytearray(packed)
+    rows[offset::width] = rows[offset::width].translate(table)
+    return bytes(rows)
 
 
 def _flip(key: str, bit: int) -> str:

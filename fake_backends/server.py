@@ -1,8 +1,9 @@
 """Serving fake clouds over HTTP, and the one start-up every caller shares.
 
-- :func:`cloud_app`: one cloud's aiohttp application: its protocols' routes behind the
+- :func:`cloud_app`: one cloud's aiohttp application: the native API's routes behind the
   JSON-error and HTTP-fault middlewares, plus ``/metrics``;
-- :func:`serve_cloud`: load the device, serve the app on loopback and run the cloud's
+- :func:`serve_cloud`: load the device, serve the app with every protocol mounted on it
+  (the IBM protocol under ``/ibm``) on loopback and run the cloud's and the protocols'
   background tasks until the block ends;
 - :func:`serve_clouds`: the Aer executor (warmed for every device) plus a set of clouds:
   what a game day, ``gameday serve`` and the embedded load-test target start.
@@ -10,8 +11,9 @@
 >>> async with serve_clouds([BackendSpec("manila")], clock=ScaledClock(60)) as clouds:
 ...     print(clouds[0].url)                                    # doctest: +SKIP
 
-A protocol added later registers its routes in :func:`cloud_app`, named after the
-endpoint kinds, and gets the HTTP-level faults for free.
+A protocol is a sub-application mounted in :func:`serve_cloud`, its routes named after
+the endpoint kinds: it gets the HTTP-level faults for free, and its errors (the
+faults' included) in its own shape (see ``fake_backends.api.middleware``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from aiohttp import web
 
 from fake_backends import records
-from fake_backends.api.middleware import http_faults
+from fake_backends.api.ibm.app import PREFIX as IBM_PREFIX
+from fake_backends.api.ibm.app import IbmApi
+from fake_backends.api.middleware import http_faults, protocol_errors
 from fake_backends.api.native import NativeApi
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
@@ -40,9 +44,13 @@ MAX_BODY_BYTES = 1 << 20
 
 
 def cloud_app(cloud: FakeCloud) -> web.Application:
-    """The aiohttp application serving ``cloud``'s native API and /metrics."""
+    """The aiohttp application serving ``cloud``'s native API and /metrics.
+
+    Its middlewares (JSON errors, each mounted protocol's error shape, HTTP faults) also
+    serve the protocols :func:`serve_cloud` mounts on it.
+    """
     app = web.Application(
-        middlewares=[json_errors, http_faults(cloud.control, cloud.clock)],
+        middlewares=[json_errors, protocol_errors, http_faults(cloud.control, cloud.clock)],
         client_max_size=MAX_BODY_BYTES,
     )
     NativeApi(cloud).register(app.router)
@@ -56,7 +64,10 @@ async def serve_cloud(
 ) -> AsyncIterator[FakeCloud]:
     """Load the device, serve the API and run the backend's tasks until the block ends."""
     await cloud.load_device()
-    async with serve_app(cloud_app(cloud), host, port) as url, background(*cloud.tasks()):
+    app = cloud_app(cloud)
+    ibm = IbmApi(cloud)
+    app.add_subapp(IBM_PREFIX, ibm.app())
+    async with serve_app(app, host, port) as url, background(*cloud.tasks(), *ibm.tasks()):
         # Everything loaded so far (aiohttp, the device, the harness) lives for the
         # whole run: take it out of the cyclic collector's way, whose full passes
         # otherwise stall the event loop for 20-35 ms (measured) under load.

@@ -41,8 +41,19 @@ __all__ = [
     "Switches",
 ]
 
-#: Endpoint names a fault can target (every protocol maps its routes onto these).
-ENDPOINTS = ("token", "backends", "properties", "submit", "status", "result", "cancel")
+#: Endpoint names a fault can target (every protocol maps its routes onto these;
+#: ``usage`` and ``sessions`` exist in the IBM protocol only).
+ENDPOINTS = (
+    "token",
+    "backends",
+    "properties",
+    "submit",
+    "status",
+    "result",
+    "cancel",
+    "usage",
+    "sessions",
+)
 
 #: Documented response fields that ``api.schema_change`` may rename.
 RENAMEABLE_FIELDS = (

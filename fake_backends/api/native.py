@@ -198,7 +198,8 @@ class NativeApi:
         job = self._job(request)
         with refusals_as_api_errors():
             self.cloud.job_service.require_result(job)
-        assert job.counts is not None
+        if job.counts is None:  # a primitive job submitted through another protocol
+            raise ApiError(409, "not_a_circuit_job", "fetch this job's result where it came from")
         body: dict[str, Any] = {
             "id": job.id,
             "status": job.status.value,

@@ -15,6 +15,7 @@ from fake_backends.calibration import Calibration, Factors, GateCal, QubitCal
 from fake_backends.cloud import FakeCloud
 from fake_backends.errors import QueueFull
 from fake_backends.executor import PreparedCircuit, RunOutput
+from fake_backends.limits import WorkLimits
 from fake_backends.queue import BackendJob, JobStatus
 from fake_backends.scheduling import ServiceTime
 from fake_backends.spec import BackendSpec, LoadSpec, MaintenanceWindow
@@ -48,6 +49,7 @@ class FakeRunner:
     """
 
     batches_run = 0
+    limits = WorkLimits()
 
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []
@@ -64,7 +66,13 @@ class FakeRunner:
     def healthy(self) -> bool:
         return True
 
-    def submit(self, calibration, circuit, shots, *, memory=False, seed=None):
+    async def call_in(self, module: str, op: str, *args: Any, deadline: Any = None) -> Any:
+        raise NotImplementedError
+
+    async def memo(self, key: str, make: Any) -> Any:
+        raise NotImplementedError
+
+    def submit(self, calibration, circuit, shots, *, memory=False, seed=None, packed=False):
         self.calls.append((calibration.version, shots))
         fut = asyncio.get_running_loop().create_future()
         half = shots // 2

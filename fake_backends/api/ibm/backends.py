@@ -1,0 +1,155 @@
+"""Backends as IBM describes them: list, configuration, properties, status, usage.
+
+- ``GET /backends`` lists this cloud's one device (``{"devices": [...]}``: the client
+  reads ``name``; an error here it swallows as "invalid instance", and the backend is
+  then "not found").
+- ``/configuration`` is the device snapshot's own configuration document (a worker
+  reads it once), renamed to the backend's name and with its ``max_shots``.
+- ``/properties`` is the *served* calibration in IBM's units and layout, so drift and
+  stale properties reach the client's ``Target`` (``backend.refresh()``) exactly as the
+  native ``/properties`` shows them.
+- ``/status``: ``state`` (operational), ``status`` (``active``, ``paused`` in
+  maintenance, ``offline`` in an outage; a stall stays ``active``) and
+  ``length_queue``, which the client reports as ``pending_jobs``.
+- ``/instances/usage``: the tenant's device time so far (scenario seconds).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from plumbing.http_errors import ApiError
+
+if TYPE_CHECKING:
+    from fake_backends.api.ibm.app import IbmApi
+    from fake_backends.calibration import Calibration
+
+__all__ = ["Backends", "properties_json"]
+
+WORKER = "fake_backends.api.ibm.worker"
+BACKEND_VERSION = "1.0.0"
+_STATUS = {"online": "active", "maintenance": "paused", "offline": "offline"}
+
+
+class Backends:
+    """Handlers for the backend-describing endpoints of one cloud."""
+
+    def __init__(self, api: IbmApi) -> None:
+        self.api = api
+        self.cloud = api.cloud
+        self._configuration: dict[str, Any] | None = None
+        self._properties: tuple[tuple[str, float], bytes] | None = None
+
+    def check(self, name: str) -> None:
+        if name != self.cloud.name:
+            raise ApiError(404, "backend_not_found", f"Backend {name} not found.")
+
+    async def list(self, request: web.Request) -> web.Response:
+        self.api.tenant(request)
+        cloud = self.cloud
+        device = {
+            "name": cloud.name,
+            "status": {"name": cloud.switches.status, "reason": ""},
+            "qubits": cloud.device_info.get("num_qubits"),
+            "queue_length": cloud.queue.depth,
+            "is_simulator": False,
+            "physical_qubits": cloud.device_info.get("num_qubits"),
+        }
+        return self.api.json({"devices": [device]})
+
+    async def configuration(self, request: web.Request) -> web.Response:
+        self.api.tenant(request)
+        self.check(request.match_info["name"])
+        if self._configuration is None:
+            spec = self.cloud.spec
+            self._configuration = await self.cloud.executor.call_in(
+                WORKER, "configuration", spec.device, spec.name, spec.max_shots
+            )
+        return web.json_response(self._configuration)
+
+    async def properties(self, request: web.Request) -> web.Response:
+        self.api.tenant(request)
+        self.check(request.match_info["name"])
+        cal = self.cloud.calibration
+        key = (cal.served.id, cal.last_update)
+        if self._properties is None or self._properties[0] != key:
+            date = self.cloud.timestamp(cal.last_update)
+            body = properties_json(cal.served, self.cloud.name, date or "")
+            self._properties = (key, json.dumps(body).encode())
+        return web.Response(body=self._properties[1], content_type="application/json")
+
+    async def status(self, request: web.Request) -> web.Response:
+        self.api.tenant(request)
+        self.check(request.match_info["name"])
+        status = self.cloud.switches.status
+        body = {
+            "state": status == "online",
+            "status": _STATUS[status],
+            "message": "" if status == "online" else f"backend {status}",
+            "length_queue": self.cloud.queue.depth,
+            "backend_version": BACKEND_VERSION,
+        }
+        return self.api.json(body)
+
+    async def usage(self, request: web.Request) -> web.Response:
+        tenant = self.api.tenant(request)
+        used = self.cloud.queue.qpu_seconds[tenant]
+        body = {
+            "instance_id": request.headers.get("Service-CRN", tenant),
+            "plan_id": "qgameday",
+            "usage_consumed_seconds": round(used, 3),
+            "usage_limit_seconds": None,
+            "usage_limit_reached": False,
+        }
+        return self.api.json(body)
+
+
+def _nduv(name: str, unit: str, value: float | None, date: str) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return {"date": date, "name": name, "unit": unit, "value": value}
+
+
+def properties_json(cal: Calibration, name: str, date: str) -> dict[str, Any]:
+    """A calibration in IBM's ``/properties`` layout (us, GHz, ns; per qubit, per gate)."""
+    readout_length = {g.qubits[0]: g.duration for g in cal.gates if g.name == "measure"}
+    qubits = []
+    for i, q in enumerate(cal.qubits):
+        ns = readout_length.get(i)
+        rows = [
+            _nduv("T1", "us", None if q.t1 is None else q.t1 * 1e6, date),
+            _nduv("T2", "us", None if q.t2 is None else q.t2 * 1e6, date),
+            _nduv("frequency", "GHz", None if q.frequency is None else q.frequency * 1e-9, date),
+            _nduv("readout_error", "", q.readout_error, date),
+            _nduv("prob_meas0_prep1", "", q.p01, date),
+            _nduv("prob_meas1_prep0", "", q.p10, date),
+            _nduv("readout_length", "ns", None if ns is None else ns * 1e9, date),
+        ]
+        qubits.append([r for r in rows if r is not None])
+    gates = []
+    for g in cal.gates:
+        if g.name in ("measure", "delay", "reset") or not g.qubits:
+            continue
+        params = [
+            _nduv("gate_error", "", g.error, date),
+            _nduv("gate_length", "ns", None if g.duration is None else g.duration * 1e9, date),
+        ]
+        gates.append(
+            {
+                "qubits": list(g.qubits),
+                "gate": g.name,
+                "parameters": [p for p in params if p is not None],
+                "name": f"{g.name}{'_'.join(map(str, g.qubits))}",
+            }
+        )
+    return {
+        "backend_name": name,
+        "backend_version": BACKEND_VERSION,
+        "last_update_date": date,
+        "qubits": qubits,
+        "gates": gates,
+        "general": [],
+    }
