@@ -1,19 +1,27 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import pytest
 import pytest_asyncio
 
+from fake_backends.api.ibm.settings import client_environment
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from fake_backends.scheduling import ServiceTime
 from fake_backends.server import serve_cloud
 from fake_backends.spec import BackendSpec
+from harness.faults import Fault, FaultContext
+from harness.netchaos import NetworkLinks, network_links
 from plumbing.clock import ScaledClock
 from tests.conftest import Events
+from tests.integration.ibm_client import client_pool
+from tests.integration.protocols import IbmObserver, NativeObserver, Watched
 
 
 @pytest_asyncio.fixture
@@ -47,5 +55,73 @@ async def start_cloud(executor: AerExecutor) -> AsyncIterator[CloudFactory]:
             )
             await stack.enter_async_context(serve_cloud(cloud))
             return cloud, events
+
+        yield start
+
+
+@pytest.fixture(scope="session")
+def ibm_pool() -> Iterator[ProcessPoolExecutor]:
+    """The child process the real qiskit-ibm-runtime client runs in (see ibm_client)."""
+    with client_pool() as pool:
+        yield pool
+
+
+@dataclass
+class Rig:
+    """A fake cloud behind its fault proxy, and a client of one protocol through it."""
+
+    cloud: FakeCloud
+    events: Watched
+    observer: NativeObserver | IbmObserver
+    net: NetworkLinks
+
+    @property
+    def ctx(self) -> FaultContext:
+        return FaultContext({self.cloud.name: self.cloud.control}, self.net, self.cloud.clock)
+
+    async def inject(self, fault: Fault) -> None:
+        await fault.inject(self.ctx, [self.cloud.name])
+
+    async def revert(self, fault: Fault) -> None:
+        await fault.revert(self.ctx, [self.cloud.name])
+
+
+RigFactory = Callable[..., Any]
+
+
+@pytest_asyncio.fixture
+async def protocol_rig(
+    executor: AerExecutor, ibm_pool: ProcessPoolExecutor, http: aiohttp.ClientSession
+) -> AsyncIterator[RigFactory]:
+    """Start a cloud (real time by default), its fault proxy and a connected client."""
+    async with AsyncExitStack() as stack:
+
+        async def start(protocol: str, *, time_scale: float = 1.0, **spec: Any) -> Rig:
+            events = Watched()
+            spec.setdefault("token_ttl", 1e6)
+            spec.setdefault("calibration_step", 0.5)
+            cloud = FakeCloud(
+                BackendSpec(
+                    name="manila", service_time=ServiceTime(spec.pop("per_job", 0.2), 0.0), **spec
+                ),
+                clock=ScaledClock(time_scale),
+                executor=executor,
+                on_event=events,
+                seed=3,
+            )
+            await stack.enter_async_context(serve_cloud(cloud))
+            net = await stack.enter_async_context(
+                network_links({"manila": cloud.url}, toxiproxy_url="")
+            )
+            base = net.url("manila")
+            observer: NativeObserver | IbmObserver
+            if protocol == "native":
+                observer = NativeObserver(http, base, "key-manila", "manila")
+            else:
+                env = client_environment(base, "key-manila", "manila")
+                observer = IbmObserver(ibm_pool, env, "manila")
+            connected = await observer.connect()
+            assert connected.ok, connected
+            return Rig(cloud, events, observer, net)
 
         yield start

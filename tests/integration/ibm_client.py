@@ -1,0 +1,375 @@
+"""The real, unmodified qiskit-ibm-runtime client, driven from a child process.
+
+The client is synchronous and imports qiskit, so tests run it in a spawned process
+(:func:`client_pool`) and call these functions there; the test's event loop stays free
+to inject faults while a client call blocks. The client is configured the way an
+orchestrator would be: by environment variables only (:func:`connect` sets them, then
+``QiskitRuntimeService()`` with no arguments). State (service, backend, jobs, an open
+session) lives in the child between calls, so a test drives one client step by step.
+
+Every call returns plain data: ``{"ok": True, "value": ...}`` or ``{"ok": False,
+"error": <exception class>, "message": ..., "status": <HTTP status in the message or
+None>}``, plus the warnings the client emitted and how long the call took.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import warnings
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import get_context
+from typing import Any
+
+_state: dict[str, Any] = {"jobs": {}, "isa": {}}
+_STATUS = re.compile(r"\b([45]\d\d) (?:Client|Server) Error")
+
+
+def _warm() -> None:
+    # every call would otherwise pay ~2 s of qiskit imports the first time
+    import qiskit_ibm_runtime  # noqa: F401
+    from qiskit.transpiler import generate_preset_pass_manager  # noqa: F401
+
+
+@contextmanager
+def client_pool() -> Iterator[ProcessPoolExecutor]:
+    """One spawned process for the client (its state persists between calls)."""
+    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_warm)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _attempt(fn: Callable[[], Any]) -> dict[str, Any]:
+    t0 = time.monotonic()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            out: dict[str, Any] = {"ok": True, "value": fn()}
+        except Exception as exc:
+            text = str(exc)
+            match = _STATUS.search(text)
+            out = {
+                "ok": False,
+                "error": type(exc).__name__,
+                "message": text[:3000],
+                "status": int(match.group(1)) if match else None,
+            }
+    out["warnings"] = [
+        str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)
+    ]
+    out["seconds"] = round(time.monotonic() - t0, 3)
+    return out
+
+
+# -- set-up ---------------------------------------------------------------------
+
+
+def connect(env: dict[str, str], backend: str) -> dict[str, Any]:
+    """Configure by environment, then ``QiskitRuntimeService()`` and ``backend(name)``."""
+    os.environ.update(env)
+    _state.update(jobs={}, isa={}, mode=None)
+
+    def run() -> dict[str, Any]:
+        from qiskit_ibm_runtime import QiskitRuntimeService
+
+        service = QiskitRuntimeService()
+        _state["service"] = service
+        _state["backend"] = service.backend(backend)
+        return {"backend": _state["backend"].name, "num_qubits": _state["backend"].num_qubits}
+
+    return _attempt(run)
+
+
+def _isa(n: int) -> Any:
+    """A GHZ-n circuit (``measure_all``: register ``meas``), transpiled for the backend."""
+    if n not in _state["isa"]:
+        from qiskit import QuantumCircuit
+        from qiskit.transpiler import generate_preset_pass_manager
+
+        qc = QuantumCircuit(n)
+        qc.h(0)
+        for i in range(n - 1):
+            qc.cx(i, i + 1)
+        qc.measure_all()
+        pm = generate_preset_pass_manager(backend=_state["backend"], optimization_level=1)
+        _state["isa"][n] = pm.run(qc)
+    return _state["isa"][n]
+
+
+def _mode() -> Any:
+    return _state.get("mode") or _state["backend"]
+
+
+# -- backend ----------------------------------------------------------------------
+
+
+def status() -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        s = _state["backend"].status()
+        return {"operational": s.operational, "status_msg": s.status_msg, "pending": s.pending_jobs}
+
+    return _attempt(run)
+
+
+def properties() -> dict[str, Any]:
+    """``backend.properties(refresh=True)``: when it was updated, and qubit 0's numbers."""
+
+    def run() -> dict[str, Any]:
+        props = _state["backend"].properties(refresh=True)
+        return {
+            "last_update": props.last_update_date.isoformat(),
+            "readout_error": [props.readout_error(q) for q in range(len(props.qubits))],
+            "t1": props.t1(0),
+        }
+
+    return _attempt(run)
+
+
+def target_readout_error(qubit: int) -> dict[str, Any]:
+    """The measure error the client's own Target holds after ``backend.refresh()``."""
+
+    def run() -> float:
+        backend = _state["backend"]
+        backend.refresh()
+        return float(backend.target["measure"][(qubit,)].error)
+
+    return _attempt(run)
+
+
+def new_service(find_backend: bool = True) -> dict[str, Any]:
+    """A fresh ``QiskitRuntimeService()`` (a new token exchange) replacing the old one.
+
+    Without ``find_backend`` only the constructor runs (one token exchange): after a
+    refused exchange, the client's next one waits up to 60 s (see the README).
+    """
+
+    def run() -> str:
+        from qiskit_ibm_runtime import QiskitRuntimeService
+
+        service = QiskitRuntimeService()
+        name = _state["backend"].name
+        if find_backend:
+            _state["service"], _state["backend"] = service, service.backend(name)
+        return str(name)
+
+    return _attempt(run)
+
+
+# -- jobs ---------------------------------------------------------------------------
+
+
+def sample(qubits: int = 3, shots: int = 1000, tags: list[str] | None = None) -> dict[str, Any]:
+    """``SamplerV2(mode).run([ghz], shots)``: returns the job id."""
+
+    def run() -> str:
+        from qiskit_ibm_runtime import SamplerV2
+
+        sampler = SamplerV2(mode=_mode())
+        if tags:
+            sampler.options.environment.job_tags = tags
+        job = sampler.run([_isa(qubits)], shots=shots)
+        _state["jobs"][job.job_id()] = job
+        return str(job.job_id())
+
+    return _attempt(run)
+
+
+def estimate(precision: float = 0.02) -> dict[str, Any]:
+    """``EstimatorV2(mode).run`` on a Bell pair: ZZ, XX, YY and ZI, in that order."""
+
+    def run() -> str:
+        from qiskit import QuantumCircuit
+        from qiskit.quantum_info import SparsePauliOp
+        from qiskit.transpiler import generate_preset_pass_manager
+        from qiskit_ibm_runtime import EstimatorV2
+
+        qc = QuantumCircuit(2)
+        qc.h(0)
+        qc.cx(0, 1)
+        pm = generate_preset_pass_manager(backend=_state["backend"], optimization_level=1)
+        isa = pm.run(qc)
+        observables = [
+            SparsePauliOp(label).apply_layout(isa.layout) for label in ("ZZ", "XX", "YY", "ZI")
+        ]
+        job = EstimatorV2(mode=_mode()).run([(isa, observables)], precision=precision)
+        _state["jobs"][job.job_id()] = job
+        return str(job.job_id())
+
+    return _attempt(run)
+
+
+def execute(shots: int = 500) -> dict[str, Any]:
+    """``Executor(mode).run(QuantumProgram)`` with one GHZ-3 circuit item."""
+
+    def run() -> str:
+        from qiskit_ibm_runtime import Executor, QuantumProgram
+
+        program = QuantumProgram(shots=shots)
+        program.append_circuit_item(_isa(3))
+        job = Executor(_mode()).run(program)
+        _state["jobs"][job.job_id()] = job
+        return str(job.job_id())
+
+    return _attempt(run)
+
+
+def client_side(kind: str) -> dict[str, Any]:
+    """The client-side Sampler / Estimator (built on the executor program)."""
+
+    def run() -> str:
+        from qiskit_ibm_runtime.executor_estimator import Estimator
+        from qiskit_ibm_runtime.executor_sampler import Sampler
+
+        if kind == "sampler":
+            job = Sampler(mode=_mode()).run([_isa(3)], shots=800)
+        else:
+            from qiskit import QuantumCircuit
+            from qiskit.quantum_info import SparsePauliOp
+            from qiskit.transpiler import generate_preset_pass_manager
+
+            qc = QuantumCircuit(2)
+            qc.h(0)
+            qc.cx(0, 1)
+            isa = generate_preset_pass_manager(backend=_state["backend"]).run(qc)
+            obs = SparsePauliOp("ZZ").apply_layout(isa.layout)
+            job = Estimator(mode=_mode()).run([(isa, obs)])
+        _state["jobs"][job.job_id()] = job
+        return str(job.job_id())
+
+    return _attempt(run)
+
+
+def job_status(job_id: str) -> dict[str, Any]:
+    return _attempt(lambda: _state["jobs"][job_id].status())
+
+
+def wait(job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        job = _state["jobs"][job_id]
+        job.wait_for_final_state(timeout=timeout)
+        return {"status": job.status(), "error": job.error_message()}
+
+    return _attempt(run)
+
+
+def result(job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The decoded result, summarized: counts per pub (sampler, executor) or evs."""
+
+    def run() -> Any:
+        job = _state["jobs"][job_id]
+        out = job.result(timeout=timeout)
+        return _summary(out)
+
+    return _attempt(run)
+
+
+def _summary(out: Any) -> Any:
+    from qiskit_ibm_runtime.results import QuantumProgramResult
+
+    if isinstance(out, QuantumProgramResult):
+        return [
+            {k: {"shape": list(v.shape), "counts": _bool_counts(v)} for k, v in item.items()}
+            for item in out
+        ]
+    pubs = []
+    for pub in out:
+        data = pub.data
+        if hasattr(data, "evs"):
+            pubs.append({"evs": data.evs.tolist(), "stds": data.stds.tolist()})
+        else:
+            field = next(iter(data.keys()))
+            bits = getattr(data, field)
+            pubs.append(
+                {
+                    "counts": bits.get_counts(),
+                    "shots": bits.num_shots,
+                    "metadata": dict(pub.metadata),
+                }
+            )
+    return pubs
+
+
+def _bool_counts(array: Any) -> dict[str, int] | None:
+    """Counts of a ``[..., shot, bit]`` boolean array (bit 0 rightmost), else None."""
+    if array.dtype != bool or array.ndim < 2:
+        return None
+    rows = array.reshape(-1, array.shape[-1])
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = "".join("1" if b else "0" for b in reversed(row))
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def job(job_id: str) -> dict[str, Any]:
+    """``service.job(id)``: a job found again by id (e.g. after a restart)."""
+
+    def run() -> dict[str, Any]:
+        found = _state["service"].job(job_id)
+        _state["jobs"][job_id] = found
+        return {"status": found.status(), "program": found.primitive_id}
+
+    return _attempt(run)
+
+
+def cancel(job_id: str) -> dict[str, Any]:
+    return _attempt(lambda: _state["jobs"][job_id].cancel())
+
+
+def metrics(job_id: str) -> dict[str, Any]:
+    return _attempt(lambda: _state["jobs"][job_id].metrics())
+
+
+def usage() -> dict[str, Any]:
+    return _attempt(lambda: _state["service"].usage())
+
+
+def jobs(pending: bool | None = None) -> dict[str, Any]:
+    """``service.jobs()``: this instance's jobs, newest first: id, status, program,
+    session."""
+    return _attempt(
+        lambda: [
+            (j.job_id(), j.status(), j.primitive_id, j.session_id)
+            for j in _state["service"].jobs(pending=pending)
+        ]
+    )
+
+
+# -- sessions and batches ------------------------------------------------------------
+
+
+def open_mode(kind: str, max_time: int | None = None) -> dict[str, Any]:
+    """Open a ``Session`` or ``Batch``; later submissions run in it until closed."""
+
+    def run() -> str | None:
+        from qiskit_ibm_runtime import Batch, Session
+
+        cls = Session if kind == "session" else Batch
+        _state["mode"] = cls(backend=_state["backend"], max_time=max_time)
+        return str(_state["mode"].session_id)
+
+    return _attempt(run)
+
+
+def mode_status() -> dict[str, Any]:
+    """The open (or the last closed) session's status and details."""
+
+    def run() -> dict[str, Any]:
+        mode = _state.get("mode") or _state["last_mode"]
+        return {"status": mode.status(), "details": mode.details()}
+
+    return _attempt(run)
+
+
+def close_mode() -> dict[str, Any]:
+    def run() -> None:
+        mode, _state["mode"] = _state["mode"], None
+        _state["last_mode"] = mode
+        mode.close()
+
+    return _attempt(run)

@@ -1,0 +1,184 @@
+"""The real, unmodified qiskit-ibm-runtime client against a fake cloud's IBM protocol.
+
+Configured by environment only, through the backend's fault proxy: the primitives
+(SamplerV2, EstimatorV2, the executor program and the client-side Sampler/Estimator
+built on it) in job, session and batch mode return correct, noisy results computed on
+Aer; sessions expire at their max TTL in the middle of a workload; jobs are found
+again by id. The faults every protocol shares are in test_protocol_faults.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from subprocess import PIPE
+from typing import Any
+
+import pytest
+
+from fake_backends.api.ibm.settings import client_environment
+from harness.faults.queue import Stall
+from harness.load.circuits import circuit
+from harness.scoring import hellinger_fidelity
+from tests.integration import ibm_client
+from tests.integration.conftest import Rig
+from tests.integration.protocols import IbmObserver, Outcome
+
+GHZ3 = circuit("ghz-3").ideal
+
+
+def observer(r: Rig) -> IbmObserver:
+    assert isinstance(r.observer, IbmObserver)
+    return r.observer
+
+
+async def result_of(r: Rig, submitted: Outcome) -> list[dict[str, Any]]:
+    assert submitted.ok, submitted
+    out = await observer(r).result(submitted.value)
+    assert out.ok, out
+    return list(out.value)
+
+
+def test_an_orchestrator_needs_only_environment_variables(tmp_path):
+    """A fresh process, no code but ``QiskitRuntimeService()``: the env is all it gets."""
+
+    async def main() -> str:
+        from fake_backends.cloud import FakeCloud
+        from fake_backends.executor import AerExecutor
+        from fake_backends.server import serve_cloud
+        from fake_backends.spec import BackendSpec
+        from plumbing.clock import ScaledClock
+
+        async with AerExecutor(workers=1) as ex:
+            spec = BackendSpec(name="manila")
+            cloud = FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)
+            async with serve_cloud(cloud):
+                env = {k: v for k, v in os.environ.items() if not k.startswith("QISKIT")}
+                env.update(
+                    client_environment(cloud.url, "key-manila", "manila"), HOME=str(tmp_path)
+                )
+                code = (
+                    "from qiskit_ibm_runtime import QiskitRuntimeService\n"
+                    "b = QiskitRuntimeService().backend('manila')\n"
+                    "print(b.name, b.num_qubits, b.status().status_msg)\n"
+                )
+                proc = await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-c",
+                    code,
+                    env=env,
+                    stdout=PIPE,
+                    stderr=PIPE,
+                )
+                out, err = await asyncio.wait_for(proc.communicate(), 120)
+                assert proc.returncode == 0, err.decode()
+                return out.decode().strip()
+
+    assert asyncio.run(main()) == "manila 5 active"
+    assert not (tmp_path / ".qiskit").exists()  # nothing saved, nothing read
+
+
+@pytest.mark.parametrize("mode", ["job", "session", "batch"])
+async def test_sampler_and_estimator_in_every_execution_mode(protocol_rig, mode):
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    if mode != "job":
+        opened = await o.call(ibm_client.open_mode, mode)
+        assert opened.ok, opened
+    (sampled,) = await result_of(r, await o.call(ibm_client.sample, 3, 2000))
+    assert sampled["shots"] == sum(sampled["counts"].values()) == 2000
+    fidelity = hellinger_fidelity(sampled["counts"], GHZ3)
+    assert 0.7 < fidelity < 0.99, sampled  # real device noise: clearly GHZ, not ideal
+    (estimated,) = await result_of(r, await o.call(ibm_client.estimate, 0.02))
+    zz, xx, yy, zi = estimated["evs"]
+    assert 0.7 < zz < 0.99
+    assert 0.7 < xx < 0.99
+    assert -0.99 < yy < -0.7
+    assert abs(zi) < 0.1
+    assert all(0 < s < 0.05 for s in estimated["stds"])
+    assert [e["status"] for e in r.events.of("backend.execution")] == ["DONE", "DONE"]
+    sampler_job, estimator_job = sorted(r.cloud.jobs.values(), key=lambda j: j.created_at)
+    assert estimator_job.program is not None
+    # one circuit per measurement basis: {ZZ, ZI} commute qubit-wise, XX and YY do not
+    assert len(estimator_job.program.circuits) == 3
+    if mode != "job":
+        status = await o.call(ibm_client.mode_status)
+        assert status.value["details"]["mode"] == ("batch" if mode == "batch" else "dedicated")
+        assert status.value["status"] == "In progress, accepting new jobs"
+        assert (await o.call(ibm_client.close_mode)).ok
+        closed = await o.call(ibm_client.mode_status)
+        assert closed.value["status"] == "Closed"  # closed: no jobs pending, none accepted
+        listed = await o.call(ibm_client.jobs)
+        assert {session for *_, session in listed.value} == {opened.value}
+
+
+async def test_executor_program_and_the_client_side_primitives_on_it(protocol_rig):
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    (item,) = await result_of(r, await o.call(ibm_client.execute, 600))
+    assert item["meas"]["shape"] == [600, 3]
+    assert hellinger_fidelity(item["meas"]["counts"], GHZ3) > 0.7
+    (sampled,) = await result_of(r, await o.call(ibm_client.client_side, "sampler"))
+    assert sampled["shots"] == 800
+    assert hellinger_fidelity(sampled["counts"], GHZ3) > 0.7
+    (estimated,) = await result_of(r, await o.call(ibm_client.client_side, "estimator"))
+    # measurement twirling and its readout correction run on the client: ZZ near 1
+    assert 0.8 < estimated["evs"] < 1.1
+    listed = await o.call(ibm_client.jobs)
+    assert [program for _, _, program, _ in listed.value] == ["executor"] * 3
+
+
+async def test_a_session_expires_at_its_max_ttl_in_the_middle_of_a_workload(protocol_rig):
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    opened = await o.call(ibm_client.open_mode, "session", 3)  # max_time: 3 s
+    assert opened.ok, opened
+    first = await o.call(ibm_client.sample, 3, 500)
+    await result_of(r, first)
+    await r.inject(Stall())
+    queued = await o.call(ibm_client.sample, 3, 500)
+    assert queued.ok
+    (closed,) = await r.events.until("backend.session_closed", within=30)
+    assert closed["reason"] == "max TTL reached"
+    assert closed["cancelled_jobs"] == [queued.value]
+    waited = await o.wait(queued.value)
+    assert waited.value["status"] == "CANCELLED"
+    refused = await o.call(ibm_client.sample, 3, 500)
+    assert (refused.ok, refused.status, refused.code) == (False, 400, "IBMRuntimeError")
+    assert "1217" in refused.message
+    assert "Session has been closed" in refused.message
+    status = await o.call(ibm_client.mode_status)
+    assert status.value["status"] == "Closed"
+    await r.revert(Stall())
+
+
+async def test_jobs_are_found_again_by_id_and_listed(protocol_rig):
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    submitted = await o.call(ibm_client.sample, 3, 300)
+    await result_of(r, submitted)
+    assert (await o.reauth()).ok  # a new service, as after an orchestrator restart
+    found = await o.call(ibm_client.job, submitted.value)
+    assert found.value == {"status": "DONE", "program": "sampler"}
+    listed = await o.call(ibm_client.jobs)
+    assert [(job_id, status) for job_id, status, *_ in listed.value] == [(submitted.value, "DONE")]
+    usage = await o.call(ibm_client.usage)
+    assert usage.value["usage_consumed_seconds"] == pytest.approx(0.2)
+
+
+@pytest.mark.slow
+async def test_a_refused_token_exchange_stalls_the_client_for_a_minute(protocol_rig):
+    """ibm-cloud-sdk-core never clears its in-flight mark after a failed exchange: the
+    next exchange of the same client waits until that mark is 60 s old."""
+    from harness.faults.auth import TokenExpiry
+
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    fault = TokenExpiry(status=503)
+    await r.inject(fault)
+    blocked = await o.reauth(find_backend=True)  # two exchanges in one service
+    await r.revert(fault)
+    assert blocked.code == "QiskitBackendNotFoundError"
+    assert blocked.seconds >= 55
+    assert len([w for w in blocked.warnings if "access token" in w]) == 2
