@@ -26,6 +26,7 @@ from fake_backends import records
 from fake_backends.errors import CircuitRejected, JobRefused, QueueFull
 from fake_backends.executor import PreparedCircuit
 from fake_backends.queue import BackendJob, JobQueue, JobStatus, Program
+from fake_backends.switches import PendingJobsLimit
 
 if TYPE_CHECKING:
     from fake_backends.cloud import Simulator
@@ -169,6 +170,7 @@ class JobService:
             memory=request.memory,
             program=work if isinstance(work, Program) else None,
         )
+        self._check_pending(request.tenant)
         try:
             self._queue.submit(job)
         except QueueFull as exc:
@@ -187,6 +189,19 @@ class JobService:
             )
         )
         return Accepted(job, replayed=False)
+
+    def _check_pending(self, tenant: str) -> None:
+        limit = self._queue.switches.get(PendingJobsLimit)
+        if limit is None:
+            return
+        pending = sum(1 for j in self.jobs.values() if j.tenant == tenant and not j.status.final)
+        if pending >= limit.max_pending:
+            raise JobRefused(
+                429,
+                "pending_jobs_limit",
+                f"You have reached the limit of {limit.max_pending} pending jobs. Please wait "
+                "for a job to complete or cancel one before submitting anything new.",
+            )
 
     def _replay(self, request: JobRequest) -> BackendJob | None:
         if not request.dedupe or request.idempotency_key is None:

@@ -42,7 +42,10 @@ from fake_backends.switches import (
     JobFailures,
     PartialResults,
     QueueLimit,
+    RunningWithoutQpu,
+    StuckQueued,
     Switches,
+    UsageLimit,
 )
 from plumbing.clock import Clock
 from plumbing.records import EventSink
@@ -203,11 +206,17 @@ class JobQueue:
         # per output layout (None: single-circuit jobs), a finished job waiting for a
         # partner to swap results with under corrupt_results "swap"
         self._swap_candidates: dict[str | None, BackendJob] = {}
+        # queued client jobs kept out of the waiting room: "usage" ones go back in when
+        # the usage limit is lifted, "stuck" ones never (until cancelled)
+        self._held: dict[BackendJob, str] = {}
+        self._stuck_draws = stream(seed, f"backend:{backend}:stuck")
+        self._qpu_released = asyncio.Event()  # set when RunningWithoutQpu is cleared
+        switches.watch(RunningWithoutQpu, self._running_without_qpu_changed)
 
     @property
     def depth(self) -> int:
-        """Jobs waiting for a slot (background jobs included)."""
-        return len(self._waiting)
+        """Jobs waiting for a slot (background jobs, held and stuck ones included)."""
+        return len(self._waiting) + len(self._held)
 
     @property
     def running(self) -> int:
@@ -216,7 +225,21 @@ class JobQueue:
     def poke(self) -> None:
         """Re-check dispatch (a switch changed) and forget projected positions."""
         self._projection = None
+        if self.switches.get(UsageLimit) is None:
+            self._release("usage")
         self._wake.set()
+
+    def _release(self, reason: str) -> None:
+        back = [job for job, why in self._held.items() if why == reason]
+        for job in back:  # in the order they were held: arrival order per tenant
+            del self._held[job]
+            self._waiting.add(job)
+
+    def _running_without_qpu_changed(self) -> None:
+        if self.switches.get(RunningWithoutQpu) is None:
+            self._qpu_released.set()
+        else:
+            self._qpu_released = asyncio.Event()
 
     def submit(self, job: BackendJob) -> None:
         """Queue a job, or raise :class:`QueueFull`."""
@@ -226,15 +249,20 @@ class JobQueue:
         if len(self._waiting) >= limit:
             per_slot = self.service_time.of(job.shots) * self.switches.slowdown / self.slots
             raise QueueFull(self.depth, retry_after=max(1.0, per_slot * (1 + self.depth)))
-        self._waiting.add(job)
         if not job.background:
             self.states[job.status.value] += 1
+            stuck = self.switches.get(StuckQueued)
+            if stuck is not None and self._stuck_draws.random() < stuck.rate:
+                self._held[job] = "stuck"
+                self._emit(records.JOB_STUCK(self._ref(job)))
+                return
+        self._waiting.add(job)
         self.poke()
 
     def position(self, job: BackendJob) -> tuple[int | None, float | None]:
         """(1-based projected place, projected start in scenario seconds) of a queued job."""
-        if job.status is not JobStatus.QUEUED:
-            return None, None
+        if job.status is not JobStatus.QUEUED or job in self._held:
+            return None, None  # a held job has no place in the line and no start
         if self.switches.dispatching and len(self._waiting) <= self.slots - len(self._running):
             return 1, self._clock.now()  # a free slot for everyone: no projection needed
         if self._projection is None:
@@ -254,7 +282,9 @@ class JobQueue:
         self, job: BackendJob, *, reason: str = "cancelled by client", code: str | None = None
     ) -> bool:
         """Cancel a queued job; running and finished jobs cannot be cancelled."""
-        if job.status is not JobStatus.QUEUED or not self._waiting.remove(job):
+        if job.status is not JobStatus.QUEUED:
+            return False
+        if self._held.pop(job, None) is None and not self._waiting.remove(job):
             return False
         self._finish(job, JobStatus.CANCELLED, error=reason, code=code)
         self.poke()
@@ -262,7 +292,7 @@ class JobQueue:
 
     def evict(self, fraction: float, reason: str) -> list[BackendJob]:
         """The provider cancels ``fraction`` of the queued client jobs (seeded choice)."""
-        queued = [j for j in self._waiting if not j.background]
+        queued = [j for j in self._waiting if not j.background] + list(self._held)
         chosen = [j for j in queued if self._rng.random() < fraction]
         for job in chosen:
             self.cancel(job, reason=f"evicted by the provider: {reason}", code="evicted")
@@ -284,6 +314,9 @@ class JobQueue:
                 now = self._clock.now()
                 job = self._waiting.pop(self._usage.snapshot(now))
                 if job is None:
+                    continue
+                if not job.background and self.switches.get(UsageLimit) is not None:
+                    self._held[job] = "usage"  # waits, without an error, for the limit
                     continue
                 draws, aer_seed = self._draws(job)
                 qpu = self.service_time.sample(job.shots, draws) * self.switches.slowdown
@@ -308,6 +341,9 @@ class JobQueue:
         # in bigger batches instead of stalling the queue.
         self._mark(job, JobStatus.RUNNING)
         job.started_at = self._clock.now()
+        if not job.background and self.switches.get(RunningWithoutQpu) is not None:
+            self._emit(records.JOB_HUNG(self._ref(job)))
+            await self._qpu_released.wait()  # RUNNING, slot held, no QPU time yet
         job.qpu_seconds = qpu
         output: Awaitable[RunOutput | list[RunOutput]] | None = None
         if job.circuit is not None or job.program is not None:

@@ -19,6 +19,8 @@ __all__ = [
     "CALIBRATION_EFFECT",
     "EXECUTION",
     "JOBS_EVICTED",
+    "JOB_HUNG",
+    "JOB_STUCK",
     "JOB_SUBMITTED",
     "RATE_LIMITED",
     "RECALIBRATED",
@@ -183,6 +185,16 @@ CALIBRATION_EFFECT = RecordType(
     "a calibration effect started (`active`, with its ramp) or ended",
 )
 RECALIBRATED = RecordType("backend.recalibrated", Recalibrated, "a recalibration (new version)")
+JOB_STUCK = RecordType(
+    "backend.job_stuck",
+    JobRef,
+    "a client job will never leave QUEUED (`queue.stuck_queued`) unless cancelled",
+)
+JOB_HUNG = RecordType(
+    "backend.job_hung",
+    JobRef,
+    "a client job says RUNNING but its QPU time waits (`queue.running_without_qpu`)",
+)
 SESSION_CLOSED = RecordType(
     "backend.session_closed",
     SessionClosed,

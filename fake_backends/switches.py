@@ -31,14 +31,19 @@ __all__ = [
     "JobFailures",
     "Outage",
     "PartialResults",
+    "PendingJobsLimit",
     "QueueLimit",
     "RateLimit",
+    "RunningWithoutQpu",
     "Saturation",
     "SchemaChange",
+    "SessionTtl",
     "Setting",
     "Slowdown",
     "Stall",
+    "StuckQueued",
     "Switches",
+    "UsageLimit",
 ]
 
 #: Endpoint names a fault can target (every protocol maps its routes onto these;
@@ -236,6 +241,62 @@ class SchemaChange(Setting):
     @property
     def renames(self) -> Mapping[str, str]:
         return {self.field: self.to}
+
+
+@dataclass(frozen=True, slots=True)
+class UsageLimit(Setting):
+    """The instance has used its QPU allowance: its jobs are accepted and wait, queued,
+    without an error, until time is made available (IBM's usage endpoint says so)."""
+
+    name: ClassVar[str] = "usage_limit"
+    cleared: ClassVar[Any] = False
+
+    def journal(self) -> Any:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class PendingJobsLimit(Setting):
+    """A tenant may have at most ``max_pending`` unfinished jobs; more are refused."""
+
+    name: ClassVar[str] = "pending_jobs_limit"
+    max_pending: int = 3
+
+    def journal(self) -> Any:
+        return self.max_pending
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTtl(Setting):
+    """Sessions live at most ``max_ttl`` scenario seconds from their creation (0: every
+    open session reaches its end at once): they close, their queued jobs are cancelled."""
+
+    name: ClassVar[str] = "session_ttl"
+    max_ttl: float = 0.0
+
+    def journal(self) -> Any:
+        return self.max_ttl
+
+
+@dataclass(frozen=True, slots=True)
+class RunningWithoutQpu(Setting):
+    """Jobs that start report RUNNING but their QPU time does not start (they hold their
+    slot) until the setting is cleared; then they run as usual."""
+
+    name: ClassVar[str] = "running_without_qpu"
+    cleared: ClassVar[Any] = False
+
+    def journal(self) -> Any:
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class StuckQueued(Setting):
+    """A fraction ``rate`` of the client jobs submitted while it is on never leave QUEUED
+    (they are never dispatched, also after it is cleared, until cancelled)."""
+
+    name: ClassVar[str] = "stuck_queued"
+    rate: float = 1.0
 
 
 #: Every setting kind, in declaration order (each has a /metrics label).

@@ -11,14 +11,23 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import ModuleType
 
-from harness.faults import api, auth, backend, calibration, network, queue, sut
+from harness.faults import account, api, auth, backend, calibration, network, queue, sut
 from harness.faults.base import Fault, FaultContext, FaultSpec
 from harness.fields import Fields
 
 __all__ = ["FAMILIES", "REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
 
 #: the family modules, one per ``<family>.`` prefix of the kind names
-FAMILIES: tuple[ModuleType, ...] = (auth, api, backend, calibration, network, queue, sut)
+FAMILIES: tuple[ModuleType, ...] = (
+    auth,
+    api,
+    account,
+    backend,
+    calibration,
+    network,
+    queue,
+    sut,
+)
 
 
 def _kinds(module: ModuleType) -> dict[str, type[Fault]]:

@@ -1,5 +1,5 @@
 """Queue faults: other tenants flood the device, dispatch stalls, the queue refuses or
-evicts jobs.
+evicts jobs, jobs hang RUNNING without QPU time or stay QUEUED for good.
 
 ``queue.saturation`` takes ``rate`` with the workload's syntax (``2/s``, ``30/m`` or jobs
 per scenario second) and adds that many background jobs (other tenants, ``shots``
@@ -16,7 +16,7 @@ from fake_backends import switches
 from harness.faults.base import FaultContext, FaultKind, SettingFault
 from harness.fields import Fields
 
-__all__ = ["Eviction", "Rejection", "Saturation", "Stall"]
+__all__ = ["Eviction", "Rejection", "RunningWithoutQpu", "Saturation", "Stall", "StuckQueued"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +86,31 @@ class Eviction(FaultKind):
 
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         return None  # cancelled jobs stay cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class RunningWithoutQpu(SettingFault[switches.RunningWithoutQpu]):
+    """Jobs that start in the window report RUNNING, hold their slot, and use no QPU time
+    (metrics: 0 quantum seconds) until the window ends; then they run as usual."""
+
+    kind: ClassVar[str] = "queue.running_without_qpu"
+    summary: ClassVar[str] = "jobs say RUNNING but use no QPU time until the window ends"
+    setting: switches.RunningWithoutQpu = switches.RunningWithoutQpu()
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class StuckQueued(SettingFault[switches.StuckQueued]):
+    """A fraction ``rate`` (default 1) of the jobs submitted in the window never leave
+    QUEUED: not after the window either, until cancelled (no queue position, no start)."""
+
+    kind: ClassVar[str] = "queue.stuck_queued"
+    summary: ClassVar[str] = "some jobs never leave QUEUED (until cancelled)"
+    setting: switches.StuckQueued
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        return cls(switches.StuckQueued(fields.number("rate", 1.0, min=0.0, max=1.0)))

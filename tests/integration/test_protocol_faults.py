@@ -18,6 +18,7 @@ import pytest
 
 from fake_backends import switches
 from fake_backends.calibration import Factors
+from harness.faults.account import PendingJobsLimit, SessionExpiry, UsageLimit
 from harness.faults.api import Errors, RateLimited, SchemaChanged
 from harness.faults.auth import TokenExpiry
 from harness.faults.backend import (
@@ -30,7 +31,14 @@ from harness.faults.backend import (
 )
 from harness.faults.calibration import BadQubit, Drift, Recalibration, StaleProperties
 from harness.faults.network import Latency, Partition, Refuse, Reset
-from harness.faults.queue import Eviction, Rejection, Saturation, Stall
+from harness.faults.queue import (
+    Eviction,
+    Rejection,
+    RunningWithoutQpu,
+    Saturation,
+    Stall,
+    StuckQueued,
+)
 from harness.scoring.ledger import ledger
 from tests.integration import ibm_client
 from tests.integration.conftest import Rig
@@ -331,6 +339,100 @@ async def eviction(r: Rig) -> None:
         assert gone.code == "RuntimeInvalidStateError"
     else:
         assert (gone.status, waited.value["error"]) == (409, "evicted")
+    await r.revert(Stall())
+
+
+@case("queue.running_without_qpu")
+async def running_without_qpu(r: Rig) -> None:
+    o = r.observer
+    await r.inject(RunningWithoutQpu())
+    submitted = await o.submit()
+    await r.events.until("backend.job_hung")
+    assert (await o.job_status(submitted.value)).value == "RUNNING"
+    if o.protocol == IBM:  # it says RUNNING, yet no QPU time is used
+        metrics = await ibm(r).call(ibm_client.metrics, submitted.value)
+        assert metrics.value["timestamps"]["running"] is not None
+        assert metrics.value["usage"]["quantum_seconds"] == 0
+    waited = await o.wait(submitted.value, within=1.0)
+    assert waited.value["status"] == "RUNNING", waited
+    await r.revert(RunningWithoutQpu())
+    await done(r, submitted.value)
+
+
+@case("queue.stuck_queued")
+async def stuck_queued(r: Rig) -> None:
+    o, fault = r.observer, StuckQueued(switches.StuckQueued(1.0))
+    await r.inject(fault)
+    stuck = await o.submit()
+    await r.revert(fault)
+    later = await o.submit()
+    await done(r, later.value)  # a job submitted after it passes it by
+    waited = await o.wait(stuck.value, within=1.0)
+    assert waited.value["status"] == "QUEUED"  # still, after the window
+    assert (await o.cancel(stuck.value)).ok
+    assert (await o.wait(stuck.value)).value["status"] == "CANCELLED"
+
+
+# -- account ---------------------------------------------------------------------------
+
+
+@case("account.usage_limit")
+async def usage_limit(r: Rig) -> None:
+    o = r.observer
+    await r.inject(UsageLimit())
+    held = await o.submit()
+    assert held.ok  # accepted without an error
+    waited = await o.wait(held.value, within=2.0)
+    assert waited.value["status"] == "QUEUED", waited
+    if o.protocol == IBM:  # the only sign: a warning at submission, and the usage endpoint
+        assert any("Workloads will not run until time is" in w for w in held.warnings), held
+        usage = await ibm(r).call(ibm_client.usage)
+        assert usage.value["usage_limit_reached"] is True
+    await r.revert(UsageLimit())
+    await done(r, held.value)
+
+
+@case("account.pending_jobs_limit")
+async def pending_jobs_limit(r: Rig) -> None:
+    o, fault = r.observer, PendingJobsLimit(switches.PendingJobsLimit(2))
+    await r.inject(Stall())  # so that the first jobs stay pending
+    await r.inject(fault)
+    for _ in range(2):
+        assert (await o.submit()).ok
+    refused = await o.submit()
+    assert not refused.ok
+    if o.protocol == IBM:
+        assert (refused.status, refused.code) == (400, "IBMRuntimeError")
+        assert "3458" in refused.message
+        assert "limit of 2 pending jobs" in refused.message
+    else:
+        assert (refused.status, refused.code) == (429, "pending_jobs_limit")
+    await r.revert(fault)
+    assert (await o.submit()).ok
+    await r.revert(Stall())
+
+
+@case("account.session_expiry")
+async def session_expiry(r: Rig) -> None:
+    o, fault = r.observer, SessionExpiry(switches.SessionTtl(0.0))
+    if o.protocol != IBM:  # no sessions in the native API: nothing expires
+        await r.inject(fault)
+        submitted = await o.submit()
+        await done(r, submitted.value)
+        await r.revert(fault)
+        return
+    assert (await ibm(r).call(ibm_client.open_mode, "session")).ok
+    await done(r, (await o.submit()).value)
+    await r.inject(Stall())
+    queued = await o.submit()
+    await r.inject(fault)  # the session reaches its max TTL in the middle of the workload
+    (closed,) = await r.events.until("backend.session_closed")
+    assert closed["cancelled_jobs"] == [queued.value]
+    assert (await o.wait(queued.value)).value["status"] == "CANCELLED"
+    refused = await o.submit()
+    assert (refused.ok, refused.status) == (False, 400)
+    assert "Session has been closed" in refused.message
+    await r.revert(fault)
     await r.revert(Stall())
 
 

@@ -86,6 +86,12 @@ def test_backend_entry_becomes_a_spec(tmp_path):
          {"rate": 1.0, "keep": 0.3, "silent": True}),
         ("{kind: backend.corrupt_results, mode: bitflip}", "backend.corrupt_results",
          {"rate": 0.5, "mode": "bitflip"}),
+        ("{kind: account.usage_limit}", "account.usage_limit", {}),
+        ("{kind: account.pending_jobs_limit}", "account.pending_jobs_limit", {"max_pending": 3}),
+        ("{kind: account.session_expiry, max_ttl: 5m}", "account.session_expiry",
+         {"max_ttl": 300.0}),
+        ("{kind: queue.running_without_qpu}", "queue.running_without_qpu", {}),
+        ("{kind: queue.stuck_queued, rate: 0.2}", "queue.stuck_queued", {"rate": 0.2}),
     ],
 )  # fmt: skip
 def test_fault_kinds_parse(tmp_path, entry, kind, params):
@@ -107,6 +113,9 @@ def test_fault_kinds_parse(tmp_path, entry, kind, params):
         ("{kind: backend.maintenance, mode: later}", "faults[0].mode", "reject, hold"),
         ("{kind: backend.partial_results, keep: 1}", "faults[0].keep", "strictly between"),
         ("{kind: queue.stal}", "faults[0].kind", "did you mean 'queue.stall'"),
+        ("{kind: account.pending_jobs_limit, max_pending: -1}", "faults[0].max_pending", ">= 0"),
+        ("{kind: account.session_expiry, max_ttl: soon}", "faults[0].max_ttl", "duration"),
+        ("{kind: queue.stuck_queued, rate: 2}", "faults[0].rate", "1"),
     ],
 )
 def test_bad_fault_entries_name_their_yaml_path(tmp_path, entry, path, message):

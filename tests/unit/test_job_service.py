@@ -12,6 +12,7 @@ from fake_backends.executor import PreparedCircuit
 from fake_backends.jobs import JobRequest, JobService
 from fake_backends.queue import JobStatus
 from fake_backends.spec import BackendSpec
+from fake_backends.switches import PendingJobsLimit
 from plumbing.clock import FakeClock
 from tests.unit.test_queue_model import rig
 
@@ -155,3 +156,21 @@ async def test_lookup_cancel_and_result_rules():
             await asyncio.sleep(0)
         service.require_result(running)
         assert running.result_fetched
+
+
+async def test_the_pending_jobs_limit_counts_a_tenants_unfinished_jobs():
+    async with rig(slots=1) as (cloud, clock, _, _):
+        service = service_for(cloud, Preparer(PreparedCircuit(b"qpy", 2, 2, 3, (0, 1), 2)))
+        cloud.control.set(PendingJobsLimit(2))
+        for _ in range(2):
+            await service.submit(JobRequest("a", 10), lambda: service.prepare_circuit("q", "x"))
+        with pytest.raises(JobRefused) as exc:
+            await service.submit(JobRequest("a", 10), lambda: service.prepare_circuit("q", "x"))
+        assert refusal(exc) == (429, "pending_jobs_limit")
+        assert "limit of 2 pending jobs" in exc.value.message
+        other = await service.submit(JobRequest("b", 10), lambda: service.prepare_circuit("q", "x"))
+        assert not other.replayed  # the limit is per tenant
+        await clock.advance(10)  # the first job finishes: room for one more
+        for _ in range(10):
+            await asyncio.sleep(0)
+        await service.submit(JobRequest("a", 10), lambda: service.prepare_circuit("q", "x"))

@@ -24,9 +24,12 @@ from fake_backends.switches import (
     JobFailures,
     Outage,
     PartialResults,
+    RunningWithoutQpu,
     Saturation,
     Slowdown,
     Stall,
+    StuckQueued,
+    UsageLimit,
 )
 from plumbing.clock import FakeClock
 from plumbing.serve import background
@@ -338,3 +341,66 @@ async def test_drift_effects_are_stepped_by_the_backend_once_per_step():
         versions = [e["version"] for e in events.of("backend.calibration")]
         assert versions == [1, 2, 3]  # the ramp moved for 3 steps, then stopped
         assert cloud.calibration.current.qubits[0].readout_error == pytest.approx(0.03)
+
+
+async def test_over_its_usage_limit_a_tenants_jobs_just_wait_then_run():
+    async with rig(slots=1, background=LoadSpec(rate=0.5, shots=10)) as (cloud, clock, _, _):
+        cloud.control.set(UsageLimit())
+        held = [job(), job()]
+        for j in held:
+            cloud.queue.submit(j)
+        await clock.advance(100)
+        assert [j.status for j in held] == [JobStatus.QUEUED] * 2
+        assert [cloud.queue.position(j) for j in held] == [(None, None)] * 2
+        assert cloud.queue.background_done > 0  # other tenants' jobs still run
+        assert cloud.queue.depth >= 2
+        cloud.control.clear(UsageLimit)
+        await settle()
+        for _ in range(5):
+            await clock.advance(10)
+            await settle()
+        assert [j.status for j in held] == [JobStatus.DONE] * 2
+        assert held[0].started_at < held[1].started_at  # arrival order kept
+
+
+async def test_running_without_qpu_time_holds_the_slot_until_cleared():
+    async with rig(slots=1, service_time=ServiceTime(10.0, 0.0)) as (cloud, clock, events, run):
+        cloud.control.set(RunningWithoutQpu())
+        hung, behind = job(), job()
+        cloud.queue.submit(hung)
+        cloud.queue.submit(behind)
+        await settle()
+        await clock.advance(100)
+        assert (hung.status, hung.qpu_seconds, behind.status) == (
+            JobStatus.RUNNING,
+            0.0,
+            JobStatus.QUEUED,
+        )
+        assert run.calls == []  # nothing simulated: no QPU time used
+        assert events.of("backend.job_hung")
+        cloud.control.clear(RunningWithoutQpu)
+        await settle()
+        await clock.advance(10)
+        await settle()
+        assert (hung.status, hung.qpu_seconds) == (JobStatus.DONE, 10.0)
+        (execution,) = events.of("backend.execution")
+        assert execution["started"] == 0.0  # when it said RUNNING, not when QPU time began
+
+
+async def test_stuck_jobs_never_leave_queued_but_can_be_cancelled():
+    async with rig(slots=2) as (cloud, clock, events, _):
+        cloud.control.set(StuckQueued(1.0))
+        stuck = job()
+        cloud.queue.submit(stuck)
+        cloud.control.clear(StuckQueued)
+        later = job()
+        cloud.queue.submit(later)
+        for _ in range(3):
+            await clock.advance(10)
+            await settle()
+        assert (stuck.status, later.status) == (JobStatus.QUEUED, JobStatus.DONE)
+        assert cloud.queue.position(stuck) == (None, None)
+        assert cloud.queue.depth == 1
+        assert [e["job"] for e in events.of("backend.job_stuck")] == [stuck.id]
+        assert cloud.queue.cancel(stuck)
+        assert (stuck.status, cloud.queue.depth) == (JobStatus.CANCELLED, 0)

@@ -11,7 +11,8 @@
 - ``/status``: ``state`` (operational), ``status`` (``active``, ``paused`` in
   maintenance, ``offline`` in an outage; a stall stays ``active``) and
   ``length_queue``, which the client reports as ``pending_jobs``.
-- ``/instances/usage``: the tenant's device time so far (scenario seconds).
+- ``/instances/usage``: the tenant's device time so far (scenario seconds); under
+  ``account.usage_limit`` it says the limit is reached (its jobs then wait, queued).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from fake_backends.switches import UsageLimit
 from plumbing.http_errors import ApiError
 
 if TYPE_CHECKING:
@@ -96,13 +98,15 @@ class Backends:
 
     async def usage(self, request: web.Request) -> web.Response:
         tenant = self.api.tenant(request)
-        used = self.cloud.queue.qpu_seconds[tenant]
+        used = round(self.cloud.queue.qpu_seconds[tenant], 3)
+        limited = self.cloud.switches.get(UsageLimit) is not None
         body = {
             "instance_id": request.headers.get("Service-CRN", tenant),
             "plan_id": "qgameday",
-            "usage_consumed_seconds": round(used, 3),
-            "usage_limit_seconds": None,
-            "usage_limit_reached": False,
+            "usage_consumed_seconds": used,
+            # over its limit: the allowance is what it used (the client warns on submit)
+            "usage_limit_seconds": used if limited else None,
+            "usage_limit_reached": limited,
         }
         return self.api.json(body)
 

@@ -65,10 +65,14 @@ def iam_error(
     return web.json_response(body, status=status, headers=headers)
 
 
+#: Shared refusal codes IBM answers with another HTTP status than the native API.
+IBM_STATUS: dict[str, int] = {"pending_jobs_limit": 400}
+
+
 def render(request: web.Request, exc: ApiError) -> web.Response:
     """The IBM sub-application's :data:`~fake_backends.api.middleware.ERROR_RENDERER`."""
     make = iam_error if endpoint_kind(request) == IAM_ROUTE else ibm_error
-    return make(exc.status, exc.code, exc.message, exc.headers)
+    return make(IBM_STATUS.get(exc.code, exc.status), exc.code, exc.message, exc.headers)
 
 
 async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:

@@ -27,6 +27,7 @@ from aiohttp import web
 from fake_backends import records
 from fake_backends.api.ibm.errors import read_body
 from fake_backends.queue import BackendJob
+from fake_backends.switches import SessionTtl
 from plumbing.http_errors import ApiError
 
 if TYPE_CHECKING:
@@ -75,9 +76,9 @@ class Sessions:
         self.api = api
         self.cloud = api.cloud
         self.sessions: dict[str, RuntimeSession] = {}
-        self.ttl_cap: float | None = None  # a fault's shorter max TTL (scenario s)
         self._rng = random.Random(api.cloud.seed ^ 0x5E55)
         self._wake = asyncio.Event()
+        self.cloud.switches.watch(SessionTtl, self.changed)
 
     # -- rules -----------------------------------------------------------------
 
@@ -92,10 +93,12 @@ class Sessions:
         return session
 
     def max_ttl(self, session: RuntimeSession) -> float:
-        return session.max_ttl if self.ttl_cap is None else min(session.max_ttl, self.ttl_cap)
+        """The session's max TTL, cut to the ``account.session_expiry`` fault's while on."""
+        cap = self.cloud.switches.get(SessionTtl)
+        return session.max_ttl if cap is None else min(session.max_ttl, cap.max_ttl)
 
     def changed(self) -> None:
-        """Re-plan expiries (a session was created, or the TTL cap changed)."""
+        """Re-plan expiries (a session was created, or the fault's TTL cap changed)."""
         self._wake.set()
 
     async def run(self) -> None:
