@@ -17,6 +17,7 @@ from typing import Any
 
 from benchmarks.drift import drift_rebuild
 from benchmarks.execution import exec_ratio
+from benchmarks.ibm import ibm_figures
 from benchmarks.load import load_figures
 from benchmarks.proxy import proxy_figures
 from benchmarks.spread import TICK_S, same_seed_spread
@@ -32,6 +33,7 @@ async def _measure(quick: bool) -> dict[str, Any]:
         "status": await status_ratio(seconds=3 if quick else 10),
         "drift": await drift_rebuild(steps=3 if quick else 10),
         "load": await load_figures(seconds=3.0 if quick else 8.0),
+        "ibm": await ibm_figures(jobs=100 if quick else 500),
         # last: three whole game days (~2 minutes); --quick plays two
         "spread": await same_seed_spread(runs=2 if quick else 3),
     }
@@ -50,6 +52,7 @@ def _goals(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("same_seed_submitted_spread", figures["spread"]["submitted_spread"], "<=", 0.0),
         ("same_seed_ttd_spread_s", figures["spread"]["ttd_spread_s"], "<=", TICK_S),
         ("same_seed_ttr_spread_s", figures["spread"]["ttr_spread_s"], "<=", TICK_S),
+        ("ibm_ratio", figures["ibm"]["ibm_ratio"], ">=", 0.8),
     ]
     out = {}
     for name, value, op, goal in checks:
