@@ -363,7 +363,7 @@ def run_batch(
 
 
 def _pack(memory: list[str], num_clbits: int) -> bytes:
-    """Aer's hex shots as rows of big-endian bytes (``RunOutput.packed``)."""
+    """Aer's hex shots as rows of big-endian bytes (``RunOutput.packed``), in shot order."""
     width = max(1, (num_clbits + 7) // 8)
     return b"".join(int(h, 16).to_bytes(width, "big") for h in memory)
 

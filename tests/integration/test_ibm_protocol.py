@@ -10,6 +10,7 @@ again by id. The faults every protocol shares are in test_protocol_faults.py.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from subprocess import PIPE
@@ -182,3 +183,62 @@ async def test_a_refused_token_exchange_stalls_the_client_for_a_minute(protocol_
     assert blocked.code == "QiskitBackendNotFoundError"
     assert blocked.seconds >= 55
     assert len([w for w in blocked.warnings if "access token" in w]) == 2
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_the_parents_sampler_results_decode_like_the_sdk_encoders(partial):
+    """The parent writes plain SamplerV2 results without qiskit: byte for byte what the
+    worker's RuntimeEncoder writes, once decoded by the SDK."""
+    import datetime
+    import random
+
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+    from qiskit.primitives.containers.sampler_pub import SamplerPub
+    from qiskit_ibm_runtime import RuntimeEncoder
+    from qiskit_ibm_runtime.decoders.result_decoder import ResultDecoder
+
+    from fake_backends.api.ibm import worker
+    from fake_backends.api.ibm.results import sampler_json
+    from fake_backends.executor import RunOutput
+    from fake_backends.results import row_bytes
+
+    theta = Parameter("t")
+    qc = QuantumCircuit(1)  # ISA for a generic device: rz, sx, x, cx
+    qc.sx(0)
+    qc.rz(theta, 0)
+    qc.sx(0)
+    qc.measure_all()
+    wide = QuantumCircuit(11)  # two bytes per shot
+    wide.x(range(0, 11, 2))
+    wide.measure_all()
+    pubs = [SamplerPub.coerce((qc, [[0.0], [3.1]], 40)), SamplerPub.coerce((wide, None, 30))]
+    params = json.loads(json.dumps({"pubs": pubs, "options": {}}, cls=RuntimeEncoder))
+    prep = worker.prepare("generic:12", "sampler", params, 1)
+    rng = random.Random(5)
+    outputs = []
+    for unit, shots in zip(prep["units"], prep["shots"], strict=True):
+        width = row_bytes(unit[2])
+        kept = shots // 2 if partial else shots
+        n = unit[2]  # clbits: shots never set the bits above them
+        rows = b"".join(rng.randrange(2**n).to_bytes(width, "big") for _ in range(kept))
+        outputs.append(RunOutput({}, None, rows))
+    now = datetime.datetime.now(datetime.UTC).isoformat()
+    meta = {"started": now, "finished": now, "partial": partial}
+    mine = ResultDecoder.decode(sampler_json(prep["plan"], outputs, meta))
+    theirs = ResultDecoder.decode(
+        worker.result("sampler", prep["plan"], [(o.counts, o.packed) for o in outputs], meta)
+    )
+    assert len(mine) == len(theirs) == 2
+    for a, b in zip(mine, theirs, strict=True):
+        assert a.data.meas.array.tobytes() == b.data.meas.array.tobytes()
+        assert (a.data.meas.num_bits, a.data.meas.shape) == (
+            b.data.meas.num_bits,
+            b.data.meas.shape,
+        )
+        assert a.metadata == b.metadata
+    assert mine[0].data.meas.shape == (2,)
+    assert (
+        mine.metadata["execution"]["execution_spans"]
+        == theirs.metadata["execution"]["execution_spans"]
+    )

@@ -12,8 +12,9 @@ counted.
 
 ``GET /jobs/{id}`` answers ``state.status`` in IBM's words (``Queued``, ``Running``,
 ``Completed``, ``Failed``, ``Cancelled``) with ``reason`` and ``reason_code`` for
-failures; ``/results`` the result text, assembled once per job by a worker (the
-failure text for a failed job); ``/metrics`` timestamps and QPU seconds;
+failures; ``/results`` the result text, assembled once per job (by a worker, or for a
+plain SamplerV2 job by :mod:`.results`; the failure text for a failed job);
+``/metrics`` timestamps and QPU seconds;
 ``POST /jobs/{id}/cancel`` cancels a queued job (409 otherwise); ``GET /jobs`` lists
 the tenant's jobs (``pending``, ``session_id``, ``limit``, ``offset``).
 """
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from fake_backends.api.ibm.errors import read_body
+from fake_backends.api.ibm.results import sampler_json
 from fake_backends.api.middleware import refusals_as_api_errors
 from fake_backends.errors import CircuitRejected, JobRefused, WorkerDied, WorkTimeout
 from fake_backends.executor import PreparedCircuit
@@ -232,12 +234,16 @@ class Jobs:
     async def _assemble(self, job: BackendJob, meta: IbmJob) -> str:
         assert job.program is not None
         assert job.outputs is not None
-        outputs = [(o.counts, o.packed) for o in job.outputs]
         info = {
             "started": self.cloud.timestamp(job.started_at or job.created_at),
             "finished": self.cloud.timestamp(job.finished_at or job.created_at),
             "partial": job.partial,
         }
+        if meta.program_id == "sampler":
+            quick = sampler_json(job.program.plan, job.outputs, info)
+            if quick is not None:
+                return quick
+        outputs = [(o.counts, o.packed) for o in job.outputs]
         limits = self.cloud.executor.limits
         text: str = await self.cloud.executor.call_in(
             WORKER,
