@@ -8,7 +8,8 @@ entries exactly as in a scenario, plus::
     host: 127.0.0.1        # 0.0.0.0 to serve other hosts (mind your network)
     journal: backends.jsonl   # optional: every backend-side event, one JSON per line
 
-Prints each backend's URL and API key, then serves until Ctrl-C / SIGTERM (or
+Prints each backend's URL and API key (and the environment that points
+qiskit-ibm-runtime at it), then serves until Ctrl-C / SIGTERM (or
 ``--duration`` wall seconds).
 """
 
@@ -90,6 +91,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
 async def _serve(
     cfg: ServeConfig, duration: float | None, workers: int | None, console: Console
 ) -> int:
+    from fake_backends.api.ibm.settings import client_environment
     from fake_backends.server import serve_clouds
     from harness.journal.store import Journal
     from plumbing.clock import ScaledClock
@@ -119,6 +121,11 @@ async def _serve(
             keys = ", ".join(c.spec.keys())
             console.print(
                 escape(f"{c.name} ({c.spec.device}) {c.url} api key: {keys}"), soft_wrap=True
+            )
+            env = client_environment(c.url, next(iter(c.spec.keys())), c.name)
+            settings = " ".join(f"{k}={v}" for k, v in env.items())
+            console.print(
+                escape(f"  qiskit-ibm-runtime: {settings}"), soft_wrap=True, highlight=False
             )
         console.print(f"serving at {cfg.time_scale:g}x; Ctrl-C or SIGTERM to stop", soft_wrap=True)
         try:
