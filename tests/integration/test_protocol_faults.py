@@ -11,6 +11,7 @@ exceptions), the case says so next to the shared assertion.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 
 from fake_backends import switches
 from fake_backends.calibration import Factors
+from fake_backends.records import EXECUTION
 from harness.faults.account import PendingJobsLimit, SessionExpiry, UsageLimit
 from harness.faults.api import Errors, RateLimited, SchemaChanged
 from harness.faults.auth import TokenExpiry
@@ -40,6 +42,7 @@ from harness.faults.queue import (
     StuckQueued,
 )
 from harness.scoring.ledger import ledger
+from harness.scoring.views import JobView
 from tests.integration import ibm_client
 from tests.integration.conftest import Rig
 from tests.integration.protocols import IbmObserver
@@ -125,15 +128,20 @@ async def rate_limit(r: Rig) -> None:
 @case("api.errors")
 async def api_errors(r: Rig) -> None:
     o = r.observer
-    await r.inject(Errors(switches.ApiErrors(rate=0.5, statuses=(500, 502, 503))))
+    fault = Errors(switches.ApiErrors(rate=0.5, statuses=(500, 502, 503)))
+    await r.inject(fault)
     seen = [await o.backend_status() for _ in range(6)]
     injected = r.events.of("backend.api_error")
     assert injected, "the fault answered no request with a 5xx"
     if o.protocol == IBM:
-        # the client retries 500/502/503 (5 tries, 0.5 s backoff): every call succeeds
+        # the client retries 500/502/503 (5 retries, 0.5 s backoff doubling, ~15 s): a
+        # call fails only if 6 tries in a row do (1/64 at rate 0.5). The requests so far
+        # are the same in every run (seeded draws); the job's polling is not (how many
+        # polls depends on timing), so the fault goes before the wait for the result
         assert all(s.ok for s in seen), seen
         submitted = await o.submit()
         assert submitted.ok, submitted
+        await r.revert(fault)
         pubs = await done(r, submitted.value)
         assert sum(pubs[0]["counts"].values()) == 1000
     else:
@@ -167,7 +175,12 @@ async def lost_answers(r: Rig) -> None:
     for job in created:
         await job.done.wait()
     records = [{"type": t, **d} for t, d in r.events.records]
-    book = ledger(records, {})
+    # the one logical job, found by its key (IBM: the qgameday-key tag); every execution
+    # ran the same circuit (one fingerprint)
+    logical = JobView("logical-1", 0.0, 1000, None, None, accepted=True, outcome="ok")
+    book = ledger(records, {logical.id: logical})
+    runs = [x for x in records if x["type"] == EXECUTION.name]
+    assert len({json.dumps(x.get("fingerprint"), sort_keys=True) for x in runs}) == 1
     lost_answers = len(r.events.of("backend.api_error"))
     if o.protocol == IBM:
         assert len(created) == lost_answers + 1 >= 3
