@@ -179,6 +179,40 @@ def sample(qubits: int = 3, shots: int = 1000, tags: list[str] | None = None) ->
     return _attempt(run)
 
 
+def sweep(points: int, shots: int = 200) -> dict[str, Any]:
+    """``SamplerV2.run`` of one qubit rotated by theta, over ``points`` values of theta
+    in [0, pi] (an ISA circuit: sx, rz(theta), sx): returns the job id."""
+
+    def run() -> str:
+        import numpy as np
+        from qiskit import QuantumCircuit
+        from qiskit.circuit import Parameter
+        from qiskit_ibm_runtime import SamplerV2
+
+        theta = Parameter("theta")
+        qc = QuantumCircuit(1, 1)
+        qc.sx(0)
+        qc.rz(theta, 0)
+        qc.sx(0)
+        qc.measure(0, 0)
+        values = np.linspace(0, np.pi, points).reshape(points, 1)
+        job = SamplerV2(mode=_mode()).run([(qc, values)], shots=shots)
+        _state["jobs"][job.job_id()] = job
+        return str(job.job_id())
+
+    return _attempt(run)
+
+
+def sweep_ones(job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """The fraction of 1s at each point of a :func:`sweep` job's result."""
+
+    def run() -> list[float]:
+        bits = _state["jobs"][job_id].result(timeout=timeout)[0].data.c
+        return [float(x) for x in bits.bitcount().mean(axis=-1)]
+
+    return _attempt(run)
+
+
 def estimate(precision: float = 0.02) -> dict[str, Any]:
     """``EstimatorV2(mode).run`` on a Bell pair: ZZ, XX, YY and ZI, in that order."""
 

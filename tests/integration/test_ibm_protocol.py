@@ -168,6 +168,41 @@ async def test_jobs_are_found_again_by_id_and_listed(protocol_rig):
     assert usage.value["usage_consumed_seconds"] == pytest.approx(0.2)
 
 
+async def test_a_parameter_sweep_runs_and_a_job_over_the_circuit_limit_is_refused(protocol_rig):
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    swept = await o.call(ibm_client.sweep, 11, 400)
+    assert swept.ok, swept
+    ones = await o.call(ibm_client.sweep_ones, swept.value)
+    assert ones.ok, ones
+    # sx rz(theta) sx: P(1) = cos^2(theta / 2), from 1 at theta 0 to 0 at pi (noisy)
+    assert ones.value[0] > 0.85
+    assert ones.value[-1] < 0.15
+    assert 0.3 < ones.value[5] < 0.7
+    too_big = await o.call(ibm_client.sweep, 10_001, 10)
+    assert (too_big.ok, too_big.status) == (False, 400), too_big
+    assert "job too large: over 10,000 circuits" in too_big.message
+    assert len(r.cloud.jobs) == 1
+
+
+async def test_hostile_bodies_get_the_ibm_error_shape(protocol_rig, http):
+    """Deep JSON, lone surrogates and NaN: a 400 in IBM's error shape, not a 500."""
+    r = await protocol_rig("ibm")
+    base = r.cloud.url + "/ibm"
+    form = {"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "key-manila"}
+    async with http.post(base + "/iam/identity/token", data=form) as resp:
+        token = (await resp.json())["access_token"]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    deep = ("[" * 1000 + "]" * 1000).encode()
+    for path in ("/jobs", "/sessions"):
+        for body in (deep, b'{"program_id": "\\ud800"}', b'{"params": NaN}'):
+            url = base + "/experimental/api/v1" + path
+            async with http.post(url, data=body, headers=headers) as resp:
+                answer = await resp.json(content_type=None)
+            assert resp.status == 400, (path, body[:20], resp.status, answer)
+            assert answer["errors"][0]["code"] == "invalid_json", answer
+
+
 @pytest.mark.slow
 async def test_a_refused_token_exchange_stalls_the_client_for_a_minute(protocol_rig):
     """ibm-cloud-sdk-core never clears its in-flight mark after a failed exchange: the
@@ -242,3 +277,27 @@ def test_the_parents_sampler_results_decode_like_the_sdk_encoders(partial):
         mine.metadata["execution"]["execution_spans"]
         == theirs.metadata["execution"]["execution_spans"]
     )
+
+
+def test_a_pub_that_costs_too_much_is_refused_before_anything_is_bound():
+    """The worker side's own cost check (the client sends loops as they are)."""
+    from qiskit import QuantumCircuit
+    from qiskit_ibm_runtime import RuntimeEncoder
+
+    from fake_backends.api.ibm import worker
+    from fake_backends.errors import CircuitRejected
+
+    qc = QuantumCircuit(1, 1)
+    with qc.for_loop(range(10**9)):
+        qc.x(0)
+    qc.measure(0, 0)
+    params = json.loads(json.dumps({"pubs": [(qc,)], "version": 2}, cls=RuntimeEncoder))
+    with pytest.raises(CircuitRejected, match="too costly: over 1,000 operations"):
+        worker.prepare("FakeManilaV2", "sampler", params, 0, max_operations=1000)
+    deep = QuantumCircuit(1, 1)
+    for _ in range(30):
+        deep.x(0)
+    deep.measure(0, 0)
+    params = json.loads(json.dumps({"pubs": [(deep,)], "version": 2}, cls=RuntimeEncoder))
+    with pytest.raises(CircuitRejected, match="too deep: depth 31, at most 20"):
+        worker.prepare("FakeManilaV2", "sampler", params, 0, max_depth=20)

@@ -37,7 +37,6 @@ it contains "experimental" (any other local URL it rewrites to
 
 from __future__ import annotations
 
-import json
 from collections.abc import Coroutine
 from typing import Any
 
@@ -51,7 +50,7 @@ from fake_backends.api.ibm.sessions import Sessions
 from fake_backends.api.middleware import ERROR_RENDERER
 from fake_backends.cloud import FakeCloud
 from fake_backends.switches import SchemaChange
-from plumbing.http_errors import ApiError
+from plumbing.http_errors import ApiError, parse_json
 
 __all__ = ["API_PATH", "IAM_PATH", "PREFIX", "IbmApi"]
 
@@ -133,8 +132,8 @@ class IbmApi:
     def json_object(raw: bytes) -> dict[str, Any]:
         """A JSON object request body, or a 400 saying what is wrong with it."""
         try:
-            body = json.loads(raw) if raw else None
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = parse_json(raw) if raw else None
+        except ValueError as exc:
             raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
         if not isinstance(body, dict):
             raise ApiError(400, "invalid_body", "body must be a JSON object")
