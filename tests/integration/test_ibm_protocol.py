@@ -301,3 +301,32 @@ def test_a_pub_that_costs_too_much_is_refused_before_anything_is_bound():
     params = json.loads(json.dumps({"pubs": [(deep,)], "version": 2}, cls=RuntimeEncoder))
     with pytest.raises(CircuitRejected, match="too deep: depth 31, at most 20"):
         worker.prepare("FakeManilaV2", "sampler", params, 0, max_depth=20)
+
+
+def test_an_executor_item_over_the_circuit_limit_is_refused_before_binding():
+    import numpy as np
+    from qiskit import QuantumCircuit
+    from qiskit.circuit import Parameter
+    from qiskit_ibm_runtime import Executor, QuantumProgram
+    from qiskit_ibm_runtime.options_models.executor import ExecutorOptions
+    from qiskit_ibm_runtime.quantum_program.params_converters import (
+        QUANTUM_PROGRAM_PARAMS_CONVERTERS,
+    )
+
+    from fake_backends.api.ibm import worker
+    from fake_backends.errors import CircuitRejected
+
+    qc = QuantumCircuit(1, 1)
+    qc.rz(Parameter("t"), 0)
+    qc.measure(0, 0)
+    converter = QUANTUM_PROGRAM_PARAMS_CONVERTERS[Executor._SCHEMA_VERSION]
+
+    def params(points: int) -> dict[str, Any]:
+        program = QuantumProgram(shots=10)
+        program.append_circuit_item(qc, circuit_arguments=np.zeros((points, 1)))
+        encoded = converter.encoder(program, ExecutorOptions())
+        return dict(encoded.model_dump(mode="json"))
+
+    assert len(worker.prepare("FakeManilaV2", "executor", params(3), 0)["units"]) == 3
+    with pytest.raises(CircuitRejected, match="job too large: over 10,000 circuits"):
+        worker.prepare("FakeManilaV2", "executor", params(10_001), 0)

@@ -487,7 +487,7 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
     items = []
     for item in program.items:
         budget.check(item.circuit, target)
-        budget.take(max(1, item.size))
+        budget.take(max(1, item.size()))
         shape, bound, extra = _bind_item(item, rng)
         items.append(
             {
