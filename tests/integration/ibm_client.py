@@ -363,13 +363,13 @@ def usage() -> dict[str, Any]:
     return _attempt(lambda: _state["service"].usage())
 
 
-def jobs(pending: bool | None = None) -> dict[str, Any]:
+def jobs(pending: bool | None = None, tags: list[str] | None = None) -> dict[str, Any]:
     """``service.jobs()``: this instance's jobs, newest first: id, status, program,
     session."""
     return _attempt(
         lambda: [
             (j.job_id(), j.status(), j.primitive_id, j.session_id)
-            for j in _state["service"].jobs(pending=pending)
+            for j in _state["service"].jobs(pending=pending, job_tags=tags)
         ]
     )
 

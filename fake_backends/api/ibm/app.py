@@ -47,6 +47,7 @@ from fake_backends.api.ibm.errors import render
 from fake_backends.api.ibm.iam import Iam
 from fake_backends.api.ibm.jobs import Jobs
 from fake_backends.api.ibm.sessions import Sessions
+from fake_backends.api.ibm.settings import API_PATH, IAM_PATH, PREFIX
 from fake_backends.api.middleware import ERROR_RENDERER
 from fake_backends.cloud import FakeCloud
 from fake_backends.switches import SchemaChange
@@ -54,9 +55,6 @@ from plumbing.http_errors import ApiError, parse_json
 
 __all__ = ["API_PATH", "IAM_PATH", "PREFIX", "IbmApi"]
 
-PREFIX = "/ibm"
-IAM_PATH = "/iam"
-API_PATH = "/experimental/api/v1"
 
 #: Native field names ``api.schema_change`` may rename -> the IBM field of that meaning.
 IBM_FIELDS = {

@@ -182,6 +182,9 @@ class Jobs:
             jobs = [
                 j for j in jobs if (m := self.meta.get(j.id)) and m.session_id == q["session_id"]
             ]
+        if "tags" in q:  # service.jobs(job_tags=[...]): jobs holding every tag
+            wanted = set(q.getall("tags"))
+            jobs = [j for j in jobs if wanted <= set(self._meta(j).tags)]
         if "program" in q:
             jobs = [j for j in jobs if (m := self.meta.get(j.id)) and m.program_id == q["program"]]
         jobs.sort(key=lambda j: j.created_at, reverse=q.get("sort", "DESC").upper() != "ASC")

@@ -17,6 +17,8 @@ source):
   (``POST $IAM_URL/identity/token``).
 - ``QISKIT_IBM_CHANNEL``: the channel the environment account is created for.
 
+This module imports nothing (the harness's wiring uses it without loading the server).
+
 A saved account file cannot replace the environment: ``IAM_URL`` and
 ``QISKIT_FUNCTIONS_EXPERIMENTAL`` exist only as environment variables. Code that passes
 ``channel=``/``token=``/``url=`` or ``name=`` to ``QiskitRuntimeService`` ignores the
@@ -25,9 +27,11 @@ environment, and must be given the same values by its own configuration.
 
 from __future__ import annotations
 
-from fake_backends.api.ibm.app import API_PATH, IAM_PATH, PREFIX
+__all__ = ["API_PATH", "IAM_PATH", "PREFIX", "client_environment"]
 
-__all__ = ["client_environment"]
+PREFIX = "/ibm"  # where the IBM protocol is mounted on a cloud's server
+IAM_PATH = "/iam"  # under PREFIX: IBM Cloud IAM's token endpoint root
+API_PATH = "/experimental/api/v1"  # under PREFIX: the Quantum API root
 
 CRN_PREFIX = "crn:v1:bluemix:public:quantum-computing:us-east:a/qgameday"
 
