@@ -2,7 +2,9 @@
 
 Prints the variables of the wiring table (README "Wiring by environment") as ``export``
 lines: the alert webhook and ``/events`` URLs with the run's secret, every backend's URL
-through its fault proxy and its API key. Use the same secret for the run::
+through its fault proxy and its API key, and qiskit-ibm-runtime's own settings for the
+first backend (an unmodified ``QiskitRuntimeService()`` connects to it). Use the same
+secret for the run::
 
     gameday env scenarios/mine.yaml > gameday.env
     set -a; . ./gameday.env; set +a      # in the SUT's shell and in the harness's
@@ -66,7 +68,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         time_scale=s.time_scale,
         seed=s.seed,
     )
-    env = wiring.env()
+    env = {k: LATER if v.startswith(LATER) else v for k, v in wiring.env().items()}
     if not port:
         for key in ("QGAMEDAY_WEBHOOK_URL", "QGAMEDAY_EVENTS_URL"):
             env[key] = LATER

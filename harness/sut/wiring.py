@@ -8,6 +8,13 @@ environment" is generated from the same rows and a test keeps them equal).
 The alert webhook and the ``/events`` endpoint answer only requests carrying the run's
 secret (issue 16: forged alerts would feed TTD and TTM): the URLs handed out carry it as
 ``?token=...``; a SUT may instead send ``Authorization: Bearer <QGAMEDAY_WEBHOOK_SECRET>``.
+
+Every backend also speaks IBM Quantum's protocol (:mod:`fake_backends.api.ibm`): the
+``QISKIT_IBM_*``, ``IAM_URL`` and ``QISKIT_FUNCTIONS_EXPERIMENTAL`` variables point an
+unmodified ``QiskitRuntimeService()`` at the first backend (through its fault proxy),
+and replace any real IBM account in the caller's environment: a game day never reaches
+IBM's cloud. Each backend's IBM roots are in ``QGAMEDAY_BACKEND_<NAME>_IBM_URL`` /
+``_IAM_URL``.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+from fake_backends.api.ibm.settings import client_environment
 
 __all__ = [
     "SECRET_ENV",
@@ -44,7 +53,19 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("QGAMEDAY_BACKEND_<NAME>_URL", "that backend's native API base URL, through its fault "
      "proxy (NAME upper-cased, other characters as `_`)"),
     ("QGAMEDAY_BACKEND_<NAME>_API_KEY", "the API key for `POST /v1/auth/token`"),
+    ("QGAMEDAY_BACKEND_<NAME>_IBM_URL", "that backend's IBM Quantum API root "
+     "(qiskit-ibm-runtime's `url`), through its fault proxy; the API key is its token"),
+    ("QGAMEDAY_BACKEND_<NAME>_IAM_URL", "that backend's IAM root (qiskit-ibm-runtime's "
+     "`IAM_URL`), through its fault proxy"),
     ("QGAMEDAY_BACKENDS_JSON", "all backends as JSON: `[{name, url, api_key}]`"),
+    ("QISKIT_IBM_TOKEN", "qiskit-ibm-runtime's own settings, for the first backend: "
+     "`QiskitRuntimeService()` with no arguments connects to it (the API key)"),
+    ("QISKIT_IBM_URL", "... its IBM Quantum API root (same as `_IBM_URL` above)"),
+    ("QISKIT_IBM_INSTANCE", "... an instance CRN (any value works)"),
+    ("QISKIT_IBM_CHANNEL", "... `ibm_quantum_platform`"),
+    ("IAM_URL", "... its IAM root, where the API key is exchanged for a token"),
+    ("QISKIT_FUNCTIONS_EXPERIMENTAL", "... `1`: the client skips IBM Cloud's instance "
+     "search, which it would make against IBM's own host"),
     ("QGAMEDAY_TIME_SCALE", "scenario seconds per wall second (information only: under "
      "libfaketime your clock already runs at it)"),
     ("QGAMEDAY_SEED", "the run's seed"),
@@ -117,9 +138,14 @@ class Wiring:
             "QGAMEDAY_TIME_SCALE": f"{self.time_scale:g}",
             "QGAMEDAY_SEED": str(self.seed),
         }
-        for b in self.backends:
+        for i, b in enumerate(self.backends):
             out[backend_var(b.name, "URL")] = b.url
             out[backend_var(b.name, "API_KEY")] = b.api_key
+            ibm = client_environment(b.url, b.api_key, b.name)
+            out[backend_var(b.name, "IBM_URL")] = ibm["QISKIT_IBM_URL"]
+            out[backend_var(b.name, "IAM_URL")] = ibm["IAM_URL"]
+            if i == 0:
+                out |= ibm
         return out
 
     def sut_backends(self) -> dict[str, str]:

@@ -201,6 +201,11 @@ def test_wiring_environment_matches_the_documented_table():
     assert env["QGAMEDAY_BACKEND_IBM_1_URL"] == "http://127.0.0.1:1"
     assert env["QGAMEDAY_WEBHOOK_URL"] == "http://127.0.0.1:2/alerts?token=s3cret"
     assert json.loads(env["QGAMEDAY_BACKENDS_JSON"])[0]["api_key"] == "key-ibm-1"
+    # qiskit-ibm-runtime's settings point at the first backend, through its proxy
+    assert env["QISKIT_IBM_URL"] == env["QGAMEDAY_BACKEND_IBM_1_IBM_URL"]
+    assert env["QISKIT_IBM_URL"] == "http://127.0.0.1:1/ibm/experimental/api/v1"
+    assert env["IAM_URL"] == env["QGAMEDAY_BACKEND_IBM_1_IAM_URL"] == "http://127.0.0.1:1/ibm/iam"
+    assert env["QISKIT_IBM_TOKEN"] == "key-ibm-1"
     documented = {name for name, _ in TABLE}
     generic = {k.replace("IBM_1", "<NAME>") for k in env}
     assert generic <= documented
