@@ -1,0 +1,48 @@
+"""python -m ibm_orchestrator [--port N] [--store FILE] [--backend NAME]
+
+IBM Quantum's account comes from qiskit-ibm-runtime's own environment variables
+(QISKIT_IBM_TOKEN, QISKIT_IBM_URL, QISKIT_IBM_INSTANCE, ...): a game day's `command`
+target sets them (or `gameday env SCENARIO` prints them). The backend: --backend, else
+$IBM_BACKEND, else the first of $QGAMEDAY_BACKENDS. Alerts go to $QGAMEDAY_WEBHOOK_URL,
+mitigations to $QGAMEDAY_EVENTS_URL, when set.
+"""
+
+import argparse
+import logging
+import os
+import sys
+import threading
+
+from ibm_orchestrator.runtime import Runtime
+from ibm_orchestrator.service import make_server
+from ibm_orchestrator.store import Store
+from ibm_orchestrator.worker import Pager, Worker
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="ibm_orchestrator")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--store", help="keep experiments in this JSON-lines file")
+    parser.add_argument("--backend", default=os.environ.get("IBM_BACKEND"))
+    args = parser.parse_args()
+    backend = args.backend or os.environ.get("QGAMEDAY_BACKENDS", "").split(",")[0]
+    if not backend:
+        sys.exit("ibm_orchestrator: no backend: --backend, $IBM_BACKEND or $QGAMEDAY_BACKENDS")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("qiskit").setLevel(logging.WARNING)  # every transpiler pass at INFO
+    logging.getLogger("qiskit_ibm_runtime").setLevel(logging.ERROR)  # one warning per retry
+    store = Store(args.store)
+    runtime = Runtime(backend)
+    pager = Pager(os.environ.get("QGAMEDAY_WEBHOOK_URL"), os.environ.get("QGAMEDAY_EVENTS_URL"))
+    worker = Worker(store, runtime, pager)
+    threading.Thread(target=worker.run_forever, name="ibm-worker", daemon=True).start()
+    server = make_server(args.port, store, runtime)
+    logging.info("ibm orchestrator on 127.0.0.1:%d, backend %s", args.port, backend)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
