@@ -164,12 +164,12 @@ async def test_jobs_are_found_again_by_id_and_listed(protocol_rig):
     assert found.value == {"status": "DONE", "program": "sampler"}
     listed = await o.call(ibm_client.jobs)
     assert [(job_id, status) for job_id, status, *_ in listed.value] == [(submitted.value, "DONE")]
+    usage = await o.call(ibm_client.usage)
+    assert usage.value["usage_consumed_seconds"] == pytest.approx(0.2)
     tagged = await o.call(ibm_client.sample, 2, 100, ["orch:a", "req:1"])
     found = await o.call(ibm_client.jobs, None, ["req:1"])  # an orchestrator's own lookup
     assert [job_id for job_id, *_ in found.value] == [tagged.value]
     assert (await o.call(ibm_client.jobs, None, ["req:1", "other"])).value == []
-    usage = await o.call(ibm_client.usage)
-    assert usage.value["usage_consumed_seconds"] == pytest.approx(0.2)
 
 
 async def test_a_parameter_sweep_runs_and_a_job_over_the_circuit_limit_is_refused(protocol_rig):
