@@ -180,6 +180,7 @@ def _step(r: StepResult) -> dict[str, Any]:
         "deadline_met": r.deadline_met,
         "in_order": r.in_order,
         "detail": r.detail,
+        "blocked_by": r.blocked_by,
     }
 
 

@@ -11,8 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.durations import fmt_duration
+from harness.scoring import MISSED_STATUSES
 
 __all__ = [
+    "gate_result",
     "gate_threshold",
     "gate_value",
     "render_markdown",
@@ -45,6 +47,8 @@ def _at(t: float | None, since: float | None, missing: str) -> str:
 
 def gate_value(g: Mapping[str, Any]) -> str:
     """A gate's value in its unit (durations as 2m05s; missing as 'none' or its note)."""
+    if g["passed"] is None:
+        return "—"
     if g["value"] is None:
         return str(g.get("note") or "none")
     return fmt_duration(g["value"]) if g["unit"] == "s" else f"{g['value']:g}"
@@ -76,7 +80,7 @@ def _secs(x: float) -> str:
 def render_summary(r: Mapping[str, Any]) -> list[str]:
     """The headline block (also what goes to ``GITHUB_STEP_SUMMARY``)."""
     score = r["score"]["value"]
-    failed = [g["name"] for g in r["gates"] if not g["passed"]]
+    failed = [g["name"] for g in r["gates"] if g["passed"] is False]
     return [
         f"# Game day: {r['scenario']} — {verdict(r)}",
         "",
@@ -219,15 +223,15 @@ def _runbook(r: Mapping[str, Any]) -> list[str]:
             [
                 s["id"],
                 s["kind"],
-                _dur(s["triggered_at_s"], "—"),
+                _dur(s["triggered_at_s"], f"never ({s['blocked_by']} not done)")
+                if s["blocked_by"]
+                else _dur(s["triggered_at_s"], "—"),
                 _dur(s["done_at_s"], "—"),
                 s["by"] or "—",
                 _dur(s["within_s"], "none")
                 + ("" if s["deadline_met"] is None else " met" if s["deadline_met"] else " MISSED"),
                 "yes" if s["in_order"] else "no",
-                f"**{s['status']}**"
-                if s["status"] in ("late", "missed", "failed")
-                else s["status"],
+                f"**{s['status']}**" if s["status"] in MISSED_STATUSES else s["status"],
             ]
             for s in r["runbook"]
         ],
@@ -240,18 +244,24 @@ def _gates(r: Mapping[str, Any]) -> list[str]:
     lines = []
     if r["status"] == "unreliable":
         lines = ["Not judged: the run was unreliable (see Measurement); values shown as seen.", ""]
-    return lines + table(
+    lines += table(
         ["gate", "rule", "value", "result"],
         [
-            [g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), _result(r, g)]
+            [g["name"], f"{g['op']} {gate_threshold(g)}", gate_value(g), gate_result(r, g)]
             for g in r["gates"]
         ],
     )
+    if any(g["passed"] is None for g in r["gates"]):
+        lines += ["", "No fault was injected, so the gates were not evaluated."]
+    return lines
 
 
-def _result(r: Mapping[str, Any], g: Mapping[str, Any]) -> str:
+def gate_result(r: Mapping[str, Any], g: Mapping[str, Any]) -> str:
+    """pass, **FAIL**, not judged (an unreliable run) or not evaluated (no fault injected)."""
     if r["status"] == "unreliable":
         return "not judged"
+    if g["passed"] is None:
+        return "not evaluated"
     return "pass" if g["passed"] else "**FAIL**"
 
 

@@ -20,6 +20,7 @@ from rich.text import Text
 from harness.durations import fmt_duration
 from harness.load.seam import WorkloadCounts
 from harness.report.markdown import gate_threshold, gate_value, uncertainty
+from harness.scoring import MISSED_STATUSES
 
 __all__ = ["ConsoleProgress", "Snapshot", "print_summary"]
 
@@ -125,7 +126,9 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
         for col in ("gate", "rule", "value", "result"):
             t.add_column(col)
         for g in r["gates"]:
-            result = "[green]pass[/]" if g["passed"] else "[bold red]FAIL[/]"
+            result = {True: "[green]pass[/]", False: "[bold red]FAIL[/]"}.get(
+                g["passed"], "not evaluated"
+            )
             if r["status"] == "unreliable":
                 result = "not judged"
             t.add_row(Text(g["name"]), f"{g['op']} {gate_threshold(g)}", gate_value(g), result)
@@ -134,7 +137,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
     score = r["score"]["value"]
     if score is not None:
         console.print(f"Resilience score {score:.0f}/100.", highlight=False)
-    missed = [s["id"] for s in r["runbook"] if s["status"] in ("late", "missed", "failed")]
+    missed = [s["id"] for s in r["runbook"] if s["status"] in MISSED_STATUSES]
     if missed:
         console.print(Text(f"Runbook steps not done in time: {', '.join(missed)}"), highlight=False)
     console.print(

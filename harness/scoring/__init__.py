@@ -41,7 +41,7 @@ from harness.scoring.ledger import Ledger, Unexpected
 from harness.scoring.measurement import Measurement, SourceLag
 from harness.scoring.resilience import Resilience
 from harness.scoring.result import GateResult, Score
-from harness.scoring.runbook import RunbookContext, StepResult, runbook_results
+from harness.scoring.runbook import MISSED_STATUSES, RunbookContext, StepResult, runbook_results
 from harness.scoring.score import runbook_context, score, score_view
 from harness.scoring.slis import SloResult, TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stop import STOP_RULES, StopHit, stop_check
@@ -50,6 +50,7 @@ from harness.scoring.views import AlertView, hellinger_fidelity, job_views
 __all__ = [
     "DEFAULT_BURN_RULES",
     "GATES",
+    "MISSED_STATUSES",
     "SLI_NAMES",
     "STOP_RULES",
     "AlertView",

@@ -1,7 +1,9 @@
 """CI gates: named figures of a score with a ``max`` or ``min`` bound.
 
 A gate whose value is missing (``None``: not detected, not recovered, no data) fails,
-so a silent gap can never pass a build.
+so a silent gap can never pass a build. Gates of a run that never injected a fault are
+not evaluated (:func:`not_evaluated`): the run is ``invalid`` or stopped, and that is
+its verdict.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Callable, Sequence
 from harness.scoring.config import GateSpec
 from harness.scoring.result import GateResult, Score
 
-__all__ = ["GATES", "evaluate"]
+__all__ = ["GATES", "evaluate", "not_evaluated"]
 
 
 def _worst(values: Sequence[float | None]) -> float | None:
@@ -101,3 +103,8 @@ def evaluate(spec: GateSpec, s: Score) -> GateResult:
     else:
         passed = value >= spec.threshold
     return GateResult(spec.name, spec.op, spec.threshold, value, passed, unit)
+
+
+def not_evaluated(spec: GateSpec) -> GateResult:
+    """A gate of a run that never injected a fault: no value, neither passed nor failed."""
+    return GateResult(spec.name, spec.op, spec.threshold, None, None, GATES[spec.name][0])

@@ -4,8 +4,9 @@
 - ``recovery`` = mean over incidents of 1 when TTR <= target (or the incident had no
   impact), target / TTR when slower, 0 when not recovered.
 - ``slo`` = 1 - min(1, worst SLO's error budget consumed).
-- ``runbook`` = mean over due steps of 1 (done in time and in order), 0.5 (done late
-  or out of order) or 0 (not done).
+- ``runbook`` = mean over the steps that count (due, done, or blocked by a step that was
+  due and never done: :mod:`harness.scoring.runbook`) of 1 (done in time and in order),
+  0.5 (done late or out of order) or 0 (not done).
 
 score = 100 x sum(weight x part) / sum(weight), over the parts that apply (a run
 without incidents has no recovery part, one without a runbook no runbook part).
@@ -95,7 +96,7 @@ def _slo(slos: Sequence[SloResult]) -> float | None:
 
 
 def _runbook(steps: Sequence[StepResult]) -> float | None:
-    due = [s for s in steps if s.triggered_at is not None or s.done_at is not None]
+    due = [s for s in steps if s.counted]
     if not due:
         return None
     marks = []

@@ -21,13 +21,18 @@ __all__ = ["GateResult", "Score"]
 
 @dataclass(frozen=True, slots=True)
 class GateResult:
-    """One gate of a run: its bound, the figure it read, and whether it held."""
+    """One gate of a run: its bound, the figure it read, and whether it held.
+
+    ``passed`` is ``None`` when the gate was not evaluated: the run never injected a
+    fault (steady state not reached, or stopped before the timeline), so its figures
+    would judge a game day that did not happen (a TTD of a fault never injected).
+    """
 
     name: str
     op: str
     threshold: float
     value: float | None
-    passed: bool
+    passed: bool | None
     unit: str
     #: why a missing value passed (``no impact``), or why the gate was not judged
     note: str | None = None
@@ -39,6 +44,8 @@ class Score:
 
     ``status`` is ``unreliable`` (never passed, never failed) when a run completed but
     its measurement uncertainty exceeded what its tick tolerates (``measurement``).
+    ``passed`` is the run's one verdict: the exit code (:class:`harness.exitcode.ExitCode`),
+    ``junit.xml``'s failures and every report's headline are derived from it.
     """
 
     status: str

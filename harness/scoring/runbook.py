@@ -13,10 +13,23 @@ A step is **triggered** at the time its ``when`` first holds (see
   SUT event named ``expect_name`` (``event``), or an incident recovery confirmed after
   the trigger (``recovery``, done at ``max(trigger, recovered_at)``).
 
-Deadline met: ``done - triggered <= within``. In order: done, and every step listed
-before it was done no later. Status: ``done``, ``late``, ``failed`` (its action failed
-and it never got done), ``missed`` (due, never done) or ``not triggered``. Missed steps
-(for the ``runbook_steps_missed`` gate) are due steps that were not done in time.
+Deadline met: ``done - triggered <= within``. In order: done, and no step listed
+before it was done a tick or more later (the scoring's resolution: SLIs, incidents and
+the report's times are not finer than a tick, so two steps done in the same instant of
+an incident, a few milliseconds apart in the journal, are not out of order).
+
+**A broken chain is missed, not "not triggered".** A step that waits on an earlier
+step (``{step: ID}``, or the default: the previous step) which was due and never done
+has its incident all the same: it counts as ``missed`` with ``blocked_by`` naming the
+step it waited on, whatever the length of the chain. Otherwise a responder who does
+nothing would leave every later step "not triggered" and lose no marks for them. Only
+a step whose own condition (a fault, an alert, an SLI, a time) never held is ``not
+triggered``.
+
+Status: ``done``, ``late``, ``failed`` (its action failed and it never got done),
+``missed`` (due, or blocked by a step that was due, and never done) or ``not
+triggered``. Missed steps (for the ``runbook_steps_missed`` gate) are those ``late``,
+``failed`` or ``missed``.
 """
 
 from __future__ import annotations
@@ -29,7 +42,7 @@ from harness.scoring.config import StepSpec, Trigger
 from harness.scoring.slis import TickStats
 from harness.scoring.views import AlertView, FaultView
 
-__all__ = ["RunbookContext", "StepResult", "runbook_results"]
+__all__ = ["MISSED_STATUSES", "RunbookContext", "StepResult", "runbook_results"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,47 +75,81 @@ class StepResult:
     in_order: bool
     detail: str | None = None
     deadline_met: bool | None = field(default=None)
+    blocked_by: str | None = None  #: the earlier step it waited on, due and never done
 
     @property
     def missed(self) -> bool:
-        return self.triggered_at is not None and self.status != "done"
+        """Counted by the ``runbook_steps_missed`` gate: late, failed or never done."""
+        return self.status in MISSED_STATUSES
+
+    @property
+    def counted(self) -> bool:
+        """Scored at all: it became due, was done, or its chain broke before it."""
+        return (
+            self.triggered_at is not None or self.done_at is not None or self.blocked_by is not None
+        )
+
+
+#: the statuses of a step that was not done in time
+MISSED_STATUSES = ("late", "failed", "missed")
 
 
 def runbook_results(steps: Sequence[StepSpec], ctx: RunbookContext) -> tuple[StepResult, ...]:
     """Evaluate every step in order (a step's trigger may depend on earlier steps)."""
     done: dict[str, float | None] = {}
     out: list[StepResult] = []
+    by_id: dict[str, StepResult] = {}
     for i, step in enumerate(steps):
         triggered = _trigger(step.when, i, steps, done, ctx)
         done_at, by, detail, failed = _done(step, triggered, ctx)
         done[step.id] = done_at
         earlier = [done.get(s.id) for s in steps[:i]]
-        in_order = done_at is not None and all(d is not None and d <= done_at for d in earlier)
+        in_order = done_at is not None and all(
+            d is not None and d - done_at < ctx.tick - 1e-9 for d in earlier
+        )
         met: bool | None = None
         if done_at is not None:
             base = triggered if triggered is not None else done_at
             met = step.within is None or done_at - base <= step.within + 1e-9
+        blocked = None if triggered is not None else _blocked_by(step.when, i, steps, by_id)
         if done_at is not None:
             status = "done" if met else "late"
-        elif triggered is None:
+        elif triggered is None and blocked is None:
             status = "not triggered"
         else:
             status = "failed" if failed else "missed"
-        out.append(
-            StepResult(
-                step.id,
-                "run" if step.action else "expect",
-                triggered,
-                done_at,
-                by,
-                step.within,
-                status,
-                in_order,
-                detail,
-                met,
-            )
+        result = StepResult(
+            step.id,
+            "run" if step.action else "expect",
+            triggered,
+            done_at,
+            by,
+            step.within,
+            status,
+            in_order,
+            detail,
+            met,
+            blocked if done_at is None else None,
         )
+        by_id[step.id] = result
+        out.append(result)
     return tuple(out)
+
+
+def _blocked_by(
+    when: Trigger, index: int, steps: Sequence[StepSpec], results: Mapping[str, StepResult]
+) -> str | None:
+    """The earlier step this one waits on, when that step counted and was never done."""
+    if when.kind == "step":
+        waits_on = when.name
+    elif when.kind == "default" and index > 0:
+        waits_on = steps[index - 1].id
+    else:
+        return None
+    upstream = results.get(waits_on or "")
+    if upstream is None or upstream.done_at is not None or not upstream.counted:
+        return None
+    return upstream.id
 
 
 def _trigger(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from harness.scoring.burn import burn_analysis
 from harness.scoring.config import ScoringConfig
-from harness.scoring.gates import evaluate
+from harness.scoring.gates import evaluate, not_evaluated
 from harness.scoring.incidents import Incident, incidents
 from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import ledger
@@ -115,7 +115,9 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         interactive=view.interactive,
     )
-    gates = tuple(evaluate(g, draft) for g in config.gates)
+    # a run that never injected a fault (invalid, or stopped first) has nothing to gate
+    judged = status in ("completed", "unreliable") or bool(view.faults)
+    gates = tuple(evaluate(g, draft) if judged else not_evaluated(g) for g in config.gates)
     if status == "unreliable":
         gates = tuple(dataclasses.replace(g, note="not judged: run unreliable") for g in gates)
     passed = status == "completed" and all(g.passed for g in gates)

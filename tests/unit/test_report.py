@@ -158,3 +158,81 @@ def test_rebuilding_from_the_journal_file_gives_the_same_report(records, tmp_pat
     path = tmp_path_factory.mktemp("run") / "journal.jsonl"
     path.write_text("".join(json.dumps(r, separators=(",", ":")) + "\n" for r in records))
     assert report(read_journal(path)) == report(records)
+
+
+def junit_failures(xml: str) -> int:
+    XSD.validate(xml)
+    root = ET.fromstring(xml.split("\n", 1)[1])
+    return sum(1 for _ in root.iter("failure"))
+
+
+@pytest.mark.parametrize(("gate", "failures"), [(None, 0), (1, 0), (0, 2)])
+def test_junit_has_a_failure_exactly_when_the_exit_code_is_not_0(gate: int | None, failures: int):
+    # issue 13: a missed step was a junit failure while the run passed with exit code 0
+    gates = {"mttr": {"max": "10m"}}
+    if gate is not None:
+        gates["runbook_steps_missed"] = {"max": gate}
+    scenario = {**WITH_RUNBOOK, "gates": gates}
+    r = report(journal(scenario=scenario))
+    assert [s["status"] for s in r["runbook"]] == ["done", "missed", "not triggered"]
+    assert r["exit_code"] == (1 if failures else 0)
+    xml = render_junit(r)
+    assert junit_failures(xml) == failures
+    restart = next(
+        c
+        for c in ET.fromstring(xml.split("\n", 1)[1]).iter("testcase")
+        if c.get("name") == "restart"
+    )
+    if failures:
+        assert restart.find("failure") is not None
+    else:
+        out = restart.find("system-out")
+        assert out is not None
+        assert out.text is not None
+        assert out.text.startswith("restart: missed, due 5m30s")
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    records=journals(),
+    status=st.sampled_from(["completed", "completed", "invalid", "aborted", "crashed"]),
+    bound=st.integers(0, 3),
+)
+def test_one_verdict_in_junit_report_and_exit_code(records, status: str, bound: int):
+    scenario = {
+        **SCENARIO,
+        "runbook": WITH_RUNBOOK["runbook"],
+        "gates": {"runbook_steps_missed": {"max": bound}, "lost_jobs": {"max": bound}},
+    }
+    records = [
+        {**r, "source": scenario} if r["type"] == "run.config" else r
+        for r in records
+        if r["type"] != "run.ended"
+    ]
+    records.append({"t": records[-1]["t"], "type": "run.ended", "status": status, "reason": "x"})
+    r = report(records)
+    assert (junit_failures(render_junit(r)) > 0) == (r["exit_code"] != 0)
+    assert (r["exit_code"] == 0) == r["passed"]
+    assert render_markdown(r).startswith(f"# Game day: demo — {'PASSED' if r['passed'] else ''}")
+
+
+def test_the_gates_of_a_run_that_never_injected_a_fault_are_not_evaluated():
+    # issue 13: an invalid run's gate table said "ttd 0.0s pass"
+    j = Journal(WITH_RUNBOOK)
+    for n in range(20):
+        j.job(n, n * 5.0, done=n * 5.0 + 5.0, ok=n < 5)
+    records = j.end(130.0, status="invalid")
+    r = report(records)
+    assert [g["passed"] for g in r["gates"]] == [None, None, None]
+    assert [g["value"] for g in r["gates"]] == [None, None, None]
+    md = render_markdown(r)
+    assert "| ttd | max 1m00s | — | not evaluated |" in md
+    assert "the gates were not evaluated" in md
+    assert "| gates failed | none |" in md
+    root = ET.fromstring(render_junit(r).split("\n", 1)[1])
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert cases["ttd"].find("skipped") is not None
+    assert cases["ttd"].find("failure") is None
+    assert cases["run completed"].find("failure") is not None  # the verdict: invalid
+    assert r["exit_code"] == 2
+    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)

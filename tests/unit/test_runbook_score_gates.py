@@ -68,9 +68,63 @@ def test_missed_steps_fail_the_runbook_gate():
     s = score(j.end(1205.0), config(runbook=RUNBOOK, gates=gates))
     steps = {r.id: r for r in s.runbook}
     assert steps["restart"].status == "missed"
-    assert steps["fixed"].status == "not triggered"  # its trigger (restart done) never came
+    # its trigger (restart done) never came, but its incident did: missed, not skipped
+    assert (steps["fixed"].status, steps["fixed"].blocked_by) == ("missed", "restart")
     (gate,) = s.gates
-    assert (gate.value, gate.passed) == (1, False)
+    assert (gate.value, gate.passed) == (2, False)
+
+
+def test_doing_nothing_in_an_interactive_game_day_misses_every_step_of_the_chain():
+    # issue 13: nobody typed anything, so every step after the first was "not triggered"
+    # and did not count: the run passed with a runbook gate of max 1
+    j = incident()
+    j.records = [r for r in j.records if r["type"] != "runbook.step"]
+    j.add(0.0, "run.config", interactive=True, source={})
+    gates = (GateSpec("runbook_steps_missed", "max", 1.0),)
+    s = score(j.end(1205.0), config(runbook=RUNBOOK, gates=gates))
+    steps = {r.id: r for r in s.runbook}
+    assert steps["ack"].status == "missed"
+    assert [(steps[k].status, steps[k].blocked_by) for k in ("restart", "fixed")] == [
+        ("missed", "ack"),
+        ("missed", "restart"),
+    ]
+    assert steps["calm"].status == "missed"  # its own trigger held; nobody typed it
+    assert steps["never"].status == "not triggered"  # its own condition never held
+    assert s.gates[0].value == 4
+    assert s.passed is False
+    assert s.resilience.parts["runbook"] == 0.0
+
+
+def test_a_chain_whose_first_step_never_became_due_is_not_triggered():
+    steps = (
+        StepSpec("ack", Trigger("alert"), expect="alert"),
+        StepSpec("act", Trigger("step", "ack"), action="HTTP POST /x"),
+        StepSpec("then", action="HTTP POST /y"),
+    )
+    s = score(outage_journal().end(1205.0), config(runbook=steps))
+    assert [(r.status, r.blocked_by) for r in s.runbook] == [("not triggered", None)] * 3
+    assert s.resilience.parts["runbook"] is None
+
+
+@pytest.mark.parametrize(
+    ("restart_done", "in_order"),
+    [
+        (378.000, True),  # 9 ms before "ack": the same instant at the scoring's resolution
+        (372.0, True),  # 6 s before: the same tick
+        (368.0, False),  # 10 s before "ack" was done: a tick apart, out of order
+    ],
+)
+def test_steps_are_ordered_at_the_scoring_resolution(restart_done: float, in_order: bool):
+    steps = (
+        StepSpec("ack", Trigger("fault"), action="HTTP POST /ack"),
+        StepSpec("restart", Trigger("fault"), action="HTTP POST /restart"),
+    )
+    j = outage_journal()
+    j.fault(300.0, 360.0)
+    j.add(378.009, "runbook.step", id="ack", status="done", by="automation")
+    j.add(restart_done, "runbook.step", id="restart", status="done", by="automation")
+    s = score(j.end(1205.0), config(runbook=steps))
+    assert [r.in_order for r in s.runbook] == [True, in_order]
 
 
 def test_interactive_runs_count_only_what_the_responder_typed():
