@@ -91,6 +91,10 @@ def _inc(i: Incident, uncertainty: float) -> dict[str, Any]:
         "recovered_at_s": _num(i.recovered_at_s),
         "ttr_s": _num(i.ttr_s),
         "uncertainty_s": _num(uncertainty) or 0.0,
+        "causes": [
+            {"fault": c.id, "kind": c.kind, "start_s": _num(c.start), "end_s": _num(c.end)}
+            for c in i.causes
+        ],
     }
 
 

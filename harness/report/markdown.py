@@ -118,7 +118,7 @@ def _incidents(r: Mapping[str, Any]) -> list[str]:
         t0 = i["start_s"]
         rows.append(
             [
-                f"{i['fault']} ({i['kind']})",
+                " + ".join(f"{c['fault']} ({c['kind']})" for c in i["causes"]),
                 f"{fmt_duration(t0)}–{_dur(i['end_s'], 'never reverted')}",
                 _at(i["detected_at_s"], t0, "**not detected**"),
                 _at(i["burn_rate_detected_at_s"], t0, "no page"),

@@ -1,8 +1,17 @@
-"""Incidents: one per fault window, with its detect / acknowledge / mitigate / recover times.
+"""Incidents: one per group of overlapping fault windows, with detect / acknowledge /
+mitigate / recover times.
 
-For the fault starting at ``t0`` (and the next fault starting at least a tick later, at
-``t1``, or the end of the run; faults injected together share their window), all in
-scenario seconds:
+**Faults -> incidents.** Faults whose windows overlap by a tick or more, or that start
+within a tick of the first fault of the group (injected together), form **one incident
+with several causes**: it starts when the first of them starts and its fault window
+ends when the last of them ends. Evidence (an alert, a mitigation, a runbook step) is
+credited once, to the incident whose window holds it, and MTTR averages incidents, not
+faults: two faults behind one outage are one outage to the people responding to it,
+and used to be two incidents both credited with the same alert, averaged into MTTR.
+Windows that merely touch (one fault ends as the next starts) are two incidents.
+
+For the incident starting at ``t0`` (the next one starting at ``t1``, or the end of the
+run), all in scenario seconds:
 
 - **detect**: the first *firing* alert the SUT sent to the webhook in ``[t0, t1)``
   (TTD = detect - t0). The harness's own burn-rate page in ``[t0, t1)`` is reported
@@ -14,11 +23,11 @@ scenario seconds:
   (``kind: mitigation``) or a runbook action that succeeded.
 - **impact**: the first unhealthy tick overlapping ``[t0, t1)``.
 - **recover**: the start of the first run of healthy ticks lasting ``stable_window``
-  that begins after the impact, at or after the fault ended or was mitigated
-  (whichever came first), and lies wholly inside the load phase (after it no new jobs
-  arrive, so empty ticks would prove nothing). Ticks count jobs stuck past a latency
-  or queue-wait threshold (:mod:`harness.scoring.slis`), so recovery waits for the
-  backlog to drain.
+  that begins after the impact, at or after the last cause ended or the incident was
+  mitigated (whichever came first), and lies wholly inside the load phase (after it no
+  new jobs arrive, so empty ticks would prove nothing). Ticks count jobs stuck past a
+  latency or queue-wait threshold (:mod:`harness.scoring.slis`), so recovery waits for
+  the backlog to drain.
 - **no impact**: no unhealthy tick in ``[t0, t1)``: there was nothing to recover from,
   and the incident says so (``recovery == "no impact"``, TTR ``None``) rather than
   "recovered in 0 s"; the ``mttr`` gate and the score's recovery part treat it as
@@ -38,12 +47,16 @@ from harness.scoring.config import ScoringConfig
 from harness.scoring.slis import TickStats
 from harness.scoring.views import AlertView, FaultView
 
-__all__ = ["Incident", "incidents"]
+__all__ = ["Incident", "fault_groups", "incidents"]
 
 
 @dataclass(frozen=True, slots=True)
 class Incident:
-    """One fault window and the response to it (``None`` = did not happen)."""
+    """One incident (one or more overlapping faults) and the response to it.
+
+    ``id`` and ``kind`` name its causes (``drift + stale-properties``); ``causes`` are
+    the fault windows themselves. ``None`` = did not happen.
+    """
 
     id: str
     kind: str
@@ -62,6 +75,7 @@ class Incident:
     mitigated_at_s: float | None = None
     ttm_s: float | None = None
     mitigation: str | None = None
+    causes: tuple[FaultView, ...] = ()
 
     @property
     def detected(self) -> bool:
@@ -97,12 +111,11 @@ def incidents(
     """Score every fault window (definitions in the module docstring)."""
     horizon = min(config.load_end, end)
     out = []
-    for k, f in enumerate(faults):
-        t0 = f.start
-        # the next fault starting a tick or more later closes this one's window: faults
-        # injected together (a few ms apart, or within the SLIs' resolution) are each
-        # scored against the same evidence
-        t1 = next((g.start for g in faults[k + 1 :] if g.start >= t0 + config.tick), end + 1e-9)
+    groups = fault_groups(faults, config.tick)
+    for k, causes in enumerate(groups):
+        t0 = causes[0].start
+        t1 = groups[k + 1][0].start if k + 1 < len(groups) else end + 1e-9
+        f = _window(causes)
         detected = next((a.t for a in alerts if a.status == "firing" and t0 <= a.t < t1), None)
         page = burn.page_between(t0, t1)
         ack = next((t for t in sorted(acks) if t0 <= t < t1), None)
@@ -129,9 +142,42 @@ def incidents(
                 mitigated_at_s=mit[0] if mit else None,
                 ttm_s=_since(mit[0] if mit else None, t0),
                 mitigation=mit[1] if mit else None,
+                causes=tuple(causes),
             )
         )
     return tuple(out)
+
+
+def fault_groups(faults: Sequence[FaultView], tick: float) -> list[list[FaultView]]:
+    """Faults in start order, grouped into incidents (the rule in the module docstring).
+
+    A fault joins the current group when it starts within a tick of the group's first
+    fault, or a tick or more before every fault of the group has ended (an overlap
+    shorter than a tick is below the scoring's resolution: back-to-back faults are
+    journalled a few milliseconds either side of each other).
+    """
+    groups: list[list[FaultView]] = []
+    for f in sorted(faults, key=lambda x: x.start):
+        if groups:
+            group = groups[-1]
+            ends = [g.end for g in group]
+            open_until = math.inf if None in ends else max(e for e in ends if e is not None)
+            if f.start < group[0].start + tick or f.start <= open_until - tick:
+                group.append(f)
+                continue
+        groups.append([f])
+    return groups
+
+
+def _window(causes: Sequence[FaultView]) -> FaultView:
+    """One fault window standing for a group: names joined, first start, last end."""
+    ends = [c.end for c in causes]
+    return FaultView(
+        id=" + ".join(c.id for c in causes),
+        kind=" + ".join(dict.fromkeys(c.kind for c in causes)),
+        start=causes[0].start,
+        end=None if None in ends else max(e for e in ends if e is not None),
+    )
 
 
 def _impact_and_recovery(

@@ -169,7 +169,7 @@ def junit_failures(xml: str) -> int:
 @pytest.mark.parametrize(("gate", "failures"), [(None, 0), (1, 0), (0, 2)])
 def test_junit_has_a_failure_exactly_when_the_exit_code_is_not_0(gate: int | None, failures: int):
     # issue 13: a missed step was a junit failure while the run passed with exit code 0
-    gates = {"mttr": {"max": "10m"}}
+    gates: dict[str, dict[str, Any]] = {"mttr": {"max": "10m"}}
     if gate is not None:
         gates["runbook_steps_missed"] = {"max": gate}
     scenario = {**WITH_RUNBOOK, "gates": gates}

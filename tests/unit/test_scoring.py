@@ -143,7 +143,7 @@ def test_two_faults_make_two_ordered_incidents():
     assert (first.ttd_s, second.ttd_s) == (10.0, 5.0)
 
 
-def test_faults_injected_together_share_the_evidence():
+def test_faults_injected_together_are_one_incident_with_two_causes():
     # regression: the first of two faults starting at the same time had an empty window
     # and was scored "no impact, TTR 0" while the other took all the impact
     j = outage_journal(bad_from=300.0, bad_until=415.0)
@@ -151,13 +151,35 @@ def test_faults_injected_together_share_the_evidence():
     j.fault(300.004, 330.0, "stale")  # injected a few ms later, as the timeline does
     j.add(330.0, "alert", status="firing", name="X")
     s = score(j.end(1205.0), config())
-    by_id = {i.id: i for i in s.incidents}
-    assert by_id["drift"].impact
-    assert by_id["stale"].impact
-    assert by_id["drift"].ttr_s == pytest.approx(120.0, abs=0.01)
-    assert by_id["stale"].ttr_s == pytest.approx(120.0, abs=0.01)
-    assert by_id["drift"].ttd_s == pytest.approx(30.0, abs=0.01)
-    assert by_id["stale"].ttd_s == pytest.approx(30.0, abs=0.01)
+    (inc,) = s.incidents
+    assert (inc.id, [c.id for c in inc.causes]) == ("drift + stale", ["drift", "stale"])
+    assert inc.kind == "auth.token_expiry"  # one kind, named once
+    assert (inc.start_s, inc.end_s) == (300.0, 360.0)
+    assert inc.ttr_s == pytest.approx(120.0, abs=0.01)
+    assert inc.ttd_s == pytest.approx(30.0, abs=0.01)
+
+
+def test_overlapping_faults_are_one_incident_credited_once_and_counted_once_in_mttr():
+    # issue 13: two overlapping faults became two incidents, both credited with the same
+    # alert, and MTTR averaged them
+    j = outage_journal(bad_from=300.0, bad_until=415.0)
+    j.fault(300.0, 360.0, "tokens")
+    j.fault(340.0, 400.0, "outage")  # starts while the first is on: the same outage
+    j.add(330.0, "alert", status="firing", name="X")
+    s = score(j.end(1205.0), config())
+    (inc,) = s.incidents
+    assert [c.id for c in inc.causes] == ["tokens", "outage"]
+    assert (inc.start_s, inc.end_s) == (300.0, 400.0)
+    assert inc.ttd_s == pytest.approx(30.0, abs=0.01)
+    assert s.mttr_s == inc.ttr_s == pytest.approx(120.0, abs=0.01)
+
+
+def test_faults_that_only_touch_are_two_incidents():
+    j = outage_journal(bad_from=300.0, bad_until=330.0)
+    j.fault(300.0, 360.0, "first")
+    j.fault(359.997, 420.0, "second")  # journalled a few ms before the first ended
+    s = score(j.end(1205.0), config())
+    assert [[c.id for c in i.causes] for i in s.incidents] == [["first"], ["second"]]
 
 
 # -- properties -------------------------------------------------------------------------
