@@ -35,8 +35,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# make turns any failing recipe into its own exit status 2, so a failed gate (1), an
+# invalid or aborted run (2) and a configuration error (3) would all read 2: say the
+# harness's own code. CI wants `gameday run` itself (README, "Exit codes").
 gameday: $(STAMP)
-	$(BIN)/gameday run scenarios/$(SCENARIO).yaml $(ARGS)
+	@echo "$(BIN)/gameday run scenarios/$(SCENARIO).yaml $(ARGS)"
+	@$(BIN)/gameday run scenarios/$(SCENARIO).yaml $(ARGS); code=$$?; \
+	if [ $$code -ne 0 ]; then \
+		echo "gameday exited with code $$code (make reports any failure as 2; in CI run" \
+			"'$(BIN)/gameday run scenarios/$(SCENARIO).yaml' to get the code itself)" >&2; \
+	fi; exit $$code
 
 load: $(STAMP)
 	$(BIN)/gameday load $(if $(TARGET),--target $(TARGET),--embedded reference) \
