@@ -6,6 +6,8 @@ The clocks themselves are :mod:`plumbing.clock` (every part reads the very same 
 5400.0
 >>> fmt_duration(125)
 '2m05s'
+>>> as_written(1260, like="16m")   # in the units the scenario file used
+'21m'
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["fmt_duration", "parse_duration"]
+__all__ = ["as_written", "fmt_duration", "parse_duration"]
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)")
@@ -69,3 +71,35 @@ def fmt_duration(seconds: float | None) -> str:
         return f"{sign}{h}h{m:02d}m"
     d, h = divmod(h, 24)
     return f"{sign}{d}d" if h == 0 and m == 0 else f"{sign}{d}d{h:02d}h"
+
+
+def as_written(seconds: float, *, like: object) -> str:
+    """``seconds`` in the units of ``like``, a duration as the scenario file wrote it.
+
+    An error about a file that says ``at: 16m`` speaks minutes (``21m``), one that says
+    ``at: 960`` seconds (``1260s``); compound text (``1h30m``), or nothing (a default
+    the file did not write), gets compound text (``2m``).
+
+    >>> as_written(90, like="1m"), as_written(5400, like="1h30m"), as_written(1.5, like=2)
+    ('1.5m', '1h30m', '1.5s')
+    """
+    if isinstance(like, str):
+        parts = _PART.findall(like.strip().replace(" ", ""))
+        if len(parts) == 1:
+            unit = parts[0][1]
+            return f"{seconds / _UNITS[unit]:g}{unit}"
+    if isinstance(like, int | float) and not isinstance(like, bool):
+        return f"{seconds:g}s"
+    return _compound(seconds)
+
+
+def _compound(seconds: float) -> str:
+    """``1h30m``-like text without zero parts (``1h``, ``21m``, ``1h5s``)."""
+    out, rest = [], seconds
+    for unit in ("d", "h", "m"):
+        n, rest = divmod(rest, _UNITS[unit])
+        if n:
+            out.append(f"{n:g}{unit}")
+    if rest or not out:
+        out.append(f"{round(rest, 3):g}s")
+    return "".join(out)

@@ -22,7 +22,15 @@ import yaml
 from harness.durations import parse_duration
 from harness.errors import ScenarioError
 
-__all__ = ["MAX_DEPTH", "MAX_DURATION", "MAX_NUMBER", "MAX_RATE", "Fields", "load_yaml"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_DURATION",
+    "MAX_NUMBER",
+    "MAX_RATE",
+    "Fields",
+    "did_you_mean",
+    "load_yaml",
+]
 
 T = TypeVar("T")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|m|h)\s*$")
@@ -174,9 +182,22 @@ class Fields:
         self._read.add(key)
         if key not in self._data or self._data[key] is None:
             if default is _MISSING:
-                raise self.error("missing required field", key)
+                raise self.error(f"missing required field{self.misspelled(key)}", key)
             return default
         return self._data[key]
+
+    def misspelled(self, *wanted: str) -> str:
+        """A hint when a key nobody has read yet looks like one of ``wanted``.
+
+        Required keys are read before :meth:`done` rejects unknown ones, so a typo such
+        as ``thresold:`` would otherwise only say "missing required field".
+        """
+        unread = [k for k in self._data if k not in self._read and k not in wanted]
+        for key in unread:
+            close = difflib.get_close_matches(key, list(wanted), n=1)
+            if close:
+                return f" (found {key!r}: did you mean {close[0]!r}?)"
+        return ""
 
     def _typed(self, key: str, kinds: tuple[type, ...], label: str, default: Any) -> Any:
         value = self.raw(key, default)
@@ -189,7 +210,7 @@ class Fields:
     def text(self, key: str, default: Any = _MISSING, *, choices: Sequence[str] = ()) -> Any:
         value = self._typed(key, (str,), "a string", default)
         if choices and value not in choices and value is not default:
-            hint = _hint(value, choices)
+            hint = did_you_mean(value, choices)
             raise self.error(f"expected one of {', '.join(choices)}, found {value!r}{hint}", key)
         return value
 
@@ -236,13 +257,14 @@ class Fields:
         try:
             seconds = parse_duration(value)
         except ValueError:
+            sign = "a positive" if _negative(value) else "a"
             raise self.error(
-                f"expected a duration like 90s, 5m or 1h, found {_describe(value)}", key
+                f"expected {sign} duration like 90s, 5m or 1h, found {_describe(value)}", key
             ) from None
         if seconds > MAX_DURATION:
             raise self.error(f"expected a duration of at most 366d, found {value!r}", key)
         if positive and seconds <= 0:
-            raise self.error(f"expected a positive duration, found {value!r}", key)
+            raise self.error(f"must be positive (more than 0), found {value!r}", key)
         return seconds
 
     def rate(self, key: str, default: Any = _MISSING, *, allow_zero: bool = False) -> Any:
@@ -257,7 +279,10 @@ class Fields:
         elif isinstance(value, str):
             m = _RATE.match(value)
             rate = float(m.group(1)) / per[m.group(2)] if m else None
-        if rate is None or not 0 <= rate <= MAX_RATE or (rate == 0 and not allow_zero):
+        if _negative(value) or (rate == 0 and not allow_zero):
+            least = "0 or more" if allow_zero else "positive (more than 0)"
+            raise self.error(f"a rate must be {least}, found {_describe(value)}", key)
+        if rate is None or not 0 <= rate <= MAX_RATE:
             raise self.error(
                 f"expected a rate per scenario second (0.2) or like 2/s, 30/m, 100/h, "
                 f"at most {MAX_RATE:g}/s, found {_describe(value)}",
@@ -293,10 +318,19 @@ class Fields:
         for key in self._data:
             if key not in self._read:
                 known = sorted(self._read)
-                hint = _hint(key, known)
+                hint = did_you_mean(key, known)
                 raise self.error(f"unknown field{hint}; known fields: {', '.join(known)}", key)
 
 
-def _hint(word: str, candidates: Sequence[str]) -> str:
+def did_you_mean(word: str, candidates: Sequence[str]) -> str:
+    """`` (did you mean 'latency'?)`` when ``word`` is close to one of ``candidates``."""
     close = difflib.get_close_matches(word, list(candidates), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _negative(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return value < 0
+    return isinstance(value, str) and value.strip().startswith("-")

@@ -17,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from harness.commands.common import add_scenarios_dir, load_named
 from harness.errors import ConfigError
@@ -80,6 +81,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     from harness.run.progress import ConsoleProgress, print_summary
     from harness.run.repeat import render_repeat, run_repeated
     from harness.run.runner import RunResult, new_run_dir, run_game_day
+    from harness.scenario.checks import scenario_warnings
     from harness.scenario.model import Scenario
 
     if args.time_scale is not None and not 0 < args.time_scale <= 100_000:  # NaN too
@@ -121,6 +123,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     )
     if scenario.target.kind == "http":
         _announce_webhook(scenario, console)
+    for warning in scenario_warnings(scenario):
+        console.print(Text.assemble(("warning", "yellow"), f" {scenario.file}: {warning}"))
     if args.interactive:
         console.print(
             "Interactive: you will be paged here. Type a runbook step's id when you did it "

@@ -7,10 +7,12 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from harness.commands.common import add_scenarios_dir, load_named
 from harness.errors import ScenarioError
 from harness.exitcode import ExitCode
+from harness.scenario.checks import scenario_warnings
 
 
 def register(sub: Any) -> None:
@@ -36,4 +38,6 @@ def execute(args: argparse.Namespace, console: Console) -> int:
             f"{len(s.faults)} fault(s), {len(s.gates)} gate(s))",
             soft_wrap=True,
         )
+        for warning in scenario_warnings(s):
+            console.print(Text.assemble(("warning", "yellow"), f" {s.file}: {warning}"))
     return worst

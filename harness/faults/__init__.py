@@ -13,7 +13,7 @@ from types import ModuleType
 
 from harness.faults import account, api, auth, backend, calibration, network, queue, sut
 from harness.faults.base import Fault, FaultContext, FaultSpec
-from harness.fields import Fields
+from harness.fields import Fields, did_you_mean
 
 __all__ = ["FAMILIES", "REGISTRY", "Fault", "FaultContext", "FaultSpec", "parse_fault"]
 
@@ -54,7 +54,9 @@ def parse_fault(fields: Fields, index: int, backend_names: Sequence[str]) -> Fau
     for name in targets:
         if name not in backend_names:
             raise fields.error(
-                f"no backend named {name!r}; backends: {', '.join(backend_names)}", "backends"
+                f"no backend named {name!r}{did_you_mean(name, backend_names)}; "
+                f"backends: {', '.join(backend_names)}",
+                "backends",
             )
     fault = REGISTRY[kind].parse(fields)
     fields.done()

@@ -8,7 +8,7 @@ from typing import ClassVar, Self
 from fake_backends import switches
 from fake_backends.switches import ENDPOINTS, RENAMEABLE_FIELDS
 from harness.faults.base import SettingFault
-from harness.fields import Fields
+from harness.fields import Fields, did_you_mean
 
 __all__ = ["Errors", "RateLimited", "SchemaChanged"]
 
@@ -39,7 +39,9 @@ class Errors(SettingFault[switches.ApiErrors]):
         for e in endpoints:
             if e not in ENDPOINTS:
                 raise fields.error(
-                    f"unknown endpoint {e!r}; known: {', '.join(ENDPOINTS)}", "endpoints"
+                    f"unknown endpoint {e!r}{did_you_mean(e, ENDPOINTS)}; "
+                    f"known: {', '.join(ENDPOINTS)}",
+                    "endpoints",
                 )
         return cls(
             switches.ApiErrors(

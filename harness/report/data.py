@@ -22,6 +22,7 @@ from harness.scoring import (
     SloResult,
     StepResult,
     TickStats,
+    can_fire,
 )
 
 __all__ = ["SCHEMA_VERSION", "ScenarioFacts", "build_report"]
@@ -269,7 +270,12 @@ def build_report(
         "error_budget_consumed": _num(result.error_budget_consumed, 4),
         "burn_rate": {
             "rules": [
-                {"factor": r.factor, "long_window_s": _num(r.long), "short_window_s": _num(r.short)}
+                {
+                    "factor": r.factor,
+                    "long_window_s": _num(r.long),
+                    "short_window_s": _num(r.short),
+                    "can_fire": can_fire(r, scenario.duration),
+                }
                 for r in config.burn_rules
             ],
             "timeline_window_s": _num(result.burn.timeline[0].window)

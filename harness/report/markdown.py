@@ -151,6 +151,10 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
             return f"{s['name']} (fidelity >= {s['min_fidelity']:g})"
         return str(s["name"])
 
+    b = r["burn_rate"]
+    # a rule whose long window is longer than the load phase never fills: "no" would
+    # claim a page that was impossible did not fire
+    no_page = "no" if any(x["can_fire"] for x in b["rules"]) else "could not fire in this run"
     lines = table(
         ["SLO", "objective", "good", "bad", "budget consumed", "budget of", "peak burn",
          "page would fire"],
@@ -163,7 +167,7 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
                 _pct(s["error_budget_consumed"]),
                 fmt_duration(s["window_s"]) if s["window_s"] else "this run",
                 "—" if s["peak_burn_rate"] is None else f"{s['peak_burn_rate']:g}x",
-                "no" if s["page"] is None else
+                no_page if s["page"] is None else
                 f"at {fmt_duration(s['page']['at_s'])} ({s['page']['factor']:g}x over "
                 f"{fmt_duration(s['page']['long_window_s'])} and "
                 f"{fmt_duration(s['page']['short_window_s'])})",
@@ -171,7 +175,6 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
             for s in r["slos"]
         ],
     )  # fmt: skip
-    b = r["burn_rate"]
     if b["timeline_window_s"]:
         lines += [
             "",
@@ -180,6 +183,11 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
             + ", ".join(
                 f"{x['factor']:g}x over {fmt_duration(x['long_window_s'])} and "
                 f"{fmt_duration(x['short_window_s'])}"
+                + (
+                    ""
+                    if x.get("can_fire", True)
+                    else " (could not fire: its long window is longer than the load phase)"
+                )
                 for x in b["rules"]
             )
             + ".",

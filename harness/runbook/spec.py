@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.fields import Fields
+from harness.fields import Fields, did_you_mean
 from harness.runbook.actions import Action, HttpAction, ShellAction
 from harness.scoring import SLI_NAMES, StepSpec, Trigger
 
@@ -66,7 +66,7 @@ def _step(f: Fields, earlier: Sequence[str]) -> RunbookStep:
     when = _when(f, earlier)
     has_run, has_expect = f.has("run"), f.has("expect")
     if has_run == has_expect:
-        raise f.error("expected exactly one of expect or run")
+        raise f.error(f"expected exactly one of expect or run{f.misspelled('expect', 'run')}")
     run = f.child("run") if has_run else None
     retry = run.duration("retry", None, positive=True) if run is not None else None
     mitigation = run.flag("mitigation", True) if run is not None else False
@@ -91,7 +91,7 @@ def _when(f: Fields, earlier: Sequence[str]) -> Trigger:
     w = f.child("when")
     kinds = [k for k in _WHEN if w.has(k)]
     if len(kinds) != 1:
-        raise w.error(f"expected exactly one of {', '.join(_WHEN)}")
+        raise w.error(f"expected exactly one of {', '.join(_WHEN)}{w.misspelled(*_WHEN)}")
     kind = kinds[0]
     if kind == "at":
         trigger = Trigger("at", value=w.duration("at"))
@@ -102,7 +102,9 @@ def _when(f: Fields, earlier: Sequence[str]) -> Trigger:
         name = w.text(kind)
         if kind == "step" and name not in earlier:
             raise w.error(
-                f"no earlier step {name!r} (steps so far: {', '.join(earlier) or 'none'})", kind
+                f"no earlier step {name!r}{did_you_mean(name, earlier)} "
+                f"(steps so far: {', '.join(earlier) or 'none'})",
+                kind,
             )
         trigger = Trigger(kind, name)  # type: ignore[arg-type]
     w.done()
@@ -128,7 +130,7 @@ def _expect(f: Fields) -> tuple[Any, str | None]:
 def _action(r: Fields) -> Action:
     kinds = [k for k in ("http", "shell") if r.has(k)]
     if len(kinds) != 1:
-        raise r.error("expected exactly one of http or shell")
+        raise r.error(f"expected exactly one of http or shell{r.misspelled('http', 'shell')}")
     if kinds[0] == "shell":
         command = r.text("shell")
         timeout = r.duration("timeout", 30.0, positive=True)

@@ -12,10 +12,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
+from harness.durations import as_written
 from harness.errors import ScenarioError
 from harness.faults import parse_fault
 from harness.faults.network import clashing_network_faults
-from harness.fields import Fields, load_yaml
+from harness.fields import Fields, did_you_mean, load_yaml
 from harness.load import circuits
 from harness.load.config import WorkloadConfig
 from harness.load.files import resolve_locustfile
@@ -165,7 +166,9 @@ def _workload(f: Fields) -> WorkloadConfig:
     for name in names:
         if not circuits.valid_name(name):
             raise f.error(
-                f"unknown circuit {name!r}; known: {', '.join(circuits.known())}", "circuits"
+                f"unknown circuit {name!r}{did_you_mean(name, circuits.known())}; "
+                f"known: {', '.join(circuits.known())}",
+                "circuits",
             )
     cfg = WorkloadConfig(
         rate=rate,
@@ -185,7 +188,11 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
     out = []
     for name in f.keys():
         if name not in SLI_NAMES:
-            raise f.error(f"unknown SLI {name!r}; known: {', '.join(SLI_NAMES)}", name)
+            raise f.error(
+                f"unknown SLI {name!r}{did_you_mean(name, SLI_NAMES)}; "
+                f"known: {', '.join(SLI_NAMES)}",
+                name,
+            )
         slo = f.child(name)
         objective = slo.number("objective", min=0.0, max=1.0)
         if objective >= 1.0:
@@ -205,12 +212,16 @@ def _gates(f: Fields) -> tuple[GateSpec, ...]:
     out = []
     for name in f.keys():
         if name not in GATES:
-            raise f.error(f"unknown gate {name!r}; known: {', '.join(sorted(GATES))}", name)
+            raise f.error(
+                f"unknown gate {name!r}{did_you_mean(name, list(GATES))}; "
+                f"known: {', '.join(sorted(GATES))}",
+                name,
+            )
         g = f.child(name)
         unit = GATES[name][0]
         ops = [op for op in ("max", "min") if g.has(op)]
         if len(ops) != 1:
-            raise g.error("expected exactly one of max or min")
+            raise g.error(f"expected exactly one of max or min{g.misspelled('max', 'min')}")
         op: Literal["max", "min"] = "max" if ops[0] == "max" else "min"
         threshold = g.duration(op) if unit == "s" else g.number(op)
         g.done()
@@ -226,21 +237,42 @@ def _check_timing(s: Scenario, f: Fields) -> None:
             f"{wall_rate:g} per wall second; at most {MAX_WALL_RATE:g}",
             "workload.rate",
         )
+    src = s.source
+
+    def written(seconds: float, *path: str | int) -> str:
+        """``seconds`` in the units the file used at ``path`` (its errors speak them)."""
+        node: Any = src
+        for key in path:
+            if isinstance(node, dict) and isinstance(key, str):
+                node = node.get(key)
+            elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+                node = node[key]
+            else:
+                node = None
+        return as_written(seconds, like=node)
+
     if s.tick > s.duration:
-        raise f.error(f"tick ({s.tick:g}s) is longer than the duration ({s.duration:g}s)", "tick")
+        raise f.error(
+            f"tick ({written(s.tick, 'tick')}) is longer than the duration "
+            f"({written(s.duration, 'duration')})",
+            "tick",
+        )
     if s.stable_window < s.tick:
         raise f.error("stable_window must be at least one tick", "scoring.stable_window")
     for i, fault in enumerate(s.faults):
+        at = written(fault.at, "faults", i, "at")
         if fault.at < s.warmup:
             raise f.error(
-                f"fault starts at {fault.at:g}s, inside the {s.warmup:g}s warm-up "
+                f"fault starts at {at}, inside the {written(s.warmup, 'warmup')} warm-up "
                 "(steady state is checked before any fault)",
                 f"faults[{i}].at",
             )
         if fault.end > s.duration:
             raise f.error(
-                f"fault ends at {fault.end:g}s, after the load phase ({s.duration:g}s); "
-                "faults must heal before the drain",
+                f"fault ends at {written(fault.end, 'faults', i, 'at')} (at {at} + duration "
+                f"{written(fault.duration, 'faults', i, 'duration')}), after the load phase "
+                f"(duration: {written(s.duration, 'duration')}); faults must heal before the "
+                "drain",
                 f"faults[{i}].duration",
             )
     ids = [fault.id for fault in s.faults]
@@ -249,7 +281,10 @@ def _check_timing(s: Scenario, f: Fields) -> None:
         when = step.spec.when
         if when.kind == "fault" and when.name not in ids:
             known = ", ".join(ids) or "none"
-            raise f.error(f"no fault {when.name!r} (faults: {known})", f"runbook[{i}].when.fault")
+            hint = did_you_mean(when.name or "", ids)
+            raise f.error(
+                f"no fault {when.name!r}{hint} (faults: {known})", f"runbook[{i}].when.fault"
+            )
     if (clash := clashing_network_faults(s.faults)) is not None:
         i, j = clash
         raise f.error(f"overlaps faults[{i}] on the same link and kind", f"faults[{j}]")

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.fields import Fields
+from harness.fields import Fields, did_you_mean
 from harness.scoring import DEFAULT_BURN_RULES, STOP_RULES, BurnRule, StopRule, Weights
 
 __all__ = ["ScoringSection", "parse_scoring_section", "parse_stop_when"]
@@ -38,6 +38,7 @@ class ScoringSection:
     weights: Weights = field(default_factory=Weights)
     recovery_target: float = 600.0
     lag_tolerance: float | None = None  # None: one tick
+    window_scale: float = 1.0  #: the burn-rate windows' multiplier (rules are scaled already)
 
 
 def parse_scoring_section(f: Fields) -> ScoringSection:
@@ -67,7 +68,7 @@ def parse_scoring_section(f: Fields) -> ScoringSection:
     tolerance = f.duration("lag_tolerance", None, positive=True)
     f.done()
     rules = tuple(r.scaled(scale) for r in rules)
-    return ScoringSection(stable, rules, weights, target, tolerance)
+    return ScoringSection(stable, rules, weights, target, tolerance, scale)
 
 
 def _rule(r: Fields) -> BurnRule:
@@ -86,7 +87,11 @@ def parse_stop_when(f: Fields) -> tuple[StopRule, ...]:
     out = []
     for name in f.keys():
         if name not in STOP_RULES:
-            raise f.error(f"unknown stop condition {name!r}; known: {', '.join(STOP_RULES)}", name)
+            raise f.error(
+                f"unknown stop condition {name!r}{did_you_mean(name, list(STOP_RULES))}; "
+                f"known: {', '.join(STOP_RULES)}",
+                name,
+            )
         c = f.child(name)
         above = c.number("above", min=0.0)
         window = c.duration("window", None, positive=True) if STOP_RULES[name] else None

@@ -20,7 +20,14 @@ ARCHITECTURE.md ("Scoring"):
 - :mod:`~harness.scoring.score`: puts it together.
 """
 
-from harness.scoring.burn import BurnPoint, BurnSeries, Page, burn_analysis, burn_rate
+from harness.scoring.burn import (
+    BurnPoint,
+    BurnSeries,
+    Page,
+    burn_analysis,
+    burn_rate,
+    can_fire,
+)
 from harness.scoring.config import (
     DEFAULT_BURN_RULES,
     SLI_NAMES,
@@ -82,6 +89,7 @@ __all__ = [
     "Weights",
     "burn_analysis",
     "burn_rate",
+    "can_fire",
     "hellinger_fidelity",
     "job_views",
     "runbook_context",

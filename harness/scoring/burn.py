@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from harness.scoring.config import BurnRule, SloSpec
 from harness.scoring.events import SliEvent
 
-__all__ = ["BurnPoint", "BurnSeries", "Page", "burn_analysis", "burn_rate"]
+__all__ = ["BurnPoint", "BurnSeries", "Page", "burn_analysis", "burn_rate", "can_fire"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +83,17 @@ class _Window:
         hi = bisect.bisect_right(self.times, t)
         lo = bisect.bisect_right(self.times, t - window)
         return self.bad[hi] - self.bad[lo], self.total[hi] - self.total[lo]
+
+
+def can_fire(rule: BurnRule, load_phase: float) -> bool:
+    """Whether ``rule`` can page as designed in a load phase of ``load_phase`` seconds.
+
+    A long window longer than the load phase never fills: it holds the whole run so far,
+    so the rule would page only when the run's *average* burn passed its factor. The
+    report says "could not fire in this run" for such rules rather than "no page", and
+    ``gameday validate`` warns before the run (``scoring.burn_rate.window_scale``).
+    """
+    return rule.long <= load_phase + 1e-9
 
 
 def burn_rate(

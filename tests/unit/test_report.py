@@ -236,3 +236,16 @@ def test_the_gates_of_a_run_that_never_injected_a_fault_are_not_evaluated():
     assert cases["run completed"].find("failure") is not None  # the verdict: invalid
     assert r["exit_code"] == 2
     jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+def test_a_page_that_could_not_fire_is_not_reported_as_no_page():
+    # issue 13: the workbook's 1h/6h windows on a 20-minute run "no page": it was impossible
+    r = report(journal())
+    assert [x["can_fire"] for x in r["burn_rate"]["rules"]] == [False, False]
+    md = render_markdown(r)
+    assert "| could not fire in this run |" in md
+    assert "14.4x over 1h00m and 5m00s (could not fire: its long window is longer" in md
+    scaled = {**WITH_RUNBOOK, "scoring": {"burn_rate": {"window_scale": 0.1}}}
+    r = report(journal(scenario=scaled))
+    assert [x["can_fire"] for x in r["burn_rate"]["rules"]] == [True, False]
+    assert "could not fire in this run" not in render_markdown(r)

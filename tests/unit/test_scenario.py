@@ -6,6 +6,7 @@ import pytest
 
 from harness.errors import ScenarioError
 from harness.faults import REGISTRY
+from harness.scenario.checks import scenario_warnings
 from harness.scenario.parse import find_scenario, list_scenarios, load_scenario, parse_scenario
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -104,6 +105,97 @@ def test_fault_that_outlives_the_load_phase_is_rejected(tmp_path):
     assert "heal before the drain" in str(err)
 
 
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        # issue 13: "fault ends at 1260s ... (1200s)" for a file written in minutes
+        (
+            ("at: 6m", "at: 16m"),
+            "fault ends at 21m (at 16m + duration 5m), after the load phase (duration: 20m)",
+        ),
+        (("at: 6m", "at: 960"), "fault ends at 1260s (at 960s + duration 5m)"),
+        (("at: 6m", "at: 1m"), "fault starts at 1m, inside the 2m warm-up"),
+        (
+            ("duration: 20m", "duration: 20m\ntick: 1h"),
+            "tick (1h) is longer than the duration (20m)",
+        ),
+    ],
+)
+def test_timing_errors_speak_the_files_units(tmp_path, change: tuple[str, str], message):
+    old, new = change
+    assert message in str(error_of(tmp_path, MINIMAL.replace(old, new, 1)))
+
+
+SLOS = "slos:\n  latency: {objective: 0.95, threshold: 3m}\n"
+RUNBOOK = "runbook:\n  - {id: ack, when: {fault: token_expiry-1}, expect: alert}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "hint"),
+    [
+        # issue 13: a misspelled sub-key said "missing required field", no "did you mean"
+        (
+            SLOS.replace("threshold", "thresold"),
+            "slos.latency.threshold",
+            "missing required field (found 'thresold': did you mean 'threshold'?)",
+        ),
+        (SLOS.replace("latency:", "latncy:"), "slos.latncy", "(did you mean 'latency'?)"),
+        (
+            RUNBOOK.replace("expect:", "expct:"),
+            "runbook[0]",
+            "expected exactly one of expect or run (found 'expct': did you mean 'expect'?)",
+        ),
+        (RUNBOOK.replace("{fault:", "{falt:"), "runbook[0].when", "did you mean 'fault'?"),
+        (
+            RUNBOOK.replace("token_expiry-1", "token-expiry-1"),
+            "runbook[0].when.fault",
+            "no fault 'token-expiry-1' (did you mean 'token_expiry-1'?)",
+        ),
+        (
+            RUNBOOK + "  - {id: b, when: {step: ak}, expect: alert}\n",
+            "runbook[1].when.step",
+            "(did you mean 'ack'?)",
+        ),
+        ("stop_when: {lost_job: {above: 1}}\n", "stop_when.lost_job", "did you mean 'lost_jobs'?"),
+        ("workload: {circuits: [bel]}\n", "workload.circuits", "did you mean 'bell'?"),
+        (
+            "target: {alert: {treshold: 0.5}}\n",
+            "target.alert.treshold",
+            "did you mean 'threshold'?",
+        ),
+    ],
+)
+def test_misspelled_keys_and_names_get_a_did_you_mean(tmp_path, text, path, hint):
+    err = error_of(tmp_path, MINIMAL + text)
+    assert (err.path, hint in str(err)) == (path, True), str(err)
+
+
+def test_gate_names_and_fault_backends_get_a_did_you_mean(tmp_path):
+    err = error_of(tmp_path, MINIMAL.replace("mttr:", "mtr:"))
+    assert "unknown gate 'mtr' (did you mean 'mttr'?)" in str(err)
+    err = error_of(
+        tmp_path, MINIMAL.replace("duration: 5m", "duration: 5m\n    backends: [manilla]")
+    )
+    assert "no backend named 'manilla' (did you mean 'manila'?)" in str(err)
+    err = error_of(tmp_path, MINIMAL.replace("mttr: {max: 10m}", "mttr: {mx: 10m}"))
+    assert "exactly one of max or min (found 'mx': did you mean 'max'?)" in str(err)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # issue 13: a negative rate said "expected a rate" without saying it must be positive
+        ("workload: {rate: -12/m}\n", "a rate must be positive (more than 0), found str '-12/m'"),
+        ("workload: {rate: -0.2}\n", "a rate must be positive (more than 0), found float -0.2"),
+        ("workload: {rate: 0}\n", "a rate must be positive (more than 0), found int 0"),
+        ("workload: {poll_interval: -5s}\n", "expected a positive duration like 90s"),
+        ("workload: {poll_interval: 0s}\n", "must be positive (more than 0), found '0s'"),
+    ],
+)
+def test_numbers_that_must_be_positive_say_so(tmp_path, text, message):
+    assert message in str(error_of(tmp_path, MINIMAL + text))
+
+
 def test_fault_on_unknown_backend(tmp_path):
     err = error_of(tmp_path, MINIMAL.replace("duration: 5m", "duration: 5m\n    backends: [nope]"))
     assert err.path == "faults[0].backends"
@@ -164,6 +256,21 @@ def test_every_shipped_scenario_is_valid():
         scenario = load_scenario(path)
         assert scenario.gates, f"{path} has no gates"
         assert all(f.kind in REGISTRY for f in scenario.faults)
+        assert scenario_warnings(scenario) == [], path  # e.g. burn windows that cannot fire
+
+
+def test_burn_windows_that_cannot_fire_are_warned_about_with_a_scale(tmp_path):
+    # issue 13: the workbook's 1h/5m and 6h/30m on a 16-minute run can never page
+    s = load_scenario(write(tmp_path, MINIMAL.replace("duration: 20m", "duration: 16m")))
+    (warning,) = scenario_warnings(s)
+    assert warning.startswith("scoring.burn_rate: no burn-rate rule can fire in this run")
+    assert "(1h00m, 6h00m) are longer than the load phase (16m00s)" in warning
+    assert "'scoring: {burn_rate: {window_scale: 0.1}}' (1h00m/5m00s -> 6m00s/30s)" in warning
+    scaled = MINIMAL + "scoring: {burn_rate: {window_scale: 0.1}}\n"
+    assert scenario_warnings(load_scenario(write(tmp_path, scaled))) == []
+    half = MINIMAL + "scoring: {burn_rate: {window_scale: 0.5}}\n"  # 30m > 20m: suggest 0.1
+    (warning,) = scenario_warnings(load_scenario(write(tmp_path, half)))
+    assert "window_scale: 0.1}}" in warning
 
 
 def test_find_scenario_by_name_and_unknown_name():
