@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import signal
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -125,14 +126,18 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         _announce_webhook(scenario, console)
     for warning in scenario_warnings(scenario):
         console.print(Text.assemble(("warning", "yellow"), f" {scenario.file}: {warning}"))
+    on_terminal = sys.stdin.isatty() and sys.stdout.isatty()
     if args.interactive:
         console.print(
-            "Interactive: you will be paged here. Type a runbook step's id when you did it "
-            "(status, steps, help)."
+            "Interactive: you will be paged here. Commands: ack, a runbook step's id when "
+            "you did it, steps, status, history, help, quit."
+            + (" The status line is under the prompt." if on_terminal else "")
         )
 
     async def one(s: Scenario, folder: Path) -> RunResult:
-        live = Console(quiet=True) if args.quiet or args.interactive else console
+        # on a terminal the responder's prompt and status line replace the live progress
+        quiet = args.quiet or (args.interactive and on_terminal)
+        live = Console(quiet=True) if quiet else console
         with ConsoleProgress(live, s.name) as progress:
             result = await run_game_day(
                 s, folder, progress=progress, workers=args.workers, interactive=args.interactive

@@ -42,6 +42,7 @@ __all__ = [
     "LOAD_STOPPED",
     "NETWORK_CLEANUP",
     "NETWORK_LINKS",
+    "RESPONDER_ACK",
     "RUNBOOK_STEP",
     "RUNBOOK_TRIGGERED",
     "RUN_CONFIG",
@@ -294,6 +295,11 @@ class RunbookStep(TypedDict):
     detail: NotRequired[Any]
 
 
+class ResponderAck(TypedDict):
+    page: str
+    paged_at: float
+
+
 ALERT = RecordType("alert", Alert, "an alert the SUT sent to the webhook (firing or resolved)")
 SUT_EVENT = RecordType(
     "sut.event", SutEvent, "what the SUT reported doing (`kind`: mitigation, action, note)"
@@ -305,6 +311,11 @@ RUNBOOK_STEP = RecordType(
     "runbook.step",
     RunbookStep,
     "a runbook step was done or failed, `by` automation or the responder",
+)
+RESPONDER_ACK = RecordType(
+    "responder.ack",
+    ResponderAck,
+    "the responder acknowledged a page (`ack` in `run --interactive`): TTA",
 )
 
 # -- the SUT's process (command targets) and the webhook's door -------------------------

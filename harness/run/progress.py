@@ -64,7 +64,10 @@ class ConsoleProgress:
         self._faults: tuple[str, ...] = ()
 
     def __enter__(self) -> ConsoleProgress:
-        if self._console.is_terminal:
+        # a quiet console (--quiet, or the responder owning the terminal) must not start
+        # a Live: it redirects stdout into the quiet console, and everything printed
+        # during the run vanished (issue 13: no page, no answer in --interactive)
+        if self._console.is_terminal and not self._console.quiet:
             self._live = Live(Text(f"{self._title}: starting..."), console=self._console)
             self._live.__enter__()
         return self

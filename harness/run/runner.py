@@ -58,8 +58,9 @@ from harness.load.workload import Workload
 from harness.netchaos import NetworkLinks, network_links
 from harness.report import write_reports
 from harness.run.progress import Snapshot
-from harness.run.responder import Responder, live_status
+from harness.run.responder import Responder, commands_of
 from harness.run.stop import StopMonitor
+from harness.run.terminal import Screen, open_screen
 from harness.runbook.actions import ActionContext
 from harness.runbook.engine import RunbookEngine
 from harness.scenario.model import Scenario
@@ -108,10 +109,12 @@ async def run_game_day(
     progress: ProgressFn | None = None,
     workers: int | None = None,
     interactive: bool = False,
+    screen: Screen | None = None,
 ) -> RunResult:
     """Run ``scenario`` and write its journal and reports into ``run_dir``.
 
-    With ``interactive`` the responder is paged on stdout and types step ids on stdin.
+    With ``interactive`` the responder is paged on ``screen`` (default: a prompt on the
+    terminal, or plain lines over pipes) and types commands there.
     """
     clock = ScaledClock(scenario.time_scale, started=False)
     journal = Journal(run_dir / "journal.jsonl", clock)
@@ -131,7 +134,18 @@ async def run_game_day(
         config["webhook_url"] = redact(with_token(url, "x"))
     journal.write(RUN_CONFIG(config))
     game = _GameDay(scenario, clock, journal, view, progress)
-    game.responder = Responder(clock, journal) if interactive else None
+    if interactive:
+        screen = screen or open_screen(commands_of(scenario.runbook))
+        task = asyncio.current_task()
+
+        def interrupt() -> None:  # `quit` or Ctrl-C at the prompt: as a SIGINT would
+            if task is not None:
+                task.cancel()
+
+        game.responder = Responder(
+            clock, journal, view, scenario.scoring_config(), screen, interrupt=interrupt
+        )
+        journal.subscribe(game.responder.record)  # after the view: it reads the view
     wall0 = time.monotonic()
     status: str = "crashed"
     reason: str | None = "the run did not finish"
@@ -158,6 +172,8 @@ async def run_game_day(
         journal.write(LAG_SUMMARY(lag))
         journal.write(RUN_ENDED({"status": status, "reason": reason, "wall_s": wall_s}))
         journal.close()
+        if game.responder is not None and screen is not None:
+            screen.show(game.responder.summary())
     # scoring and plotting are CPU work: off the event loop
     result, files = await asyncio.to_thread(write_reports, run_dir, journal.records, scenario)
     return RunResult(run_dir, result, ExitCode.of_run(result.status, result.passed), tuple(files))
@@ -187,7 +203,6 @@ class _GameDay:
         self.clouds: list[FakeCloud] = []
         self.receiver: AlertReceiver | None = None
         self.responder: Responder | None = None
-        self._relayed = 0
         self.actions: ActionContext | None = None
         self.links: NetworkLinks | None = None
         self.lateness = Lateness()
@@ -332,7 +347,7 @@ class _GameDay:
                 ]
                 if responder is not None:
                     responder.engine = engine
-                    helpers.append(tg.create_task(responder.read()))
+                    helpers.append(tg.create_task(responder.run()))
                 faults = tg.create_task(
                     self._steady_then_faults(workload, timeline, verdict, monitor)
                 )
@@ -425,14 +440,7 @@ class _GameDay:
             if self.progress is not None:
                 self.progress(snap)
             if self.responder is not None:
-                self._relay_alerts(self.responder)
-
-    def _relay_alerts(self, responder: Responder) -> None:
-        alerts = self.view.alerts
-        for alert in alerts[self._relayed :]:
-            responder.alert(alert.status, alert.name)
-        self._relayed = len(alerts)
-        responder.status = lambda: live_status(self.view.ticks[-1] if self.view.ticks else None)
+                self.responder.tick(snap)
 
     def _snapshot(self, workload: LoadEngine, timeline: Timeline) -> Snapshot:
         now = self.clock.now()

@@ -35,6 +35,8 @@ from plumbing.clock import Clock
 __all__ = ["RunbookEngine"]
 
 PageFn = Callable[[RunbookStep, StepResult], None]
+#: hears one attempt of a step's action: (succeeded, the answer, next try or None)
+ReportFn = Callable[[bool, str, float | None], None]
 
 #: scenario seconds between two full live scores (SLI triggers, recovery expectations)
 HEAVY_EVERY = 30.0
@@ -64,6 +66,7 @@ class RunbookEngine:
         self._interactive = interactive
         self._page = page
         self._seen: set[str] = set()
+        self._due: dict[str, float | None] = {}  # step id -> due at, as journalled
         # ticks and incidents are costly to rebuild (a full score): only when a trigger
         # needs them (an SLI condition, or a step done when recovery is observed), and at
         # most every HEAVY_EVERY scenario seconds, to keep the event loop free
@@ -87,6 +90,7 @@ class RunbookEngine:
                     return  # every step is due: nothing left to watch (actions finish)
                 for step, result in self.due():
                     self._seen.add(step.id)
+                    self._due[step.id] = result.triggered_at
                     self._journal.write(
                         RUNBOOK_TRIGGERED({"id": step.id, "due_at": result.triggered_at})
                     )
@@ -94,6 +98,10 @@ class RunbookEngine:
                         self._page(step, result)
                     if step.action is not None and not self._interactive:
                         tg.create_task(self._automate(step, result))
+
+    def results(self) -> tuple[StepResult, ...]:
+        """Every step as things stand (what the responder's ``steps`` command shows)."""
+        return runbook_results([s.spec for s in self.steps], self._context())
 
     def due(self) -> list[tuple[RunbookStep, StepResult]]:
         """Steps that became due since the last call."""
@@ -125,21 +133,47 @@ class RunbookEngine:
         return runbook_context(self._view, self._config, (), (), now=now)
 
     async def _automate(self, step: RunbookStep, result: StepResult) -> None:
-        """Run the action; with ``retry``, again after each failure until the deadline."""
-        due = result.triggered_at if result.triggered_at is not None else self._clock.now()
+        await self.attempt(step, result.triggered_at, by="automation")
+
+    async def attempt(
+        self,
+        step: RunbookStep,
+        due: float | None,
+        *,
+        by: str,
+        report: ReportFn | None = None,
+    ) -> bool:
+        """Run the action; with ``retry``, again after each failure until the deadline.
+
+        ``due`` is when the step became due (None: now); the deadline is ``within`` after
+        it. ``report(ok, detail, next_try)`` hears every attempt's outcome and when the
+        next one will be (None: no more: done, no ``retry``, or past the deadline).
+        """
+        due = due if due is not None else self._clock.now()
         deadline = due + step.spec.within if step.spec.within is not None else None
-        while not await self.perform(step, by="automation"):
-            if step.retry is None:
-                return
-            if deadline is not None and self._clock.now() + step.retry > deadline:
-                return
+        while True:
+            ok, detail = await self.perform(step, by=by)
+            next_try = None if ok or step.retry is None else self._clock.now() + step.retry
+            if next_try is not None and deadline is not None and next_try > deadline:
+                next_try = None
+            if report is not None:
+                report(ok, detail, next_try)
+            if next_try is None or step.retry is None:
+                return ok
             await self._clock.sleep(step.retry)
 
-    async def perform(self, step: RunbookStep, *, by: str) -> bool:
-        """Run ``step``'s action (if any) and journal the outcome; True when it succeeded."""
+    def deadline(self, step_id: str) -> tuple[float | None, float | None]:
+        """(due at, deadline) of a step as the engine last saw it (None: not due / none)."""
+        due = self._due.get(step_id)
+        step = self.by_id(step_id)
+        within = step.spec.within if step is not None else None
+        return due, (due + within if due is not None and within is not None else None)
+
+    async def perform(self, step: RunbookStep, *, by: str) -> tuple[bool, str]:
+        """Run ``step``'s action (if any) and journal the outcome: (succeeded, its answer)."""
         if step.action is None:
             self._journal.write(RUNBOOK_STEP({"id": step.id, "status": "done", "by": by}))
-            return True
+            return True, "done"
         ok, detail = await step.action.run(self._actions)
         self._journal.write(
             RUNBOOK_STEP(
@@ -153,7 +187,7 @@ class RunbookEngine:
                 }
             )
         )
-        return ok
+        return ok, detail
 
 
 def _needs_ticks(specs: Sequence[StepSpec]) -> bool:

@@ -18,7 +18,7 @@ run), all in scenario seconds:
   beside it (``burn_ttd``), separately: it says what a standard SLO alert would have
   done, not what the SUT did.
 - **acknowledge**: the first runbook step done in ``[t0, t1)`` (typed by the responder
-  in an interactive run).
+  in an interactive run), or the responder's ``ack`` of a page, whichever came first.
 - **mitigate**: the first mitigation in ``[t0, t1)``: an event the SUT reported
   (``kind: mitigation``) or a runbook action that succeeded.
 - **impact**: the first unhealthy tick overlapping ``[t0, t1)``.

@@ -20,6 +20,7 @@ from harness.journal.records import (
     LAG,
     LAG_SUMMARY,
     LOAD_SLI,
+    RESPONDER_ACK,
     RUN_CONFIG,
     RUN_ENDED,
     RUNBOOK_STEP,
@@ -50,6 +51,7 @@ class JournalView:
         self.mitigations: list[tuple[float, str]] = []  # in journal order
         self.sut_events: list[tuple[float, str]] = []  # (t, name)
         self.step_records: list[Record] = []  # runbook.step
+        self.acks: list[float] = []  # responder.ack times
         self.executions: list[Record] = []  # backend.execution
         self.requests: list[Record] = []  # load.sli
         self.ticks: list[Record] = []  # tick
@@ -95,6 +97,8 @@ class JournalView:
             self.sut_events.append((float(r["t"]), str(r.get("name", ""))))
         elif kind == RUNBOOK_STEP.name:
             self.step_records.append(r)
+        elif kind == RESPONDER_ACK.name:
+            self.acks.append(float(r["t"]))
         elif kind == RUN_ENDED.name:
             self.status = str(r.get("status", "completed")), r.get("reason")
         elif kind == RUN_CONFIG.name:

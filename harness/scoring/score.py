@@ -78,11 +78,13 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
     mitigations = sorted(view.mitigations)
     first = incidents(*args, (), mitigations, config, end)
     steps = runbook_results(config.runbook, runbook_context(view, config, ticks, first, now=end))
+    # acknowledged: a step done (typed by the responder in an interactive run) or a page
+    # acknowledged with `ack`
     acks = [
         s.done_at
         for s in steps
         if s.done_at is not None and (s.by == "responder" or not view.interactive)
-    ]
+    ] + view.acks
     found = incidents(*args, acks, mitigations, config, end)
     mttr = _mttr(found)
     slos = slo_results((), config, end, events=events)

@@ -88,6 +88,7 @@ class AlertView:
     t: float
     status: str
     name: str
+    summary: str = ""  #: what the SUT said about it (shown on the responder's page)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +235,12 @@ def hellinger_fidelity(counts: Mapping[str, Any], ideal: Mapping[str, float]) ->
 
 def alert_of(r: Record) -> AlertView:
     """The view of an ``alert`` record."""
-    return AlertView(float(r["t"]), str(r.get("status", "")), str(r.get("name", "")))
+    return AlertView(
+        float(r["t"]),
+        str(r.get("status", "")),
+        str(r.get("name", "")),
+        str(r.get("summary") or ""),
+    )
 
 
 class FaultBook:

@@ -129,7 +129,7 @@ async def test_in_an_interactive_run_the_responder_is_paged_and_nothing_runs_by_
     assert not of(journal, "runbook.step")  # in an interactive run a human acts
     step = runbook.by_id("ack")
     assert step is not None
-    assert await runbook.perform(step, by="responder")
+    assert (await runbook.perform(step, by="responder"))[0]
     await clock.advance(10)  # restart waits for ack: due now
     assert [s for s, _ in paged] == ["ack", "restart"]
     assert action.calls == 0

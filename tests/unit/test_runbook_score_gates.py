@@ -137,6 +137,9 @@ def test_interactive_runs_count_only_what_the_responder_typed():
     assert steps["calm"].status == "missed"  # observed, but nobody typed it
     (inc,) = s.incidents
     assert inc.tta_s == 60.0  # acknowledged when the responder typed, not when automation acted
+    j.add(340.0, "responder.ack", page="alert X firing", paged_at=330.0)
+    (inc,) = score(j.end(1205.0), config(runbook=RUNBOOK)).incidents
+    assert inc.tta_s == 40.0  # `ack` at the prompt acknowledges before any step is typed
 
 
 def test_resilience_score_hand_computed():
