@@ -14,6 +14,7 @@ from harness.durations import fmt_duration
 from harness.scoring import MISSED_STATUSES
 
 __all__ = [
+    "fmt_budget",
     "gate_result",
     "gate_threshold",
     "gate_value",
@@ -34,8 +35,17 @@ def _dur(x: float | None, missing: str) -> str:
     return missing if x is None else fmt_duration(x)
 
 
-def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{x:.1%}"
+def fmt_budget(x: float | None) -> str:
+    """Error budget consumed, the one way every output writes it: ``0.17%``, ``145%``.
+
+    (One run's outputs used to say 0.1%, 0.14% and 0.0014 for the same figure.)
+    """
+    if x is None:
+        return "—"
+    pct = x * 100
+    if 0 < pct < 0.01:
+        return "<0.01%"
+    return f"{pct:.2f}%" if pct < 10 else f"{pct:.0f}%"
 
 
 def _at(t: float | None, since: float | None, missing: str) -> str:
@@ -51,11 +61,17 @@ def gate_value(g: Mapping[str, Any]) -> str:
         return "—"
     if g["value"] is None:
         return str(g.get("note") or "none")
-    return fmt_duration(g["value"]) if g["unit"] == "s" else f"{g['value']:g}"
+    return _in_unit(g["value"], g["unit"])
 
 
 def gate_threshold(g: Mapping[str, Any]) -> str:
-    return fmt_duration(g["threshold"]) if g["unit"] == "s" else f"{g['threshold']:g}"
+    return _in_unit(g["threshold"], g["unit"])
+
+
+def _in_unit(value: float, unit: str) -> str:
+    if unit == "s":
+        return fmt_duration(value)
+    return fmt_budget(value) if unit == "budget" else f"{value:g}"
 
 
 def verdict(r: Mapping[str, Any]) -> str:
@@ -97,7 +113,7 @@ def render_summary(r: Mapping[str, Any]) -> list[str]:
                 ["scenario time", fmt_duration(r["duration_s"]) + " (+ drain)"],
                 ["wall time", _dur(r["wall_seconds"], "—")],
                 ["MTTR", _dur(r["mttr_s"], "not recovered") if r["incidents"] else "no incidents"],
-                ["error budget consumed", _pct(r["error_budget_consumed"])],
+                ["error budget consumed", fmt_budget(r["error_budget_consumed"])],
                 [
                     "gates failed",
                     "not judged (unreliable run)"
@@ -164,7 +180,7 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
                 f"{s['objective']:.1%}",
                 s["good"],
                 s["bad"],
-                _pct(s["error_budget_consumed"]),
+                fmt_budget(s["error_budget_consumed"]),
                 fmt_duration(s["window_s"]) if s["window_s"] else "this run",
                 "—" if s["peak_burn_rate"] is None else f"{s['peak_burn_rate']:g}x",
                 no_page if s["page"] is None else

@@ -19,7 +19,7 @@ from rich.text import Text
 
 from harness.durations import fmt_duration
 from harness.load.seam import WorkloadCounts
-from harness.report.markdown import gate_threshold, gate_value, uncertainty
+from harness.report.markdown import fmt_budget, gate_threshold, gate_value, uncertainty
 from harness.scoring import MISSED_STATUSES
 
 __all__ = ["ConsoleProgress", "Snapshot", "print_summary"]
@@ -121,7 +121,7 @@ def print_summary(console: Console, r: Mapping[str, Any], run_dir: str) -> None:
         f"{j['wrong']} wrong, {j['indeterminate']} indeterminate, {j['lost']} lost, "
         f"{j['duplicated']} duplicated, {j['unexpected']} unexpected. "
         f"MTTR {fmt_duration(r['mttr_s']) if r['mttr_s'] is not None else 'n/a'}; "
-        f"error budget consumed {r['error_budget_consumed']:.2%}.",
+        f"error budget consumed {fmt_budget(r['error_budget_consumed'])}.",
         highlight=False,
     )
     if r["gates"]:

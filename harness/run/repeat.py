@@ -15,7 +15,7 @@ from typing import Any
 
 from harness.durations import fmt_duration
 from harness.exitcode import ExitCode
-from harness.report.markdown import table
+from harness.report.markdown import fmt_budget, table
 from harness.run.runner import RunResult
 from harness.scenario.model import Scenario
 from harness.scoring.repeat import summarise
@@ -68,7 +68,9 @@ def write_summary(run_dir: Path, summary: Mapping[str, Any]) -> None:
 def _fmt(name: str, value: float | None) -> str:
     if value is None:
         return "—"
-    if name in ("score", "error_budget_consumed"):
+    if name == "error_budget_consumed":
+        return fmt_budget(value)
+    if name == "score":
         return f"{value:g}"
     if name == "uncertainty":
         return f"±{value:.2f}s"

@@ -49,7 +49,7 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         lambda s: _worst([i.burn_ttd_s for i in s.incidents]),
     ),
     "error_budget_consumed": (
-        "",
+        "budget",  # a fraction of the budget; reports write it as a percentage
         "worst SLO's bad events / allowed bad events",
         lambda s: s.error_budget_consumed,
     ),

@@ -249,3 +249,32 @@ def test_a_page_that_could_not_fire_is_not_reported_as_no_page():
     r = report(journal(scenario=scaled))
     assert [x["can_fire"] for x in r["burn_rate"]["rules"]] == [True, False]
     assert "could not fire in this run" not in render_markdown(r)
+
+
+def test_the_error_budget_is_written_one_way_in_every_output():
+    # issue 13: one run's outputs said 0.1%, 0.14% and 0.0014 for the same figure
+    import io
+
+    from rich.console import Console
+
+    from harness.report.markdown import fmt_budget
+    from harness.run.progress import print_summary
+
+    scenario = {
+        **WITH_RUNBOOK,
+        "slos": {"success": {"objective": 0.95, "window": "28d"}},  # a fraction of a budget
+        "gates": {"error_budget_consumed": {"max": 0.5}},
+    }
+    r = report(journal(scenario=scenario))
+    shown = fmt_budget(r["error_budget_consumed"])
+    assert re.fullmatch(r"\d+(\.\d\d)?%", shown), shown
+    md = render_markdown(r)
+    assert f"| error budget consumed | {shown} |" in md
+    assert f"| error_budget_consumed | max 50% | {shown} | pass |" in md
+    assert fmt_budget(max(s["error_budget_consumed"] for s in r["slos"])) == shown
+    out = io.StringIO()
+    print_summary(Console(file=out, width=200), r, "reports/x")
+    assert f"error budget consumed {shown}." in out.getvalue()
+    assert re.search(rf"│ max 50% +│ {re.escape(shown)} +│ pass", out.getvalue())
+    assert [fmt_budget(x) for x in (0.0014, 0.001, 0.5, 1.45, 0.0, 0.000001)] == [
+        "0.14%", "0.10%", "50%", "145%", "0.00%", "<0.01%"]  # fmt: skip
