@@ -24,6 +24,7 @@ from harness.journal.records import VOCABULARY
 from harness.report import SCHEMA_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = json.loads(SCHEMA_PATH.read_text())
 # Slow enough for a busy 2-core machine: the SUT drains its post-outage backlog through
 # the Aer pool, and at 120x a loaded machine left jobs behind (lost) in some runs.
 SCALE = "40"  # the scenario's own time scale: the pass/fail verdict is the SUT's
@@ -48,7 +49,10 @@ def gameday(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str
 
 
 def load(run_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((run_dir / "report.json").read_text()))
+    """A run's report.json, checked against the shipped schema (every real run is)."""
+    report = json.loads((run_dir / "report.json").read_text())
+    jsonschema.validate(report, SCHEMA, cls=jsonschema.Draft202012Validator)
+    return dict(report)
 
 
 def journal(run_dir: Path) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ import pytest
 
 from harness.load.driver import group_pids
 from harness.scoring.identity import job_of_key
-from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal
+from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal, load
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def test_locust_game_day_passes_and_writes_every_report(locust_run):
         assert (out / name).stat().st_size > 0, name
     for name in ("locust.html", "locust_stats.csv", "locust_stats.json", "sli.jsonl"):
         assert (out / "locust" / name).stat().st_size > 0, name
-    r = json.loads((out / "report.json").read_text())
+    r = load(out)
     assert r["passed"] is True
     (incident,) = r["incidents"]
     assert incident["detected"]
@@ -72,7 +72,7 @@ def test_per_tick_slis_match_locusts_totals_exactly(locust_run):
     assert all(rec["interval_s"] == 10.0 for rec in ticks)
     assert all(rec["start_s"] % 10 < 1e-3 or 10 - rec["start_s"] % 10 < 1e-3 for rec in ticks)
     # and scoring counted every request in the requests SLI
-    r = json.loads((out / "report.json").read_text())
+    r = load(out)
     slos = {s["name"]: s for s in r["slos"]}
     assert slos["requests"]["total"] == sum(n for n, _ in locust.values())
     assert slos["request_latency"]["total"] == slos["requests"]["total"]
@@ -135,7 +135,7 @@ def test_sigterm_mid_fault_leaves_no_locust_process(tmp_path):
             proc.kill()
     assert proc.returncode == 2, output
     assert group_pids(engine["pid"]) == set()
-    assert json.loads((out / "report.json").read_text())["status"] == "interrupted"
+    assert load(out)["status"] == "interrupted"
 
 
 def test_a_locust_crash_mid_run_is_reported_as_crashed(tmp_path):
@@ -150,7 +150,7 @@ def test_a_locust_crash_mid_run_is_reported_as_crashed(tmp_path):
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 4, output
-    r = json.loads((out / "report.json").read_text())
+    r = load(out)
     assert r["status"] == "crashed"
     assert "Locust was killed by signal 9" in r["reason"]
     assert group_pids(engine["pid"]) == set()
@@ -174,7 +174,7 @@ def test_steady_state_not_reached_stops_the_users_submitting(tmp_path):
     assert late == []
     types = [r["type"] for r in records]
     assert types.index("load.drained") < types.index("run.ended")
-    assert json.loads((out / "report.json").read_text())["status"] == "invalid"
+    assert load(out)["status"] == "invalid"
 
 
 QUEUE_SATURATION = ROOT / "scenarios" / "queue-saturation-under-load.yaml"
@@ -186,7 +186,7 @@ def test_queue_saturation_under_load(tmp_path):
         "run", str(QUEUE_SATURATION), *JUDGED, "--time-scale", FAST, "--out", str(out), "-q"
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    r = json.loads((out / "report.json").read_text())
+    r = load(out)
     assert r["status"] == "completed"
     assert {g["name"] for g in r["gates"]} >= {"error_budget_consumed", "lost_jobs"}
     assert any(rec["type"] == "load.sli" for rec in journal(out))

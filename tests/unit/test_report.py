@@ -278,3 +278,58 @@ def test_the_error_budget_is_written_one_way_in_every_output():
     assert re.search(rf"│ max 50% +│ {re.escape(shown)} +│ pass", out.getvalue())
     assert [fmt_budget(x) for x in (0.0014, 0.001, 0.5, 1.45, 0.0, 0.000001)] == [
         "0.14%", "0.10%", "50%", "145%", "0.00%", "<0.01%"]  # fmt: skip
+
+
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+
+
+def a_run_of(path: Path) -> list[dict[str, Any]]:
+    """A journal as a run of the scenario at ``path`` writes it: its SLOs, faults and
+    runbook, jobs every 5 s failing in the first fault, Locust's request lines."""
+    from harness.scenario.parse import load_scenario
+
+    s = load_scenario(path)
+    j = Journal({**s.source})
+    first = s.faults[0] if s.faults else None
+    for n in range(int(s.duration // 5)):
+        t = n * 5.0
+        bad = first is not None and first.at <= t < first.end
+        j.job(n, t, done=t + 5.0 + (200.0 if bad else 0.0), ok=not bad, started=t + 1.0)
+    for f in s.faults:
+        j.add(f.at, "fault.started", id=f.id, kind=f.kind)
+        j.add(f.end, "fault.ended", id=f.id, kind=f.kind, reverted=True)
+    for k in range(int(s.duration // s.tick)):
+        t = k * s.tick
+        j.add(t, "tick", queue_depth={b.name: 1 for b in s.backends})
+        j.add(t, "load.sli", start_s=t, interval_s=s.tick, start=t, interval=1.0,
+              source="master", requests=40, failures=1, hist={"50": 38, "900": 2},
+              endpoints={})  # fmt: skip
+    if first is not None:
+        j.add(first.at + 20.0, "alert", status="firing", name="A", summary="down")
+        j.add(first.end + 30.0, "alert", status="resolved", name="A", summary="up")
+        j.add(first.end + 5.0, "sut.event", kind="mitigation", name="fixed")
+        j.add(first.at + 25.0, "responder.ack", page="alert A firing", paged_at=first.at + 20.0)
+    for step in s.runbook:
+        if step.action is not None and first is not None:
+            what = step.action.describe()
+            j.add(first.at + 60.0, "runbook.step", id=step.id, status="done", by="automation",
+                  action=what, mitigation=step.mitigation, detail="200")  # fmt: skip
+    return j.end(s.duration + s.drain)
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_the_report_of_every_shipped_scenario_matches_the_schema(path: Path):
+    # issue 13: a Locust game day's report.json failed the schema (156 errors)
+    r = report(a_run_of(path))
+    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert r["scenario"] == path.stem
+    render_markdown(r)
+    XSD.validate(render_junit(r))
+
+
+def test_the_schema_knows_every_sli():
+    from harness.scoring import SLI_NAMES
+
+    slo = SCHEMA["properties"]["slos"]["items"]["properties"]["name"]
+    assert slo["enum"] == list(SLI_NAMES)
+    assert set(SLI_NAMES) <= set(SCHEMA["properties"]["timeline"]["items"]["properties"])
