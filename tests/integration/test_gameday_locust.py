@@ -72,8 +72,8 @@ def test_per_tick_slis_match_locusts_totals_exactly(locust_run):
     assert all(rec["interval_s"] == 10.0 for rec in ticks)
     assert all(rec["start_s"] % 10 < 1e-3 or 10 - rec["start_s"] % 10 < 1e-3 for rec in ticks)
     # and scoring counted every request in the requests SLI
-    r = load(out)
-    slos = {s["name"]: s for s in r["slos"]}
+    report = load(out)
+    slos = {s["name"]: s for s in report["slos"]}
     assert slos["requests"]["total"] == sum(n for n, _ in locust.values())
     assert slos["request_latency"]["total"] == slos["requests"]["total"]
 
