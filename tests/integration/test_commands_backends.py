@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import sys
@@ -99,6 +100,28 @@ async def test_devices_lists_snapshots_with_medians():
     assert 50 < manila["median_t1_us"] < 500
     assert 0 < manila["median_readout_error"] < 0.1
     assert 0 < manila["median_2q_error"] < 0.05
+
+
+async def test_devices_off_a_terminal_prints_full_names_and_shows_progress():
+    # issue 13: in a log the table cut names ("FakeBoeblingen...") and said nothing for 15 s
+    names = ["FakeBoeblingenV2", "FakeCasablancaV2", "FakeManilaV2", "FakeBurlingtonV2",
+             "FakeCambridgeV2"]  # fmt: skip
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "harness.cli", "devices", *names, "--workers", "1",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={k: v for k, v in os.environ.items() if k != "COLUMNS"},
+    )  # fmt: skip
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    table = out.decode()
+    for name in names:
+        assert f"│ {name} " in table, table
+    assert "…" not in table
+    assert err.decode().splitlines() == [
+        "reading device snapshots: 0/5",
+        "reading device snapshots: 4/5",
+        "reading device snapshots: 5/5",
+    ]
 
 
 def test_the_device_table_matches_the_installed_fake_provider():
