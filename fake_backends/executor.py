@@ -132,6 +132,7 @@ class _Pending:
     seed: int
     packed: bool
     future: asyncio.Future[RunOutput]
+    owner: str | None = None  # the backend whose job it is (/metrics counts per backend)
 
 
 class AerExecutor:
@@ -154,6 +155,7 @@ class AerExecutor:
         self._preparing = asyncio.Semaphore(self.workers)
         self._batches = 0
         self._submitted = 0
+        self._batches_of: collections.Counter[str] = collections.Counter()
         self._runner: asyncio.Task[None] | None = None
         self._inflight: set[asyncio.Task[None]] = set()
         self._memo: collections.OrderedDict[str, asyncio.Future[Any]] = collections.OrderedDict()
@@ -173,6 +175,11 @@ class AerExecutor:
     def healthy(self) -> bool:
         """Every worker alive (dead idle ones are replaced first): what /healthz reports."""
         return self._pool is not None and self._pool.check()
+
+    def batches_of(self, owner: str) -> int:
+        """Aer batch calls that ran at least one of ``owner``'s jobs (one executor serves
+        every backend of a game day, and a batch may hold several backends' jobs)."""
+        return self._batches_of[owner]
 
     async def __aenter__(self) -> Self:
         self._pool = await WorkerPool(self.workers, initializer=_init_worker).__aenter__()
@@ -337,6 +344,7 @@ class AerExecutor:
         memory: bool = False,
         seed: int | None = None,
         packed: bool = False,
+        owner: str | None = None,
     ) -> asyncio.Future[RunOutput]:
         """Queue one prepared circuit; it joins whatever batch forms for its calibration.
 
@@ -351,7 +359,7 @@ class AerExecutor:
             self._submitted += 1
             seed = self._seed + self._submitted
         entry = self._waiting.setdefault(calibration.id, (calibration, []))
-        entry[1].append(_Pending(circuit, shots, memory, seed, packed, fut))
+        entry[1].append(_Pending(circuit, shots, memory, seed, packed, fut, owner))
         self._wakeup.set()
         return fut
 
@@ -384,6 +392,7 @@ class AerExecutor:
 
     async def _run_batch(self, calibration: Calibration, batch: list[_Pending]) -> None:
         self._batches += 1
+        self._batches_of.update({p.owner for p in batch if p.owner is not None})
         items = [
             (p.circuit.qpy, p.shots, p.circuit.physical_qubits, p.memory, p.packed, p.seed)
             for p in batch

@@ -74,7 +74,10 @@ class CloudCollector(Collector):
             cal.age(),
         )
         yield _counter(
-            "qgameday_aer_batches", "Aer batch calls (all backends)", [], c.executor.batches_run
+            "qgameday_aer_batches",
+            "Aer batch calls that ran this backend's jobs",
+            b,
+            c.executor.batches_of(c.name),
         )
         active = set(c.switches.active())
         if cal.stale:

@@ -86,6 +86,7 @@ class Runner(Protocol):
         memory: bool = ...,
         seed: int | None = ...,
         packed: bool = ...,
+        owner: str | None = ...,
     ) -> asyncio.Future[RunOutput]: ...
 
 
@@ -375,7 +376,12 @@ class JobQueue:
     ) -> Awaitable[RunOutput | list[RunOutput]]:
         if job.circuit is not None:
             return self._runner.submit(
-                calibration, job.circuit, job.shots, memory=job.memory, seed=aer_seed
+                calibration,
+                job.circuit,
+                job.shots,
+                memory=job.memory,
+                seed=aer_seed,
+                owner=self.backend,
             )
         assert job.program is not None
         program = job.program
@@ -384,7 +390,12 @@ class JobQueue:
         return asyncio.gather(
             *(
                 self._runner.submit(
-                    calibration, circuit, shots, seed=aer_seed + i, packed=program.packed
+                    calibration,
+                    circuit,
+                    shots,
+                    seed=aer_seed + i,
+                    packed=program.packed,
+                    owner=self.backend,
                 )
                 for i, (circuit, shots) in enumerate(
                     zip(program.circuits, program.shots, strict=True)

@@ -93,6 +93,11 @@ async def test_honest_partial_results_and_metrics(http, start_cloud):
     assert 'qgameday_calibration_version{backend="manila"} 0.0' in text
     assert "qgameday_calibration_age_seconds" in text
     assert "qgameday_queue_depth" in text
+    # issue 13: documented with the backend label, it had none
+    (batches,) = [line for line in text.splitlines() if line.startswith("qgameday_aer_batches")]
+    name, value = batches.rsplit(" ", 1)
+    assert name == 'qgameday_aer_batches_total{backend="manila"}'
+    assert float(value) >= 1
 
 
 async def test_limits_on_qubits_shots_and_priority_are_clear_4xx(http, start_cloud):

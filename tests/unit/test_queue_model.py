@@ -57,6 +57,9 @@ class FakeRunner:
     def __init__(self) -> None:
         self.calls: list[tuple[int, int]] = []
 
+    def batches_of(self, owner: str) -> int:
+        return 0
+
     async def describe(self, device: str) -> dict[str, Any]:
         raise NotImplementedError
 
@@ -75,7 +78,9 @@ class FakeRunner:
     async def memo(self, key: str, make: Any) -> Any:
         raise NotImplementedError
 
-    def submit(self, calibration, circuit, shots, *, memory=False, seed=None, packed=False):
+    def submit(
+        self, calibration, circuit, shots, *, memory=False, seed=None, packed=False, owner=None
+    ):
         self.calls.append((calibration.version, shots))
         fut = asyncio.get_running_loop().create_future()
         half = shots // 2
