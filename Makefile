@@ -13,7 +13,7 @@ USERS ?= 10
 RUN_TIME ?= 30s
 LOCUSTFILE ?= reference
 
-.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs
+.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs chromium
 
 help:
 	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench      benchmarks -> reports/bench.json"
 	@echo "make format     apply ruff formatting and import sorting"
 	@echo "make docs       regenerate docs/journal.md (the journal's record types)"
+	@echo "make chromium   install Debian's chromium (as root) for the report.html render test"
 
 venv: $(STAMP)
 
@@ -76,6 +77,20 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 check: format-check lint typecheck test
+
+# the report.html render test needs a headless browser; without one it is skipped (with
+# this target's name in the reason). Root on Debian/Ubuntu installs it; anyone else is
+# told how. .ci/run calls it.
+chromium:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+		echo "chromium: installed"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "chromium: installing Debian's package (apt-get install chromium)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	else \
+		echo "chromium: not installed; run 'sudo apt-get install chromium' (Debian/Ubuntu)" \
+			"for the report.html render test (skipped without it)"; \
+	fi
 
 docs: $(STAMP)
 	$(BIN)/python -m harness.journal.doc > docs/journal.md

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from harness.exitcode import ExitCode
 from harness.scoring import (
     Incident,
+    InFlight,
     Ledger,
     Measurement,
     Score,
@@ -92,6 +93,9 @@ def _inc(i: Incident, uncertainty: float) -> dict[str, Any]:
         "recovered_at_s": _num(i.recovered_at_s),
         "ttr_s": _num(i.ttr_s),
         "uncertainty_s": _num(uncertainty) or 0.0,
+        "affected_jobs": i.affected_jobs,
+        "worst_latency_s": _num(i.worst_latency_s, 1),
+        "worst_latency_in_flight": i.worst_latency_in_flight,
         "causes": [
             {"fault": c.id, "kind": c.kind, "start_s": _num(c.start), "end_s": _num(c.end)}
             for c in i.causes
@@ -190,7 +194,10 @@ def _step(r: StepResult) -> dict[str, Any]:
 
 
 def _tick(
-    t: TickStats, slo_names: Sequence[str], burn: Mapping[str, float | None]
+    t: TickStats,
+    slo_names: Sequence[str],
+    burn: Mapping[str, float | None],
+    backlog: InFlight | None,
 ) -> dict[str, Any]:
     return {
         "t": t.start,
@@ -204,6 +211,8 @@ def _tick(
         "queue_depth": t.queue_depth,
         "burn_rate": {k: _num(v, 2) for k, v in burn.items()},
         **({"stuck": dict(t.stuck)} if t.stuck else {}),
+        "in_flight": backlog.jobs if backlog is not None else None,
+        "oldest_in_flight_s": _num(backlog.oldest_s, 1) if backlog is not None else None,
     }
 
 
@@ -320,7 +329,12 @@ def build_report(
         ],
         "sut": _sut(records, started),
         "timeline": [
-            _tick(t, names, burn_at.get(round(t.start + scenario.tick, 6), {}))
-            for t in result.ticks
+            _tick(
+                t,
+                names,
+                burn_at.get(round(t.start + scenario.tick, 6), {}),
+                result.in_flight[k] if k < len(result.in_flight) else None,
+            )
+            for k, t in enumerate(result.ticks)
         ],
     }

@@ -155,8 +155,62 @@ def _incidents(r: Mapping[str, Any]) -> list[str]:
         "",
         "(+x) is the delay after the fault started: TTD, TTA, TTM and TTR"
         + (f", each ±{_secs(pm)} (the run's measurement uncertainty)." if pm else "."),
+        "",
+    ]
+    lines += table(
+        ["incident", "impact from", "recovered", "affected jobs", "worst latency"],
+        [
+            [
+                i["fault"],
+                _at(i["impact_start_s"], i["start_s"], "no impact"),
+                _at(i["recovered_at_s"], i["start_s"], "**not recovered**") if i["impact"] else "—",
+                i["affected_jobs"],
+                _worst(i),
+            ]
+            for i in r["incidents"]
+        ],
+    )
+    lines += [
+        "",
+        "Affected jobs: jobs with a bad SLI event from the incident's start to its "
+        "recovery. Worst latency: the longest submit-to-end time of a job in flight then "
+        "(at least: a job unfinished at the end of the run).",
     ]
     return lines
+
+
+def _worst(i: Mapping[str, Any]) -> str:
+    if i["worst_latency_s"] is None:
+        return "—"
+    text = fmt_duration(i["worst_latency_s"])
+    return f"at least {text} (never finished)" if i["worst_latency_in_flight"] else text
+
+
+def _response(r: Mapping[str, Any]) -> list[str]:
+    """Everything that happened, the SUT's own actions among it, on one time line."""
+    rows: list[tuple[float, str, str]] = []
+    for i in r["incidents"]:
+        for c in i["causes"]:
+            rows.append((c["start_s"], "fault started", f"{c['fault']} ({c['kind']})"))
+            if c["end_s"] is not None:
+                rows.append((c["end_s"], "fault ended", c["fault"]))
+        if i["impact_start_s"] is not None:
+            rows.append((i["impact_start_s"], "impact", f"SLIs unhealthy ({i['fault']})"))
+        if i["burn_rate_detected_at_s"] is not None:
+            rows.append((i["burn_rate_detected_at_s"], "burn-rate page", "(the harness's rule)"))
+        if i["impact"] and i["recovered_at_s"] is not None:
+            rows.append((i["recovered_at_s"], "recovered", f"SLIs healthy ({i['fault']})"))
+    rows += [(a["t"], f"SUT alert {a['status']}", a["name"]) for a in r["alerts"]]
+    rows += [(e["t"], f"SUT {e['kind']}", e["name"]) for e in r["sut_events"]]
+    rows += [
+        (s["done_at_s"], f"runbook ({s['by']})", f"{s['id']} done")
+        for s in r["runbook"]
+        if s["done_at_s"] is not None
+    ]
+    if not rows:
+        return []
+    rows.sort(key=lambda row: row[0])
+    return table(["at", "what", ""], [[fmt_duration(t), what, d] for t, what, d in rows])
 
 
 def _slos(r: Mapping[str, Any]) -> list[str]:
@@ -352,10 +406,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
         ("System under test", _sut(r)),
     ):
         lines += ["", f"## {title}", "", *body]
-    signals = [(a["t"], "alert", f"{a['name']} {a['status']}") for a in r["alerts"]]
-    signals += [(e["t"], f"SUT {e['kind']}", e["name"]) for e in r["sut_events"]]
-    if signals:
-        lines += ["", "## Alerts and SUT events", ""]
-        rows = [[fmt_duration(t), what, name] for t, what, name in sorted(signals)]
-        lines += table(["at", "what", ""], rows)
+    response = _response(r)
+    if response:
+        lines += ["", "## Response timeline", "", *response]
     return "\n".join(lines) + "\n"

@@ -9,7 +9,9 @@ ARCHITECTURE.md ("Scoring"):
 - :mod:`~harness.scoring.journal_view`: all of them for one journal, record by record;
 - :mod:`~harness.scoring.slis`: SLI events (the seam for new event sources), ticks, SLOs;
 - :mod:`~harness.scoring.burn`: burn rates and the multiwindow burn-rate page;
-- :mod:`~harness.scoring.incidents`: TTD / TTA / TTM / TTR per fault window;
+- :mod:`~harness.scoring.incidents`: TTD / TTA / TTM / TTR per incident (overlapping
+  faults are one);
+- :mod:`~harness.scoring.inflight`: the backlog per tick, affected jobs, worst latency;
 - :mod:`~harness.scoring.ledger`: the Jepsen-style ledger and cost;
   :mod:`~harness.scoring.identity`: which job each backend execution ran;
 - :mod:`~harness.scoring.measurement`: the run's own measurement uncertainty;
@@ -43,6 +45,7 @@ from harness.scoring.config import (
 from harness.scoring.events import SliEvent
 from harness.scoring.gates import GATES
 from harness.scoring.incidents import Incident
+from harness.scoring.inflight import InFlight
 from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import Ledger, Unexpected
 from harness.scoring.measurement import Measurement, SourceLag
@@ -66,6 +69,7 @@ __all__ = [
     "BurnSeries",
     "GateResult",
     "GateSpec",
+    "InFlight",
     "Incident",
     "JournalView",
     "Ledger",

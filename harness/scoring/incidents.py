@@ -76,6 +76,10 @@ class Incident:
     ttm_s: float | None = None
     mitigation: str | None = None
     causes: tuple[FaultView, ...] = ()
+    #: jobs with a bad SLI event in the incident (:mod:`harness.scoring.inflight`)
+    affected_jobs: int = 0
+    worst_latency_s: float | None = None
+    worst_latency_in_flight: bool = False  #: censored: that job had not finished
 
     @property
     def detected(self) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from harness.scoring.burn import BurnSeries
 from harness.scoring.incidents import Incident
+from harness.scoring.inflight import InFlight
 from harness.scoring.ledger import Ledger
 from harness.scoring.measurement import Measurement
 from harness.scoring.resilience import Resilience
@@ -66,3 +67,4 @@ class Score:
     mean_fidelity: float | None = None
     interactive: bool = False
     passed: bool = False
+    in_flight: tuple[InFlight, ...] = ()  #: per tick, aligned with ``ticks``

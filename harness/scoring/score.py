@@ -9,6 +9,7 @@ from harness.scoring.burn import burn_analysis
 from harness.scoring.config import ScoringConfig
 from harness.scoring.gates import evaluate, not_evaluated
 from harness.scoring.incidents import Incident, incidents
+from harness.scoring.inflight import affected, in_flight
 from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import ledger
 from harness.scoring.measurement import measurement
@@ -59,6 +60,28 @@ def _mttr(found: Sequence[Incident]) -> float | None:
     return mean([t for t in ttrs if t is not None])
 
 
+def _with_impact(
+    found: Sequence[Incident], view: JournalView, config: ScoringConfig, end: float
+) -> tuple[Incident, ...]:
+    """Each incident with its affected jobs and worst latency, over its window: start to
+    recovery (not recovered, or no impact: to the next incident, or the run's end)."""
+    out = []
+    for k, inc in enumerate(found):
+        after = found[k + 1].start_s if k + 1 < len(found) else end
+        recovered = inc.recovered_at_s
+        until = recovered if inc.impact and recovered is not None else after
+        worst = affected(view.jobs, config.slos, inc.start_s, until, end)
+        out.append(
+            dataclasses.replace(
+                inc,
+                affected_jobs=worst.affected_jobs,
+                worst_latency_s=worst.worst_latency_s,
+                worst_latency_in_flight=worst.in_flight,
+            )
+        )
+    return tuple(out)
+
+
 def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = True) -> Score:
     """Score a journal (a list of records as written to ``journal.jsonl``).
 
@@ -86,6 +109,8 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         if s.done_at is not None and (s.by == "responder" or not view.interactive)
     ] + view.acks
     found = incidents(*args, acks, mitigations, config, end)
+    if final:  # what the reports show; the live loops (runbook, stop monitor) need none
+        found = _with_impact(found, view, config, end)
     mttr = _mttr(found)
     slos = slo_results((), config, end, events=events)
     led = ledger(view.executions, jobs)
@@ -116,6 +141,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         measurement=measured,
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         interactive=view.interactive,
+        in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),
     )
     # a run that never injected a fault (invalid, or stopped first) has nothing to gate
     judged = status in ("completed", "unreliable") or bool(view.faults)

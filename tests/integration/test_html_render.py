@@ -1,7 +1,7 @@
 """report.html renders in a real headless browser (Debian's chromium), offline.
 
-Marked slow; skipped with the reason when chromium is not installed
-(``apt-get install -y chromium``).
+Marked slow. Chromium comes from ``make chromium`` (Debian's package, as root; `.ci/run`
+calls it); without it the test is skipped and the reason says how to get it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,9 @@ FLAGS = [
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(
-        CHROMIUM is None, reason="chromium not installed (apt-get install chromium)"
+        CHROMIUM is None,
+        reason="chromium not installed: `make chromium` as root, or `sudo apt-get install "
+        "chromium` (Debian/Ubuntu)",
     ),
 ]
 

@@ -333,3 +333,44 @@ def test_the_schema_knows_every_sli():
     slo = SCHEMA["properties"]["slos"]["items"]["properties"]["name"]
     assert slo["enum"] == list(SLI_NAMES)
     assert set(SLI_NAMES) <= set(SCHEMA["properties"]["timeline"]["items"]["properties"])
+
+
+def test_the_report_shows_the_incident_where_nothing_completes():
+    # issue 13: the timeline had no points in the fault window (nothing completed) and no
+    # backlog line; the review lacked affected jobs, worst latency, one response timeline
+    j = Journal(WITH_RUNBOOK)
+    for n in range(240):
+        t = n * 5.0
+        held = 300.0 <= t < 420.0  # held by the SUT until 430 s, then done
+        j.job(n, t, done=430.0 + n * 0.01 if held else t + 5.0, started=t + 1.0)
+    j.fault(300.0, 360.0)
+    j.add(330.0, "alert", status="firing", name="OrchestratorBackendErrors")
+    j.add(431.0, "sut.event", kind="mitigation", name="token-refreshed")
+    j.add(432.0, "runbook.step", id="restart", status="done", by="automation")
+    r = report(j.end(1205.0))
+    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    by_t = {round(t["t"]): t for t in r["timeline"]}
+    assert by_t[400]["latency_p95_s"] is None  # nothing completed in this tick...
+    assert by_t[400]["in_flight"] == 23  # ...but 23 jobs are in flight at its end
+    assert by_t[400]["oldest_in_flight_s"] == pytest.approx(110.0)  # held since 300 s
+    assert by_t[500]["in_flight"] == 1  # drained (and the one submitted at 510 s)
+    (inc,) = r["incidents"]
+    assert inc["impact_start_s"] is not None
+    # held past the 1m latency threshold: the jobs submitted from 300 s to 370 s
+    assert inc["affected_jobs"] == 15
+    assert inc["worst_latency_s"] == pytest.approx(130.6)  # submitted at 300 s, done 430.6 s
+    assert inc["worst_latency_in_flight"] is False
+    md = render_markdown(r)
+    assert "| tokens-revoked | 5m00s (+0s)" not in md  # impact comes from the SLIs
+    assert f"| {inc['affected_jobs']} | 2m11s |" in md
+    rows = [line.split(" | ") for line in md[md.index("## Response timeline") :].splitlines()
+            if line.startswith("| ") and line[2].isdigit()]  # fmt: skip
+    from harness.durations import parse_duration
+
+    times = [parse_duration(at.strip("| ")) for at, _, _ in rows]
+    assert times == sorted(times)  # one time line
+    first = ["fault started", "SUT alert firing", "runbook (observed)", "fault ended", "impact"]
+    assert [what for _, what, _ in rows][:5] == first
+    assert {what for _, what, _ in rows} == {
+        "fault started", "SUT alert firing", "runbook (observed)", "fault ended", "impact",
+        "SUT mitigation", "runbook (automation)", "recovered"}  # fmt: skip
