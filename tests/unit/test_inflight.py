@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from harness.scoring import JournalView, score
 from harness.scoring.inflight import InFlight, in_flight
 from tests.unit.journals import Journal, config, outage_journal
