@@ -13,7 +13,7 @@ USERS ?= 10
 RUN_TIME ?= 30s
 LOCUSTFILE ?= reference
 
-.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs chromium
+.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs chromium readme
 
 help:
 	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
@@ -27,6 +27,7 @@ help:
 	@echo "make format     apply ruff formatting and import sorting"
 	@echo "make docs       regenerate docs/journal.md (the journal's record types)"
 	@echo "make chromium   install Debian's chromium (as root) for the report.html render test"
+	@echo "make readme     play token-expiry again and regenerate README's tour from that run"
 
 venv: $(STAMP)
 
@@ -75,6 +76,7 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+	$(BIN)/mypy docs/tour.py
 
 check: format-check lint typecheck test
 
@@ -91,6 +93,11 @@ chromium:
 		echo "chromium: not installed; run 'sudo apt-get install chromium' (Debian/Ubuntu)" \
 			"for the report.html render test (skipped without it)"; \
 	fi
+
+# README's "A tour of a report" quotes a real run: record one, re-render the section
+# and its plot (docs/tour.py; a test checks the README against the recorded journal)
+readme: $(STAMP)
+	$(BIN)/python docs/tour.py record
 
 docs: $(STAMP)
 	$(BIN)/python -m harness.journal.doc > docs/journal.md
