@@ -13,6 +13,7 @@ import pytest
 
 from harness.report import write_reports
 from harness.scenario.parse import scenario_of
+from tests.unit.test_readme_tour import tour
 from tests.unit.test_report import journal
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -67,3 +68,19 @@ def test_report_html_renders_the_timeline_and_tables(tmp_path):
     # the inline PNG decoded: a region of the plot (below the summary table) has colour
     plot_band = rgb[int(height * 0.15) : int(height * 0.45)]
     assert ((plot_band.max(axis=2) - plot_band.min(axis=2)) > 0.25).mean() > 0.002
+
+
+def test_the_timeline_of_a_real_run_shows_the_backlog_in_the_fault_window(tmp_path):
+    # issue 13: during the outage nothing completes, and the plot was empty there
+    from matplotlib.image import imread
+
+    records = tour().records()  # README's tour: a real token-expiry run
+    write_reports(tmp_path, records, scenario_of(records))
+    png = tmp_path / "shot.png"
+    screenshot(tmp_path / "report.html", png, tmp_path / "profile", size="1200,1900")
+    rgb = imread(str(png))[..., :3]
+    red = (abs(rgb[..., 0] - 0.84) < 0.08) & (rgb[..., 1] < 0.3) & (rgb[..., 2] < 0.3)
+    # the in-flight line and the oldest job's age climb through the fault window: many
+    # more saturated red pixels than the dashed "detect" line alone draws
+    plot = red[400:1600]
+    assert plot.sum() > 1500, plot.sum()  # measured: ~4000; without those lines ~300
