@@ -19,6 +19,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from tests.integration.test_gameday_e2e import JUDGED
+
 ROOT = Path(__file__).resolve().parents[2]
 HUMAN = ROOT / "tests" / "integration" / "scenarios" / "human.yaml"
 
@@ -31,7 +33,7 @@ def spawn(out: Path) -> pexpect.spawn[str]:
     env.pop("LINES", None)
     return pexpect.spawn(
         sys.executable,
-        ["-m", "harness.cli", "run", str(HUMAN), "--interactive", "--out", str(out)],
+        ["-m", "harness.cli", "run", str(HUMAN), "--interactive", *JUDGED, "--out", str(out)],
         cwd=str(ROOT),
         env=env,
         dimensions=(24, 80),
@@ -77,16 +79,13 @@ def test_a_responder_is_paged_types_steps_and_sees_a_failed_action_retried(tmp_p
         term.expect("responder>")
         term.sendline("help")
         term.expect("acknowledge the page")
-        term.expect(r"\d\d:\d\d/08:00 (warm-up|load)")  # the status line under the prompt
+        term.expect(r"\d\d:\d\d/09:00 (warm-up|load)")  # the status line under the prompt
         # the page: the bell, then the frame with what fired and the live figures
         term.expect("\a", timeout=60)
         term.expect("PAGE at 3m")
         term.expect("Live SLIs")
         term.expect("Type ack to acknowledge")
         term.expect("PAGED")  # the status line asks for an acknowledgement
-        for command, answer in (("status", "status at"), ("steps", "runbook at")):
-            term.sendline(command)
-            term.expect(answer)
         term.sendline("ack")
         term.expect(r"acknowledged \d page\(s\)")
         term.sendline("paged")
@@ -95,6 +94,9 @@ def test_a_responder_is_paged_types_steps_and_sees_a_failed_action_retried(tmp_p
         # the token service is down: the SUT answers 503, and the step is retried
         term.expect("refresh-tokens FAILED: 503")
         term.expect(r"retrying at \d+m\d\ds\s+\(retry: 20s\)")
+        for command, answer in (("status", "status at"), ("steps", "runbook at")):
+            term.sendline(command)
+            term.expect(answer)
         term.expect(r"refresh-tokens: done \(200", timeout=60)
         term.sendline("history")
         term.expect("what you typed")
