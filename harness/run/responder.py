@@ -155,16 +155,16 @@ class Responder:
         body = Table.grid(padding=(0, 2))
         body.add_column(style="bold", no_wrap=True)
         body.add_column()
-        body.add_row("What fired", what)
+        body.add_row("What fired", Text(what))  # the SUT's words are never Rich markup
         body.add_row("Since", fmt_duration(since if since is not None else now))
         for label, value in self._live_rows():
-            body.add_row(label, value)
-        body.add_row("Runbook", self._due_text())
+            body.add_row(label, Text(value))
+        body.add_row("Runbook", Text(self._due_text()))
         hint = Text("Type ack to acknowledge, a step id when you did it, help for more.")
         self._screen.show(
             Panel(
                 Group(body, hint),
-                title=f"PAGE at {fmt_duration(now)}: {title}",
+                title=Text(f"PAGE at {fmt_duration(now)}: {title}"),
                 title_align="left",
                 border_style="bold red",
             )
@@ -286,8 +286,8 @@ class Responder:
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column()
         for label, value in self._live_rows():
-            grid.add_row(label, value)
-        grid.add_row("Runbook", self._due_text())
+            grid.add_row(label, Text(value))
+        grid.add_row("Runbook", Text(self._due_text()))
         return Panel(grid, title=f"status at {fmt_duration(self._clock.now())}", title_align="left")
 
     def _live_rows(self) -> list[tuple[str, str]]:
@@ -381,7 +381,7 @@ class Responder:
             _, deadline = self.engine.deadline(step.id)
             t.add_row(
                 step.id,
-                _what(step),
+                Text(_what(step)),  # a shell command may hold brackets: not markup
                 fmt_duration(r.triggered_at) if r.triggered_at is not None else "-",
                 fmt_duration(deadline) if deadline is not None else "-",
                 self._state(step, r),
@@ -402,7 +402,7 @@ class Responder:
         for col in ("at", "command", "outcome"):
             t.add_column(col)
         for h in self.history:
-            t.add_row(fmt_duration(h.at), h.text, h.outcome)
+            t.add_row(fmt_duration(h.at), Text(h.text), Text(h.outcome))
         return t
 
     def summary(self) -> RenderableType:

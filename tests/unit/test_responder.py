@@ -206,3 +206,11 @@ async def test_a_line_screen_reads_typed_lines_until_the_stream_ends(tmp_path):
     assert seen == ["ack", "", "status"]
     screen.show("PAGE")
     assert out.getvalue() == "PAGE\n"
+
+
+async def test_what_the_sut_says_is_shown_as_it_is_never_as_markup(game):
+    clock, journal, screen, _, _, _ = game
+    await clock.advance(25.0)
+    alert = records.Alert(status="firing", name="Down[/]", source="sut", summary="[bold]50%[/]")
+    journal.write(records.ALERT(alert))  # "[/]" alone would make Rich raise
+    assert "alert Down[/]: [bold]50%[/]" in screen.text
