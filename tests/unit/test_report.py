@@ -374,3 +374,14 @@ def test_the_report_shows_the_incident_where_nothing_completes():
     assert {what for _, what, _ in rows} == {
         "fault started", "SUT alert firing", "runbook (observed)", "fault ended", "impact",
         "SUT mitigation", "runbook (automation)", "recovered"}  # fmt: skip
+
+
+def test_the_schema_allows_every_exit_code_a_report_can_carry():
+    # a killed run's report exits 5 (issue 16); the schema said [0, 1, 2, 4] and a real
+    # report failed it (found by validating every real run's report, issue 13)
+    from harness.exitcode import ExitCode
+
+    statuses = ("completed", "unreliable", "invalid", "aborted", "interrupted", "crashed",
+                "incomplete")  # fmt: skip
+    codes = {int(ExitCode.of_run(s, p)) for s in statuses for p in (True, False)}
+    assert codes == set(SCHEMA["properties"]["exit_code"]["enum"])
