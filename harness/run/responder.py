@@ -104,6 +104,7 @@ class Responder:
         self._snap: Snapshot | None = None
         self._firing: dict[str, float] = {}
         self._retrying: set[str] = set()
+        self._quitting = False
         self._actions: asyncio.TaskGroup | None = None  # typed steps' attempts
 
     # -- what happens to the responder ----------------------------------------------
@@ -213,6 +214,11 @@ class Responder:
         self._status()
 
     def _quit(self) -> None:
+        # once: a second cancel of the run would cut its clean-up (the revert) short
+        if self._quitting:
+            self._line("already ending: faults are being reverted and the run reported")
+            return
+        self._quitting = True
         self._line("ending the game day: faults are reverted and the run is reported")
         self._interrupt()
 
