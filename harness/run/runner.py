@@ -117,6 +117,12 @@ async def run_game_day(
     terminal, or plain lines over pipes) and types commands there.
     """
     clock = ScaledClock(scenario.time_scale, started=False)
+    # --out may name an earlier run's folder: the journal is append-only, so the new run
+    # would be written after the old one and `gameday report` would score both as one
+    for stale in ("journal.jsonl", "error.txt"):
+        if (run_dir / stale).exists():
+            log.info("replacing %s of an earlier run", run_dir / stale)
+            (run_dir / stale).unlink()
     journal = Journal(run_dir / "journal.jsonl", clock)
     view = JournalView()  # what the live loops read, updated as each record is written
     journal.subscribe(view.add)

@@ -79,6 +79,10 @@ def wait_for_record(
 @pytest.fixture(scope="module")
 def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
     out = tmp_path_factory.mktemp("runs") / "token-expiry"
+    # --out names the folder of an earlier (crashed) run: its files must not leak in
+    out.mkdir()
+    (out / "journal.jsonl").write_text('{"t":0.0,"type":"run.started","earlier":true}\n')
+    (out / "error.txt").write_text("an earlier run's crash\n")
     proc = gameday("run", "token-expiry", *JUDGED, "--time-scale", SCALE, "--out", str(out), "-q")
     return out, proc.returncode, proc.stdout + proc.stderr
 
@@ -162,6 +166,15 @@ def test_every_report_file_is_written_and_valid(token_expiry_run):
     for section in ("## Incidents", "## SLOs", "## Ledger", "## Runbook", "## Gates"):
         assert section in md
     assert "data:image/png;base64," in (out / "report.html").read_text()
+
+
+@pytest.mark.slow
+def test_a_run_into_an_earlier_runs_folder_replaces_its_journal(token_expiry_run):
+    out, _, _ = token_expiry_run
+    started = [r for r in journal(out) if r["type"] == "run.started"]
+    assert len(started) == 1
+    assert "earlier" not in started[0]
+    assert not (out / "error.txt").exists()
 
 
 @pytest.mark.slow
