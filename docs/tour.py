@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -229,11 +230,18 @@ def check() -> int:
 
 def record() -> None:
     out = ROOT / "reports" / "tour"
+    shutil.rmtree(out, ignore_errors=True)  # nothing of an earlier recording is read below
     subprocess.run(
         [sys.executable, "-m", "harness.cli", "run", SCENARIO, "--out", str(out), "-q"],
         cwd=ROOT,
-        check=False,  # a failed gate still makes a tour; a crash has no report: below
+        check=False,  # a failed gate still makes a tour; a crash or too busy a machine not
     )
+    if not (out / "report.json").exists():
+        sys.exit(f"the run crashed (see {out / 'error.txt'}): README left as it was")
+    status = json.loads((out / "report.json").read_text(encoding="utf-8"))["status"]
+    if status == "unreliable":
+        # a tour whose every figure is "± more than a tick" teaches the wrong thing
+        sys.exit(f"the run was {status} (the machine was too busy): README left as it was")
     journal = (out / "journal.jsonl").read_bytes()
     JOURNAL.parent.mkdir(parents=True, exist_ok=True)
     JOURNAL.write_bytes(gzip.compress(journal, mtime=0))
