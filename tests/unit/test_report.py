@@ -280,7 +280,9 @@ def test_the_error_budget_is_written_one_way_in_every_output():
         "0.14%", "0.10%", "50%", "145%", "0.00%", "<0.01%"]  # fmt: skip
 
 
-SHIPPED = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+ROOT = Path(__file__).resolve().parents[2]
+#: every scenario the project ships: the library and the examples' (IBM's among them)
+SHIPPED = sorted([*(ROOT / "scenarios").glob("*.yaml"), *(ROOT / "examples").glob("*.yaml")])
 
 
 def a_run_of(path: Path) -> list[dict[str, Any]]:
@@ -325,6 +327,54 @@ def test_the_report_of_every_shipped_scenario_matches_the_schema(path: Path):
     assert r["scenario"] == path.stem
     render_markdown(r)
     XSD.validate(render_junit(r))
+
+
+#: what a fault kind needs besides its kind and window (the required parameters)
+_REQUIRED: dict[str, dict[str, object]] = {
+    "api.rate_limit": {"rate": "1/s"},
+    "network.bandwidth": {"rate": 10},
+    "network.latency": {"latency": "2s"},
+    "network.slow_close": {"delay": "2s"},
+    "queue.saturation": {"rate": "2/s"},
+}
+
+
+def test_a_report_with_every_fault_kind_matches_the_schema(tmp_path):
+    # the shipped scenarios use a dozen kinds; the IBM protocol's (account.*, issue 10)
+    # and the SUT's own (sut.*, a command target) must make valid reports too
+    from harness.faults import REGISTRY
+
+    kinds = sorted(REGISTRY)
+    faults = [
+        {"id": f"f{i}", "kind": kind, "at": f"{3 + i * 0.5}m", "duration": "20s",
+         **_REQUIRED.get(kind, {})}
+        for i, kind in enumerate(kinds)
+    ]  # fmt: skip
+    source = {
+        **SCENARIO,
+        "target": {"kind": "command", "run": ["true"], "api": EXAMPLE_API},
+        "faults": faults,
+    }
+    path = tmp_path / "every-kind.yaml"
+    path.write_text(json.dumps(source))  # JSON is YAML
+    r = report(a_run_of(path))
+    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert sorted(i["kind"] for i in r["incidents"]) == kinds
+    assert {k for k in kinds if k.startswith("account.")} == {
+        "account.pending_jobs_limit", "account.session_expiry", "account.usage_limit"}  # fmt: skip
+    XSD.validate(render_junit(r))
+
+
+#: the command target's job-API mapping of examples/ibm-token-expiry.yaml
+EXAMPLE_API = {
+    "submit": {
+        "path": "/v1/experiments",
+        "body": {"source": "{circuit}", "ref": "{key}"},
+        "id": "/id",
+    },
+    "status": {"path": "/v1/experiments/{id}", "state": "/state", "counts": "/counts"},
+    "states": {"completed": ["completed"], "failed": ["failed"], "pending": ["queued"]},
+}
 
 
 def test_the_schema_knows_every_sli():
