@@ -382,6 +382,7 @@ WEBHOOK_REJECTED = RecordType(
 class NetworkLinks(TypedDict):
     server: str
     links: dict[str, str]
+    stale_deleted: NotRequired[list[str]]  # proxies of dead harness processes, deleted
 
 
 class NetworkCleanup(TypedDict):

@@ -5,7 +5,9 @@ with ``GET /version``) or starts the embedded one on an ephemeral loopback port,
 creates one proxy per backend. The SUT is given each proxy's address instead of the
 backend's, so network faults can act on each link alone. On the way out (normal end,
 crash, Ctrl-C or SIGTERM) every toxic still on a link is removed and reported, and the
-run's proxies are deleted, so a shared toxiproxy-server is left as it was found.
+run's proxies are deleted, so a shared toxiproxy-server is left as it was found. Proxy
+names carry the harness's pid (:mod:`harness.netchaos.stale`): a run on a shared server
+first deletes the proxies of harness processes that were killed before their clean-up.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from harness.journal.records import NETWORK_CLEANUP, NETWORK_LINKS
 from harness.netchaos.client import ToxiproxyClient
 from harness.netchaos.proxy import split_address
 from harness.netchaos.server import NetChaosServer
+from harness.netchaos.stale import proxy_name, sweep_stale
 from plumbing.records import Event, EventSink
 
 __all__ = [
@@ -113,19 +116,30 @@ async def network_links(
     url = toxiproxy_url if toxiproxy_url is not None else os.environ.get(TOXIPROXY_URL_ENV)
     emit: EventSink = on_event or _ignore
     async with AsyncExitStack() as stack:
+        embedded_server = not url
         if url:
             server = await check_toxiproxy(url)
         else:
             embedded = await stack.enter_async_context(NetChaosServer(seed=seed).running())
             url, server = embedded.url, f"embedded netchaos at {embedded.url}"
         client = await stack.enter_async_context(ToxiproxyClient(url, timeout=CLEANUP_TIMEOUT))
+        stale: list[str] = []
+        if not embedded_server:
+            # a harness killed outright leaves its proxies (and their toxics) behind
+            stale = await sweep_stale(client)
+            if stale:
+                log.warning(
+                    "network links: deleted %d proxies of harness processes that are gone "
+                    "from %s: %s", len(stale), server, ", ".join(stale),
+                )  # fmt: skip
         tag = secrets.token_hex(3)  # a shared server may hold other runs' proxies
         links: dict[str, NetworkLink] = {}
         try:
             for name, backend_url in backends.items():
                 links[name] = await _create(client, url, name, backend_url, tag, ports)
             net = NetworkLinks(client, links, server)
-            emit(NETWORK_LINKS({"server": server, "links": {n: lk.url for n, lk in links.items()}}))
+            by_backend = {n: lk.url for n, lk in links.items()}
+            emit(NETWORK_LINKS({"server": server, "links": by_backend, "stale_deleted": stale}))
             yield net
         finally:
             await _teardown(client, links, emit)
@@ -162,7 +176,7 @@ async def _create(
     bind = "127.0.0.1" if _loopback(api_host) else "0.0.0.0"  # a remote server
     port = (ports or {}).get(backend, 0)
     info = await client.create_proxy(
-        f"gameday-{tag}-{backend}", upstream=upstream, listen=f"{bind}:{port}"
+        proxy_name(backend, tag), upstream=upstream, listen=f"{bind}:{port}"
     )
     host, bound = split_address(info.listen)
     if host in ("0.0.0.0", "::", ""):

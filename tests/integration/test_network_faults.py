@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -22,6 +25,8 @@ from harness.faults.network import (
     SlowClose,
 )
 from harness.netchaos import NetChaosServer, NetworkLinks, network_links
+from harness.netchaos.client import ToxiproxyClient
+from harness.netchaos.stale import HOST, Owner, owner_of, process_alive, proxy_name
 from plumbing.clock import ScaledClock
 from plumbing.serve import serve_app
 from tests.integration.netchaos_support import free_port
@@ -139,3 +144,48 @@ async def test_a_toxiproxy_url_that_is_not_toxiproxy_is_a_config_error(backends)
         with pytest.raises(ConfigError, match="not a usable Toxiproxy API"):
             async with network_links(backends, toxiproxy_url=not_toxiproxy):
                 pass
+
+
+async def test_a_run_deletes_the_proxies_of_killed_harness_processes(backends, caplog):
+    # issue 16, item 11: a SIGKILLed harness leaves its proxies (and a partition toxic)
+    # on a shared TOXIPROXY_URL; names carry the pid, so the next run can tell
+    dead = await asyncio.create_subprocess_exec(sys.executable, "-c", "pass")
+    await dead.wait()  # exited and reaped: no such process now
+    dead_pid = dead.pid
+    assert not process_alive(dead_pid)
+    live = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import sys; sys.stdin.read()", stdin=asyncio.subprocess.PIPE
+    )
+    events: list[tuple[str, dict[str, Any]]] = []
+    upstream = backends["a"].removeprefix("http://")
+    try:
+        async with NetChaosServer().running() as server:
+            async with ToxiproxyClient(server.url) as client:
+                stale = proxy_name("a", "abcdef", pid=dead_pid)
+                kept = [
+                    proxy_name("a", "abcdef", pid=live.pid),  # a run still going
+                    proxy_name("a", "abcdef", pid=dead_pid, host="000000"),  # another machine
+                    "gameday-abcdef-a",  # named before names carried a pid: unknown owner
+                    "someone-elses",
+                ]
+                for name in [stale, *kept]:
+                    await client.create_proxy(name, upstream=upstream)
+                await client.add_toxic(stale, "timeout", {"timeout": 0}, name="partition")
+            with caplog.at_level(logging.WARNING, logger="harness.netchaos.links"):
+                async with network_links(
+                    backends,
+                    toxiproxy_url=server.url,
+                    on_event=lambda e: events.append((e.type, dict(e.fields))),
+                ) as net:
+                    ours = {net.proxy("a"), net.proxy("b")}
+                    assert set(server.proxies) == {*kept, *ours}
+                    assert all(owner_of(n) == Owner(os.getpid(), HOST) for n in ours)
+            assert set(server.proxies) == set(kept)  # ours deleted at the end, theirs kept
+    finally:
+        assert live.stdin is not None
+        live.stdin.close()  # it reads to the end, then exits
+        await live.wait()
+    assert events[0][0] == "network.links"
+    assert events[0][1]["stale_deleted"] == [stale]
+    assert "deleted 1 proxies of harness processes that are gone from" in caplog.text
+    assert stale in caplog.text
