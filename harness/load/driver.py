@@ -7,7 +7,9 @@ group, so workers it forks with ``--processes`` are in it too), tails the plugin
 output file, and always cleans up: on leaving :meth:`LocustProcess.running` it asks
 Locust to stop, sends SIGTERM after a grace period and SIGKILL to the whole group after
 another, and waits until no process of the group is left. Every run is bounded: Locust
-gets ``--run-time`` and stops by itself even if the harness is killed outright.
+gets ``--run-time`` and stops by itself. If the harness is killed outright, the kernel
+kills Locust (``PR_SET_PDEATHSIG``, :mod:`plumbing.lifetime`), and the workers it forked
+die with it the same way (set by the SLI plugin in each worker: a fork does not inherit it).
 """
 
 from __future__ import annotations

@@ -7,11 +7,13 @@ runs as a subprocess of ``gameday load``, never inside this process.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -267,6 +269,38 @@ async def test_locust_crash_is_an_error_and_its_workers_are_killed(orchestrator,
     assert "Locust was killed by signal 9" in output
     assert alive(pids) == set()
     assert json.loads((out / "summary.json").read_text())["exit_code"] == -9
+
+
+async def test_sigkill_of_the_harness_kills_locust_and_its_forked_workers(orchestrator, tmp_path):
+    # issue 16, item 11: the master died with the harness (PR_SET_PDEATHSIG), but the
+    # workers it forked for --processes are its children, not ours: they went on until
+    # Locust's heartbeat gave up on the master (60 s)
+    proc, pids = await start_long_load(orchestrator, tmp_path / "load")
+    proc.kill()  # no clean-up of ours runs: only what the kernel does
+    await proc.wait()
+    left = await still_alive_after(pids, 15.0)
+    what = cmdlines(left)
+    for pid in left:  # they must not outlive a failed test either
+        os.kill(pid, signal.SIGKILL)
+    assert left == set(), what
+
+
+async def still_alive_after(pids: set[int], within: float) -> set[int]:
+    """Poll (bounded) until none of ``pids`` runs; those still running at the end."""
+    deadline = time.monotonic() + within
+    while True:
+        left = alive(pids)
+        if not left or time.monotonic() > deadline:
+            return left
+        await asyncio.sleep(0.05)
+
+
+def cmdlines(pids: set[int]) -> list[bytes]:
+    out = []
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            out.append(Path(f"/proc/{pid}/cmdline").read_bytes())
+    return out
 
 
 async def test_a_broken_locustfile_exits_non_zero_with_locusts_message(tmp_path):

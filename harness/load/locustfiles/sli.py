@@ -43,6 +43,7 @@ from locust.event import Events
 from locust.runners import MasterRunner, WorkerRunner
 
 from harness.load.lines import EndpointStats, SliLine
+from plumbing.lifetime import die_with_parent
 from plumbing.records import Event
 
 __all__ = ["Control", "Recorder", "install", "recorder_for"]
@@ -309,6 +310,11 @@ def _on_init(environment: Environment, **_: Any) -> None:
     events.test_stop.add_listener(rec.on_test_stop)
     runner = environment.runner
     if isinstance(runner, WorkerRunner):
+        if getattr(opts, "processes", None):
+            # forked by the local master (--processes): the harness's PR_SET_PDEATHSIG
+            # reaches the master only, and a fork does not inherit it; without this a
+            # SIGKILLed harness left the workers running until Locust's heartbeat gave up
+            die_with_parent()
         rec.source = f"worker-{runner.worker_index}"  # known: the master acked us
         if control_path is not None:
             # a game day journals job steps as they arrive: report every second, not 3
