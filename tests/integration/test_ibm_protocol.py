@@ -205,6 +205,13 @@ async def test_hostile_bodies_get_the_ibm_error_shape(protocol_rig, http):
                 answer = await resp.json(content_type=None)
             assert resp.status == 400, (path, body[:20], resp.status, answer)
             assert answer["errors"][0]["code"] == "invalid_json", answer
+    # found by the IBM fuzzer (tests/fuzz/test_ibm_api.py): a form that cannot be parsed
+    # was a 500 from the IAM endpoint
+    no_boundary = {"Content-Type": "multipart/form-data"}
+    async with http.post(base + "/iam/identity/token", data=b"x", headers=no_boundary) as resp:
+        answer = await resp.json(content_type=None)
+    assert resp.status == 400, answer
+    assert answer["context"]["reason"] == "invalid_body", answer
 
 
 @pytest.mark.slow

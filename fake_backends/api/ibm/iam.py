@@ -54,7 +54,10 @@ class Iam:
         failing = cloud.control.token_endpoint_status
         if failing is not None:
             raise ApiError(failing, "auth_unavailable", "IAM token service unavailable")
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError as exc:  # multipart without a boundary, undecodable bytes, ...
+            raise ApiError(400, "invalid_body", f"body is not a form: {exc}") from None
         if form.get("grant_type") != APIKEY_GRANT:
             raise ApiError(400, "unsupported_grant_type", f"grant_type must be {APIKEY_GRANT}")
         api_key = form.get("apikey")
