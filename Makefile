@@ -21,7 +21,7 @@ help:
 	@echo "                Locust load test (no TARGET: an embedded reference orchestrator)"
 	@echo "make test       run the test suite (unit + integration)"
 	@echo "make test-fast  unit tests only"
-	@echo "make fuzz       long fuzzing (native API, scenario files, proxy API) -> reports/fuzz.json"
+	@echo "make fuzz       long fuzzing (native and IBM APIs, scenario files, proxy API) -> reports/fuzz.json"
 	@echo "make check      format check + lint + mypy + tests"
 	@echo "make bench      benchmarks -> reports/bench.json"
 	@echo "make format     apply ruff formatting and import sorting"
