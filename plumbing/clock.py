@@ -1,8 +1,15 @@
 """Scenario time: one clock shared by the fake backends, the SUT and the harness.
 
 Every duration in a scenario (token TTLs, queue service times, fault windows) is in
-*scenario seconds*. A :class:`ScaledClock` with ``time_scale=60`` runs one scenario
-minute per wall second, so every part that reads the same clock shrinks together.
+*scenario seconds*. Two clocks play game days:
+
+- :class:`ScaledClock` with ``time_scale=60`` runs one scenario minute per wall second,
+  so every part that reads the same clock shrinks together (and real work, an HTTP
+  round trip or an Aer call, costs ``time_scale`` times its wall time);
+- :class:`VirtualClock` is the time of a :class:`~plumbing.virtual.VirtualEventLoop`,
+  which jumps over idle time: real work costs no scenario time and a run does not
+  depend on the machine's speed. Only parts in the loop's process can read it.
+
 Unit tests pass a :class:`FakeClock` instead and advance it by hand: nothing sleeps.
 
 The clock is plumbing because every part reads the very same object: the fake clouds
@@ -17,7 +24,9 @@ import itertools
 import time
 from typing import Protocol, runtime_checkable
 
-__all__ = ["Clock", "FakeClock", "ScaledClock"]
+from plumbing.virtual import VirtualEventLoop
+
+__all__ = ["Clock", "FakeClock", "ScaledClock", "VirtualClock"]
 
 
 @runtime_checkable
@@ -26,7 +35,12 @@ class Clock(Protocol):
 
     @property
     def time_scale(self) -> float:
-        """Scenario seconds per wall second."""
+        """Scenario seconds per second of the event loop's clock.
+
+        The loop's clock (``loop.time()``) is what asyncio timers, socket timeouts and
+        the fault proxy run on: wall seconds under a :class:`ScaledClock`, scenario
+        seconds under a :class:`VirtualClock` (whose scale is therefore 1).
+        """
         ...
 
     def now(self) -> float:
@@ -34,7 +48,7 @@ class Clock(Protocol):
         ...
 
     def to_wall(self, seconds: float) -> float:
-        """Convert a scenario duration into wall seconds (for socket timeouts)."""
+        """Convert a scenario duration into the loop's seconds (for socket timeouts)."""
         ...
 
     async def sleep(self, seconds: float) -> None:
@@ -77,6 +91,44 @@ class ScaledClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds) / self._scale)
+
+
+class VirtualClock:
+    """Scenario time is the time of the running :class:`~plumbing.virtual.VirtualEventLoop`.
+
+    Reads 0 until :meth:`start` (called in that loop), like :class:`ScaledClock`. The
+    loop's seconds are scenario seconds, so ``to_wall`` is the identity: a timeout of
+    ``to_wall(20)`` is 20 scenario seconds, not 20 wall seconds.
+    """
+
+    def __init__(self) -> None:
+        self._loop: VirtualEventLoop | None = None
+        self._t0 = 0.0
+
+    @property
+    def time_scale(self) -> float:
+        return 1.0
+
+    def start(self) -> None:
+        """Make scenario time 0 be now; raises unless the running loop is virtual."""
+        loop = asyncio.get_running_loop()
+        if not isinstance(loop, VirtualEventLoop):
+            raise RuntimeError(
+                "VirtualClock needs a VirtualEventLoop (plumbing.virtual.run), "
+                f"not a {type(loop).__name__}"
+            )
+        self._loop, self._t0 = loop, loop.time()
+
+    def now(self) -> float:
+        if self._loop is None:
+            return 0.0
+        return self._loop.time() - self._t0
+
+    def to_wall(self, seconds: float) -> float:
+        return seconds
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))
 
 
 class FakeClock:
