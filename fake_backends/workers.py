@@ -6,7 +6,9 @@ it cannot stop one stuck call without killing every worker. Here each worker is 
 process with its own pipe, running one call at a time, so the pool knows which call
 each worker holds:
 
-- a call past its ``deadline`` (wall seconds) SIGKILLs its worker and raises
+- a call past its ``deadline`` (wall seconds, timed in the thread that waits for the
+  answer: never on the event loop's clock, which is virtual in a virtual-time game day
+  and stands still while work is outstanding) SIGKILLs its worker and raises
   :class:`~fake_backends.errors.WorkTimeout`;
 - a worker that dies during a call raises :class:`~fake_backends.errors.WorkerDied`
   for that call only;
@@ -79,9 +81,14 @@ class _Worker:
         theirs.close()
         self.conn: Connection = ours
 
-    def call(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[str, Any]:
-        """Send one call and wait for its answer (in a pool thread)."""
+    def call(
+        self, fn: Callable[..., Any], args: tuple[Any, ...], deadline: float
+    ) -> tuple[str, Any]:
+        """Send one call and wait for its answer (in a pool thread), ``deadline`` wall
+        seconds at most: then ``("timeout", None)``, the worker still busy with it."""
         self.conn.send((fn, args))
+        if not self.conn.poll(deadline):  # True on an answer, and on end of file (death)
+            return ("timeout", None)
         answer: tuple[str, Any] = self.conn.recv()
         return answer
 
@@ -198,20 +205,22 @@ class WorkerPool:
     async def _call(
         self, worker: _Worker, fn: Callable[..., Any], args: tuple[Any, ...], deadline: float
     ) -> tuple[str, Any]:
-        fut = asyncio.get_running_loop().run_in_executor(self._threads, worker.call, fn, args)
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self._threads, worker.call, fn, args, deadline)
         try:
-            done, _ = await asyncio.wait({fut}, timeout=deadline)
+            await asyncio.wait({fut})  # not `await fut`: a cancel must not cancel the read
         except asyncio.CancelledError:
             await asyncio.shield(self._retire(worker, fut))  # it may still be busy: kill it
             raise
-        if not done:
-            await self._retire(worker, fut)
-            raise WorkTimeout(f"stopped after the {deadline:g} s deadline")
         try:
-            return fut.result()
+            kind, value = fut.result()
         except (EOFError, OSError):
             await self._retire(worker, fut)
             raise WorkerDied(f"the Aer worker died: {worker.describe_death()}") from None
+        if kind == "timeout":
+            await self._retire(worker, fut)
+            raise WorkTimeout(f"stopped after the {deadline:g} s deadline")
+        return kind, value
 
     async def _retire(self, worker: _Worker, io: asyncio.Future[Any]) -> None:
         """Kill ``worker``, wait for its pipe thread, then close the pipe and replace it.

@@ -14,7 +14,7 @@ import aiohttp
 import pytest
 
 from fake_backends.cloud import FakeCloud
-from fake_backends.errors import WorkerDied
+from fake_backends.errors import WorkerDied, WorkTimeout
 from fake_backends.executor import AerExecutor
 from fake_backends.limits import WorkLimits
 from fake_backends.queue import JobStatus
@@ -23,6 +23,7 @@ from fake_backends.server import serve_cloud
 from fake_backends.spec import BackendSpec
 from fake_backends.workers import WorkerPool
 from harness.load.circuits import circuit
+from plumbing import virtual
 from plumbing.clock import ScaledClock
 
 LOOP = """OPENQASM 3.0;
@@ -146,6 +147,25 @@ async def test_a_call_whose_worker_dies_names_the_signal_and_the_pool_heals():
             await ex.pool.run(_kill_myself, deadline=10)
         assert ex.healthy()
         assert ex.pool.replaced == 1
+
+
+def test_the_deadline_is_wall_clock_even_when_the_loop_is_virtual():
+    """Virtual time stands still while a call is outstanding: its deadline must not."""
+
+    async def stuck_call() -> tuple[float, float]:
+        loop = asyncio.get_running_loop()
+        async with WorkerPool(1) as pool:
+            t0 = time.monotonic()
+            with pytest.raises(WorkTimeout, match="1 s deadline"):
+                await pool.run(time.sleep, 60, deadline=1.0)
+            wall = time.monotonic() - t0
+            assert await pool.run(sum, (1, 2), deadline=10) == 3  # replaced, usable
+            assert pool.replaced == 1
+        return wall, loop.time()
+
+    wall, virtual_now = virtual.run(stuck_call())
+    assert 1.0 <= wall < 15
+    assert virtual_now == 0.0  # real work costs no virtual time
 
 
 @pytest.mark.parametrize(
