@@ -50,7 +50,7 @@ class Orchestrator:
         self.config = config
         self.clock = clock
         self.seed = seed
-        self.store = JobStore(clock)
+        self.store = JobStore(clock, instance=config.instance)
         self.monitor = FailureRateMonitor(config.alert, clock)
         self.url = ""
         self.admin_token = config.admin_token or secrets.token_urlsafe(24)

@@ -66,4 +66,9 @@ class OrchestratorConfig:
     # at random when the orchestrator starts (Orchestrator.admin_token), so the admin API
     # is never open to whoever can reach the port.
     admin_token: str | None = None
+    # Names the job store in generated ids (and the keys sent for jobs without a client
+    # key). None: drawn at random, so a restarted orchestrator never reuses an earlier
+    # run's keys; a game day, whose fake backends are new every run, passes one drawn
+    # from its seed, so the same seed gives the same ids.
+    instance: str | None = None
     alert: AlertRule = field(default_factory=AlertRule)

@@ -28,6 +28,7 @@ from harness.sut.command import CommandTarget, SutHandle, wait_until_ready
 from harness.sut.config import TargetConfig
 from harness.sut.wiring import Wiring
 from plumbing.clock import Clock
+from plumbing.seeds import derive
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 
 __all__ = ["Target", "job_api", "make_target"]
@@ -69,6 +70,7 @@ class ReferenceTarget:
             poll_interval=self.config.poll_interval,
             events_url=wiring.events_url,
             admin_token=self.admin_token,
+            instance=f"{derive(self.seed, 'sut:instance') & 0xFFFFFFFF:08x}",
             alert=AlertRule(
                 webhook_url=wiring.webhook_url if self.config.alert_enabled else None,
                 threshold=self.config.alert_threshold,
