@@ -162,6 +162,10 @@ class Fields:
         path = self.where(key)
         return ScenarioError(message, file=self.file, path=path, line=self._line(path))
 
+    def line(self, key: str | None = None) -> int | None:
+        """The line of ``key`` (a dotted path below this mapping), or of its nearest parent."""
+        return self._line(self.where(key))
+
     def _line(self, path: str) -> int | None:
         """The line of ``path``, or of its nearest parent in the file (a missing key)."""
         while path and path not in self._lines:

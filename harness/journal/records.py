@@ -71,6 +71,8 @@ class RunConfig(TypedDict):
     source: dict[str, Any]
     seed: int
     time_scale: float
+    #: virtual or scaled (absent before issue 17: scaled); time_scale is the scaled one's
+    clock: NotRequired[str]
     interactive: NotRequired[bool]
     webhook_url: NotRequired[str]  # a fixed webhook (target.webhook.port), secret redacted
 
@@ -118,8 +120,9 @@ class Tick(TypedDict):
 RUN_CONFIG = RecordType(
     "run.config",
     RunConfig,
-    "first line: the scenario as loaded (`source`, with command-line overrides); "
-    "`gameday report` scores the journal against it",
+    "first line: the scenario as loaded (`source`, with command-line overrides) and the "
+    "`clock` it runs on (virtual, or scaled at `time_scale`); `gameday report` scores the "
+    "journal against it",
 )
 RUN_STARTED = RecordType(
     "run.started",

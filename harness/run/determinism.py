@@ -13,17 +13,37 @@ What the harness decides, read back from each run's journal, is compared in orde
 The SUT's timing may differ between the runs (that is what a game day measures), so
 its records are not compared. A run that stopped early (aborted, interrupted) is
 compared over the jobs it submitted. The first difference is reported in words.
+
+On the virtual clock nothing may differ: :func:`journal_difference` compares two
+journals record by record, every field, once the fields that depend on the machine
+are set aside (:data:`WALL_CLOCK_FIELDS`, and the ports the loopback servers got).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from harness.journal.records import FAULT_ENDED, FAULT_STARTED, JOB_SUBMITTED, RUN_CONFIG, RUN_ENDED
+from harness.journal.records import (
+    FAULT_ENDED,
+    FAULT_STARTED,
+    JOB_SUBMITTED,
+    RUN_CONFIG,
+    RUN_ENDED,
+    RUN_STARTED,
+)
 
-__all__ = ["Inputs", "first_difference", "inputs_of"]
+__all__ = ["WALL_CLOCK_FIELDS", "Inputs", "first_difference", "inputs_of", "journal_difference"]
+
+#: record type -> the fields that are wall-clock readings (they differ between any runs)
+WALL_CLOCK_FIELDS: dict[str, tuple[str, ...]] = {
+    RUN_STARTED.name: ("started_at",),
+    RUN_ENDED.name: ("wall_s",),
+}
+#: a loopback address with the port the kernel gave a server (differs between runs)
+_PORT = re.compile(r"(127\.0\.0\.1|localhost|\[::1\]):\d+")
 
 Record = Mapping[str, Any]
 
@@ -84,3 +104,34 @@ def _record_difference(x: Record, y: Record, fields: Sequence[str], tick: float)
 
 def _name(r: Record) -> str:
     return str(r.get("job") or r.get("id") or r.get("type"))
+
+
+def journal_difference(a: Sequence[Record], b: Sequence[Record]) -> str | None:
+    """The first record where journal ``b`` differs from ``a``, in words; None if none.
+
+    Wall-clock fields (:data:`WALL_CLOCK_FIELDS`) and loopback ports are set aside.
+    """
+    for n, (x, y) in enumerate(zip(a, b, strict=False), start=1):
+        x, y = _comparable(x), _comparable(y)
+        if x != y:
+            keys = [k for k in (*x, *(k for k in y if k not in x)) if x.get(k) != y.get(k)]
+            what = f"{x.get('type')} at t={x.get('t')}"
+            return f"record #{n} ({what}): {keys[0]} {x.get(keys[0])!r} vs {y.get(keys[0])!r}"
+    if len(a) != len(b):
+        return f"journal A has {len(a)} records, journal B {len(b)}"
+    return None
+
+
+def _comparable(record: Record) -> dict[str, Any]:
+    skip = WALL_CLOCK_FIELDS.get(str(record.get("type")), ())
+    return {k: _without_ports(v) for k, v in record.items() if k not in skip}
+
+
+def _without_ports(value: Any) -> Any:
+    if isinstance(value, str):
+        return _PORT.sub(r"\1:PORT", value)
+    if isinstance(value, Mapping):
+        return {_without_ports(k): _without_ports(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_ports(v) for v in value]
+    return value

@@ -9,7 +9,7 @@ TTR (over all incidents), MTTR, score and error budget consumed
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,10 @@ from harness.scoring.repeat import summarise
 
 __all__ = ["render_repeat", "run_repeated", "write_summary"]
 
-PlayFn = Callable[[Scenario, Path], Awaitable[RunResult]]
+PlayFn = Callable[[Scenario, Path], RunResult]
 
 
-async def run_repeated(
+def run_repeated(
     scenario: Scenario, run_dir: Path, n: int, play: PlayFn
 ) -> tuple[ExitCode, dict[str, Any]]:
     """Play ``n`` runs one after the other; return the worst exit code and the summary."""
@@ -33,7 +33,7 @@ async def run_repeated(
     worst = ExitCode.OK
     for k in range(n):
         seeded = scenario.with_overrides(seed=scenario.seed + k)
-        result = await play(seeded, run_dir / f"seed-{seeded.seed}")
+        result = play(seeded, run_dir / f"seed-{seeded.seed}")
         worst = max(worst, result.exit_code)
         reports.append(json.loads((result.run_dir / "report.json").read_text(encoding="utf-8")))
         if result.score.status == "interrupted":

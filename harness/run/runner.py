@@ -70,8 +70,9 @@ from harness.sut.client import SutClient
 from harness.sut.targets import Target, job_api, make_target
 from harness.sut.webhook import AlertReceiver
 from harness.sut.wiring import BackendEndpoint, Wiring, new_secret, redact, with_token
-from plumbing.clock import ScaledClock
+from plumbing.clock import ScaledClock, VirtualClock
 from plumbing.seeds import derive
+from plumbing.virtual import is_virtual
 
 __all__ = ["RunResult", "new_run_dir", "run_game_day"]
 
@@ -114,9 +115,20 @@ async def run_game_day(
     """Run ``scenario`` and write its journal and reports into ``run_dir``.
 
     With ``interactive`` the responder is paged on ``screen`` (default: a prompt on the
-    terminal, or plain lines over pipes) and types commands there.
+    terminal, or plain lines over pipes) and types commands there. A scenario on the
+    virtual clock must be played in a :class:`~plumbing.virtual.VirtualEventLoop`
+    (:func:`plumbing.virtual.run`).
     """
-    clock = ScaledClock(scenario.time_scale, started=False)
+    clock: ScaledClock | VirtualClock
+    if scenario.clock == "virtual":
+        if not is_virtual():
+            raise ConfigError(
+                "a game day on the virtual clock needs a VirtualEventLoop "
+                "(plumbing.virtual.run); this loop runs on wall time"
+            )
+        clock = VirtualClock()
+    else:
+        clock = ScaledClock(scenario.time_scale, started=False)
     # --out may name an earlier run's folder: the journal is append-only, so the new run
     # would be written after the old one and `gameday report` would score both as one
     for stale in ("journal.jsonl", "error.txt"):
@@ -132,6 +144,7 @@ async def run_game_day(
         source=dict(scenario.source),
         seed=scenario.seed,
         time_scale=scenario.time_scale,
+        clock=scenario.clock,
     )
     if interactive:
         config["interactive"] = True
@@ -196,7 +209,7 @@ class _GameDay:
     def __init__(
         self,
         scenario: Scenario,
-        clock: ScaledClock,
+        clock: ScaledClock | VirtualClock,
         journal: Journal,
         view: JournalView,
         progress: ProgressFn | None,
@@ -346,11 +359,12 @@ class _GameDay:
         try:
             async with asyncio.TaskGroup() as tg:
                 helpers = [
-                    tg.create_task(probe_loop(self.lateness, self.clock.time_scale)),
                     tg.create_task(self._ticker(workload, timeline)),
                     tg.create_task(engine.run()),
                     tg.create_task(self._abort_on_stop(monitor, workload, verdict)),
                 ]
+                if s.clock == "scaled":  # a stall of the loop is lag only on a wall clock
+                    helpers.append(tg.create_task(probe_loop(self.lateness, s.time_scale)))
                 if responder is not None:
                     responder.engine = engine
                     helpers.append(tg.create_task(responder.run()))

@@ -17,6 +17,7 @@ from harness.faults import FaultSpec
 from harness.load.config import WorkloadConfig
 from harness.runbook import RunbookStep
 from harness.scenario.backends import BackendConfig
+from harness.scenario.clock import CLOCKS, ClockName, RealTimePart
 from harness.scenario.scoring import ScoringSection
 from harness.scenario.target import HTTP_SCALE
 from harness.scoring import GateSpec, ScoringConfig, SloSpec, StopRule
@@ -54,6 +55,11 @@ class Scenario:
     #: the largest time scale at which this scenario's runs measured within tolerance on
     #: a loaded 2-core machine (``gameday list`` shows it; ``run`` warns above it)
     safe_time_scale: float | None = None
+    #: the clock it runs on (:mod:`harness.scenario.clock`); ``time_scale`` is the scaled
+    #: clock's speed, unused on the virtual one
+    clock: ClockName = "scaled"
+    #: the parts that keep real time, where they are in the file (empty: it may be virtual)
+    real_time: tuple[RealTimePart, ...] = dataclasses.field(default=(), compare=False)
 
     def scoring_config(self) -> ScoringConfig:
         return ScoringConfig(
@@ -76,10 +82,29 @@ class Scenario:
         time_scale: float | None = None,
         seed: int | None = None,
         lag_tolerance: float | None = None,
+        clock: str | None = None,
     ) -> Scenario:
         """A copy with command-line overrides applied (recorded in ``source`` too, so the
-        journal's copy of the scenario, which ``gameday report`` re-scores, agrees)."""
+        journal's copy of the scenario, which ``gameday report`` re-scores, agrees).
+
+        ``time_scale`` is the scaled clock's: without a ``clock`` it also asks for it.
+        """
         changes: dict[str, Any] = {}
+        if clock is None and time_scale is not None:
+            clock = "scaled"
+        if clock is not None:
+            if clock not in CLOCKS:
+                raise ScenarioError(
+                    f"expected one of {', '.join(CLOCKS)}, found {clock!r}", path="clock"
+                )
+            if clock == "virtual" and self.real_time:
+                raise self.real_time[0].error(self.file, "--clock virtual")
+            if clock == "virtual" and time_scale is not None:
+                raise ScenarioError(
+                    "a time scale is the scaled clock's speed; the virtual clock has none",
+                    path="time_scale",
+                )
+            changes["clock"] = clock
         if time_scale is not None:
             if not time_scale > 0:
                 raise ScenarioError(
@@ -88,13 +113,15 @@ class Scenario:
             changes["time_scale"] = float(time_scale)
             if self.target.kind == "http" and time_scale != 1:
                 raise ScenarioError(HTTP_SCALE, file=self.file, path="time_scale")
-            wall_rate = self.workload.rate * time_scale
-            if self.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
-                raise ScenarioError(
-                    f"at {time_scale:g}x the workload would submit {wall_rate:g} jobs per wall "
-                    f"second; at most {MAX_WALL_RATE:g}",
-                    path="time_scale",
-                )
+        scaled = changes.get("clock", self.clock) == "scaled"
+        rate_scale = changes.get("time_scale", self.time_scale)
+        wall_rate = self.workload.rate * rate_scale
+        if scaled and self.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
+            raise ScenarioError(
+                f"at {rate_scale:g}x the workload would submit {wall_rate:g} jobs per wall "
+                f"second; at most {MAX_WALL_RATE:g}",
+                path="time_scale",
+            )
         if seed is not None:
             changes["seed"] = int(seed)
         source = {**self.source, **changes}

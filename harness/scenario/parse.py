@@ -22,6 +22,7 @@ from harness.load.config import WorkloadConfig
 from harness.load.files import resolve_locustfile
 from harness.runbook import parse_runbook
 from harness.scenario.backends import check_fault_qubits, parse_backend
+from harness.scenario.clock import CLOCKS, ClockName, real_time_parts
 from harness.scenario.model import MAX_WALL_RATE, Scenario
 from harness.scenario.scoring import parse_scoring_section, parse_stop_when
 from harness.scenario.target import check_target, parse_target
@@ -93,6 +94,7 @@ def parse_scenario(
     if time_scale <= 0:
         raise f.error("expected a positive number", "time_scale")
     safe_scale = f.number("safe_time_scale", None, min=0.001, max=100_000)
+    asked = f.text("clock", None, choices=CLOCKS)
     duration = f.duration("duration", positive=True)
     tick = f.duration("tick", 10.0, positive=True)
     warmup = f.duration("warmup", 120.0)
@@ -110,11 +112,15 @@ def parse_scenario(
     runbook = parse_runbook(f.children("runbook", []))
     stop_when = parse_stop_when(f.child("stop_when", {}))
     f.done()
+    real_time = real_time_parts(f, engine=workload.engine, target=target.kind, runbook=runbook)
+    if asked == "virtual" and real_time:
+        raise real_time[0].error(file, "clock: virtual")
+    clock: ClockName = "virtual" if asked == "virtual" or not (asked or real_time) else "scaled"
     scenario = Scenario(
         name, description, file, seed, time_scale, duration, tick, warmup, drain,
         scoring.stable_window, backends, target, workload, slos, faults, gates,
         source=dict(data), scoring=scoring, runbook=runbook, stop_when=stop_when,
-        safe_time_scale=safe_scale,
+        safe_time_scale=safe_scale, clock=clock, real_time=real_time,
     )  # fmt: skip
     _check_timing(scenario, f)
     check_target(scenario, f)
@@ -231,7 +237,7 @@ def _gates(f: Fields) -> tuple[GateSpec, ...]:
 
 def _check_timing(s: Scenario, f: Fields) -> None:
     wall_rate = s.workload.rate * s.time_scale
-    if s.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
+    if s.clock == "scaled" and s.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
         raise f.error(
             f"{s.workload.rate:g} jobs per scenario second at {s.time_scale:g}x is "
             f"{wall_rate:g} per wall second; at most {MAX_WALL_RATE:g}",
