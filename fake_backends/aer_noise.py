@@ -147,10 +147,39 @@ def _as_channels(noise: Any) -> None:
 
 def _one_channel(error: Any) -> Any:
     """``error`` as a single Kraus channel: the same completely positive map."""
-    from qiskit.quantum_info import Kraus
+    from qiskit.quantum_info import Kraus, SuperOp
     from qiskit_aer.noise import QuantumError
 
-    return QuantumError(Kraus(error.to_quantumchannel()))
+    return QuantumError(Kraus(SuperOp(_superop(error))))
+
+
+def _superop(error: Any) -> Any:
+    """The superoperator matrix of a mixture of circuits, sum of p_k x S_k.
+
+    What ``QuantumError.to_quantumchannel()`` computes, ~100x faster: that builds every
+    circuit's superoperator instruction by instruction (~0.6 s for a 5-qubit device's
+    errors, per calibration version and worker); the mixtures reuse a few instructions
+    (Paulis, resets), so each one's matrix on the error's qubits is made once and the
+    circuits are products of those.
+    """
+    import numpy as np
+    from qiskit.quantum_info import SuperOp
+
+    n = error.num_qubits
+    identity = SuperOp(np.eye(4**n))
+    made: dict[tuple[Any, ...], Any] = {}
+    total = np.zeros((4**n, 4**n), dtype=complex)
+    for circuit, p in zip(error.circuits, error.probabilities, strict=True):
+        matrix = np.eye(4**n, dtype=complex)
+        for step in circuit.data:
+            qargs = tuple(circuit.find_bit(q).index for q in step.qubits)
+            op = step.operation
+            key = (op.name, qargs, tuple(np.asarray(x).tobytes() for x in op.params))
+            if key not in made:
+                made[key] = identity.compose(SuperOp(op), qargs=list(qargs)).data
+            matrix = made[key] @ matrix  # applied after the steps before it
+        total += p * matrix
+    return total
 
 
 def _remembered(make_error: Any, channels: bool) -> Any:
