@@ -86,6 +86,8 @@ class RunStarted(TypedDict):
     webhook_url: str  # secret redacted
     events_url: str
     started_at: str
+    #: wall seconds the start-up took (Aer workers, servers); a wall-clock reading
+    startup_s: NotRequired[float]
 
 
 class RunEnded(TypedDict):
@@ -129,7 +131,8 @@ RUN_STARTED = RecordType(
     RunStarted,
     "every part is up; scenario time 0 (`backends`: the URLs the SUT was given, through "
     "the fault proxies; `backend_origins`: the backends' own; the webhook URLs, secret "
-    "redacted; `sut_clock`: the clock the SUT runs on)",
+    "redacted; `sut_clock`: the clock the SUT runs on; `startup_s`: wall seconds the "
+    "start-up took)",
 )
 RUN_ENDED = RecordType(
     "run.ended",

@@ -245,6 +245,7 @@ def build_report(
     """The report as JSON-ready data; every other report format renders from this."""
     started = _first(records, "run.started")
     ended = _last(records, "run.ended")
+    config_record = _first(records, "run.config")
     stop = _first(records, "run.stop")
     led = result.ledger
     config = scenario.scoring_config()
@@ -257,6 +258,7 @@ def build_report(
         "description": scenario.description,
         "seed": scenario.seed,
         "time_scale": scenario.time_scale,
+        "clock": config_record.get("clock", "scaled"),  # journals before issue 17: scaled
         "duration_s": scenario.duration,
         "tick_s": scenario.tick,
         "target": started.get("target"),

@@ -83,10 +83,19 @@ def verdict(r: Mapping[str, Any]) -> str:
 def uncertainty(r: Mapping[str, Any]) -> str:
     """``±0.9s (p99 lag, worst: loop)``: what every duration of the run comes with."""
     m = r.get("measurement") or {}
+    if r.get("clock") == "virtual":
+        return "none (virtual clock: every part ran in scenario time)"
     if not m.get("sources"):
         return "not measured"
     worst = f", worst: {m['worst_source']}" if m.get("worst_source") else ""
     return f"±{_secs(m['uncertainty_s'])} (p99 lag{worst}; tolerance {_secs(m['tolerance_s'])})"
+
+
+def clock(r: Mapping[str, Any]) -> str:
+    """``virtual`` or ``scaled 40x``: the clock a run played on."""
+    if r.get("clock") == "virtual":
+        return "virtual"
+    return f"scaled {r['time_scale']:g}x"
 
 
 def _secs(x: float) -> str:
@@ -108,7 +117,7 @@ def render_summary(r: Mapping[str, Any]) -> list[str]:
                 ["status", r["status"] + (f" ({r['reason']})" if r["reason"] else "")],
                 ["resilience score", "—" if score is None else f"{score:.0f} / 100"],
                 ["target", r["target"] or "—"],
-                ["seed / time scale", f"{r['seed']} / {r['time_scale']:g}x"],
+                ["seed / clock", f"{r['seed']} / {clock(r)}"],
                 ["measurement uncertainty", uncertainty(r)],
                 ["scenario time", fmt_duration(r["duration_s"]) + " (+ drain)"],
                 ["wall time", _dur(r["wall_seconds"], "—")],
@@ -345,6 +354,11 @@ def gate_result(r: Mapping[str, Any], g: Mapping[str, Any]) -> str:
 
 def _measurement(r: Mapping[str, Any]) -> list[str]:
     m = r.get("measurement") or {}
+    if r.get("clock") == "virtual":
+        return [
+            "None: on the virtual clock scenario time moves only when every part is idle, "
+            "so the harness is never late and no duration carries its lag.",
+        ]
     if not m.get("sources"):
         return ["Not measured (a journal from before measurement was recorded)."]
     scale = m["safe_time_scale"]

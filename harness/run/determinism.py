@@ -39,7 +39,7 @@ __all__ = ["WALL_CLOCK_FIELDS", "Inputs", "first_difference", "inputs_of", "jour
 
 #: record type -> the fields that are wall-clock readings (they differ between any runs)
 WALL_CLOCK_FIELDS: dict[str, tuple[str, ...]] = {
-    RUN_STARTED.name: ("started_at",),
+    RUN_STARTED.name: ("started_at", "startup_s"),
     RUN_ENDED.name: ("wall_s",),
 }
 #: a loopback address with the port the kernel gave a server (differs between runs)

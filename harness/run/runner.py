@@ -230,6 +230,7 @@ class _GameDay:
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
+        wall0 = time.monotonic()
         async with AsyncExitStack() as stack:
             self.clouds = await stack.enter_async_context(
                 serve_clouds(
@@ -295,6 +296,7 @@ class _GameDay:
                 webhook_url=redact(wiring.webhook_url),
                 events_url=redact(wiring.events_url),
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                startup_s=round(time.monotonic() - wall0, 3),
             )
             self.journal.write(RUN_STARTED(started))
             return await self._phases(workload)
