@@ -19,6 +19,10 @@ its tolerance is **unreliable** (never passed nor failed: exit code 2), and the 
 names the worst source and the largest time scale that would have held:
 ``time_scale x tolerance / uncertainty`` (wall-clock lag does not shrink with the time
 scale, its scenario-time cost does).
+
+On the virtual clock (``run.config`` ``clock: virtual``) every source is 0 by
+construction: scenario time moves only when every part is idle, so nothing is ever
+late; such a run has no time scale to suggest.
 """
 
 from __future__ import annotations
@@ -128,6 +132,8 @@ def _aer_lag(records: Sequence[Record]) -> dict[str, SourceLag]:
 
 def _time_scale(records: Sequence[Record]) -> float | None:
     for r in records:
+        if r.get("type") == RUN_CONFIG.name and r.get("clock") == "virtual":
+            return None  # no wall clock to scale
         if r.get("type") == RUN_CONFIG.name and r.get("time_scale") is not None:
             return float(r["time_scale"])
     return None
