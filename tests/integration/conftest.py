@@ -22,6 +22,7 @@ from plumbing.clock import ScaledClock
 from tests.conftest import Events
 from tests.integration.ibm_client import client_pool
 from tests.integration.protocols import IbmObserver, NativeObserver, Watched
+from tests.integration.gamedays import SCALED_REFERENCES, GameDays, Played
 
 
 @pytest_asyncio.fixture
@@ -125,3 +126,40 @@ async def protocol_rig(
             return Rig(cloud, events, observer, net)
 
         yield start
+
+
+# -- whole game days shared by several tests (tests/integration/gamedays.py) -----------
+
+_GAME_DAYS: GameDays | None = None
+
+
+def _game_days() -> GameDays:
+    global _GAME_DAYS
+    if _GAME_DAYS is None:
+        _GAME_DAYS = GameDays()
+    return _GAME_DAYS
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # The scaled references are long in wall time but light: start them now, in the
+    # background, when a test that compares against them is going to run.
+    if any("scaled_references" in getattr(item, "fixturenames", ()) for item in items):
+        for key, args in SCALED_REFERENCES.items():
+            _game_days().start(key, *args)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _GAME_DAYS is not None:
+        _GAME_DAYS.close()
+
+
+@pytest.fixture(scope="session")
+def game_days() -> GameDays:
+    """Whole game days, each played once per session and shared by the tests."""
+    return _game_days()
+
+
+@pytest.fixture(scope="session")
+def scaled_references(game_days: GameDays) -> dict[str, Played]:
+    """token-expiry and network-partition on the scaled clock at 10x (started early)."""
+    return {key: game_days.get(key, *args) for key, args in SCALED_REFERENCES.items()}

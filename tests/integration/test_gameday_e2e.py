@@ -1,7 +1,9 @@
 """Whole game days through the real ``gameday`` command, in a subprocess.
 
 Each run starts Aer workers, a fake cloud, the reference orchestrator and the alert
-webhook on loopback, plays 20 scenario minutes at a high time scale and scores them.
+webhook on loopback, plays 20 scenario minutes and scores them: on the virtual clock
+(as fast as the machine allows, the same result on any machine), but for the tests of
+signals mid-fault, which need a fault that lasts in wall time (the scaled clock).
 """
 
 from __future__ import annotations
@@ -22,18 +24,16 @@ import xmlschema
 
 from harness.journal.records import VOCABULARY
 from harness.report import SCHEMA_PATH
+from tests.integration.gamedays import GameDays, virtual_run
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
-# Slow enough for a busy 2-core machine: the SUT drains its post-outage backlog through
-# the Aer pool, and at 120x a loaded machine left jobs behind (lost) in some runs.
-SCALE = "40"  # the scenario's own time scale: the pass/fail verdict is the SUT's
-FAST = "60"  # runs whose verdict does not depend on draining in time
-# These tests check what a game day does (faults injected and reverted, detection,
-# losses, reports), not how precisely it timed it: on a machine shared with other test
-# suites the instrument's own lag can exceed a tick, which makes a run `unreliable`
-# (exit 2) by design. They are judged whatever the lag; the instrument's verdict on
-# its own lag is tested in test_instrument.py.
+# Runs on the scaled clock check what a game day does (faults injected and reverted,
+# detection, losses, reports), not how precisely it timed it: on a machine shared with
+# other test suites the instrument's own lag can exceed a tick, which makes a run
+# `unreliable` (exit 2) by design. They are judged whatever the lag; the instrument's
+# verdict on its own lag is tested in test_instrument.py. (On the virtual clock there is
+# no lag to judge.)
 JUDGED = ("--lag-tolerance", "3600")
 
 
@@ -77,14 +77,9 @@ def wait_for_record(
 
 
 @pytest.fixture(scope="module")
-def token_expiry_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, int, str]:
-    out = tmp_path_factory.mktemp("runs") / "token-expiry"
-    # --out names the folder of an earlier (crashed) run: its files must not leak in
-    out.mkdir()
-    (out / "journal.jsonl").write_text('{"t":0.0,"type":"run.started","earlier":true}\n')
-    (out / "error.txt").write_text("an earlier run's crash\n")
-    proc = gameday("run", "token-expiry", *JUDGED, "--time-scale", SCALE, "--out", str(out), "-q")
-    return out, proc.returncode, proc.stdout + proc.stderr
+def token_expiry_run(game_days: GameDays) -> tuple[Path, int, str]:
+    played = virtual_run(game_days, "token-expiry")  # test_virtual_time.py plays it too
+    return played.out, played.code, played.output
 
 
 @pytest.mark.slow
@@ -95,7 +90,7 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     for key in ("scenario", "seed", "time_scale", "incidents", "mttr_s", "error_budget_consumed",
                 "jobs", "gates", "passed"):  # fmt: skip
         assert key in r
-    assert (r["scenario"], r["time_scale"], r["passed"]) == ("token-expiry", float(SCALE), True)
+    assert (r["scenario"], r["clock"], r["passed"]) == ("token-expiry", "virtual", True)
     (incident,) = r["incidents"]
     assert incident["fault"] == "tokens-revoked"
     assert incident["detected"]
@@ -131,10 +126,18 @@ def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     assert r["jobs"]["identity_checked"] >= r["jobs"]["canaries"]
     assert r["jobs"]["execution_surplus"] == 0
     assert incident["recovery"] == "recovered"
-    # the run measured its own lag, per source, and says what every duration is +- of
+    # the run measured its own lag, per source: none on the virtual clock (the loop probe,
+    # a wall-clock measure, does not run there)
     m = r["measurement"]
-    assert {s["name"] for s in m["sources"]} >= {"tick", "arrival", "poll", "loop", "aer"}
-    assert incident["uncertainty_s"] == m["uncertainty_s"] > 0
+    assert {s["name"] for s in m["sources"]} == {
+        "tick",
+        "arrival",
+        "poll",
+        "fault",
+        "webhook",
+        "aer",
+    }
+    assert incident["uncertainty_s"] == m["uncertainty_s"] == m["max_lag_s"] == 0
     assert {s["name"] for s in r["slos"]} == {"success", "latency", "correctness", "queue_wait"}
     assert r["score"]["value"] >= 70
     assert r["burn_rate"]["peak"] > 1
@@ -169,8 +172,15 @@ def test_every_report_file_is_written_and_valid(token_expiry_run):
 
 
 @pytest.mark.slow
-def test_a_run_into_an_earlier_runs_folder_replaces_its_journal(token_expiry_run):
-    out, _, _ = token_expiry_run
+def test_a_run_into_an_earlier_runs_folder_replaces_its_journal(tmp_path):
+    out = tmp_path / "run"
+    # --out names the folder of an earlier (crashed) run: its files must not leak in
+    out.mkdir()
+    (out / "journal.jsonl").write_text('{"t":0.0,"type":"run.started","earlier":true}\n')
+    (out / "error.txt").write_text("an earlier run's crash\n")
+    scenario = Path(__file__).with_name("scenarios") / "short-outage.yaml"
+    proc = gameday("run", str(scenario), "--out", str(out), "-q")  # virtual: seconds
+    assert proc.returncode == 0, proc.stdout + proc.stderr
     started = [r for r in journal(out) if r["type"] == "run.started"]
     assert len(started) == 1
     assert "earlier" not in started[0]
@@ -205,9 +215,7 @@ def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
 @pytest.mark.slow
 def test_no_refresh_variant_fails_its_gates(tmp_path):
     out = tmp_path / "no-refresh"
-    proc = gameday(
-        "run", "token-expiry-no-refresh", *JUDGED, "--time-scale", FAST, "--out", str(out), "-q"
-    )
+    proc = gameday("run", "token-expiry-no-refresh", "--out", str(out), "-q")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     r = load(out)
     assert r["passed"] is False

@@ -1,9 +1,10 @@
 """The network-partition game day end to end, through the real ``gameday`` command.
 
 Two fake clouds, the reference orchestrator and the embedded fault proxy; the link to
-the primary is a black hole for 5 scenario minutes. Then the same game day against a
-standalone ``gameday proxy`` named by TOXIPROXY_URL, stopped by SIGTERM mid-fault:
-the fault is reverted and the shared server is left with no proxy and no toxic.
+the primary is a black hole for 5 scenario minutes (on the virtual clock). Then the same
+game day against a standalone ``gameday proxy`` named by TOXIPROXY_URL (a server on real
+time, so on the scaled clock), stopped by SIGTERM mid-fault: the fault is reverted and
+the shared server is left with no proxy and no toxic.
 """
 
 from __future__ import annotations
@@ -20,19 +21,18 @@ from typing import Any
 
 import pytest
 
+from tests.integration.gamedays import virtual_run
 from tests.integration.netchaos_support import ROOT, gameday_proxy
-from tests.integration.test_gameday_e2e import JUDGED, gameday, journal, load, wait_for_record
+from tests.integration.test_gameday_e2e import journal, load, wait_for_record
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
 
 
-def test_network_partition_fails_over_and_loses_nothing(tmp_path):
-    out = tmp_path / "partition"
-    proc = gameday(
-        "run", "network-partition", *JUDGED, "--time-scale", "60", "--out", str(out), "-q"
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+def test_network_partition_fails_over_and_loses_nothing(game_days):
+    played = virtual_run(game_days, "network-partition")  # test_virtual_time.py plays it too
+    out = played.out
+    assert played.code == 0, played.output
     r = load(out)
     (incident,) = r["incidents"]
     assert incident["fault"] == "primary-partitioned"
