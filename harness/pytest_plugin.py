@@ -11,6 +11,10 @@ processes, so workers never share anything):
            assert result.report["jobs"]["lost"] == 0
 
    ``gameday.run`` is blocking; in an ``async def`` test use ``await gameday.arun(...)``.
+   A scenario on the virtual clock (the default where every part runs in process)
+   plays in a :class:`~plumbing.virtual.VirtualEventLoop` of its own, in a thread when
+   the test's own loop is an ordinary one; ``clock="scaled"`` (or a ``time_scale``)
+   plays it on the scaled clock.
 2. Scenario files as test items: ``pytest --gameday scenarios/ci`` collects every
    ``*.yaml`` pytest visits as a game day (``gameday_paths = scenarios/ci`` in the ini
    file does the same for those paths only, without the flag); an item fails when a
@@ -110,15 +114,25 @@ class GameDay:
         time_scale: float | None = None,
         seed: int | None = None,
         lag_tolerance: float | None = None,
+        clock: str | None = None,
     ) -> GameDayResult:
         """Play a scenario file (awaitable, for async tests)."""
+        from harness.netchaos.links import TOXIPROXY_URL_ENV
         from harness.run.runner import run_game_day
+        from harness.scenario.clock import settle_clock
         from harness.scenario.parse import load_scenario
+        from plumbing import virtual
 
         s = load_scenario(scenario).with_overrides(
-            time_scale=time_scale, seed=seed, lag_tolerance=lag_tolerance
+            time_scale=time_scale, seed=seed, lag_tolerance=lag_tolerance, clock=clock
         )
-        result: RunResult = await run_game_day(s, self._folder(str(scenario)))
+        s, _ = settle_clock(s, toxiproxy_url=os.environ.get(TOXIPROXY_URL_ENV) or None)
+        game_day = run_game_day(s, self._folder(str(scenario)))
+        result: RunResult
+        if s.clock == "virtual" and not virtual.is_virtual():
+            result = await asyncio.to_thread(virtual.run, game_day)  # a loop of its own
+        else:
+            result = await game_day
         report = json.loads((result.run_dir / "report.json").read_text(encoding="utf-8"))
         out = GameDayResult(result.run_dir, result.exit_code, report)
         self.results.append(out)
@@ -131,14 +145,22 @@ class GameDay:
         time_scale: float | None = None,
         seed: int | None = None,
         lag_tolerance: float | None = None,
+        clock: str | None = None,
     ) -> GameDayResult:
         """Play a scenario file and return its result (a failed gate does not raise).
 
         ``lag_tolerance`` (scenario seconds) overrides ``scoring.lag_tolerance``: beyond it
-        a run on a busy machine is ``unreliable`` (exit 2), its gates not judged.
+        a run on a busy machine is ``unreliable`` (exit 2), its gates not judged (on the
+        scaled clock; the virtual one has no lag). ``clock``: ``virtual`` or ``scaled``.
         """
         return asyncio.run(
-            self.arun(scenario, time_scale=time_scale, seed=seed, lag_tolerance=lag_tolerance)
+            self.arun(
+                scenario,
+                time_scale=time_scale,
+                seed=seed,
+                lag_tolerance=lag_tolerance,
+                clock=clock,
+            )
         )
 
 

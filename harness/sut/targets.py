@@ -27,7 +27,7 @@ from harness.sut.api import REFERENCE, JobApi, MappedApi, load_adapter
 from harness.sut.command import CommandTarget, SutHandle, wait_until_ready
 from harness.sut.config import TargetConfig
 from harness.sut.wiring import Wiring
-from plumbing.clock import Clock
+from plumbing.clock import Clock, VirtualClock
 from plumbing.seeds import derive
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 
@@ -59,7 +59,8 @@ class ReferenceTarget:
         refresh = "with" if config.token_refresh else "WITHOUT"
         self.description = f"reference orchestrator ({refresh} token refresh)"
         self.admin_token: str | None = secrets.token_urlsafe(24)  # per run, never journalled
-        self.sut_clock = f"the scenario clock, in process ({clock.time_scale:g}x)"
+        pace = "virtual" if isinstance(clock, VirtualClock) else f"{clock.time_scale:g}x"
+        self.sut_clock = f"the scenario clock, in process ({pace})"
         self.handle: SutHandle | None = None
 
     @asynccontextmanager

@@ -20,13 +20,16 @@ from tests.unit.test_scenario import MINIMAL, error_of, write
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 LOCUST = MINIMAL + "workload:\n  engine: locust\n  users: 2\n"
-HTTP = MINIMAL + "target:\n  kind: http\n  url: http://127.0.0.1:8000\n"
+HTTP = MINIMAL.replace("  - name: manila\n", "  - name: manila\n    port: 18001\n") + (
+    "target:\n  kind: http\n  url: http://127.0.0.1:8000\n  webhook: {port: 9099}\n"
+)
+COMMAND = MINIMAL + 'target:\n  kind: command\n  run: ["{python}", -m, my_sut, --port, "{port}"]\n'
 SHELL = MINIMAL + ("runbook:\n  - id: look\n    run:\n      shell: curl -fsS $SUT_URL/stats\n")
 
 
 def test_in_process_scenarios_default_to_virtual_the_rest_to_scaled(tmp_path):
     assert load_scenario(write(tmp_path, MINIMAL)).clock == "virtual"
-    for text in (LOCUST, HTTP, SHELL):
+    for text in (LOCUST, HTTP, COMMAND, SHELL):
         assert load_scenario(write(tmp_path, text)).clock == "scaled"
     assert load_scenario(write(tmp_path, "clock: scaled\n" + MINIMAL)).clock == "scaled"
     catalogue = {p.stem: load_scenario(p).clock for p in SCENARIOS.glob("*.yaml")}
@@ -35,15 +38,17 @@ def test_in_process_scenarios_default_to_virtual_the_rest_to_scaled(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("text", "path", "line", "words"),
+    ("text", "path", "needle", "words"),
     [
-        (LOCUST, "workload.engine", 12, "locust runs Locust in a subprocess on real time"),
-        (HTTP, "target.kind", 12, "target.kind: http is a system under test with timers"),
-        (SHELL, "runbook[0].run.shell", 14, "runs a shell command, a process on real time"),
+        (LOCUST, "workload.engine", "  engine:", "locust runs Locust in a subprocess on real time"),
+        (HTTP, "target.kind", "  kind: http", "kind: http is a system under test with timers"),
+        (COMMAND, "target.kind", "  kind: command", "kind: command is a system under test"),
+        (SHELL, "runbook[0].run.shell", "      shell:", "runs a shell command, a process on"),
     ],
-    ids=["locust", "http-target", "shell-step"],
+    ids=["locust", "http-target", "command-target", "shell-step"],
 )
-def test_clock_virtual_with_a_real_time_part_names_it(tmp_path, text, path, line, words):
+def test_clock_virtual_with_a_real_time_part_names_it(tmp_path, text, path, needle, words):
+    line = next(n for n, x in enumerate(text.splitlines(), 1) if x.startswith(needle))
     err = error_of(tmp_path, "clock: virtual\n" + text)
     assert (err.path, err.line) == (path, line + 1)  # one line more: the clock line on top
     assert words in err.reason
