@@ -19,9 +19,11 @@ from benchmarks.drift import drift_rebuild
 from benchmarks.execution import exec_ratio
 from benchmarks.ibm import ibm_figures
 from benchmarks.load import load_figures
+from benchmarks.loopback import loopback_late
 from benchmarks.proxy import proxy_figures
 from benchmarks.spread import TICK_S, same_seed_spread
 from benchmarks.status import status_ratio
+from benchmarks.virtual import virtual_figures
 
 
 async def _measure(quick: bool) -> dict[str, Any]:
@@ -34,8 +36,12 @@ async def _measure(quick: bool) -> dict[str, Any]:
         "drift": await drift_rebuild(steps=3 if quick else 10),
         "load": await load_figures(seconds=3.0 if quick else 8.0),
         "ibm": await ibm_figures(jobs=100 if quick else 500),
-        # last: three whole game days (~2 minutes); --quick plays two
-        "spread": await same_seed_spread(runs=2 if quick else 3),
+        "loopback": await asyncio.to_thread(
+            loopback_late, sends=20_000 if quick else 100_000, connects=500 if quick else 2_000
+        ),
+        # last: whole game days (~3 minutes); --quick plays two scaled ones, no hog
+        "spread": await same_seed_spread(runs=2 if quick else 3, extra=["--clock", "scaled"]),
+        "virtual": await virtual_figures(hog=not quick),
     }
 
 
@@ -53,7 +59,16 @@ def _goals(figures: dict[str, Any]) -> dict[str, dict[str, Any]]:
         ("same_seed_ttd_spread_s", figures["spread"]["ttd_spread_s"], "<=", TICK_S),
         ("same_seed_ttr_spread_s", figures["spread"]["ttr_spread_s"], "<=", TICK_S),
         ("ibm_ratio", figures["ibm"]["ibm_ratio"], ">=", 0.8),
+        # issue 17: the virtual clock is fast and exact; loopback data is never in flight
+        ("virtual_speedup", figures["virtual"]["virtual_speedup"], ">=", 10.0),
+        ("virtual_spread_s", figures["virtual"]["virtual_spread_s"], "<=", 0.0),
+        ("loopback_late_quiet", figures["loopback"]["late_quiet"], "<=", 0.0),
+        ("loopback_late_hog", figures["loopback"]["late_hog"], "<=", 0.0),
     ]
+    if "virtual_hog_same" in figures["virtual"]:
+        checks.append(
+            ("virtual_hog_same", float(figures["virtual"]["virtual_hog_same"]), ">=", 1.0)
+        )
     out = {}
     for name, value, op, goal in checks:
         if value is None:  # e.g. a run that did not recover: no spread to measure
@@ -81,7 +96,7 @@ def main() -> None:
             "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine
         },
         **figures,
-        "goals": _goals(figures),  # issues 3 and 12
+        "goals": _goals(figures),  # issues 3, 12 and 17
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

@@ -1,7 +1,9 @@
 """``same_seed_spread``: how far apart three runs of one scenario with one seed land.
 
-Plays ``token-expiry`` (seed 7, its own 40x) three times through the ``gameday``
-command, one after the other, and reports the spread (max - min) of the jobs submitted
+Plays ``token-expiry`` (seed 7, its own 40x on the scaled clock: ``make bench`` passes
+``--clock scaled``; on the virtual clock the spread is 0 by construction, which
+``benchmarks/virtual.py`` measures) three times through the ``gameday`` command, one
+after the other, and reports the spread (max - min) of the jobs submitted
 (goal 0: a seed fixes the arrivals), of TTD and of TTR (goal: at most one tick, the
 SLIs' resolution). The load average is recorded before and after each run: on a busy
 machine the spread is the first figure to move, and the report's measurement
