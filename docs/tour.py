@@ -179,9 +179,11 @@ def _wrapped(bullets: Sequence[str], width: int = 88) -> list[str]:
 
 
 def block(r: Mapping[str, Any]) -> str:
+    scaled = r.get("clock", "scaled") == "scaled"
+    pace = f"{r['time_scale']:g}x" if scaled else "on the virtual clock"
     intro = " ".join(
         [
-            f"`report.html` of a real run (seed {r['seed']}, {r['time_scale']:g}x,",
+            f"`report.html` of a real run (seed {r['seed']}, {pace},",
             f"{fmt_duration(r['wall_seconds'])} of wall time; `make readme` plays it again",
             "and rewrites this section): success rate, latency (p95 of the jobs that",
             "completed, and the age of the oldest job still in flight), the jobs waiting at",

@@ -50,7 +50,7 @@ class RealTimePart:
     def error(self, file: str, asked: str) -> ScenarioError:
         """The error for asking the virtual clock (``asked``: ``clock: virtual``, ...)."""
         return ScenarioError(
-            f"{self.why}, so it cannot run on the virtual clock ({asked}); "
+            f"{self.why}, so this game day cannot run on the virtual clock ({asked}); "
             "run it on the scaled clock (clock: scaled, or --clock scaled)",
             file=file,
             path=self.path,
@@ -64,15 +64,15 @@ def real_time_parts(
     """The parts of a scenario (read through ``f``) that keep real time."""
     parts = []
     if engine == "locust":
-        why = "workload.engine: locust runs Locust in a subprocess on real time"
+        why = "Locust runs in a subprocess, on real time"
         parts.append(RealTimePart("workload.engine", f.line("workload.engine"), why))
     if target != "reference":
-        why = f"target.kind: {target} is a system under test with timers of its own"
+        why = f"the {target} target is a system under test with timers of its own"
         parts.append(RealTimePart("target.kind", f.line("target.kind"), why))
     for i, step in enumerate(runbook):
         if isinstance(step.action, ShellAction):
             path = f"runbook[{i}].run.shell"
-            why = f"runbook step {step.id!r} runs a shell command, a process on real time"
+            why = f"step {step.id!r} runs a shell command, a process on real time"
             parts.append(RealTimePart(path, f.line(path), why))
     return tuple(parts)
 

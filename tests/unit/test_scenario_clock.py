@@ -40,10 +40,15 @@ def test_in_process_scenarios_default_to_virtual_the_rest_to_scaled(tmp_path):
 @pytest.mark.parametrize(
     ("text", "path", "needle", "words"),
     [
-        (LOCUST, "workload.engine", "  engine:", "locust runs Locust in a subprocess on real time"),
-        (HTTP, "target.kind", "  kind: http", "kind: http is a system under test with timers"),
-        (COMMAND, "target.kind", "  kind: command", "kind: command is a system under test"),
-        (SHELL, "runbook[0].run.shell", "      shell:", "runs a shell command, a process on"),
+        (LOCUST, "workload.engine", "  engine:", "Locust runs in a subprocess, on real time"),
+        (HTTP, "target.kind", "  kind: http", "the http target is a system under test with timers"),
+        (COMMAND, "target.kind", "  kind: command", "the command target is a system under test"),
+        (
+            SHELL,
+            "runbook[0].run.shell",
+            "      shell:",
+            "step 'look' runs a shell command, a process on",
+        ),
     ],
     ids=["locust", "http-target", "command-target", "shell-step"],
 )
