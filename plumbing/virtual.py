@@ -166,7 +166,7 @@ class VirtualEventLoop(asyncio.SelectorEventLoop):
         self,
         executor: concurrent.futures.Executor | None,
         func: Callable[[Unpack[Ts]], T],
-        *args: Unpack[Ts],
+        *args: *Ts,
     ) -> asyncio.Future[T]:
         """Like the base loop's, but the result is held (see :meth:`hold`)."""
         if self.is_closed():
