@@ -8,6 +8,10 @@ STAMP := $(VENV)/.qgameday-installed
 SCENARIO ?= token-expiry
 ARGS ?=
 PYTEST_ARGS ?=
+# make test spreads the suite over pytest-xdist workers: many tests wait on real time
+# (scaled game days, SUT processes, the IBM client's backoff), so two overlap well on
+# 2 cores. PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= 2
 TARGET ?=
 USERS ?= 10
 RUN_TIME ?= 30s
@@ -53,7 +57,7 @@ load: $(STAMP)
 		--locustfile $(LOCUSTFILE) --users $(USERS) --run-time $(RUN_TIME) $(ARGS)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)

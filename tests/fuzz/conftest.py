@@ -1,4 +1,8 @@
-"""Fuzz sessions write their tally (tests/fuzz/support.py) to reports/fuzz.json."""
+"""Fuzz sessions count leftover processes; tests/conftest.py writes the tally.
+
+The tally (tests/fuzz/support.py) goes to reports/fuzz.json from the session's main
+process: under pytest-xdist each worker hands its own over when it ends.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fuzz.support import LONG, TALLY
-
-_START = time.monotonic()
-
+from tests.fuzz.support import TALLY, WORKER_KEY
 
 # multiprocessing's helpers live as long as this process by design; anything else
 # still running below it when the session ends was left behind.
@@ -44,25 +45,13 @@ def _leftovers() -> list[int]:
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
+    # In the process that ran the fuzz tests (an xdist worker, or the only process).
     if not TALLY:
         return
     deadline = time.monotonic() + 10
     while (left := _leftovers()) and time.monotonic() < deadline:
         time.sleep(0.1)
     TALLY["leftover_processes"] = len(left)
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not TALLY:
-        return
-    tally = {
-        "mode": "long" if LONG else "short",
-        "wall_s": round(time.monotonic() - _START, 1),
-        **{k: TALLY[k] for k in sorted(TALLY)},
-    }
-    for key in ("server_errors", "tracebacks", "hangs", "leftover_processes"):
-        tally.setdefault(key, 0)
-    out = Path("reports") / "fuzz.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(tally, indent=2) + "\n", encoding="utf-8")
-    terminalreporter.write_line(f"fuzz tally ({out}): " + json.dumps(tally))
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the main process writes the tally
+        workeroutput[WORKER_KEY] = json.dumps(TALLY)

@@ -25,6 +25,7 @@ LONG = os.environ.get("QG_FUZZ") == "long"
 HANG_S = 10.0  # an answer slower than this (wall) is a hang
 
 TALLY: Counter[str] = Counter()
+WORKER_KEY = "qgameday_fuzz_tally"  # an xdist worker's tally, in its workeroutput
 
 
 def budget(short: int, long: int) -> int:

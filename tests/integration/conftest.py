@@ -20,9 +20,9 @@ from harness.faults import Fault, FaultContext
 from harness.netchaos import NetworkLinks, network_links
 from plumbing.clock import ScaledClock
 from tests.conftest import Events
+from tests.integration.gamedays import SCALED_REFERENCES, GameDays, Played
 from tests.integration.ibm_client import client_pool
 from tests.integration.protocols import IbmObserver, NativeObserver, Watched
-from tests.integration.gamedays import SCALED_REFERENCES, GameDays, Played
 
 
 @pytest_asyncio.fixture

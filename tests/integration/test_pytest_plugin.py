@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow  # whole game days
 SCENARIO = """
 name: {name}
 seed: 3
-time_scale: 20  # slow enough for two game days at once on a busy 2-core machine
+time_scale: 20  # for the scaled clock; these play on the virtual one (the default)
 duration: 5m
 tick: 10s
 warmup: 2m
