@@ -69,6 +69,11 @@ class TokenStore:
         self._tokens[value] = token
         return token
 
+    def tenant_of_key(self, api_key: str) -> str | None:
+        """The tenant an API key belongs to, or None (protocols that send the key itself,
+        like IonQ's ``Authorization: apiKey <key>``, authenticate with it on every call)."""
+        return self._keys.get(api_key)
+
     def check(self, value: str) -> str:
         """Return the tenant a token belongs to, or raise ``AuthError`` saying why not."""
         self._forget_old()

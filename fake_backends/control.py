@@ -150,11 +150,18 @@ class BackendControl:
     def client_of(self, authorization: str | None) -> str:
         """Who a request counts against for rate limits: its tenant, else its credential.
 
-        A JWT bearer (the IBM protocol's) carries the access token as its last segment.
+        A JWT bearer (the IBM protocol's) carries the access token as its last segment;
+        ``apiKey <key>`` (the IonQ protocol's) the API key itself.
         """
         scheme, _, value = (authorization or "").partition(" ")
         token = value.strip().rsplit(".", 1)[-1]
-        tenant = self._tokens.tenant_of(token) if scheme.lower() == "bearer" else None
+        match scheme.lower():
+            case "bearer":
+                tenant = self._tokens.tenant_of(token)
+            case "apikey":
+                tenant = self._tokens.tenant_of_key(value.strip())
+            case _:
+                tenant = None
         return tenant or f"anonymous:{authorization or ''}"
 
     def admit(self, endpoint: str, client: str) -> Refusal | None:

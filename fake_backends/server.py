@@ -3,8 +3,8 @@
 - :func:`cloud_app`: one cloud's aiohttp application: the native API's routes behind the
   JSON-error and HTTP-fault middlewares, plus ``/metrics``;
 - :func:`serve_cloud`: load the device, serve the app with every protocol mounted on it
-  (the IBM protocol under ``/ibm``) on loopback and run the cloud's and the protocols'
-  background tasks until the block ends;
+  (the IBM protocol under ``/ibm``, IonQ's under ``/ionq``) on loopback and run the
+  cloud's and the protocols' background tasks until the block ends;
 - :func:`serve_clouds`: the Aer executor (warmed for every device) plus a set of clouds:
   what a game day, ``gameday serve`` and the embedded load-test target start.
 
@@ -27,6 +27,8 @@ from aiohttp import web
 from fake_backends import records
 from fake_backends.api.ibm.app import PREFIX as IBM_PREFIX
 from fake_backends.api.ibm.app import IbmApi
+from fake_backends.api.ionq.app import PREFIX as IONQ_PREFIX
+from fake_backends.api.ionq.app import IonqApi
 from fake_backends.api.middleware import http_faults, protocol_errors
 from fake_backends.api.native import NativeApi
 from fake_backends.cloud import FakeCloud
@@ -67,6 +69,7 @@ async def serve_cloud(
     app = cloud_app(cloud)
     ibm = IbmApi(cloud)
     app.add_subapp(IBM_PREFIX, ibm.app())
+    app.add_subapp(IONQ_PREFIX, IonqApi(cloud).app())
     async with serve_app(app, host, port) as url, background(*cloud.tasks(), *ibm.tasks()):
         # Everything loaded so far (aiohttp, the device, the harness) lives for the
         # whole run: take it out of the cyclic collector's way, whose full passes
