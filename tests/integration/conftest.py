@@ -11,6 +11,7 @@ import pytest
 import pytest_asyncio
 
 from fake_backends.api.ibm.settings import client_environment
+from fake_backends.api.ionq import settings as ionq_settings
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from fake_backends.scheduling import ServiceTime
@@ -20,9 +21,10 @@ from harness.faults import Fault, FaultContext
 from harness.netchaos import NetworkLinks, network_links
 from plumbing.clock import ScaledClock
 from tests.conftest import Events
+from tests.integration import ionq_client
 from tests.integration.gamedays import SCALED_REFERENCES, GameDays, Played
 from tests.integration.ibm_client import client_pool
-from tests.integration.protocols import IbmObserver, NativeObserver, Watched
+from tests.integration.protocols import IbmObserver, IonqObserver, NativeObserver, Watched
 
 
 @pytest_asyncio.fixture
@@ -67,13 +69,20 @@ def ibm_pool() -> Iterator[ProcessPoolExecutor]:
         yield pool
 
 
+@pytest.fixture(scope="session")
+def ionq_pool() -> Iterator[ProcessPoolExecutor]:
+    """The child process the real qiskit-ionq client runs in (see ionq_client)."""
+    with ionq_client.client_pool() as pool:
+        yield pool
+
+
 @dataclass
 class Rig:
     """A fake cloud behind its fault proxy, and a client of one protocol through it."""
 
     cloud: FakeCloud
     events: Watched
-    observer: NativeObserver | IbmObserver
+    observer: NativeObserver | IbmObserver | IonqObserver
     net: NetworkLinks
 
     @property
@@ -92,7 +101,9 @@ RigFactory = Callable[..., Any]
 
 @pytest_asyncio.fixture
 async def protocol_rig(
-    executor: AerExecutor, ibm_pool: ProcessPoolExecutor, http: aiohttp.ClientSession
+    executor: AerExecutor,
+    request: pytest.FixtureRequest,
+    http: aiohttp.ClientSession,
 ) -> AsyncIterator[RigFactory]:
     """Start a cloud (real time by default), its fault proxy and a connected client."""
     async with AsyncExitStack() as stack:
@@ -115,10 +126,15 @@ async def protocol_rig(
                 network_links({"manila": cloud.url}, toxiproxy_url="")
             )
             base = net.url("manila")
-            observer: NativeObserver | IbmObserver
+            observer: NativeObserver | IbmObserver | IonqObserver
             if protocol == "native":
                 observer = NativeObserver(http, base, "key-manila", "manila")
+            elif protocol == "ionq":
+                env = ionq_settings.client_environment(base, "key-manila")
+                pool = request.getfixturevalue("ionq_pool")
+                observer = IonqObserver(pool, env, ionq_settings.backend_name("manila"))
             else:
+                ibm_pool = request.getfixturevalue("ibm_pool")
                 env = client_environment(base, "key-manila", "manila")
                 observer = IbmObserver(ibm_pool, env, "manila")
             connected = await observer.connect()

@@ -77,6 +77,13 @@ def connect(env: dict[str, str], backend: str, gateset: str = "qis") -> dict[str
     """Configure by environment, then ``IonQProvider()`` and ``get_backend(name)``."""
     os.environ.update(env)
     _state.update(jobs={}, backend_name=backend, gateset=gateset)
+    return new_provider()
+
+
+def new_provider() -> dict[str, Any]:
+    """A fresh ``IonQProvider()`` and backend (what "re-authenticating" means here); the
+    jobs already held keep their own client."""
+    backend, gateset = _state["backend_name"], _state["gateset"]
 
     def run() -> dict[str, Any]:
         from qiskit_ionq import IonQProvider
@@ -84,39 +91,38 @@ def connect(env: dict[str, str], backend: str, gateset: str = "qis") -> dict[str
         provider = IonQProvider()
         _state["provider"] = provider
         _state["backend"] = provider.get_backend(backend, gateset=gateset)
+        _state["ghz"] = {}
+        _ghz(3)
         return {"backend": _state["backend"].name, "num_qubits": _state["backend"].num_qubits}
 
     return _attempt(run)
 
 
-def new_provider() -> dict[str, Any]:
-    """A fresh ``IonQProvider()`` and backend (what "re-authenticating" means here)."""
-    return connect({}, _state["backend_name"], _state["gateset"])
-
-
 def _ghz(n: int) -> Any:
-    from qiskit import QuantumCircuit, transpile
+    """A GHZ-n circuit transpiled for the backend (cached: a submission is one request)."""
+    if n not in _state["ghz"]:
+        from qiskit import QuantumCircuit, transpile
 
-    qc = QuantumCircuit(n, n)
-    qc.h(0)
-    for i in range(n - 1):
-        qc.cx(i, i + 1)
-    qc.measure(range(n), range(n))
-    # the native gateset needs the client's own transpiler (IonQ's GPI/GPI2/MS basis)
-    return transpile(qc, backend=_state["backend"], optimization_level=1)
+        qc = QuantumCircuit(n, n)
+        qc.h(0)
+        for i in range(n - 1):
+            qc.cx(i, i + 1)
+        qc.measure(range(n), range(n))
+        # the native gateset needs the client's own transpiler (IonQ's GPI/GPI2/MS basis)
+        _state["ghz"][n] = transpile(qc, backend=_state["backend"], optimization_level=1)
+    return _state["ghz"][n]
 
 
 # -- backend ----------------------------------------------------------------------
 
 
 def status() -> dict[str, Any]:
-    """``backend.status()`` (the latest characterization's status) and the queue time."""
+    """The latest characterization's status: what ``backend.status()`` compares with
+    "available" (one request, so a rate limit sees one call per step)."""
 
     def run() -> dict[str, Any]:
-        backend = _state["backend"]
-        available = backend.status()
-        cal = backend.calibration()
-        return {"available": available, "status": cal.status if cal else None}
+        cal = _state["backend"].calibration()
+        return {"available": bool(cal and cal.status == "available"), "status": cal.status}
 
     return _attempt(run)
 
@@ -169,10 +175,13 @@ def wait(job_id: str, timeout: float = 60.0) -> dict[str, Any]:
 
 
 def result(job_id: str, timeout: float = 60.0) -> dict[str, Any]:
-    """``job.result()``: counts, shots and probabilities of the one experiment."""
+    """``job.result()``: counts, shots and probabilities of the one experiment (None
+    when the client returns none: a failed job, once its status raised)."""
 
-    def go() -> list[dict[str, Any]]:
+    def go() -> list[dict[str, Any]] | None:
         out = _state["jobs"][job_id].result(timeout=timeout, wait=0.1)
+        if out is None:  # what the client returns for a job it saw fail
+            return None
         counts = out.get_counts()
         return [
             {
@@ -199,3 +208,20 @@ def retrieve(job_id: str) -> dict[str, Any]:
 
 def cancel(job_id: str) -> dict[str, Any]:
     return _attempt(lambda: _state["jobs"][job_id].cancel())
+
+
+def queue_time() -> dict[str, Any]:
+    """The backend's ``average_queue_time`` (ms): qiskit-ionq has no call for it, so this
+    is ``GET /backends/{name}`` made with the client's own URL and headers."""
+
+    def go() -> int:
+        import requests
+
+        backend = _state["backend"]
+        client = backend.client
+        path = client.make_path("backends", backend._api_backend_name)
+        res = requests.get(path, headers=client.api_headers, timeout=30)
+        res.raise_for_status()
+        return int(res.json()["average_queue_time"])
+
+    return _attempt(go)

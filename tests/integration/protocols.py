@@ -1,11 +1,13 @@
-"""One client interface over both protocols, for fault tests shared by both.
+"""One client interface over every protocol, for fault tests shared by all.
 
 A fault means the same thing in every protocol; each :class:`Observer` reports what its
 client saw in the same terms (an :class:`Outcome`: ok with a value, or refused with an
 HTTP status and a code), so one test body checks a fault's meaning on the native API
 and on the IBM protocol. :class:`NativeObserver` is a plain aiohttp client of the
 native API; :class:`IbmObserver` drives the real qiskit-ibm-runtime client in a child
-process (:mod:`tests.integration.ibm_client`), whose code is the exception's class.
+process (:mod:`tests.integration.ibm_client`), whose code is the exception's class;
+:class:`IonqObserver` the real qiskit-ionq client the same way
+(:mod:`tests.integration.ionq_client`).
 
 Both go through the backend's fault proxy, like an orchestrator in a game day.
 """
@@ -22,10 +24,11 @@ import aiohttp
 
 from harness.load.circuits import circuit
 from plumbing.records import Event
-from tests.integration import ibm_client
+from tests.integration import ibm_client, ionq_client
 
 CALL_TIMEOUT = 180.0  # wall seconds for one client step (the SDK may back off for ~15 s)
 _IBM_STATES = {"active": "online", "paused": "maintenance", "offline": "offline"}
+_IONQ_STATES = {"available": "online", "unavailable": "maintenance", "offline": "offline"}
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,77 @@ class IbmObserver:
 
     async def cancel(self, job: str) -> Outcome:
         return await self.call(ibm_client.cancel, job)
+
+
+@dataclass
+class IonqObserver:
+    """The real qiskit-ionq client, in ``pool``'s child process."""
+
+    pool: ProcessPoolExecutor
+    env: dict[str, str]
+    backend: str
+    protocol: str = field(default="ionq", init=False)
+
+    async def call(self, fn: Any, *args: Any) -> Outcome:
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(CALL_TIMEOUT):
+            raw = await loop.run_in_executor(self.pool, fn, *args)
+        return Outcome.of_ibm(raw)
+
+    async def connect(self) -> Outcome:
+        return await self.call(ionq_client.connect, self.env, self.backend)
+
+    async def reauth(self, find_backend: bool = True) -> Outcome:
+        return await self.call(ionq_client.new_provider)
+
+    async def backend_status(self) -> Outcome:
+        out = await self.call(ionq_client.status)
+        if not out.ok:
+            return out
+        state = _IONQ_STATES.get(out.value["status"], out.value["status"])
+        value = {"state": state, "queue": None}
+        return Outcome(True, value, warnings=out.warnings, seconds=out.seconds)
+
+    async def submit(self, qubits: int = 3, shots: int = 1000, key: str | None = None) -> Outcome:
+        return await self.call(ionq_client.run, qubits, shots, key)
+
+    async def job_status(self, job: str) -> Outcome:
+        return await self.call(ionq_client.job_status, job)
+
+    async def wait(self, job: str, within: float = 60.0) -> Outcome:
+        out = await self.call(ionq_client.wait, job, within)
+        if out.code == "IonQJobFailureError":  # the client raises on a failed job's status
+            return Outcome(True, {"status": "ERROR", "error": out.message}, warnings=out.warnings)
+        if out.ok or out.code != "JobTimeoutError":
+            return out
+        status = await self.job_status(job)
+        return Outcome(False, {"status": status.value}, code="timeout", message=out.message)
+
+    async def result(self, job: str) -> Outcome:
+        out = await self.call(ionq_client.result, job)
+        if out.ok and out.value is None:  # job.result() of a failed job: None, no error
+            return Outcome(False, code="no_result", message="job.result() returned None")
+        return out
+
+    async def properties(self) -> Outcome:
+        """The latest characterization: IonQ publishes medians, not per-qubit numbers, so
+        ``readout_error`` is one value (1 - median SPAM fidelity)."""
+        out = await self.call(ionq_client.properties)
+        if not out.ok:
+            return out
+        spam = out.value["fidelity"]["spam"]
+        return Outcome(
+            True,
+            {
+                "last_update": out.value["date"],
+                "readout_error": [1 - spam["median"]],
+                "spam_stddev": spam["stddev"],
+                "t1": out.value["timing"]["t1"],
+            },
+        )
+
+    async def cancel(self, job: str) -> Outcome:
+        return await self.call(ionq_client.cancel, job)
 
 
 class Watched:

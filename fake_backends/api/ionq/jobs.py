@@ -87,7 +87,8 @@ class Jobs:
         shots = DEFAULT_SHOTS if shots is None else shots
         if not isinstance(shots, int) or isinstance(shots, bool):
             raise ApiError(400, "invalid_field", f"shots: expected a whole number, found {shots!r}")
-        metadata = body.get("metadata") or {}
+        metadata = body.get("metadata")
+        metadata = {} if metadata is None else metadata
         if not isinstance(metadata, dict) or len(metadata) > MAX_METADATA_KEYS:
             raise ApiError(
                 400,
