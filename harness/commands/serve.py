@@ -8,8 +8,8 @@ entries exactly as in a scenario, plus::
     host: 127.0.0.1        # 0.0.0.0 to serve other hosts (mind your network)
     journal: backends.jsonl   # optional: every backend-side event, one JSON per line
 
-Prints each backend's URL and API key (and the environment that points
-qiskit-ibm-runtime at it), then serves until Ctrl-C / SIGTERM (or
+Prints each backend's URL and API key (and the environments that point
+qiskit-ibm-runtime and qiskit-ionq at it), then serves until Ctrl-C / SIGTERM (or
 ``--duration`` wall seconds).
 """
 
@@ -92,6 +92,7 @@ async def _serve(
     cfg: ServeConfig, duration: float | None, workers: int | None, console: Console
 ) -> int:
     from fake_backends.api.ibm.settings import client_environment
+    from fake_backends.api.ionq import settings as ionq
     from fake_backends.server import serve_clouds
     from harness.journal.store import Journal
     from plumbing.clock import ScaledClock
@@ -126,6 +127,14 @@ async def _serve(
             settings = " ".join(f"{k}={v}" for k, v in env.items())
             console.print(
                 escape(f"  qiskit-ibm-runtime: {settings}"), soft_wrap=True, highlight=False
+            )
+            key = next(iter(c.spec.keys()))
+            ionq_env = ionq.client_environment(c.url, key)
+            ionq_line = f"IONQ_API_KEY={key} IONQ_API_URL={ionq_env['IONQ_API_URL']}"
+            console.print(
+                escape(f"  qiskit-ionq ({ionq.backend_name(c.name)}): {ionq_line}"),
+                soft_wrap=True,
+                highlight=False,
             )
         console.print(f"serving at {cfg.time_scale:g}x; Ctrl-C or SIGTERM to stop", soft_wrap=True)
         try:

@@ -15,6 +15,11 @@ unmodified ``QiskitRuntimeService()`` at the first backend (through its fault pr
 and replace any real IBM account in the caller's environment: a game day never reaches
 IBM's cloud. Each backend's IBM roots are in ``QGAMEDAY_BACKEND_<NAME>_IBM_URL`` /
 ``_IAM_URL``.
+
+Every backend speaks IonQ's v0.4 protocol too (:mod:`fake_backends.api.ionq`): the
+``IONQ_API_KEY`` / ``IONQ_API_URL`` variables (and the other names qiskit-ionq reads)
+point an unmodified ``IonQProvider()`` at the first backend, whose IonQ name is
+``qpu.<name>``; each backend's IonQ root is in ``QGAMEDAY_BACKEND_<NAME>_IONQ_URL``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from fake_backends.api.ibm.settings import client_environment
+from fake_backends.api.ionq import settings as ionq
 
 __all__ = [
     "SECRET_ENV",
@@ -57,6 +63,8 @@ TABLE: tuple[tuple[str, str], ...] = (
      "(qiskit-ibm-runtime's `url`), through its fault proxy; the API key is its token"),
     ("QGAMEDAY_BACKEND_<NAME>_IAM_URL", "that backend's IAM root (qiskit-ibm-runtime's "
      "`IAM_URL`), through its fault proxy"),
+    ("QGAMEDAY_BACKEND_<NAME>_IONQ_URL", "that backend's IonQ v0.4 API root "
+     "(qiskit-ionq's `url`), through its fault proxy; its IonQ name is `qpu.<name>`"),
     ("QGAMEDAY_BACKENDS_JSON", "all backends as JSON: `[{name, url, api_key}]`"),
     ("QISKIT_IBM_TOKEN", "qiskit-ibm-runtime's own settings, for the first backend: "
      "`QiskitRuntimeService()` with no arguments connects to it (the API key)"),
@@ -66,6 +74,14 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("IAM_URL", "... its IAM root, where the API key is exchanged for a token"),
     ("QISKIT_FUNCTIONS_EXPERIMENTAL", "... `1`: the client skips IBM Cloud's instance "
      "search, which it would make against IBM's own host"),
+    ("IONQ_API_KEY", "qiskit-ionq's own settings, for the first backend: `IonQProvider()` "
+     "with no arguments connects to it (the API key; `QISKIT_IONQ_API_TOKEN` and "
+     "`IONQ_API_TOKEN`, which the client reads first, hold it too)"),
+    ("IONQ_API_URL", "... its IonQ API root (same as `_IONQ_URL` above; also in "
+     "`QISKIT_IONQ_API_URL`)"),
+    ("QISKIT_IONQ_API_TOKEN", "... the API key again (the name qiskit-ionq reads first)"),
+    ("IONQ_API_TOKEN", "... the API key again"),
+    ("QISKIT_IONQ_API_URL", "... the IonQ API root again (read before `IONQ_API_URL`)"),
     ("QGAMEDAY_TIME_SCALE", "scenario seconds per wall second (information only: under "
      "libfaketime your clock already runs at it)"),
     ("QGAMEDAY_SEED", "the run's seed"),
@@ -144,8 +160,10 @@ class Wiring:
             ibm = client_environment(b.url, b.api_key, b.name)
             out[backend_var(b.name, "IBM_URL")] = ibm["QISKIT_IBM_URL"]
             out[backend_var(b.name, "IAM_URL")] = ibm["IAM_URL"]
+            ionq_env = ionq.client_environment(b.url, b.api_key)
+            out[backend_var(b.name, "IONQ_URL")] = ionq_env["IONQ_API_URL"]
             if i == 0:
-                out |= ibm
+                out |= ibm | ionq_env
         return out
 
     def sut_backends(self) -> dict[str, str]:

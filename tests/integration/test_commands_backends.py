@@ -40,21 +40,25 @@ async def test_serve_prints_urls_and_keys_serves_jobs_and_stops_on_sigterm(tmp_p
     try:
         urls: dict[str, tuple[str, str]] = {}
         ibm: list[dict[str, str]] = []
+        ionq: dict[str, str] = {}
         assert proc.stdout is not None
         assert proc.stderr is not None
         async with asyncio.timeout(60):
-            while len(ibm) < 2:
+            while len(ibm) < 2 or not ionq:
                 line = (await proc.stdout.readline()).decode()
                 assert line, (await proc.stderr.read()).decode()
                 if m := re.match(r"(\w+) \((\S+)\) (http://127\.0\.0\.1:\d+) api key: (\S+)", line):
                     urls[m.group(1)] = (m.group(3), m.group(4))
                 if line.startswith("  qiskit-ibm-runtime: "):
                     ibm.append(dict(kv.split("=", 1) for kv in line.split()[1:]))
+                if line.startswith("  qiskit-ionq (qpu.beta): "):
+                    ionq = dict(kv.split("=", 1) for kv in line.split()[2:])
         assert urls["beta"][1] == "key-beta"
         # and the environment that points qiskit-ibm-runtime at each
         assert ibm[1]["QISKIT_IBM_TOKEN"] == "key-beta"
         assert ibm[1]["QISKIT_IBM_URL"] == urls["beta"][0] + "/ibm/experimental/api/v1"
         assert ibm[1]["IAM_URL"] == urls["beta"][0] + "/ibm/iam"
+        assert ionq == {"IONQ_API_KEY": "key-beta", "IONQ_API_URL": urls["beta"][0] + "/ionq/v0.4"}
         url, key = urls["alpha"]
         async with aiohttp.ClientSession() as http:
             api = NativeClient(http, url)

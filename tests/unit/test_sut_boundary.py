@@ -206,6 +206,12 @@ def test_wiring_environment_matches_the_documented_table():
     assert env["QISKIT_IBM_URL"] == "http://127.0.0.1:1/ibm/experimental/api/v1"
     assert env["IAM_URL"] == env["QGAMEDAY_BACKEND_IBM_1_IAM_URL"] == "http://127.0.0.1:1/ibm/iam"
     assert env["QISKIT_IBM_TOKEN"] == "key-ibm-1"
+    # and qiskit-ionq's, every name it reads (so no real IonQ account survives)
+    ionq_url = "http://127.0.0.1:1/ionq/v0.4"
+    assert env["IONQ_API_URL"] == env["QISKIT_IONQ_API_URL"] == ionq_url
+    assert env["QGAMEDAY_BACKEND_IBM_1_IONQ_URL"] == ionq_url
+    assert env["IONQ_API_KEY"] == env["QISKIT_IONQ_API_TOKEN"] == env["IONQ_API_TOKEN"]
+    assert env["IONQ_API_KEY"] == "key-ibm-1"
     documented = {name for name, _ in TABLE}
     generic = {k.replace("IBM_1", "<NAME>") for k in env}
     assert generic <= documented
