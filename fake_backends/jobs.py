@@ -26,7 +26,7 @@ from fake_backends import records
 from fake_backends.errors import CircuitRejected, JobRefused, QueueFull
 from fake_backends.executor import PreparedCircuit
 from fake_backends.queue import BackendJob, JobQueue, JobStatus, Program
-from fake_backends.switches import PendingJobsLimit
+from fake_backends.switches import LostJobs, PendingJobsLimit, UnknownStatus
 
 if TYPE_CHECKING:
     from fake_backends.cloud import Simulator
@@ -213,9 +213,23 @@ class JobService:
     def lookup(self, tenant: str, job_id: str) -> BackendJob:
         """The tenant's job ``job_id``; another tenant's job is as unknown as a missing one."""
         job = self.jobs.get(job_id)
-        if job is None or job.tenant != tenant:
+        if job is None or job.tenant != tenant or self._lost(job_id):
             raise JobRefused(404, "job_not_found", f"no job {job_id!r}")
         return job
+
+    def _lost(self, job_id: str) -> bool:
+        """Whether ``api.lost_jobs`` hides this job: a draw fixed by the job id and the
+        seed (not by the order of lookups, which timing decides)."""
+        lost = self._queue.switches.get(LostJobs)
+        if lost is None:
+            return False
+        return random.Random(f"lost-jobs:{self._seed}:{job_id}").random() < lost.rate
+
+    def unknown_status(self, job: BackendJob) -> str | None:
+        """The status ``api.unknown_status`` reports for a finished job instead of its
+        own (each protocol spells it its way), or None."""
+        unknown = self._queue.switches.get(UnknownStatus)
+        return unknown.status if unknown is not None and job.status.final else None
 
     def cancel(self, job: BackendJob) -> None:
         """Cancel a queued job; running and finished jobs cannot be cancelled."""

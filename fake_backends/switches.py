@@ -29,6 +29,7 @@ __all__ = [
     "ApiErrors",
     "CorruptResults",
     "JobFailures",
+    "LostJobs",
     "Outage",
     "PartialResults",
     "PendingJobsLimit",
@@ -43,6 +44,7 @@ __all__ = [
     "Stall",
     "StuckQueued",
     "Switches",
+    "UnknownStatus",
     "UsageLimit",
 ]
 
@@ -241,6 +243,26 @@ class SchemaChange(Setting):
     @property
     def renames(self) -> Mapping[str, str]:
         return {self.field: self.to}
+
+
+@dataclass(frozen=True, slots=True)
+class LostJobs(Setting):
+    """A fraction ``rate`` of jobs answer 404 ``job_not_found`` on every lookup (status,
+    result, cancel) in every protocol: a lost handle, as after a provider-side restart
+    (qiskit-ionq #242). The jobs still run. Which jobs is fixed per job id and seed."""
+
+    name: ClassVar[str] = "lost_jobs"
+    rate: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownStatus(Setting):
+    """Finished jobs are reported in a status the client does not know (``status``,
+    default ``deleted``: seen from IonQ, where it made clients poll forever), in each
+    protocol's spelling (native ``DELETED``, IBM ``Deleted``, IonQ ``deleted``)."""
+
+    name: ClassVar[str] = "unknown_status"
+    status: str = "deleted"
 
 
 @dataclass(frozen=True, slots=True)

@@ -221,12 +221,13 @@ class NativeApi:
         return self._json(self._job_json(job))
 
     def _job_json(self, job: BackendJob) -> dict[str, Any]:
-        cached = self._final.get(job.id)
-        if cached is not None:
-            return cached
-        body = self._build_job_json(job)
-        if job.status.final:
-            self._final[job.id] = body
+        body = self._final.get(job.id)
+        if body is None:
+            body = self._build_job_json(job)
+            if job.status.final:
+                self._final[job.id] = body
+        if (unknown := self.cloud.job_service.unknown_status(job)) is not None:
+            return {**body, "status": unknown.upper()}
         return body
 
     def _build_job_json(self, job: BackendJob) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""API faults: 5xx bursts, rate limits, a renamed field (same meaning in every protocol)."""
+"""API faults: 5xx bursts, rate limits, a renamed field, lost job handles, an unknown
+status (same meaning in every protocol)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from fake_backends.switches import ENDPOINTS, RENAMEABLE_FIELDS
 from harness.faults.base import SettingFault
 from harness.fields import Fields, did_you_mean
 
-__all__ = ["Errors", "RateLimited", "SchemaChanged"]
+__all__ = ["Errors", "LostJobs", "RateLimited", "SchemaChanged", "UnknownStatus"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,3 +86,35 @@ class SchemaChanged(SettingFault[switches.SchemaChange]):
         if not to or to == name:
             raise fields.error(f"expected a new name different from {name!r}", "to")
         return cls(switches.SchemaChange(field=name, to=to))
+
+
+@dataclass(frozen=True, slots=True)
+class LostJobs(SettingFault[switches.LostJobs]):
+    """A fraction ``rate`` (default 1) of jobs answer 404 ``job_not_found`` to status,
+    result and cancel for the window (a lost handle, as after a provider restart); they
+    still run, and answer again afterwards."""
+
+    kind: ClassVar[str] = "api.lost_jobs"
+    summary: ClassVar[str] = "job ids answer 404 (a lost handle); the jobs still run"
+    setting: switches.LostJobs
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        return cls(switches.LostJobs(rate=fields.number("rate", 1.0, min=0.0, max=1.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownStatus(SettingFault[switches.UnknownStatus]):
+    """Finished jobs report a status the client does not know (``status``, default
+    ``deleted``) for the window; their results are still there."""
+
+    kind: ClassVar[str] = "api.unknown_status"
+    summary: ClassVar[str] = "finished jobs report a status the client does not know"
+    setting: switches.UnknownStatus
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        status = fields.text("status", "deleted")
+        if not status.isidentifier():
+            raise fields.error(f"expected a status word, found {status!r}", "status")
+        return cls(switches.UnknownStatus(status=status))

@@ -19,7 +19,9 @@ from typing import Any
 
 import pytest
 
+from fake_backends import switches
 from fake_backends.api.ionq.settings import backend_name, client_environment
+from harness.faults.api import Errors
 from harness.faults.queue import Stall
 from harness.load.circuits import circuit
 from harness.scoring import hellinger_fidelity
@@ -225,3 +227,28 @@ async def test_a_job_is_one_job_for_every_protocol(protocol_rig, http):
     assert len(next(iter(native["counts"]))) == 2  # both qubits measured, as IonQ does
     probabilities = {k: v / 500 for k, v in native["counts"].items()}
     assert out.value[0]["probabilities"] == pytest.approx(probabilities)
+
+
+@pytest.mark.parametrize("status", [500, 503])
+async def test_the_results_url_failing_after_the_job_completed(protocol_rig, status):
+    """``api.errors`` on the result endpoint: a 500 reaches the caller of ``result()``;
+    a 503 is retried (forever, up to 1 s of jitter apart) until the fault ends."""
+    r = await protocol_rig(IONQ)
+    o = observer(r)
+    fault = Errors(switches.ApiErrors(1.0, statuses=(status,), endpoints=("result",)))
+    await r.inject(fault)
+    submitted = await o.submit()
+    assert (await o.wait(submitted.value)).value["status"] == "DONE"
+    if status == 500:
+        failed = await o.result(submitted.value)
+        assert (failed.ok, failed.code, failed.status) == (False, "IonQAPIError", 500), failed
+        await r.revert(fault)
+        assert (await o.result(submitted.value)).ok
+        return
+    pending = asyncio.ensure_future(o.result(submitted.value))
+    await r.events.until("backend.api_error", 2, within=30)
+    assert not pending.done()
+    await r.revert(fault)
+    out = await pending
+    assert out.ok, out
+    assert any("Retrying get_results" in w for w in out.warnings)

@@ -23,7 +23,7 @@ from fake_backends import switches
 from fake_backends.calibration import Factors
 from fake_backends.records import EXECUTION
 from harness.faults.account import PendingJobsLimit, SessionExpiry, UsageLimit
-from harness.faults.api import Errors, RateLimited, SchemaChanged
+from harness.faults.api import Errors, LostJobs, RateLimited, SchemaChanged, UnknownStatus
 from harness.faults.auth import TokenExpiry
 from harness.faults.backend import (
     CorruptResults,
@@ -259,6 +259,50 @@ async def schema_change(r: Rig) -> None:
         assert renamed.ok
         assert renamed.value is None  # "status" is gone (it is "status_v2" now)
     await r.revert(SchemaChanged(switches.SchemaChange("status", "status_v2")))
+    await done(r, submitted.value)
+
+
+@case("api.lost_jobs")
+async def lost_jobs(r: Rig) -> None:
+    """A lost handle (qiskit-ionq #242): the job answers 404 for the window, runs anyway."""
+    o = r.observer
+    await r.inject(Stall())
+    submitted = await o.submit()
+    assert submitted.ok, submitted
+    await r.inject(LostJobs(switches.LostJobs(1.0)))
+    lost = await o.job_status(submitted.value)
+    assert (lost.ok, lost.status) == (False, 404), lost
+    if o.protocol == IBM:
+        assert lost.code == "RequestsApiError", lost  # job.status(): the raw 404
+    elif o.protocol == IONQ:  # a 404 is not retried
+        assert lost.code == "IonQAPIError"
+        assert "job_not_found" in lost.message
+    else:
+        assert lost.code == "job_not_found"
+    await r.revert(Stall())
+    await r.events.until("backend.execution")  # the job ran all the same
+    await r.revert(LostJobs(switches.LostJobs(1.0)))
+    await done(r, submitted.value)
+
+
+@case("api.unknown_status")
+async def unknown_status(r: Rig) -> None:
+    """A terminal status the client does not know (IonQ's "deleted")."""
+    o = r.observer
+    fault = UnknownStatus(switches.UnknownStatus("deleted"))
+    await r.inject(fault)
+    submitted = await o.submit()
+    assert submitted.ok, submitted
+    await r.cloud.jobs[submitted.value].done.wait()
+    waited = await o.wait(submitted.value, within=2.0)
+    assert not waited.ok
+    if o.protocol == IONQ:  # raises at once
+        assert waited.code == "IonQJobError", waited
+        assert "Unknown or unmappable job status deleted" in waited.message
+    else:  # not a final state: the client keeps polling (forever without a timeout)
+        assert waited.code == "timeout", waited
+        assert waited.value["status"] == "DELETED"
+    await r.revert(fault)
     await done(r, submitted.value)
 
 

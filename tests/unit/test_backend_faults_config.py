@@ -92,6 +92,8 @@ def test_backend_entry_becomes_a_spec(tmp_path):
          {"max_ttl": 300.0}),
         ("{kind: queue.running_without_qpu}", "queue.running_without_qpu", {}),
         ("{kind: queue.stuck_queued, rate: 0.2}", "queue.stuck_queued", {"rate": 0.2}),
+        ("{kind: api.lost_jobs}", "api.lost_jobs", {"rate": 1.0}),
+        ("{kind: api.unknown_status, status: purged}", "api.unknown_status", {"status": "purged"}),
     ],
 )  # fmt: skip
 def test_fault_kinds_parse(tmp_path, entry, kind, params):
@@ -116,6 +118,8 @@ def test_fault_kinds_parse(tmp_path, entry, kind, params):
         ("{kind: account.pending_jobs_limit, max_pending: -1}", "faults[0].max_pending", ">= 0"),
         ("{kind: account.session_expiry, max_ttl: soon}", "faults[0].max_ttl", "duration"),
         ("{kind: queue.stuck_queued, rate: 2}", "faults[0].rate", "1"),
+        ("{kind: api.lost_jobs, rate: 1.5}", "faults[0].rate", "1"),
+        ("{kind: api.unknown_status, status: 'two words'}", "faults[0].status", "a status word"),
     ],
 )
 def test_bad_fault_entries_name_their_yaml_path(tmp_path, entry, path, message):

@@ -196,6 +196,8 @@ class Jobs:
     def _json(self, job: BackendJob, meta: IbmJob) -> dict[str, Any]:
         ts = self.cloud.timestamp
         status = _STATE[job.status]
+        if (unknown := self.cloud.job_service.unknown_status(job)) is not None:
+            status = unknown.capitalize()
         state: dict[str, Any] = {"status": status}
         if job.status in (JobStatus.ERROR, JobStatus.CANCELLED) and job.error:
             state["reason"] = job.error

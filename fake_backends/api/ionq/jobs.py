@@ -146,12 +146,13 @@ class Jobs:
         return self.api.json({"jobs": [self._json(j) for j in jobs[: int(raw)]], "next": None})
 
     def _json(self, job: BackendJob) -> dict[str, Any]:
-        cached = self._final.get(job.id)
-        if cached is not None:
-            return cached
-        body = self._build(job)
-        if job.status.final:
-            self._final[job.id] = body
+        body = self._final.get(job.id)
+        if body is None:
+            body = self._build(job)
+            if job.status.final:
+                self._final[job.id] = body
+        if (unknown := self.cloud.job_service.unknown_status(job)) is not None:
+            return {**body, "status": unknown.lower()}
         return body
 
     def _build(self, job: BackendJob) -> dict[str, Any]:
