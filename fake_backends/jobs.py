@@ -59,6 +59,7 @@ class JobRequest:
     tags: tuple[str, ...] = ()
     priority: int = 0
     memory: bool = False
+    protocol: str = "native"  # the wire it came by (journalled with the submission)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,6 +186,7 @@ class JobService:
                     "job": job.id,
                     "idempotency_key": request.idempotency_key,
                     "shots": request.shots,
+                    "protocol": request.protocol,
                 }
             )
         )

@@ -51,6 +51,7 @@ class JobSubmitted(TypedDict):
     job: str
     idempotency_key: str | None
     shots: int
+    protocol: NotRequired[str]  # the wire it came by: native, ibm or ionq
 
 
 class AuthRejected(TypedDict):

@@ -27,6 +27,7 @@ from aiohttp import web
 
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiError, field, json_errors, read_json_object
+from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 from plumbing.serve import background, serve_app
 from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
@@ -80,7 +81,11 @@ class Orchestrator:
             sessions = [
                 BackendSession(
                     link,
-                    client := NativeClient(http, link.url, timeout=timeout),
+                    client := (
+                        IonqClient(http, link.url, link.name, timeout=timeout)
+                        if link.protocol == "ionq"
+                        else NativeClient(http, link.url, timeout=timeout)
+                    ),
                     TokenManager(
                         client,
                         link.api_key,

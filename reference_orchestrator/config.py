@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 __all__ = ["AlertRule", "BackendLink", "OrchestratorConfig"]
 
 
 @dataclass(frozen=True, slots=True)
 class BackendLink:
-    """A provider endpoint the orchestrator dispatches to."""
+    """A provider endpoint the orchestrator dispatches to, and the protocol it speaks
+    there: the native API, or IonQ's v0.4 (:class:`plumbing.ionq_client.IonqClient`)."""
 
     name: str
     url: str
     api_key: str
+    protocol: Literal["native", "ionq"] = "native"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ import random
 
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiCallError
+from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 from reference_orchestrator.alerts import FailureRateMonitor
 from reference_orchestrator.config import BackendLink, OrchestratorConfig
@@ -44,7 +45,11 @@ class BackendSession:
     """A backend link with its client, token manager and health."""
 
     def __init__(
-        self, link: BackendLink, client: NativeClient, tokens: TokenManager, health: BackendHealth
+        self,
+        link: BackendLink,
+        client: NativeClient | IonqClient,
+        tokens: TokenManager,
+        health: BackendHealth,
     ) -> None:
         self.link = link
         self.client = client

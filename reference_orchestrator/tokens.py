@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiCallError
+from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 
 __all__ = ["TokenManager", "TokenUnavailable", "backoff"]
@@ -33,7 +34,7 @@ class TokenManager:
 
     def __init__(
         self,
-        client: NativeClient,
+        client: NativeClient | IonqClient,
         api_key: str,
         *,
         clock: Clock,

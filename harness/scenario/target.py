@@ -2,7 +2,8 @@
 
 Three kinds (README "Test your own orchestrator")::
 
-    target: {kind: reference, token_refresh: true, poll_interval: 5s, alert: {...}}
+    target: {kind: reference, token_refresh: true, poll_interval: 5s, alert: {...},
+             protocols: {aria: ionq}}        # how it reaches each backend (native)
     target: {kind: http, url: "http://127.0.0.1:8080", webhook: {port: 9099}}
     target:
       kind: command
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTP_SCALE", "check_target", "parse_target"]
 
-_REFERENCE_ONLY = ("token_refresh", "poll_interval", "alert")
+_REFERENCE_ONLY = ("token_refresh", "poll_interval", "alert", "protocols")
+PROTOCOLS = ("native", "ionq")
 _COMMAND_ONLY = ("run", "cwd", "env", "stop")
 _NOT_REFERENCE = ("api", "adapter", "ready")
 
@@ -55,6 +57,13 @@ def check_target(s: Scenario, f: Fields) -> None:
                 f"{fault.kind} acts on the SUT's process: it needs target kind: command "
                 f"(this target is kind: {s.target.kind})",
                 f"faults[{i}].kind",
+            )
+    names = [b.name for b in s.backends]
+    for name in s.target.protocols:
+        if name not in names:
+            raise f.error(
+                f"no backend named {name!r}; backends: {', '.join(names)}",
+                f"target.protocols.{name}",
             )
     if s.target.kind != "http":
         return
@@ -85,6 +94,10 @@ def parse_target(f: Fields) -> TargetConfig:
             "alert_enabled": alert.flag("enabled", True),
         }
         alert.done()
+        protocols = f.child("protocols", {})
+        out["protocols"] = {
+            name: protocols.text(name, choices=PROTOCOLS) for name in protocols.keys()
+        }
     if kind == "http":
         url = f.text("url", None)
         if url is None:

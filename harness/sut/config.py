@@ -33,6 +33,9 @@ class TargetConfig:
     alert_window: float = 60.0
     alert_min_events: int = 3
     alert_enabled: bool = True
+    # reference only: backend name -> the protocol the orchestrator speaks to it
+    # ("native" when absent; "ionq": IonQ's v0.4 API, the fakes serve both)
+    protocols: Mapping[str, str] = field(default_factory=dict)
     run: tuple[str, ...] = ()
     cwd: str | None = None
     env: Mapping[str, str] = field(default_factory=dict)

@@ -19,7 +19,7 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 
 from harness.errors import ConfigError, TargetError
 from harness.journal.store import Journal
@@ -66,7 +66,10 @@ class ReferenceTarget:
     @asynccontextmanager
     async def running(self, wiring: Wiring) -> AsyncIterator[str]:
         cfg = OrchestratorConfig(
-            backends=tuple(BackendLink(b.name, b.url, b.api_key) for b in wiring.backends),
+            backends=tuple(
+                BackendLink(b.name, b.url, b.api_key, _protocol(self.config, b.name))
+                for b in wiring.backends
+            ),
             token_refresh=self.config.token_refresh,
             poll_interval=self.config.poll_interval,
             events_url=wiring.events_url,
@@ -138,3 +141,7 @@ def job_api(config: TargetConfig, scenario_dir: Path | None) -> JobApi:
         except ValueError as exc:
             raise ConfigError(f"target.adapter: {exc}") from None
     return MappedApi(config.api or REFERENCE)
+
+
+def _protocol(config: TargetConfig, backend: str) -> Literal["native", "ionq"]:
+    return "ionq" if config.protocols.get(backend) == "ionq" else "native"

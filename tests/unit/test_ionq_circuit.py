@@ -7,6 +7,7 @@ fake's workers parse.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -109,6 +110,5 @@ def test_every_qubit_is_measured_and_gates_are_counted() -> None:
     ],
 )
 def test_bad_programs_are_refused_saying_where(program: Any, says: str) -> None:
-    with pytest.raises(CircuitError, match=None) as info:
+    with pytest.raises(CircuitError, match=re.escape(says)):
         to_qasm3(program)
-    assert says in str(info.value)

@@ -277,3 +277,19 @@ def test_find_scenario_by_name_and_unknown_name():
     assert find_scenario("token-expiry", SCENARIOS).name == "token-expiry.yaml"
     with pytest.raises(ScenarioError, match="no scenario named 'nope'"):
         find_scenario("nope", SCENARIOS)
+
+
+def test_reference_target_protocols(tmp_path):
+    with_protocols = MINIMAL + "target: {kind: reference, protocols: {manila: ionq}}\n"
+    assert dict(load_scenario(write(tmp_path, with_protocols)).target.protocols) == {
+        "manila": "ionq"
+    }
+    err = error_of(tmp_path, with_protocols.replace("manila: ionq", "manila: ibm"))
+    assert err.path == "target.protocols.manila"
+    assert "expected one of native, ionq" in str(err)
+    err = error_of(tmp_path, with_protocols.replace("{manila: ionq}", "{nope: ionq}"))
+    assert err.path == "target.protocols.nope"
+    assert "no backend named 'nope'" in str(err)
+    err = error_of(tmp_path, MINIMAL + "target: {kind: command, run: [x], protocols: {}}\n")
+    assert err.path == "target.protocols"
+    assert "only used with kind: reference" in str(err)

@@ -96,7 +96,9 @@ class Jobs:
         service = self.cloud.job_service
         with refusals_as_api_errors():
             service.check_limits(chars=0, shots=max(program.shots, default=1), key=key)
-            job_request = JobRequest(tenant, program.total_shots, key, dedupe=False, tags=tags)
+            job_request = JobRequest(
+                tenant, program.total_shots, key, dedupe=False, tags=tags, protocol="ibm"
+            )
             accepted = await service.submit(job_request, prepare=lambda: _ready(program))
         job = accepted.job
         self.meta[job.id] = IbmJob(str(program_id), session.id if session else None, tags)

@@ -108,7 +108,7 @@ class Jobs:
         with refusals_as_api_errors():
             service.check_limits(chars=len(circuit.qasm), shots=shots, key=key)
             accepted = await service.submit(
-                JobRequest(tenant, shots, key, dedupe=False),
+                JobRequest(tenant, shots, key, dedupe=False, protocol="ionq"),
                 prepare=lambda: service.prepare_circuit("qasm3", circuit.qasm),
             )
         job = accepted.job
