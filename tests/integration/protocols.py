@@ -272,7 +272,7 @@ class IonqObserver:
             {
                 "last_update": out.value["date"],
                 "readout_error": [1 - spam["median"]],
-                "spam_stddev": spam["stddev"],
+                "spam_stderr": spam["stderr"],
                 "t1": out.value["timing"]["t1"],
             },
         )

@@ -611,7 +611,7 @@ async def bad_qubit(r: Rig) -> None:
         await r.inject(BadQubit(qubit=1))
         await r.events.until("backend.calibration")
         after_props = await r.observer.properties()
-        assert after_props.value["spam_stddev"] > before_props.value["spam_stddev"]
+        assert after_props.value["spam_stderr"] > before_props.value["spam_stderr"]
         return
     before = await readout(r)
     await r.inject(BadQubit(qubit=1))

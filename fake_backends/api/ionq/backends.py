@@ -4,17 +4,18 @@ A fake cloud is one IonQ backend, ``qpu.<cloud>`` (:func:`.settings.backend_name
 ``GET /backends`` and ``/backends/{name}`` need no key (qiskit-ionq asks a backend's
 ``qubits`` without one when it builds the backend). A characterization is IonQ's summary
 of a calibration: median fidelities (``1q``, ``2q``, ``spam`` = 1 - readout error) with
-their spread, and timing (``t1``, ``t2``, gate and readout durations, seconds), computed
-from the calibration the cloud serves: it drifts, goes stale and jumps on recalibration
-with the same faults as every protocol's properties. ``connectivity`` is the simulated
-device's coupling map (what the fake really routes on). ``status`` (which the v0.4
-schema leaves out, and qiskit-ionq's ``backend.status()`` reads, defaulting to
-"available") says the backend's state: ``available``, ``unavailable`` (maintenance) or
-``offline``.
+their standard error (IonQ's ``{median, stderr}``), and timing (``t1``, ``t2``, gate and
+readout durations, seconds), computed from the calibration the cloud serves: it drifts,
+goes stale and jumps on recalibration with the same faults as every protocol's
+properties. ``connectivity`` is the simulated device's coupling map (what the fake
+really routes on). ``status`` (which the v0.4 schema leaves out, and qiskit-ionq's
+``backend.status()`` reads, defaulting to "available") says the backend's state:
+``available``, ``unavailable`` (maintenance) or ``offline``.
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import TYPE_CHECKING, Any
 
@@ -141,7 +142,9 @@ def _median(values: list[float | None]) -> float | None:
 
 
 def _spread(values: list[float]) -> dict[str, float | None]:
+    """IonQ's ``{median, stderr}``: the median over qubits (or pairs) and the standard
+    error of the mean of the same values."""
     if not values:
-        return {"median": None, "stddev": None}
-    stddev = statistics.pstdev(values) if len(values) > 1 else 0.0
-    return {"median": statistics.median(values), "stddev": stddev}
+        return {"median": None, "stderr": None}
+    stderr = statistics.pstdev(values) / math.sqrt(len(values)) if len(values) > 1 else 0.0
+    return {"median": statistics.median(values), "stderr": stderr}
