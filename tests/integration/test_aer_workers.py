@@ -33,6 +33,16 @@ for int i in [0:%d] { x q[0]; }
 c[0] = measure q[0];
 """
 
+# Slow whatever the noise model: a measurement inside the loop makes Aer run every shot on
+# its own (no single run to sample from). The plain LOOP above, at 20,000 x 20,000 shots,
+# took ~1 min until each error became one Kraus channel, then ~2 s; this one at 2,000
+# iterations took ~38 s on the same machine, and the test uses 10,000.
+MEASURED_LOOP = """OPENQASM 3.0;
+include "stdgates.inc";
+qubit[1] q; bit[1] c;
+for int i in [0:%d] { x q[0]; c[0] = measure q[0]; }
+"""
+
 NESTED = "\n".join(
     [
         'OPENQASM 3.0;\ninclude "stdgates.inc";',
@@ -106,7 +116,7 @@ async def test_a_killed_idle_worker_is_replaced_and_health_tells_the_truth():
 
 async def test_a_job_whose_worker_is_killed_mid_run_is_rerun_and_the_pool_lives():
     async with cloud_with() as (cloud, token):
-        status, job = await submit(cloud, token, LOOP % 20_000, shots=2000)  # a few seconds
+        status, job = await submit(cloud, token, MEASURED_LOOP % 2_000, shots=2000)  # ~4 s
         assert status == 201, job
         pool = pool_of(cloud)
         async with asyncio.timeout(30):
@@ -128,7 +138,7 @@ async def test_a_job_past_its_deadline_kills_its_worker_and_fails_clearly():
     # 3 s: the replacement worker's first call (its device and noise) fits on a busy machine
     async with cloud_with(WorkLimits(run_seconds=3.0)) as (cloud, token):
         t0 = time.monotonic()
-        status, job = await submit(cloud, token, LOOP % 20_000, shots=20_000)  # ~1 min of Aer
+        status, job = await submit(cloud, token, MEASURED_LOOP % 10_000, shots=20_000)
         assert status == 201, job
         await asyncio.wait_for(cloud.jobs[job["id"]].done.wait(), 30)
         assert time.monotonic() - t0 < 20
