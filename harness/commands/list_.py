@@ -1,10 +1,12 @@
-"""``gameday list``: the scenario catalogue with one-line descriptions.
+"""``gameday list``: the scenario catalogue, grouped by family, with one-line descriptions.
 
-Next to each scenario: the clock it runs on (``virtual``: as fast as the machine allows,
-the same result everywhere; ``scaled``: wall time x its time scale), its time scale on
-the scaled clock and the safe one (``safe_time_scale`` in the file: the largest scale at
-which its runs measured within their lag tolerance on a loaded 2-core machine; faster
-runs risk ending ``unreliable``).
+Families come in the order of :data:`~harness.scenario.catalogue.FAMILIES` (scenarios
+without one last, under "other"). Next to each scenario: the clock it runs on
+(``virtual``: as fast as the machine allows, the same result everywhere; ``scaled``: wall
+time x its time scale), its time scale on the scaled clock and the safe one
+(``safe_time_scale`` in the file: the largest scale at which its runs measured within
+their lag tolerance on a loaded 2-core machine; faster runs risk ending ``unreliable``)
+and the verdict it is designed to give (``expect``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from rich.text import Text
 from harness.commands.common import add_scenarios_dir, scenarios_dir
 from harness.errors import ConfigError, ScenarioError
 from harness.exitcode import ExitCode
+from harness.scenario.catalogue import FAMILIES
+from harness.scenario.model import Scenario
 from harness.scenario.parse import list_scenarios, load_scenario
 
 
@@ -32,19 +36,34 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     folder = scenarios_dir(args)
     if not folder.is_dir():
         raise ConfigError(f"no scenarios folder at {folder} (use --scenarios-dir)")
+    groups: dict[str, list[tuple[str, Scenario | None, str]]] = {}
+    for name, description, path in list_scenarios(folder):  # never markup: from files
+        try:
+            s: Scenario | None = load_scenario(path)
+        except ScenarioError:
+            s = None
+        family = (s.family if s is not None else None) or "other"
+        groups.setdefault(family, []).append((name, s, description))
     table = Table(title=Text(f"Scenarios in {folder}"), title_justify="left")
+    table.add_column("family", style="cyan", no_wrap=True)
     table.add_column("name", style="bold", no_wrap=True)
     table.add_column("clock", no_wrap=True)
     table.add_column("scale", justify="right", no_wrap=True)
     table.add_column("safe up to", justify="right", no_wrap=True)
+    table.add_column("expect")
     table.add_column("description")
-    for name, description, path in list_scenarios(folder):  # never markup: from files
-        try:
-            s = load_scenario(path)
-        except ScenarioError:
-            table.add_row(Text(name), "", "", "", Text(description))
-            continue
-        safe = f"{s.safe_time_scale:g}x" if s.safe_time_scale is not None else "not measured"
-        table.add_row(Text(name), s.clock, f"{s.time_scale:g}x", safe, Text(description))
+    order = [f for f in FAMILIES if f in groups] + sorted(set(groups) - set(FAMILIES))
+    for i, family in enumerate(order):
+        if i:
+            table.add_section()
+        for j, (name, s, description) in enumerate(groups[family]):
+            shown = Text(family if j == 0 else "")
+            if s is None:
+                table.add_row(shown, Text(name), "", "", "", "", Text(description))
+                continue
+            safe = f"{s.safe_time_scale:g}x" if s.safe_time_scale is not None else "not measured"
+            expect = s.expect.describe() if s.expect is not None else ""
+            row = (Text(name), s.clock, f"{s.time_scale:g}x", safe, Text(expect), Text(description))
+            table.add_row(shown, *row)
     console.print(table)
     return ExitCode.OK

@@ -17,6 +17,7 @@ from harness.faults import FaultSpec
 from harness.load.config import WorkloadConfig
 from harness.runbook import RunbookStep
 from harness.scenario.backends import BackendConfig
+from harness.scenario.catalogue import Expectation
 from harness.scenario.clock import CLOCKS, ClockName, RealTimePart
 from harness.scenario.scoring import ScoringSection
 from harness.scenario.target import HTTP_SCALE
@@ -60,6 +61,10 @@ class Scenario:
     clock: ClockName = "scaled"
     #: the parts that keep real time, where they are in the file (empty: it may be virtual)
     real_time: tuple[RealTimePart, ...] = dataclasses.field(default=(), compare=False)
+    #: its family in the catalogue and the verdict it is designed to give
+    #: (:mod:`harness.scenario.catalogue`)
+    family: str | None = None
+    expect: Expectation | None = None
 
     def scoring_config(self) -> ScoringConfig:
         return ScoringConfig(

@@ -22,6 +22,7 @@ from harness.load.config import WorkloadConfig
 from harness.load.files import resolve_locustfile
 from harness.runbook import parse_runbook
 from harness.scenario.backends import check_fault_qubits, parse_backend
+from harness.scenario.catalogue import parse_expectation, parse_family
 from harness.scenario.clock import CLOCKS, ClockName, real_time_parts
 from harness.scenario.model import MAX_WALL_RATE, Scenario
 from harness.scenario.scoring import parse_scoring_section, parse_stop_when
@@ -89,6 +90,7 @@ def parse_scenario(
     if not _NAME.match(name):
         raise f.error(f"expected letters, digits, '-', '_' or '.', found {name!r}", "name")
     description = " ".join(f.text("description", "").split())
+    family = parse_family(f)
     seed = f.integer("seed", 0, min=0)
     time_scale = f.number("time_scale", 1.0, min=0.001, max=100_000)
     if time_scale <= 0:
@@ -109,6 +111,7 @@ def parse_scenario(
     faults = tuple(parse_fault(ff, i, names) for i, ff in enumerate(f.children("faults", [])))
     check_fault_qubits(faults, backends, f)  # issue 3
     gates = _gates(f.child("gates", {}))
+    expect = parse_expectation(f, [g.name for g in gates])
     runbook = parse_runbook(f.children("runbook", []))
     stop_when = parse_stop_when(f.child("stop_when", {}))
     f.done()
@@ -121,6 +124,7 @@ def parse_scenario(
         scoring.stable_window, backends, target, workload, slos, faults, gates,
         source=dict(data), scoring=scoring, runbook=runbook, stop_when=stop_when,
         safe_time_scale=safe_scale, clock=clock, real_time=real_time,
+        family=family, expect=expect,
     )  # fmt: skip
     _check_timing(scenario, f)
     check_target(scenario, f)

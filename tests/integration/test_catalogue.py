@@ -1,0 +1,41 @@
+"""The whole scenario catalogue, each game day played to the verdict it is designed to give.
+
+Every file in ``scenarios/`` states its ``expect`` (``pass``, or ``fail`` with the gates
+that must catch the failure: :mod:`harness.scenario.catalogue`). Each one is played
+through the real ``gameday`` command at its own time scale and judged whatever the
+machine's lag (``--lag-tolerance``: these check what the orchestrator did, not how
+precisely a shared machine timed it; the instrument's own verdict is tested in
+``test_instrument.py``). Whole game days: marked ``slow``; under pytest-xdist
+(``-n 2``) they spread over the workers, each with its own ports, processes and run
+folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.scenario.parse import load_scenario
+from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, load
+
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def test_scenario_gives_its_designed_verdict(path: Path, tmp_path: Path) -> None:
+    scenario = load_scenario(path)
+    assert scenario.expect is not None, f"{path.name}: no expect"
+    out = tmp_path / scenario.name
+    budget = (scenario.duration + scenario.drain) / scenario.time_scale
+    proc = gameday("run", str(path), *JUDGED, "--out", str(out), "-q", timeout=120 + 4 * budget)
+    report = load(out)
+    failed = {g["name"] for g in report["gates"] if not g["passed"]}
+    seen = f"{path.name}: exit {proc.returncode}, status {report['status']}, failed {failed}"
+    assert report["status"] == "completed", seen + f" ({report['reason']})"
+    if scenario.expect.verdict == "pass":
+        assert (proc.returncode, failed) == (0, set()), seen
+    else:
+        assert proc.returncode == 1, seen
+        assert set(scenario.expect.gates) <= failed, seen
