@@ -3,6 +3,12 @@
 A client trades its API key for a bearer token (``POST /v1/auth/token``) that expires
 after ``ttl`` scenario seconds. Faults revoke every token at once; a revoked or expired
 token is told apart in the 401 body so an orchestrator's logs can say which happened.
+
+An API key itself can be revoked (:meth:`TokenStore.revoke_key`: a leaked key, an
+offboarded account) and another one added in its place (:meth:`TokenStore.add_key`):
+the provider-side half of a credential rotation. A revoked key is refused with
+``api_key_revoked`` (so a client can tell it from a mistyped key) and the tokens it had
+issued are revoked with it.
 """
 
 from __future__ import annotations
@@ -47,6 +53,8 @@ class TokenStore:
         self._rng = random.Random(seed)
         self._tokens: dict[str, Token] = {}  # issued, in issue order (so expiry order)
         self._revoked: set[str] = set()
+        self._revoked_keys: set[str] = set()
+        self._key_of: dict[str, str] = {}  # token -> the API key that got it
 
     @property
     def ttl(self) -> float:
@@ -59,6 +67,8 @@ class TokenStore:
 
     def issue(self, api_key: str) -> Token:
         """Trade an API key for a fresh token; unknown keys raise ``AuthError``."""
+        if api_key in self._revoked_keys:
+            raise AuthError("api_key_revoked", "API key has been revoked; rotate it")
         tenant = self._keys.get(api_key)
         if tenant is None:
             raise AuthError("invalid_api_key", "API key not recognised")
@@ -67,6 +77,7 @@ class TokenStore:
         value = f"tok_{self._rng.getrandbits(128):032x}"
         token = Token(value, tenant, now, now + self._ttl)
         self._tokens[value] = token
+        self._key_of[value] = api_key
         return token
 
     def tenant_of_key(self, api_key: str) -> str | None:
@@ -100,6 +111,31 @@ class TokenStore:
         self._revoked.update(live)
         return len(live)
 
+    def revoke_key(self, api_key: str) -> int:
+        """Revoke an API key and every live token it issued; return how many tokens.
+
+        A revoked key stays revoked (:meth:`add_key` of the same key does not revive it:
+        a leaked key is never trusted again).
+        """
+        self._revoked_keys.add(api_key)
+        now = self._clock.now()
+        live = [
+            v
+            for v, t in self._tokens.items()
+            if self._key_of.get(v) == api_key and v not in self._revoked and now < t.expires_at
+        ]
+        self._revoked.update(live)
+        return len(live)
+
+    def add_key(self, api_key: str, tenant: str) -> None:
+        """Accept another API key for ``tenant`` (the new half of a rotation)."""
+        if api_key not in self._revoked_keys:
+            self._keys[api_key] = tenant
+
+    def tenant_of_key(self, api_key: str) -> str | None:
+        """The tenant an API key belongs to (revoked or not), or None."""
+        return self._keys.get(api_key)
+
     def _forget_old(self) -> None:
         # Tokens expire in issue order (one TTL for all): drop from the oldest end.
         horizon = self._clock.now() - self._ttl
@@ -109,3 +145,4 @@ class TokenStore:
                 break
             del self._tokens[value]
             self._revoked.discard(value)
+            self._key_of.pop(value, None)

@@ -103,6 +103,20 @@ class BackendControl:
         self._emit(records.TOKENS_REVOKED({"backend": self.backend, "count": n}))
         return n
 
+    def revoke_api_key(self, api_key: str, replacement: str | None = None) -> int:
+        """Revoke ``api_key`` and its live tokens; accept ``replacement`` for the same
+        tenant instead (the provider-side half of a rotation). Returns tokens revoked."""
+        tenant = self._tokens.tenant_of_key(api_key)
+        n = self._tokens.revoke_key(api_key)
+        if replacement is not None and tenant is not None:
+            self._tokens.add_key(replacement, tenant)
+        self._emit(
+            records.KEY_REVOKED(
+                {"backend": self.backend, "tokens": n, "replacement": replacement is not None}
+            )
+        )
+        return n
+
     def fail_token_endpoint(self, status: int = 503) -> None:
         """Make the token endpoint answer ``status`` until restored."""
         if self.switches.token_endpoint_status != status:

@@ -22,6 +22,7 @@ __all__ = [
     "JOB_HUNG",
     "JOB_STUCK",
     "JOB_SUBMITTED",
+    "KEY_REVOKED",
     "RATE_LIMITED",
     "RECALIBRATED",
     "RESULT_CORRUPTED",
@@ -93,6 +94,12 @@ class ResultCorrupted(JobRef):
 class TokensRevoked(TypedDict):
     backend: str
     count: int
+
+
+class KeyRevoked(TypedDict):
+    backend: str
+    tokens: int  # live tokens revoked with the key
+    replacement: bool  # whether a new key was added in its place
 
 
 class TokenEndpoint(TypedDict):
@@ -171,6 +178,12 @@ RESULT_CORRUPTED = RecordType(
     "a result was bit-flipped or swapped `with_job`'s",
 )
 TOKENS_REVOKED = RecordType("backend.tokens_revoked", TokensRevoked, "live tokens revoked")
+KEY_REVOKED = RecordType(
+    "backend.key_revoked",
+    KeyRevoked,
+    "an API key was revoked with its live tokens (`replacement`: another key now works); "
+    "the keys themselves are never journalled",
+)
 TOKEN_ENDPOINT = RecordType(
     "backend.token_endpoint", TokenEndpoint, "the token endpoint answers `status` from now on"
 )

@@ -7,6 +7,6 @@ crosses a threshold.
 """
 
 from reference_orchestrator.app import Orchestrator
-from reference_orchestrator.config import AlertRule, BackendLink, OrchestratorConfig
+from reference_orchestrator.config import AlertRule, BackendLink, Behaviour, OrchestratorConfig
 
-__all__ = ["AlertRule", "BackendLink", "Orchestrator", "OrchestratorConfig"]
+__all__ = ["AlertRule", "BackendLink", "Behaviour", "Orchestrator", "OrchestratorConfig"]

@@ -11,9 +11,10 @@ import aiohttp
 from plumbing.clock import Clock
 from reference_orchestrator.config import AlertRule
 
-__all__ = ["UNREACHABLE", "AlertSender", "FailureRateMonitor"]
+__all__ = ["CREDENTIAL", "UNREACHABLE", "AlertSender", "FailureRateMonitor"]
 
 UNREACHABLE = "OrchestratorBackendUnreachable"
+CREDENTIAL = "OrchestratorCredentialRejected"
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,13 @@ class AlertSender:
         """Page (or resolve) when a backend's circuit breaker opens (or closes again)."""
         summary = f"backend {backend} is not answering; its jobs wait, new ones fail over"
         payload = _payload(status, UNREACHABLE, summary, 1.0 if status == "firing" else 0.0)
+        payload["labels"]["backend"] = backend
+        await self._post(payload)
+
+    async def credential_rejected(self, status: str, backend: str, summary: str) -> None:
+        """Page (or resolve) when a backend refuses the API key itself: only a rotation
+        helps, and this alert's name is what the rotation runbook is keyed on."""
+        payload = _payload(status, CREDENTIAL, summary, 1.0 if status == "firing" else 0.0)
         payload["labels"]["backend"] = backend
         await self._post(payload)
 

@@ -9,6 +9,8 @@ GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, err
 GET      /stats        jobs per state, alert state, each backend's breaker state
 POST     /admin/refresh-token  drop cached tokens and backoff, fetch new ones now
                        (``Authorization: Bearer <admin token>``, else 401)
+POST     /admin/rotate-credential  ``{"backend", "api_key"}``: use a new API key for
+                       that backend and fetch a token with it (same credential)
 GET      /healthz      liveness
 =======  ============  ==========================================================
 """
@@ -65,6 +67,7 @@ class Orchestrator:
         app.router.add_get("/stats", self._stats)
         app.router.add_get("/healthz", self._health)
         app.router.add_post("/admin/refresh-token", self._refresh_tokens)
+        app.router.add_post("/admin/rotate-credential", self._rotate_credential)
         return app
 
     @asynccontextmanager
@@ -91,10 +94,12 @@ class Orchestrator:
                         link.api_key,
                         clock=self.clock,
                         refresh=self.config.token_refresh,
+                        refresh_ahead=self.config.behaviour.refresh_ahead,
                         retry_base=self.config.retry_base,
                         retry_max=self.config.retry_max,
                         seed=self.seed + i,
                         on_recovered=self._mitigated(link.name),
+                        on_key_rejected=self._key_rejected(link.name),
                     ),
                     BackendHealth(
                         self.clock,
@@ -124,6 +129,13 @@ class Orchestrator:
 
         return report
 
+    def _key_rejected(self, backend: str) -> Callable[[str], Awaitable[None]]:
+        async def page(summary: str) -> None:
+            if self.alerts is not None and self.config.behaviour.credential_alert:
+                await self.alerts.credential_rejected("firing", backend, summary)
+
+        return page
+
     def _check_admin(self, request: web.Request) -> None:
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         ok = scheme.lower() == "bearer" and hmac.compare_digest(
@@ -148,6 +160,26 @@ class Orchestrator:
                 results[s.link.name] = f"failed: {exc}"
         ok = all(v == "refreshed" for v in results.values())
         return web.json_response({"backends": results}, status=200 if ok else 503)
+
+    async def _rotate_credential(self, request: web.Request) -> web.Response:
+        self._check_admin(request)
+        body = await read_json_object(request)
+        name = field(body, "backend", str)
+        api_key = field(body, "api_key", str)
+        session = next((s for s in self.sessions if s.link.name == name), None)
+        if session is None:
+            known = ", ".join(s.link.name for s in self.sessions)
+            raise ApiError(404, "unknown_backend", f"no backend {name!r} (backends: {known})")
+        if not api_key.strip():
+            raise ApiError(400, "invalid_field", "api_key: must not be empty")
+        try:
+            await session.tokens.rotate(api_key)
+        except TokenUnavailable as exc:
+            answer = {"backend": name, "rotated": False, "error": str(exc)}
+            return web.json_response(answer, status=503)
+        if self.alerts is not None and self.config.behaviour.credential_alert:
+            await self.alerts.credential_rejected("resolved", name, "credential rotated")
+        return web.json_response({"backend": name, "rotated": True})
 
     async def _alert_loop(self, sender: AlertSender, sessions: list[BackendSession]) -> None:
         unreachable: set[str] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["AlertRule", "BackendLink", "OrchestratorConfig"]
+__all__ = ["AlertRule", "BackendLink", "Behaviour", "OrchestratorConfig"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +33,31 @@ class AlertRule:
     min_events: int = 3
     evaluate_every: float = 5.0
     name: str = "OrchestratorBackendErrors"
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """Switches for behaviours a scenario demands, each with a good and a naive setting.
+
+    The scenario catalogue plays each incident against both: the passing variant with
+    the behaviour on, the failing one with it off (README "Scenario catalogue"). The
+    defaults keep what the orchestrator always did where a change would alter an
+    existing scenario's result.
+
+    - ``refresh_ahead``: refresh the access token when less than this share of its
+      lifetime is left (0: only once it has expired or been rejected). A refresh that
+      fails while the token is still valid keeps the token (and retries with backoff).
+    - ``credential_alert``: page ``OrchestratorCredentialRejected`` as soon as the token
+      endpoint refuses the API key itself (401), the alert a rotation runbook hangs on;
+      off, the rejection is just one more failed call in the failure-rate alert.
+    """
+
+    refresh_ahead: float = 0.1
+    credential_alert: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.refresh_ahead < 1.0:
+            raise ValueError(f"refresh_ahead must be in [0, 1), got {self.refresh_ahead}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +100,4 @@ class OrchestratorConfig:
     # from its seed, so the same seed gives the same ids.
     instance: str | None = None
     alert: AlertRule = field(default_factory=AlertRule)
+    behaviour: Behaviour = field(default_factory=Behaviour)

@@ -1,7 +1,16 @@
-"""Access-token handling of the orchestrator: cache, proactive refresh, backoff.
+"""Access-token handling of the orchestrator: cache, refresh ahead of expiry, backoff.
+
+A token is refreshed once less than ``refresh_ahead`` of its lifetime is left (0: only
+when it has expired or a backend rejected it). A refresh that fails while the token is
+still valid keeps the token: an outage of the token service shorter than what is left
+of the token's life goes unnoticed by the jobs (``auth.refresh_failure``).
 
 With ``refresh=False`` the manager fetches a token once and never again: the
 no-refresh variant that a token-expiry game day is meant to catch.
+
+A 401 from the token endpoint means the API key itself is refused (revoked, wrong):
+retrying cannot help, so ``on_key_rejected`` is told at once (the orchestrator pages
+for a rotation) and :meth:`TokenManager.rotate` installs the new key.
 """
 
 from __future__ import annotations
@@ -9,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiCallError
@@ -17,7 +27,7 @@ from plumbing.native_client import NativeClient
 
 __all__ = ["TokenManager", "TokenUnavailable", "backoff"]
 
-REFRESH_MARGIN = 0.1  # refresh when less than 10% of the lifetime is left
+Report = Callable[[str], Awaitable[None]]
 
 
 class TokenUnavailable(Exception):
@@ -39,15 +49,18 @@ class TokenManager:
         *,
         clock: Clock,
         refresh: bool = True,
+        refresh_ahead: float = 0.1,
         retry_base: float = 2.0,
         retry_max: float = 30.0,
         seed: int = 0,
-        on_recovered: Callable[[str], Awaitable[None]] | None = None,
+        on_recovered: Report | None = None,
+        on_key_rejected: Report | None = None,
     ) -> None:
         self._client = client
         self._api_key = api_key
         self._clock = clock
         self._refresh = refresh
+        self._ahead = refresh_ahead
         self._base = retry_base
         self._cap = retry_max
         self._rng = random.Random(seed)
@@ -60,13 +73,20 @@ class TokenManager:
         self._retry_at = 0.0
         self._rejected = False
         self._on_recovered = on_recovered
+        self._on_key_rejected = on_key_rejected
+        self.key_rejected = False  # the token endpoint refused the API key (401)
+
+    def _valid(self) -> bool:
+        """The cached token has not expired (the backend may still reject it)."""
+        return self._token is not None and self._clock.now() < self._expires_at
 
     def _fresh(self) -> bool:
+        """The cached token needs no refresh yet."""
         if self._token is None:
             return False
         if not self._refresh:
             return True  # keep using it until the backend says no
-        margin = (self._expires_at - self._issued_at) * REFRESH_MARGIN
+        margin = (self._expires_at - self._issued_at) * self._ahead
         return self._clock.now() < self._expires_at - margin
 
     async def get(self) -> str:
@@ -82,6 +102,9 @@ class TokenManager:
                 return self._token
             now = self._clock.now()
             if now < self._retry_at:
+                if self._valid():
+                    assert self._token is not None
+                    return self._token  # refresh failing, but this one still works
                 raise TokenUnavailable(
                     f"token service failing; retry in {self._retry_at - now:.0f}s"
                 )
@@ -90,18 +113,31 @@ class TokenManager:
             except ApiCallError as exc:
                 self._failures += 1
                 self._retry_at = now + backoff(self._failures, self._base, self._cap, self._rng)
+                if exc.status == 401:
+                    await self._key_refused(exc)
+                if self._valid():
+                    assert self._token is not None
+                    return self._token
                 raise TokenUnavailable(f"token request failed: {exc}") from exc
-            failures, rejected = self._failures, self._rejected
-            self._failures, self._rejected = 0, False
-            self._fetched = True
-            self._token = str(body["access_token"])
-            self._issued_at = self._clock.now()
-            self._expires_at = self._issued_at + float(body.get("expires_in", 3600.0))
-            if (failures or rejected) and self._on_recovered is not None:
-                await self._on_recovered(
-                    f"new token after a rejection and {failures} failed requests"
-                )
-            return self._token
+            return await self._got(body)
+
+    async def _got(self, body: dict[str, Any]) -> str:
+        failures, rejected = self._failures, self._rejected or self.key_rejected
+        self._failures, self._rejected, self.key_rejected = 0, False, False
+        self._fetched = True
+        self._token = str(body["access_token"])
+        self._issued_at = self._clock.now()
+        self._expires_at = self._issued_at + float(body.get("expires_in", 3600.0))
+        if (failures or rejected) and self._on_recovered is not None:
+            await self._on_recovered(f"new token after a rejection and {failures} failed requests")
+        return self._token
+
+    async def _key_refused(self, exc: ApiCallError) -> None:
+        first = not self.key_rejected
+        self.key_rejected = True
+        self._retry_at = self._clock.now() + self._cap  # hammering a refused key helps nobody
+        if first and self._on_key_rejected is not None:
+            await self._on_key_rejected(f"the API key was refused: {exc}")
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` after the backend rejected it (401)."""
@@ -114,3 +150,9 @@ class TokenManager:
         self._token = None
         self._retry_at = 0.0
         return await self.get()
+
+    async def rotate(self, api_key: str) -> str:
+        """Use ``api_key`` from now on and fetch a token with it (admin action)."""
+        self._api_key = api_key
+        self._fetched = False  # a no-refresh manager may fetch once with the new key
+        return await self.refresh_now()

@@ -77,6 +77,7 @@ class NativeApi:
         try:
             token = self.cloud.tokens.issue(api_key)
         except AuthError as exc:
+            self.cloud.emit(records.AUTH_REJECTED({"backend": self.cloud.name, "reason": exc.code}))
             raise ApiError(401, exc.code, str(exc)) from None
         return self._json(
             {

@@ -1,4 +1,18 @@
-"""Auth faults: credentials stop working while the system under test is running."""
+"""Auth faults: credentials stop working while the system under test is running.
+
+=========================== ===========================================================
+kind                        what the SUT sees
+=========================== ===========================================================
+auth.token_expiry           every live token revoked (401 ``token_revoked``) and the token
+                            endpoint failing for the window
+auth.refresh_failure        the token endpoint fails for the window; tokens already issued
+                            keep working until they expire (a client that refreshes ahead
+                            of expiry never notices a short outage)
+auth.credential_revoked     the API key itself revoked with its tokens (401
+                            ``api_key_revoked``); only a rotation to ``replacement`` helps,
+                            and the key stays revoked after the window
+=========================== ===========================================================
+"""
 
 from __future__ import annotations
 
@@ -9,7 +23,7 @@ from typing import ClassVar, Self
 from harness.faults.base import FaultContext, FaultKind
 from harness.fields import Fields
 
-__all__ = ["TokenExpiry"]
+__all__ = ["CredentialRevoked", "RefreshFailure", "TokenExpiry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +41,7 @@ class TokenExpiry(FaultKind):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        status = fields.integer("status", 503, min=400)
-        if status > 599:
-            raise fields.error(f"expected an HTTP error status 400..599, found {status}", "status")
-        return cls(status=status)
+        return cls(status=_status(fields))
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):
@@ -40,3 +51,74 @@ class TokenExpiry(FaultKind):
     async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):
             control.restore_token_endpoint()
+
+
+def _status(fields: Fields) -> int:
+    status: int = fields.integer("status", 503, min=400)
+    if status > 599:
+        raise fields.error(f"expected an HTTP error status 400..599, found {status}", "status")
+    return status
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshFailure(FaultKind):
+    """The token endpoint answers ``status`` (503 by default) for the window; tokens
+    already issued stay valid until they expire.
+
+    A client that refreshes well ahead of expiry (and keeps its valid token when a
+    refresh fails) rides out an outage shorter than its token's remaining life; one that
+    refreshes only once its token is rejected loses every call from the expiry on.
+    """
+
+    kind: ClassVar[str] = "auth.refresh_failure"
+    summary: ClassVar[str] = "token endpoint fails for the window; issued tokens stay valid"
+    status: int = 503
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        return cls(status=_status(fields))
+
+    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for control in ctx.controls(backends):
+            control.fail_token_endpoint(self.status)
+
+    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for control in ctx.controls(backends):
+            control.restore_token_endpoint()
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialRevoked(FaultKind):
+    """The API key ``key`` (default: each backend's own, ``key-<backend>``) is revoked with
+    every token it issued; ``replacement`` (default ``<key>-rotated``) works from now on.
+
+    Nothing the client does with the old key helps (401 ``api_key_revoked``, also after
+    the window: a revoked key is never trusted again); rotating to the replacement, e.g.
+    a runbook step calling the orchestrator's admin API with the new key, does.
+    """
+
+    kind: ClassVar[str] = "auth.credential_revoked"
+    summary: ClassVar[str] = "the API key is revoked; only rotating to a new key helps"
+    key: str | None = None
+    replacement: str | None = None
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        key = fields.text("key", None)
+        replacement = fields.text("replacement", None)
+        if key is not None and key == replacement:
+            raise fields.error("the replacement must differ from the revoked key", "replacement")
+        return cls(key=key, replacement=replacement)
+
+    def keys_for(self, backend: str) -> tuple[str, str]:
+        """(revoked key, its replacement) on ``backend``."""
+        key = self.key or f"key-{backend}"
+        return key, self.replacement or f"{key}-rotated"
+
+    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for name in backends:
+            key, replacement = self.keys_for(name)
+            ctx.backends[name].revoke_api_key(key, replacement)
+
+    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        return None  # a revoked key stays revoked: the rotation is the fix

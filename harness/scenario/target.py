@@ -28,6 +28,7 @@ import signal
 from typing import TYPE_CHECKING, Any
 
 from harness.fields import Fields
+from harness.scenario.reference import BEHAVIOUR_KEYS, parse_behaviour
 from harness.sut.api import BODY_FIELDS, ApiMapping, body_placeholders
 from harness.sut.config import Kind, TargetConfig
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTP_SCALE", "check_target", "parse_target"]
 
-_REFERENCE_ONLY = ("token_refresh", "poll_interval", "alert", "protocols")
+_REFERENCE_ONLY = ("token_refresh", "poll_interval", "alert", "protocols", *BEHAVIOUR_KEYS)
 PROTOCOLS = ("native", "ionq")
 _COMMAND_ONLY = ("run", "cwd", "env", "stop")
 _NOT_REFERENCE = ("api", "adapter", "ready")
@@ -92,6 +93,7 @@ def parse_target(f: Fields) -> TargetConfig:
             "alert_window": alert.duration("window", 60.0, positive=True),
             "alert_min_events": alert.integer("min_events", 3, min=1),
             "alert_enabled": alert.flag("enabled", True),
+            "behaviour": parse_behaviour(f),
         }
         alert.done()
         protocols = f.child("protocols", {})

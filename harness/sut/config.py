@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from harness.sut.api import ApiMapping
+from reference_orchestrator import Behaviour
 
 __all__ = ["Kind", "TargetConfig"]
 
@@ -46,3 +47,4 @@ class TargetConfig:
     webhook_port: int = 0
     api: ApiMapping | None = None
     adapter: str | None = None
+    behaviour: Behaviour = field(default_factory=Behaviour)  # reference only

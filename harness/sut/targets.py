@@ -75,6 +75,7 @@ class ReferenceTarget:
             events_url=wiring.events_url,
             admin_token=self.admin_token,
             instance=f"{derive(self.seed, 'sut:instance') & 0xFFFFFFFF:08x}",
+            behaviour=self.config.behaviour,
             alert=AlertRule(
                 webhook_url=wiring.webhook_url if self.config.alert_enabled else None,
                 threshold=self.config.alert_threshold,

@@ -157,3 +157,38 @@ async def test_a_renamed_status_field_does_not_crash_the_orchestrator(http, star
         cloud.control.clear(SchemaChange)
         job = await finished(http, orch.url, job_id)
     assert job["state"] == "completed"
+
+
+async def test_a_revoked_key_pages_and_the_rotation_admin_call_recovers(
+    http, start_cloud, tmp_path
+):
+    cloud, _ = await start_cloud(time_scale=50.0)
+    journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
+    async with AlertReceiver(journal).running() as receiver:
+        async with orchestrator(cloud, webhook=receiver.url, admin_token="adm") as orch:
+            await finished(http, orch.url, await submit(http, orch.url, "warm"))
+            cloud.control.revoke_api_key("key-manila", "key-manila-2")
+            stuck = await submit(http, orch.url, "stuck")
+            async with asyncio.timeout(30):
+                await receiver.wait_for(1)
+            rotate = {"backend": "manila", "api_key": "key-manila-2"}
+            async with http.post(orch.url + "/admin/rotate-credential", json=rotate) as resp:
+                assert resp.status == 401  # the admin credential is required
+            admin = {"Authorization": "Bearer adm"}
+            bad = {"backend": "nope", "api_key": "x"}
+            async with http.post(
+                orch.url + "/admin/rotate-credential", json=bad, headers=admin
+            ) as resp:
+                assert resp.status == 404
+            async with http.post(
+                orch.url + "/admin/rotate-credential", json=rotate, headers=admin
+            ) as resp:
+                assert (resp.status, await resp.json()) == (
+                    200,
+                    {"backend": "manila", "rotated": True},
+                )
+            job = await finished(http, orch.url, stuck)
+    assert job["state"] == "completed"
+    alerts = [(r["status"], r["name"]) for r in journal.records if r["type"] == "alert"]
+    assert ("firing", "OrchestratorCredentialRejected") in alerts
+    assert ("resolved", "OrchestratorCredentialRejected") in alerts

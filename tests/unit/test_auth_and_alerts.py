@@ -84,3 +84,67 @@ async def test_tokens_long_expired_or_revoked_are_dropped():
     with pytest.raises(AuthError) as info:
         store.check(more[0].value)
     assert info.value.code == "invalid_token"
+
+
+def test_a_revoked_key_is_refused_with_its_tokens_and_a_replacement_works():
+    clock = FakeClock()
+    store = TokenStore(clock, {"key-a": "tenant-a", "key-b": "tenant-b"}, ttl=60.0)
+    mine, other = store.issue("key-a"), store.issue("key-b")
+    assert store.revoke_key("key-a") == 1
+    for call in (lambda: store.issue("key-a"), lambda: store.check(mine.value)):
+        with pytest.raises(AuthError) as info:
+            call()
+        assert info.value.code in ("api_key_revoked", "token_revoked")
+    assert store.check(other.value) == "tenant-b"  # another key's tokens are untouched
+    store.add_key("key-a-2", "tenant-a")
+    assert store.check(store.issue("key-a-2").value) == "tenant-a"
+    store.add_key("key-a", "tenant-a")  # a revoked key is never trusted again
+    with pytest.raises(AuthError) as info:
+        store.issue("key-a")
+    assert info.value.code == "api_key_revoked"
+
+
+async def test_refresh_failure_keeps_issued_tokens_and_credential_revoked_needs_rotation(
+    tmp_path,
+):
+    from harness.faults import FaultContext
+    from tests.unit.test_backend_faults_config import load
+    from tests.unit.test_queue_model import rig
+
+    faults = (
+        "  - {kind: auth.refresh_failure, at: 3m, duration: 1m, status: 502}\n"
+        "  - {kind: auth.credential_revoked, at: 5m, duration: 1m, replacement: new-key}\n"
+    )
+    refresh, revoked = load(tmp_path, faults).faults
+    assert refresh.fault.params() == {"status": 502}
+    assert revoked.fault.params() == {"key": None, "replacement": "new-key"}
+    async with rig() as (cloud, _, events, _):
+        ctx = FaultContext({"q": cloud.control})
+        token = cloud.tokens.issue("key-q")
+        await refresh.fault.inject(ctx, ["q"])
+        assert cloud.control.token_endpoint_status == 502
+        assert cloud.tokens.check(token.value) == "orchestrator"  # still valid
+        await refresh.fault.revert(ctx, ["q"])
+        await refresh.fault.revert(ctx, ["q"])
+        assert cloud.control.token_endpoint_status is None
+        await revoked.fault.inject(ctx, ["q"])
+        await revoked.fault.revert(ctx, ["q"])  # nothing to undo: the key stays revoked
+        with pytest.raises(AuthError) as info:
+            cloud.tokens.issue("key-q")
+        assert info.value.code == "api_key_revoked"
+        with pytest.raises(AuthError):
+            cloud.tokens.check(token.value)
+        assert cloud.tokens.check(cloud.tokens.issue("new-key").value) == "orchestrator"
+        (record,) = events.of("backend.key_revoked")
+        assert (record["tokens"], record["replacement"]) == (1, True)
+        assert "key-q" not in str(record)  # keys are secrets: never journalled
+
+
+def test_credential_revoked_rejects_a_replacement_equal_to_the_key(tmp_path):
+    from harness.errors import ScenarioError
+    from tests.unit.test_backend_faults_config import load
+
+    entry = "  - {kind: auth.credential_revoked, at: 3m, duration: 1m, key: k, replacement: k}\n"
+    with pytest.raises(ScenarioError) as info:
+        load(tmp_path, entry)
+    assert info.value.path == "faults[0].replacement"

@@ -1,0 +1,35 @@
+"""The reference orchestrator's behaviour switches in a scenario's ``target:``.
+
+::
+
+    target:
+      kind: reference
+      refresh_ahead: 0.5        # refresh tokens with half their life left
+      credential_alert: false   # the naive variant: no page when the API key is refused
+
+Each key is one field of :class:`reference_orchestrator.Behaviour` (its docstring says
+what each does); the catalogue's passing and failing variants of an incident differ by
+one of them. Only for ``kind: reference``: another SUT has its own configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.fields import Fields
+from reference_orchestrator import Behaviour
+
+__all__ = ["BEHAVIOUR_KEYS", "parse_behaviour"]
+
+#: the keys, in the order the README lists them
+BEHAVIOUR_KEYS = ("refresh_ahead", "credential_alert")
+
+
+def parse_behaviour(f: Fields) -> Behaviour:
+    """The switches present in ``f`` (a ``target:`` mapping); defaults for the rest."""
+    d = Behaviour()
+    values: dict[str, Any] = {
+        "refresh_ahead": f.number("refresh_ahead", d.refresh_ahead, min=0.0, max=0.9),
+        "credential_alert": f.flag("credential_alert", d.credential_alert),
+    }
+    return Behaviour(**values)
