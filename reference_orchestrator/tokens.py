@@ -35,8 +35,12 @@ class TokenUnavailable(Exception):
 
 
 def backoff(failures: int, base: float, cap: float, rng: random.Random) -> float:
-    """Exponential backoff with full jitter (AWS architecture blog), in scenario seconds."""
-    return rng.uniform(0, min(cap, base * 2 ** max(0, failures - 1)))
+    """Exponential backoff with full jitter (AWS architecture blog), in scenario seconds.
+
+    The exponent stops growing at 30: past ~1,000 failures in a row (a key the token
+    endpoint refuses, retried for hours) ``2 ** failures`` no longer fits a float.
+    """
+    return rng.uniform(0, min(cap, base * 2 ** min(30, max(0, failures - 1))))
 
 
 class TokenManager:

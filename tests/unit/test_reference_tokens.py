@@ -3,13 +3,14 @@ valid token while the token service fails, and a refused API key (issue 15)."""
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 import pytest
 
 from plumbing.clock import FakeClock
 from plumbing.http_errors import ApiCallError
-from reference_orchestrator.tokens import TokenManager, TokenUnavailable
+from reference_orchestrator.tokens import TokenManager, TokenUnavailable, backoff
 
 
 class TokenService:
@@ -89,3 +90,10 @@ async def test_a_refused_key_is_reported_once_and_a_rotation_fixes_it():
     assert (await tokens.rotate("key-b")).startswith("tok-")
     assert service.calls[-1] == "key-b"
     assert not tokens.key_rejected
+
+
+def test_backoff_stays_capped_after_thousands_of_failures():
+    # regression: a submitter whose token requests failed ~1,025 times in a row crashed
+    # the dispatcher (OverflowError: 2 ** 1024 does not fit a float)
+    rng = random.Random(0)
+    assert all(0 <= backoff(n, 2.0, 30.0, rng) <= 30.0 for n in (1, 50, 1025, 10**6))
