@@ -50,14 +50,23 @@ class Behaviour:
     - ``credential_alert``: page ``OrchestratorCredentialRejected`` as soon as the token
       endpoint refuses the API key itself (401), the alert a rotation runbook hangs on;
       off, the rejection is just one more failed call in the failure-rate alert.
+    - ``resubmit_attempts``: a job the backend ran and failed (``ERROR``) is submitted
+      again, under a new idempotency key, up to this many times (0: it fails, as it
+      always did). ``retry_budget``: resubmits at most this share of the first
+      submissions of the last minute (:class:`~reference_orchestrator.retries.
+      RetryBudget`); None: no budget, every failure is resubmitted (a retry storm).
     """
 
     refresh_ahead: float = 0.1
     credential_alert: bool = True
+    resubmit_attempts: int = 0
+    retry_budget: float | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:
             raise ValueError(f"refresh_ahead must be in [0, 1), got {self.refresh_ahead}")
+        if self.resubmit_attempts < 0:
+            raise ValueError(f"resubmit_attempts must be >= 0, got {self.resubmit_attempts}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,10 @@ Submitted jobs stay with their backend and are polled again once it answers.
 A job that failed transiently goes back to the head of the line, but not forever: after
 ``max_job_errors`` server errors on submit it fails with the last one as its reason, so
 one poison job cannot stop dispatch.
+
+A job the backend ran and failed (``ERROR``) fails, unless ``resubmit_attempts`` allows
+another attempt, within the retry budget (:mod:`reference_orchestrator.retries`) when
+there is one.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from plumbing.native_client import NativeClient
 from reference_orchestrator.alerts import FailureRateMonitor
 from reference_orchestrator.config import BackendLink, OrchestratorConfig
 from reference_orchestrator.health import BackendHealth, Breaker
+from reference_orchestrator.retries import RetryBudget
 from reference_orchestrator.store import Job, JobStore
 from reference_orchestrator.tokens import TokenManager, TokenUnavailable, backoff
 
@@ -79,6 +84,8 @@ class Dispatcher:
         self.clock = clock
         self._rng = random.Random(seed)
         self._parked: list[Job] = []  # waiting for their (pinned) backend to be reachable
+        ratio = config.behaviour.retry_budget
+        self.retries = RetryBudget(clock, ratio=ratio) if ratio is not None else None
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
@@ -188,6 +195,8 @@ class Dispatcher:
         session.health.success()
         self.monitor.record(True)
         job.pinned = None
+        if self.retries is not None and not job.resubmits:
+            self.retries.first()
         self.store.mark_submitted(job, session.link.name, str(record["id"]))
         return None
 
@@ -245,11 +254,12 @@ class Dispatcher:
         try:
             record = await session.client.job(token, job.backend_job_id)
             status = str(record["status"])
+            failed = status in FINAL_FAILED
             if status == "DONE":
                 result = await session.client.result(token, job.backend_job_id)
                 self.store.complete(job, _counts(result["counts"]))
-            elif status in FINAL_FAILED:
-                self.store.fail(job, f"backend {status.lower()}: {record.get('error')}")
+            elif failed:
+                self._backend_failed(job, f"backend {status.lower()}: {record.get('error')}")
         except ApiCallError as exc:
             self.monitor.record(False)
             if exc.status == 0:
@@ -264,7 +274,16 @@ class Dispatcher:
                 self.store.fail(job, f"backend lost the job: {exc}")
             return
         session.health.success()
-        self.monitor.record(True)
+        # a job the backend failed is a failed outcome for the alert, though the call worked
+        self.monitor.record(not failed)
+
+    def _backend_failed(self, job: Job, error: str) -> None:
+        """The backend failed the job: fail it, or resubmit it if attempts and budget allow."""
+        attempts = self.config.behaviour.resubmit_attempts
+        if job.resubmits < attempts and (self.retries is None or self.retries.take()):
+            self.store.resubmit(job, error)
+        else:
+            self.store.fail(job, error)
 
 
 def _no_answer(exc: BaseException | None) -> bool:

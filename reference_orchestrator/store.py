@@ -9,6 +9,11 @@ tenant percent-encoded so the first ``/`` separates; a job without a client key 
 its generated id, which has no ``/`` and names this store's *instance*, drawn at random
 when the orchestrator starts, so a restarted orchestrator never reuses an earlier
 run's keys (the backend would hand back that run's result).
+
+A job the backend failed may be submitted again (``resubmit_attempts``): the backend
+would answer its spent key with the failed job, so attempt ``n`` carries the key scoped
+by attempt too: ``<tenant>@<n>/<client key>`` (``@`` is percent-encoded inside the
+tenant, so the scoping stays unambiguous), or ``<id>@<n>``.
 """
 
 from __future__ import annotations
@@ -56,11 +61,14 @@ class Job:
     server_errors: int = 0  # submits answered with a 5xx that may be this job's fault
     finished_at: float | None = None
     pinned: str | None = None  # the backend that may hold it after a submit got no answer
+    resubmits: int = 0  # times the backend failed it and it was submitted again
 
     @property
     def backend_key(self) -> str:
         """The idempotency key sent to backends (see the module docstring)."""
-        return self.id if self.key is None else backend_key(self.tenant, self.key)
+        if self.key is None:
+            return self.id if not self.resubmits else f"{self.id}@{self.resubmits}"
+        return backend_key(self.tenant, self.key, self.resubmits)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -74,14 +82,17 @@ class Job:
             "counts": self.counts,
             "error": self.error,
             "attempts": self.attempts,
+            "resubmits": self.resubmits,
             "created_at": self.created_at,
             "finished_at": self.finished_at,
         }
 
 
-def backend_key(tenant: str, key: str) -> str:
-    """``<tenant>/<key>``, the tenant percent-encoded (no ``/`` in it: unambiguous)."""
-    return f"{quote(tenant, safe='')}/{key}"
+def backend_key(tenant: str, key: str, attempt: int = 0) -> str:
+    """``<tenant>/<key>``, the tenant percent-encoded (no ``/`` or ``@`` in it:
+    unambiguous); a resubmit's key names its attempt: ``<tenant>@<n>/<key>``."""
+    scope = quote(tenant, safe="")
+    return f"{scope}@{attempt}/{key}" if attempt else f"{scope}/{key}"
 
 
 class JobStore:
@@ -136,6 +147,16 @@ class JobStore:
         job.backend = backend
         job.backend_job_id = backend_job_id
         self._inflight[job.id] = job
+
+    def resubmit(self, job: Job, error: str) -> None:
+        """The backend failed ``job``: queue it again (at the back) for another attempt."""
+        job.resubmits += 1
+        job.error = error
+        job.state = JobState.QUEUED
+        job.backend = job.backend_job_id = None
+        self._inflight.pop(job.id, None)
+        self._pending.append(job)
+        self._has_pending.set()
 
     def complete(self, job: Job, counts: dict[str, int]) -> None:
         job.state = JobState.COMPLETED

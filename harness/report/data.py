@@ -177,6 +177,19 @@ def _ledger(led: Ledger) -> dict[str, Any]:
     }
 
 
+def _budget(result: Score) -> dict[str, Any] | None:
+    spent = result.spend
+    if spent is None or spent.budget is None:
+        return None
+    return {
+        "shots": spent.budget.shots,
+        "qpu_seconds": spent.budget.qpu_seconds,
+        "shots_consumed": _num(spent.shots_consumed, 4),
+        "qpu_consumed": _num(spent.qpu_consumed, 4),
+        "consumed": _num(spent.consumed, 4),
+    }
+
+
 def _step(r: StepResult) -> dict[str, Any]:
     return {
         "id": r.id,
@@ -307,6 +320,7 @@ def build_report(
             "qpu_seconds": _num(led.qpu_seconds, 1),
             "shots_per_ok_job": _num(led.shots_per_ok_job, 1),
             "qpu_seconds_per_ok_job": _num(led.qpu_seconds_per_ok_job, 3),
+            "budget": _budget(result),
         },
         "mean_fidelity": _num(result.mean_fidelity, 4),
         "measurement": _measurement(result.measurement),

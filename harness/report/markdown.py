@@ -287,6 +287,7 @@ def _ledger(r: Mapping[str, Any]) -> list[str]:
         f"{j['duplicate_executions']}, execution surplus: {j['execution_surplus']} "
         f"(successful runs beyond one per job). Canary jobs: {j['canaries']}; mean fidelity: "
         f"{'—' if r['mean_fidelity'] is None else format(r['mean_fidelity'], '.3f')}.",
+        *_budget(c["budget"]),
         "",
         f"Which job each execution ran: {j['by_fingerprint']} by the circuit's fingerprint, "
         f"{j['by_key']} by idempotency key only, {j['unattributed_executions']} unattributed; "
@@ -299,6 +300,17 @@ def _ledger(r: Mapping[str, Any]) -> list[str]:
         owner = f"job {u['belongs_to']}" if u["belongs_to"] else "no job"
         lines.append(f"- {u['job']} expected {u['expected']}, got {u['got']}: belongs to {owner}")
     return lines
+
+
+def _budget(b: Mapping[str, Any] | None) -> list[str]:
+    if b is None:
+        return []
+    parts = []
+    if b["shots"] is not None:
+        parts.append(f"{b['shots_consumed']:.0%} of {b['shots']} shots")
+    if b["qpu_seconds"] is not None:
+        parts.append(f"{b['qpu_consumed']:.0%} of {fmt_duration(b['qpu_seconds'])} of QPU time")
+    return ["", "Spend budget: " + " and ".join(parts) + " executed."]
 
 
 def _runbook(r: Mapping[str, Any]) -> list[str]:

@@ -21,7 +21,7 @@ from harness.scenario.catalogue import Expectation
 from harness.scenario.clock import CLOCKS, ClockName, RealTimePart
 from harness.scenario.scoring import ScoringSection
 from harness.scenario.target import HTTP_SCALE
-from harness.scoring import GateSpec, ScoringConfig, SloSpec, StopRule
+from harness.scoring import GateSpec, ScoringConfig, SloSpec, SpendBudget, StopRule
 from harness.sut.config import TargetConfig
 
 __all__ = ["MAX_WALL_RATE", "Scenario"]
@@ -65,6 +65,7 @@ class Scenario:
     #: (:mod:`harness.scenario.catalogue`)
     family: str | None = None
     expect: Expectation | None = None
+    budget: SpendBudget | None = None
 
     def scoring_config(self) -> ScoringConfig:
         return ScoringConfig(
@@ -79,6 +80,7 @@ class Scenario:
             weights=self.scoring.weights,
             recovery_target=self.scoring.recovery_target,
             lag_tolerance=self.scoring.lag_tolerance,
+            budget=self.budget,
         )
 
     def with_overrides(

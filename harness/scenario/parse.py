@@ -25,7 +25,7 @@ from harness.scenario.backends import check_fault_qubits, parse_backend
 from harness.scenario.catalogue import parse_expectation, parse_family
 from harness.scenario.clock import CLOCKS, ClockName, real_time_parts
 from harness.scenario.model import MAX_WALL_RATE, Scenario
-from harness.scenario.scoring import parse_scoring_section, parse_stop_when
+from harness.scenario.scoring import parse_budget, parse_scoring_section, parse_stop_when
 from harness.scenario.target import check_target, parse_target
 from harness.scoring import GATES, SLI_NAMES, GateSpec, SloSpec
 
@@ -112,6 +112,9 @@ def parse_scenario(
     check_fault_qubits(faults, backends, f)  # issue 3
     gates = _gates(f.child("gates", {}))
     expect = parse_expectation(f, [g.name for g in gates])
+    budget = parse_budget(f.child("budget", {}))
+    if budget is None and any(g.name == "budget_consumed" for g in gates):
+        raise f.error("the budget_consumed gate needs a budget: section", "gates.budget_consumed")
     runbook = parse_runbook(f.children("runbook", []))
     stop_when = parse_stop_when(f.child("stop_when", {}))
     f.done()
@@ -124,7 +127,7 @@ def parse_scenario(
         scoring.stable_window, backends, target, workload, slos, faults, gates,
         source=dict(data), scoring=scoring, runbook=runbook, stop_when=stop_when,
         safe_time_scale=safe_scale, clock=clock, real_time=real_time,
-        family=family, expect=expect,
+        family=family, expect=expect, budget=budget,
     )  # fmt: skip
     _check_timing(scenario, f)
     check_target(scenario, f)

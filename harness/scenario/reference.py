@@ -22,7 +22,7 @@ from reference_orchestrator import Behaviour
 __all__ = ["BEHAVIOUR_KEYS", "parse_behaviour"]
 
 #: the keys, in the order the README lists them
-BEHAVIOUR_KEYS = ("refresh_ahead", "credential_alert")
+BEHAVIOUR_KEYS = ("refresh_ahead", "credential_alert", "resubmit_attempts", "retry_budget")
 
 
 def parse_behaviour(f: Fields) -> Behaviour:
@@ -31,5 +31,7 @@ def parse_behaviour(f: Fields) -> Behaviour:
     values: dict[str, Any] = {
         "refresh_ahead": f.number("refresh_ahead", d.refresh_ahead, min=0.0, max=0.9),
         "credential_alert": f.flag("credential_alert", d.credential_alert),
+        "resubmit_attempts": f.integer("resubmit_attempts", d.resubmit_attempts, min=0, max=1000),
+        "retry_budget": f.number("retry_budget", d.retry_budget, min=0.0, max=10.0),
     }
     return Behaviour(**values)

@@ -17,6 +17,10 @@
       failed_jobs: {above: 100}
       wrong_results: {above: 0}
       error_budget_consumed: {above: 0.5}
+
+    budget:                            # the run's spend (every backend execution counts)
+      shots: 300000
+      qpu_seconds: 15m
 """
 
 from __future__ import annotations
@@ -24,9 +28,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from harness.fields import Fields, did_you_mean
-from harness.scoring import DEFAULT_BURN_RULES, STOP_RULES, BurnRule, StopRule, Weights
+from harness.scoring import (
+    DEFAULT_BURN_RULES,
+    STOP_RULES,
+    BurnRule,
+    SpendBudget,
+    StopRule,
+    Weights,
+)
 
-__all__ = ["ScoringSection", "parse_scoring_section", "parse_stop_when"]
+__all__ = ["ScoringSection", "parse_budget", "parse_scoring_section", "parse_stop_when"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,3 +109,16 @@ def parse_stop_when(f: Fields) -> tuple[StopRule, ...]:
         c.done()
         out.append(StopRule(name, above, window))
     return tuple(out)
+
+
+def parse_budget(f: Fields) -> SpendBudget | None:
+    """The ``budget:`` section (absent: None): shots and/or QPU-seconds, at least one."""
+    if not f.keys():
+        f.done()
+        return None
+    shots = f.integer("shots", None, min=1)
+    qpu = f.duration("qpu_seconds", None, positive=True)
+    f.done()
+    if shots is None and qpu is None:
+        raise f.error("expected shots, qpu_seconds or both")
+    return SpendBudget(shots, qpu)

@@ -13,6 +13,7 @@ ARCHITECTURE.md ("Scoring"):
   faults are one);
 - :mod:`~harness.scoring.inflight`: the backlog per tick, affected jobs, worst latency;
 - :mod:`~harness.scoring.ledger`: the Jepsen-style ledger and cost;
+  :mod:`~harness.scoring.cost`: spend against the run's budget;
   :mod:`~harness.scoring.identity`: which job each backend execution ran;
 - :mod:`~harness.scoring.measurement`: the run's own measurement uncertainty;
 - :mod:`~harness.scoring.runbook`: runbook steps: due, done, deadline, order;
@@ -42,6 +43,7 @@ from harness.scoring.config import (
     Trigger,
     Weights,
 )
+from harness.scoring.cost import Spend, SpendBudget
 from harness.scoring.events import SliEvent
 from harness.scoring.gates import GATES
 from harness.scoring.incidents import Incident
@@ -82,6 +84,8 @@ __all__ = [
     "SliEvent",
     "SloResult",
     "SloSpec",
+    "Spend",
+    "SpendBudget",
     "SourceLag",
     "StepResult",
     "StepSpec",

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from harness.scoring.cost import SpendBudget
+
 __all__ = [
     "DEFAULT_BURN_RULES",
     "SLI_NAMES",
@@ -147,3 +149,5 @@ class ScoringConfig:
     recovery_target: float = 600.0
     #: the measurement lag (scenario seconds, p99) a run tolerates; None: one tick
     lag_tolerance: float | None = None
+    #: the run's spend budget (``budget:``), None: spend is reported, not capped
+    budget: SpendBudget | None = None

@@ -80,6 +80,21 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         lambda s: s.ledger.unattributed,
     ),
     "success_rate": ("", "ok jobs / submitted jobs", lambda s: s.ledger.success_rate),
+    "budget_consumed": (
+        "",
+        "share of the spend budget (shots, QPU-seconds: the larger) the backends executed",
+        lambda s: s.spend.consumed if s.spend is not None else None,
+    ),
+    "shots_per_ok_job": (
+        "",
+        "shots executed (retries and duplicates included) per ok job",
+        lambda s: s.ledger.shots_per_ok_job,
+    ),
+    "qpu_seconds_per_ok_job": (
+        "s",
+        "QPU-seconds executed per ok job",
+        lambda s: s.ledger.qpu_seconds_per_ok_job,
+    ),
     "mean_fidelity": ("", "mean Hellinger fidelity of results", lambda s: s.mean_fidelity),
     "runbook_steps_missed": (
         "",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from harness.scoring.burn import BurnSeries
+from harness.scoring.cost import Spend
 from harness.scoring.incidents import Incident
 from harness.scoring.inflight import InFlight
 from harness.scoring.ledger import Ledger
@@ -64,6 +65,7 @@ class Score:
     runbook: tuple[StepResult, ...]
     resilience: Resilience
     measurement: Measurement | None = None
+    spend: Spend | None = None
     mean_fidelity: float | None = None
     interactive: bool = False
     passed: bool = False

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from harness.scoring.burn import burn_analysis
 from harness.scoring.config import ScoringConfig
+from harness.scoring.cost import spend
 from harness.scoring.gates import evaluate, not_evaluated
 from harness.scoring.incidents import Incident, incidents
 from harness.scoring.inflight import affected, in_flight
@@ -139,6 +140,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         runbook=steps,
         resilience=resilience(led, found, slos, steps, config.weights, config.recovery_target),
         measurement=measured,
+        spend=spend(led, config.budget),
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),

@@ -192,3 +192,28 @@ async def test_a_revoked_key_pages_and_the_rotation_admin_call_recovers(
     alerts = [(r["status"], r["name"]) for r in journal.records if r["type"] == "alert"]
     assert ("firing", "OrchestratorCredentialRejected") in alerts
     assert ("resolved", "OrchestratorCredentialRejected") in alerts
+
+
+async def test_failed_jobs_are_resubmitted_under_attempt_keys_within_the_budget(http, start_cloud):
+    from fake_backends.switches import JobFailures
+    from reference_orchestrator import Behaviour
+
+    cloud, events = await start_cloud()
+    cloud.control.set(JobFailures(rate=1.0))
+    behaviour = Behaviour(resubmit_attempts=2)
+    async with orchestrator(cloud, behaviour=behaviour) as orch:
+        job = await finished(http, orch.url, await submit(http, orch.url, "k"))
+        assert orch.store.get(job["id"]) is not None
+    assert (job["state"], job["resubmits"]) == ("failed", 2)
+    keys = [e["idempotency_key"] for e in events.of("backend.execution")]
+    assert keys == ["default/k", "default@1/k", "default@2/k"]
+    # a budget of 0 resubmits per first submission leaves only the floor (1 a minute)
+    cloud2, events2 = await start_cloud()
+    cloud2.control.set(JobFailures(rate=1.0))
+    budgeted = Behaviour(resubmit_attempts=5, retry_budget=0.0)
+    async with orchestrator(cloud2, behaviour=budgeted) as orch:
+        ids = [await submit(http, orch.url, f"b{i}") for i in range(2)]
+        jobs = [await finished(http, orch.url, i) for i in ids]
+        assert orch.sessions  # running
+    assert sorted(j["resubmits"] for j in jobs) == [0, 1]
+    assert len(events2.of("backend.execution")) == 3
