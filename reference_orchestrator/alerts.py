@@ -1,7 +1,9 @@
-"""Failure-rate alerting: a windowed ratio with hysteresis, and its webhook sender."""
+"""Alerting: a windowed failure ratio with hysteresis, alerts held down against flapping,
+and the sender that delivers them to a webhook (optionally until it answers)."""
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import logging
 from typing import Any
@@ -11,7 +13,7 @@ import aiohttp
 from plumbing.clock import Clock
 from reference_orchestrator.config import AlertRule
 
-__all__ = ["CREDENTIAL", "UNREACHABLE", "AlertSender", "FailureRateMonitor"]
+__all__ = ["CREDENTIAL", "UNREACHABLE", "AlertSender", "FailureRateMonitor", "Held"]
 
 UNREACHABLE = "OrchestratorBackendUnreachable"
 CREDENTIAL = "OrchestratorCredentialRejected"
@@ -59,25 +61,65 @@ class FailureRateMonitor:
         return None
 
 
+class Held:
+    """An alert that stays firing until its condition has been clear for ``keep`` seconds
+    (Prometheus' ``keep_firing_for``): a condition that flaps makes one page, not many.
+
+    >>> h = Held(keep=60.0)
+    >>> h.update(True, 0.0), h.update(False, 10.0), h.update(True, 30.0)
+    ('firing', None, None)
+    >>> h.update(False, 40.0), h.update(False, 100.0)
+    (None, 'resolved')
+    """
+
+    def __init__(self, keep: float) -> None:
+        self.keep = keep
+        self.firing = False
+        self._clear_since: float | None = None
+
+    def update(self, active: bool, now: float) -> str | None:
+        """``"firing"`` or ``"resolved"`` when the page changes, else None."""
+        if active:
+            self._clear_since = None
+            if self.firing:
+                return None
+            self.firing = True
+            return "firing"
+        if not self.firing:
+            return None
+        if self._clear_since is None:
+            self._clear_since = now
+        if now - self._clear_since < self.keep:
+            return None
+        self.firing, self._clear_since = False, None
+        return "resolved"
+
+
 class AlertSender:
-    """POSTs Alertmanager-style notifications to a webhook; failures are logged, not raised."""
+    """POSTs Alertmanager-style notifications (and events) to the harness webhook.
+
+    Notifications go into an outbox that :meth:`deliver` (a background task) empties in
+    order; one the webhook does not take (no answer, a 5xx) is retried when
+    ``retry_delivery`` is on, else logged and dropped. Queuing keeps a slow or
+    partitioned webhook from stalling the alert evaluation that feeds it.
+    """
 
     def __init__(self, http: aiohttp.ClientSession, rule: AlertRule, clock: Clock) -> None:
         self._http = http
         self._rule = rule
         self._clock = clock
-        self.sent: list[dict[str, Any]] = []
+        self.sent: list[dict[str, Any]] = []  # every notification meant for the webhook
+        self.delivered = 0
+        self.dropped = 0
+        self._outbox: collections.deque[tuple[str, dict[str, Any]]] = collections.deque()
+        self._ready = asyncio.Event()
 
     async def event(self, url: str | None, kind: str, name: str, summary: str) -> None:
         """Report an event (e.g. a mitigation) to the harness's ``/events`` endpoint."""
         if url is None:
             return
         body = {"kind": kind, "name": name, "source": "reference-orchestrator", "summary": summary}
-        try:
-            async with self._http.post(url, json=body, timeout=aiohttp.ClientTimeout(total=5)):
-                pass
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("event webhook unreachable: %s", exc)
+        self._queue(url, body)
 
     async def send(self, status: str, ratio: float, events: int) -> None:
         summary = f"backend failure ratio {ratio:.0%} over {self._rule.window:g}s ({events} calls)"
@@ -98,17 +140,46 @@ class AlertSender:
         await self._post(payload)
 
     async def _post(self, payload: dict[str, Any]) -> None:
-        self.sent.append(payload)
-        if self._rule.webhook_url is None:
+        if payload["status"] == "resolved" and not self._rule.send_resolved:
             return
+        self.sent.append(payload)
+        if self._rule.webhook_url is not None:
+            self._queue(self._rule.webhook_url, payload)
+
+    def _queue(self, url: str, body: dict[str, Any]) -> None:
+        self._outbox.append((url, body))
+        self._ready.set()
+
+    async def deliver(self) -> None:
+        """Empty the outbox for ever (run as a background task)."""
+        wall = max(1.0, self._clock.to_wall(10.0))  # scenario seconds, with a wall floor
+        while True:
+            await self._ready.wait()
+            while self._outbox:
+                url, body = self._outbox[0]
+                if await self._try(url, body, wall) or not self._rule.retry_delivery:
+                    self._outbox.popleft()
+                    continue
+                await self._clock.sleep(self._rule.evaluate_every)  # then try it again
+            self._ready.clear()
+
+    async def _try(self, url: str, body: dict[str, Any], wall: float) -> bool:
+        """Post once (``wall`` seconds at most); True when the webhook took it (or refused
+        it for good: a 4xx)."""
         try:
-            async with self._http.post(
-                self._rule.webhook_url, json=payload, timeout=aiohttp.ClientTimeout(total=5)
-            ) as resp:
-                if resp.status >= 300:
-                    log.warning("alert webhook answered %s", resp.status)
+            async with asyncio.timeout(wall), self._http.post(url, json=body) as resp:
+                if resp.status < 300:
+                    self.delivered += 1
+                    return True
+                log.warning("alert webhook answered %s", resp.status)
+                if resp.status < 500:
+                    self.dropped += 1
+                    return True  # refused: sending it again will not change that
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("alert webhook unreachable: %s", exc)
+        if not self._rule.retry_delivery:
+            self.dropped += 1
+        return False
 
 
 def _payload(status: str, name: str, summary: str, value: float) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from plumbing.http_errors import ApiError, field, json_errors, read_json_object
 from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 from plumbing.serve import background, serve_app
-from reference_orchestrator.alerts import AlertSender, FailureRateMonitor
+from reference_orchestrator.alerts import AlertSender, FailureRateMonitor, Held
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
 from reference_orchestrator.health import BackendHealth
@@ -116,7 +116,11 @@ class Orchestrator:
             self.sessions = sessions
             async with (
                 serve_app(self.app(), host, port) as url,
-                background(dispatcher.run(), self._alert_loop(self.alerts, sessions)),
+                background(
+                    dispatcher.run(),
+                    self._alert_loop(self.alerts, sessions),
+                    self.alerts.deliver(),
+                ),
             ):
                 self.url = url
                 yield self
@@ -182,18 +186,20 @@ class Orchestrator:
         return web.json_response({"backend": name, "rotated": True})
 
     async def _alert_loop(self, sender: AlertSender, sessions: list[BackendSession]) -> None:
-        unreachable: set[str] = set()
+        rule = self.config.alert
+        errors = Held(rule.keep_firing_for)
+        unreachable = {s.link.name: Held(rule.keep_firing_for) for s in sessions}
         while True:
-            await self.clock.sleep(self.config.alert.evaluate_every)
-            change = self.monitor.evaluate()
-            if change is not None:
+            await self.clock.sleep(rule.evaluate_every)
+            now = self.clock.now()
+            self.monitor.evaluate()  # the ratio's own hysteresis, then the hold-down
+            if (change := errors.update(self.monitor.firing, now)) is not None:
                 ratio, events = self.monitor.ratio()
                 await asyncio.shield(sender.send(change, ratio, events))
-            down = {s.link.name for s in sessions if not s.health.closed}
-            for name in sorted(down ^ unreachable):
-                status = "firing" if name in down else "resolved"
-                await asyncio.shield(sender.backend_unreachable(status, name))
-            unreachable = down
+            for s in sessions:
+                held = unreachable[s.link.name]
+                if (change := held.update(not s.health.closed, now)) is not None:
+                    await asyncio.shield(sender.backend_unreachable(change, s.link.name))
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)

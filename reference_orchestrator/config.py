@@ -24,7 +24,17 @@ class AlertRule:
     """Page when the failure ratio of backend calls over ``window`` reaches ``threshold``.
 
     It resolves when the ratio falls under half the threshold. Evaluated every
-    ``evaluate_every`` seconds, like a Prometheus alerting rule.
+    ``evaluate_every`` seconds, like a Prometheus alerting rule. For every alert of the
+    orchestrator (this one and a backend's breaker being open):
+
+    - ``keep_firing_for`` (Prometheus' rule option of that name): an alert whose
+      condition cleared stays firing that long, and a condition back meanwhile is the
+      same page, not a new one (0: resolve at once; a flapping cause pages every flap);
+    - ``send_resolved`` (Alertmanager's webhook option): send ``resolved`` notifications
+      (off: a page is never closed);
+    - ``retry_delivery``: a notification the webhook did not take (no answer, 5xx) is
+      kept and sent again every ``evaluate_every`` until it is, in order (off: it is
+      logged and dropped, the page lost).
     """
 
     webhook_url: str | None = None
@@ -33,6 +43,9 @@ class AlertRule:
     min_events: int = 3
     evaluate_every: float = 5.0
     name: str = "OrchestratorBackendErrors"
+    keep_firing_for: float = 0.0
+    send_resolved: bool = True
+    retry_delivery: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,6 +58,7 @@ def parse_fault(fields: Fields, index: int, backend_names: Sequence[str]) -> Fau
                 f"backends: {', '.join(backend_names)}",
                 "backends",
             )
+    incident = fields.flag("incident", True)
     fault = REGISTRY[kind].parse(fields)
     fields.done()
-    return FaultSpec(fault_id, kind, at, duration, tuple(targets), fault)
+    return FaultSpec(fault_id, kind, at, duration, tuple(targets), fault, incident)

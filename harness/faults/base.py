@@ -128,6 +128,10 @@ class FaultSpec:
     duration: float
     backends: tuple[str, ...]
     fault: Fault
+    #: False: a background condition (the provider's usual noise), not an incident: it is
+    #: injected like any fault, but scoring gives it no incident (no TTD, no TTR) and a
+    #: page during it counts as one outside every incident
+    incident: bool = True
 
     @property
     def end(self) -> float:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from harness.errors import FaultError
 from harness.faults.base import FaultContext, FaultSpec
 from harness.journal.lateness import Lateness
-from harness.journal.records import FAULT_ENDED, FAULT_STARTED
+from harness.journal.records import FAULT_ENDED, FAULT_STARTED, FaultStarted
 from harness.journal.store import Journal
 from plumbing.clock import Clock
 
@@ -56,18 +56,17 @@ class Timeline:
         self._lateness.observe("fault", self._clock.now() - spec.at)
         self._active[spec.id] = spec
         try:
-            self._journal.write(
-                FAULT_STARTED(
-                    {
-                        "id": spec.id,
-                        "kind": spec.kind,
-                        "backends": list(spec.backends),
-                        "params": spec.fault.params(),
-                        "at": spec.at,
-                        "until": spec.end,
-                    }
-                )
+            started = FaultStarted(
+                id=spec.id,
+                kind=spec.kind,
+                backends=list(spec.backends),
+                params=spec.fault.params(),
+                at=spec.at,
+                until=spec.end,
             )
+            if not spec.incident:
+                started["incident"] = False
+            self._journal.write(FAULT_STARTED(started))
             try:
                 await spec.fault.inject(self._ctx, spec.backends)
             except Exception as exc:

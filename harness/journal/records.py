@@ -186,6 +186,8 @@ class FaultStarted(TypedDict):
     #: the scheduled start (scenario seconds); ``t`` is when it was injected
     at: NotRequired[float]
     until: float
+    #: False: a background condition, not an incident (scenario ``incident: false``)
+    incident: NotRequired[bool]
 
 
 class FaultEnded(TypedDict):
@@ -278,6 +280,9 @@ class Alert(TypedDict):
     name: str
     source: str
     summary: str
+    #: the alert's labels but ``alertname``: with the name, which alert this is (a
+    #: ``resolved`` resolves the firing one with the same name and labels)
+    labels: NotRequired[dict[str, str]]
 
 
 class SutEvent(TypedDict):

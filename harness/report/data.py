@@ -177,6 +177,30 @@ def _ledger(led: Ledger) -> dict[str, Any]:
     }
 
 
+def _alerting(result: Score) -> dict[str, Any]:
+    q = result.alerting
+    if q is None:
+        return {"pages": [], "precision": None, "recall": None, "false_positives": 0,
+                "unresolved": 0, "worst_per_incident": 0, "per_incident": {}}  # fmt: skip
+    return {
+        "pages": [
+            {
+                "alert": p.identity,
+                "t": _num(p.t),
+                "resolved_at_s": _num(p.resolved_at),
+                "incident": p.incident,
+            }  # fmt: skip
+            for p in q.pages
+        ],
+        "precision": _num(q.precision, 4),
+        "recall": _num(q.recall, 4),
+        "false_positives": q.false_positives,
+        "unresolved": q.unresolved,
+        "worst_per_incident": q.worst_per_incident,
+        "per_incident": dict(q.per_incident),
+    }
+
+
 def _budget(result: Score) -> dict[str, Any] | None:
     spent = result.spend
     if spent is None or spent.budget is None:
@@ -338,6 +362,7 @@ def build_report(
             for g in result.gates
         ],
         "alerts": [{"t": a.t, "status": a.status, "name": a.name} for a in result.alerts],
+        "alert_quality": _alerting(result),
         "sut_events": [
             {"t": r["t"], "kind": r.get("kind"), "name": r.get("name")}
             for r in records

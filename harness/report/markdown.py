@@ -222,6 +222,30 @@ def _response(r: Mapping[str, Any]) -> list[str]:
     return table(["at", "what", ""], [[fmt_duration(t), what, d] for t, what, d in rows])
 
 
+def _alert_quality(r: Mapping[str, Any]) -> list[str]:
+    q = r["alert_quality"]
+    if not q["pages"]:
+        return ["The SUT sent no page."]
+    rows = [
+        [
+            p["alert"],
+            fmt_duration(p["t"]),
+            _dur(p["resolved_at_s"], "**never**"),
+            p["incident"] or "**none: false positive**",
+        ]  # fmt: skip
+        for p in q["pages"]
+    ]
+    lines = table(["page", "fired", "resolved", "about"], rows)
+    storm = ", ".join(f"{k}: {n}" for k, n in q["per_incident"].items())
+    lines += [
+        "",
+        f"Precision {_pct(q['precision'])} (pages about an incident), recall "
+        f"{_pct(q['recall'])} (incidents paged about); {q['false_positives']} false "
+        f"positive(s), {q['unresolved']} never resolved; pages per incident: {storm or '—'}.",
+    ]
+    return lines
+
+
 def _slos(r: Mapping[str, Any]) -> list[str]:
     def label(s: Mapping[str, Any]) -> str:
         if s["threshold_s"]:
@@ -424,6 +448,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
     lines = render_summary(r)
     for title, body in (
         ("Incidents", _incidents(r)),
+        ("Alert quality", _alert_quality(r)),
         ("SLOs", _slos(r)),
         ("Ledger", _ledger(r)),
         ("Runbook", _runbook(r)),

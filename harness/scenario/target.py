@@ -93,6 +93,9 @@ def parse_target(f: Fields) -> TargetConfig:
             "alert_window": alert.duration("window", 60.0, positive=True),
             "alert_min_events": alert.integer("min_events", 3, min=1),
             "alert_enabled": alert.flag("enabled", True),
+            "alert_keep_firing_for": alert.duration("keep_firing_for", 0.0),
+            "alert_send_resolved": alert.flag("send_resolved", True),
+            "alert_retry_delivery": alert.flag("retry_delivery", False),
             "behaviour": parse_behaviour(f),
         }
         alert.done()

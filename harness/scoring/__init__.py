@@ -12,6 +12,7 @@ ARCHITECTURE.md ("Scoring"):
 - :mod:`~harness.scoring.incidents`: TTD / TTA / TTM / TTR per incident (overlapping
   faults are one);
 - :mod:`~harness.scoring.inflight`: the backlog per tick, affected jobs, worst latency;
+  :mod:`~harness.scoring.alerting`: alert quality (false pages, storms, unresolved);
 - :mod:`~harness.scoring.ledger`: the Jepsen-style ledger and cost;
   :mod:`~harness.scoring.cost`: spend against the run's budget;
   :mod:`~harness.scoring.identity`: which job each backend execution ran;
@@ -23,6 +24,8 @@ ARCHITECTURE.md ("Scoring"):
 - :mod:`~harness.scoring.score`: puts it together.
 """
 
+from harness.scoring.alerting import AlertQuality
+from harness.scoring.alerting import Page as AlertPage
 from harness.scoring.burn import (
     BurnPoint,
     BurnSeries,
@@ -60,6 +63,8 @@ from harness.scoring.stop import STOP_RULES, StopHit, stop_check
 from harness.scoring.views import AlertView, hellinger_fidelity, job_views
 
 __all__ = [
+    "AlertPage",
+    "AlertQuality",
     "DEFAULT_BURN_RULES",
     "GATES",
     "MISSED_STATUSES",

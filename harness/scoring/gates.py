@@ -96,6 +96,31 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         lambda s: s.ledger.qpu_seconds_per_ok_job,
     ),
     "mean_fidelity": ("", "mean Hellinger fidelity of results", lambda s: s.mean_fidelity),
+    "alert_precision": (
+        "",
+        "share of the SUT's pages that were about an incident",
+        lambda s: s.alerting.precision if s.alerting is not None else None,
+    ),
+    "alert_recall": (
+        "",
+        "share of incidents the SUT paged about",
+        lambda s: s.alerting.recall if s.alerting is not None else None,
+    ),
+    "false_positive_pages": (
+        "",
+        "pages outside every incident",
+        lambda s: s.alerting.false_positives if s.alerting is not None else None,
+    ),
+    "alerts_per_incident": (
+        "",
+        "most pages one incident caused (an alert storm)",
+        lambda s: s.alerting.worst_per_incident if s.alerting is not None else None,
+    ),
+    "unresolved_alerts": (
+        "",
+        "pages still firing at the end of the run",
+        lambda s: s.alerting.unresolved if s.alerting is not None else None,
+    ),
     "runbook_steps_missed": (
         "",
         "due runbook steps not done within their deadline",

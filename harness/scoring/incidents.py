@@ -112,7 +112,9 @@ def incidents(
     config: ScoringConfig,
     end: float,
 ) -> tuple[Incident, ...]:
-    """Score every fault window (definitions in the module docstring)."""
+    """Score every fault window (definitions in the module docstring); background
+    conditions (``incident: false``) are not incidents."""
+    faults = [f for f in faults if f.incident]
     horizon = min(config.load_end, end)
     out = []
     groups = fault_groups(faults, config.tick)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from harness.scoring.alerting import AlertQuality
 from harness.scoring.burn import BurnSeries
 from harness.scoring.cost import Spend
 from harness.scoring.incidents import Incident
@@ -66,6 +67,7 @@ class Score:
     resilience: Resilience
     measurement: Measurement | None = None
     spend: Spend | None = None
+    alerting: AlertQuality | None = None
     mean_fidelity: float | None = None
     interactive: bool = False
     passed: bool = False

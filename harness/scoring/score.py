@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from harness.scoring.alerting import alert_quality
 from harness.scoring.burn import burn_analysis
 from harness.scoring.config import ScoringConfig
 from harness.scoring.cost import spend
@@ -141,6 +142,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         resilience=resilience(led, found, slos, steps, config.weights, config.recovery_target),
         measurement=measured,
         spend=spend(led, config.budget),
+        alerting=alert_quality(alerts, found, config.stable_window, end),
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),

@@ -83,12 +83,20 @@ class JobView:
 
 @dataclass(frozen=True, slots=True)
 class AlertView:
-    """An alert the SUT sent to the harness webhook."""
+    """An alert the SUT sent to the harness webhook (``labels``: its identity beside the
+    name, as sorted pairs)."""
 
     t: float
     status: str
     name: str
     summary: str = ""  #: what the SUT said about it (shown on the responder's page)
+    labels: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def identity(self) -> str:
+        """``Name{label="value",...}``: a resolved alert closes the firing one with it."""
+        inner = ",".join(f'{k}="{v}"' for k, v in self.labels)
+        return f"{self.name}{{{inner}}}" if inner else self.name
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,7 @@ class FaultView:
     kind: str
     start: float
     end: float | None
+    incident: bool = True  # False: a background condition (no incident of its own)
 
 
 class JobBook:
@@ -235,11 +244,14 @@ def hellinger_fidelity(counts: Mapping[str, Any], ideal: Mapping[str, float]) ->
 
 def alert_of(r: Record) -> AlertView:
     """The view of an ``alert`` record."""
+    labels = r.get("labels")
+    pairs = tuple(sorted((str(k), str(v)) for k, v in labels.items())) if labels else ()
     return AlertView(
         float(r["t"]),
         str(r.get("status", "")),
         str(r.get("name", "")),
         str(r.get("summary") or ""),
+        pairs,
     )
 
 
@@ -261,7 +273,11 @@ class FaultBook:
         ordered = sorted(self._starts.values(), key=lambda r: float(r["t"]))
         return tuple(
             FaultView(
-                str(r["id"]), str(r.get("kind", "")), float(r["t"]), self._ends.get(str(r["id"]))
+                str(r["id"]),
+                str(r.get("kind", "")),
+                float(r["t"]),
+                self._ends.get(str(r["id"])),
+                r.get("incident", True) is not False,
             )
             for r in ordered
         )

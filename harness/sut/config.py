@@ -34,6 +34,9 @@ class TargetConfig:
     alert_window: float = 60.0
     alert_min_events: int = 3
     alert_enabled: bool = True
+    alert_keep_firing_for: float = 0.0
+    alert_send_resolved: bool = True
+    alert_retry_delivery: bool = False
     # reference only: backend name -> the protocol the orchestrator speaks to it
     # ("native" when absent; "ionq": IonQ's v0.4 API, the fakes serve both)
     protocols: Mapping[str, str] = field(default_factory=dict)

@@ -81,6 +81,9 @@ class ReferenceTarget:
                 threshold=self.config.alert_threshold,
                 window=self.config.alert_window,
                 min_events=self.config.alert_min_events,
+                keep_firing_for=self.config.alert_keep_firing_for,
+                send_resolved=self.config.alert_send_resolved,
+                retry_delivery=self.config.alert_retry_delivery,
             ),
         )
         async with Orchestrator(cfg, clock=self.clock, seed=self.seed).running() as orch:

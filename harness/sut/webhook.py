@@ -64,6 +64,11 @@ class AlertReceiver:
         async with self._arrived:
             await self._arrived.wait_for(lambda: self.received >= count)
 
+    async def wait_for_events(self, count: int) -> None:
+        """Wait until ``count`` events (``POST /events``) have been received in total."""
+        async with self._arrived:
+            await self._arrived.wait_for(lambda: self.events >= count)
+
     @asynccontextmanager
     async def running(self, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[Self]:
         app = web.Application(
@@ -140,7 +145,9 @@ class AlertReceiver:
             )
         )
         self._handled(since)
-        self.events += 1
+        async with self._arrived:
+            self.events += 1
+            self._arrived.notify_all()
         return web.json_response({"received": 1})
 
 
@@ -156,12 +163,21 @@ def _normalise(alert: Any) -> Alert:
     labels = _mapping(alert.get("labels"))
     annotations = _mapping(alert.get("annotations"))
     name = alert.get("alertname") or labels.get("alertname") or "unnamed"
-    return {
+    out: Alert = {
         "status": status,
         "name": str(name),
         "source": str(alert.get("source", "")),
         "summary": str(annotations.get("summary", "")),
     }
+    identity = {
+        str(k)[:100]: str(v)[:200] for k, v in list(labels.items())[:MAX_LABELS] if k != "alertname"
+    }
+    if identity:
+        out["labels"] = identity
+    return out
+
+
+MAX_LABELS = 20  # an alert's identity: a few labels; more is not an identity but a payload
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -129,7 +129,8 @@ async def test_orchestrator_rejects_malformed_requests(http, start_cloud):
 async def test_webhook_accepts_alertmanager_form_and_rejects_junk(http, tmp_path):
     journal = Journal(tmp_path / "journal.jsonl", ScaledClock(1.0))
     async with AlertReceiver(journal).running() as receiver:
-        am = {"alerts": [{"status": "firing", "labels": {"alertname": "QueueStuck"}}]}
+        labels = {"alertname": "QueueStuck", "backend": "manila", "n": 3}
+        am = {"alerts": [{"status": "firing", "labels": labels}]}
         async with http.post(receiver.url, json=am) as resp:
             assert resp.status == 200
         async with http.post(receiver.url, json={"status": "weird"}) as resp:
@@ -140,6 +141,7 @@ async def test_webhook_accepts_alertmanager_form_and_rejects_junk(http, tmp_path
             assert resp.status == 400
     journal.close()
     assert [(r["name"], r["status"]) for r in journal.records] == [("QueueStuck", "firing")]
+    assert journal.records[0]["labels"] == {"backend": "manila", "n": "3"}  # its identity
 
 
 async def test_a_renamed_status_field_does_not_crash_the_orchestrator(http, start_cloud):

@@ -3,6 +3,7 @@ and serving its admin token refresh, against a real fake cloud."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -64,7 +65,9 @@ async def test_orchestrator_reports_a_mitigation_once_its_token_works_again(
         async with http.post(orch.url + "/admin/refresh-token", headers=admin) as resp:
             assert resp.status == 200
             assert (await resp.json()) == {"backends": {"manila": "refreshed"}}
-        # the orchestrator reports before it answers: the event is journalled already
+        # reported through the orchestrator's outbox: it arrives right after the answer
+        async with asyncio.timeout(10):
+            await receiver.wait_for_events(1)
         assert [r["type"] for r in journal.records].count("sut.event") == 1
         job = await finished(http, orch.url, await submit(http, orch.url, "after"))
     assert job["state"] == "completed"

@@ -148,3 +148,16 @@ def test_credential_revoked_rejects_a_replacement_equal_to_the_key(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load(tmp_path, entry)
     assert info.value.path == "faults[0].replacement"
+
+
+def test_a_held_alert_pages_once_for_a_flapping_cause():
+    from reference_orchestrator.alerts import Held
+
+    flaps = [(t, (t // 60) % 2 == 0) for t in range(0, 600, 10)]  # 60 s on, 60 s off
+    held, bare = Held(keep=120.0), Held(keep=0.0)
+    held_changes = [c for t, on in flaps if (c := held.update(on, t))]
+    bare_changes = [c for t, on in flaps if (c := bare.update(on, t))]
+    assert held_changes == ["firing"]  # never clear for 2 minutes: one page, still open
+    assert bare_changes == ["firing", "resolved"] * 5
+    assert held.update(False, 600) is None
+    assert held.update(False, 720) == "resolved"
