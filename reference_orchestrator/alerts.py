@@ -13,10 +13,18 @@ import aiohttp
 from plumbing.clock import Clock
 from reference_orchestrator.config import AlertRule
 
-__all__ = ["CREDENTIAL", "UNREACHABLE", "AlertSender", "FailureRateMonitor", "Held"]
+__all__ = [
+    "CREDENTIAL",
+    "NOT_SCRAPED",
+    "UNREACHABLE",
+    "AlertSender",
+    "FailureRateMonitor",
+    "Held",
+]
 
 UNREACHABLE = "OrchestratorBackendUnreachable"
 CREDENTIAL = "OrchestratorCredentialRejected"
+NOT_SCRAPED = "OrchestratorNotScraped"
 
 log = logging.getLogger(__name__)
 
@@ -138,6 +146,12 @@ class AlertSender:
         payload = _payload(status, CREDENTIAL, summary, 1.0 if status == "firing" else 0.0)
         payload["labels"]["backend"] = backend
         await self._post(payload)
+
+    async def not_scraped(self, status: str, silent_for: float) -> None:
+        """Page (or resolve) when nobody has scraped the orchestrator's metrics for a
+        while: its monitoring is blind, whatever else goes wrong meanwhile."""
+        summary = f"/metrics not scraped for {silent_for:.0f}s: monitoring cannot see us"
+        await self._post(_payload(status, NOT_SCRAPED, summary, silent_for))
 
     async def _post(self, payload: dict[str, Any]) -> None:
         if payload["status"] == "resolved" and not self._rule.send_resolved:

@@ -7,6 +7,8 @@ POST     /jobs         ``{"circuit", "shots", "format"?, "idempotency_key"?, "te
                        -> 202 ``{"id", "state"}`` (200 when the key was seen before)
 GET      /jobs/{id}    state (queued, submitted, completed, failed), counts, error
 GET      /stats        jobs per state, alert state, each backend's breaker state
+GET      /metrics      the same in Prometheus' text format (scrapes are remembered:
+                       ``scrape_watchdog`` pages when they stop)
 POST     /admin/refresh-token  drop cached tokens and backoff, fetch new ones now
                        (``Authorization: Bearer <admin token>``, else 401)
 POST     /admin/rotate-credential  ``{"backend", "api_key"}``: use a new API key for
@@ -59,12 +61,14 @@ class Orchestrator:
         self.admin_token = config.admin_token or secrets.token_urlsafe(24)
         self.alerts: AlertSender | None = None
         self.sessions: list[BackendSession] = []
+        self.last_scrape: float | None = None  # scenario time of the last GET /metrics
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[json_errors], client_max_size=1 << 20)
         app.router.add_post("/jobs", self._create)
         app.router.add_get("/jobs/{id}", self._get)
         app.router.add_get("/stats", self._stats)
+        app.router.add_get("/metrics", self._metrics)
         app.router.add_get("/healthz", self._health)
         app.router.add_post("/admin/refresh-token", self._refresh_tokens)
         app.router.add_post("/admin/rotate-credential", self._rotate_credential)
@@ -189,6 +193,8 @@ class Orchestrator:
         rule = self.config.alert
         errors = Held(rule.keep_firing_for)
         unreachable = {s.link.name: Held(rule.keep_firing_for) for s in sessions}
+        blind = Held(rule.keep_firing_for)
+        watchdog = self.config.behaviour.scrape_watchdog
         while True:
             await self.clock.sleep(rule.evaluate_every)
             now = self.clock.now()
@@ -200,6 +206,10 @@ class Orchestrator:
                 held = unreachable[s.link.name]
                 if (change := held.update(not s.health.closed, now)) is not None:
                     await asyncio.shield(sender.backend_unreachable(change, s.link.name))
+            if watchdog and self.last_scrape is not None:
+                silent = now - self.last_scrape
+                if (change := blind.update(silent > watchdog, now)) is not None:
+                    await asyncio.shield(sender.not_scraped(change, silent))
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await read_json_object(request)
@@ -242,6 +252,19 @@ class Orchestrator:
                 "backends": {s.link.name: s.health.state.value for s in self.sessions},
             }
         )
+
+    async def _metrics(self, request: web.Request) -> web.Response:
+        self.last_scrape = self.clock.now()
+        lines = ["# TYPE orchestrator_jobs gauge"]
+        lines += [f'orchestrator_jobs{{state="{k}"}} {v}' for k, v in self.store.stats().items()]
+        lines += ["# TYPE orchestrator_alert_firing gauge"]
+        lines += [f"orchestrator_alert_firing {int(self.monitor.firing)}"]
+        lines += ["# TYPE orchestrator_backend_up gauge"]
+        lines += [
+            f'orchestrator_backend_up{{backend="{s.link.name}"}} {int(s.health.closed)}'
+            for s in self.sessions
+        ]
+        return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})

@@ -68,18 +68,25 @@ class Behaviour:
       always did). ``retry_budget``: resubmits at most this share of the first
       submissions of the last minute (:class:`~reference_orchestrator.retries.
       RetryBudget`); None: no budget, every failure is resubmitted (a retry storm).
+    - ``scrape_watchdog``: page ``OrchestratorNotScraped`` when ``GET /metrics``, once
+      scraped, has not been for this many seconds (whoever watches the orchestrator went
+      blind: a dead man's switch seen from the inside); it resolves at the next scrape
+      (0: no such page: metrics going dark goes unnoticed).
     """
 
     refresh_ahead: float = 0.1
     credential_alert: bool = True
     resubmit_attempts: int = 0
     retry_budget: float | None = None
+    scrape_watchdog: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:
             raise ValueError(f"refresh_ahead must be in [0, 1), got {self.refresh_ahead}")
         if self.resubmit_attempts < 0:
             raise ValueError(f"resubmit_attempts must be >= 0, got {self.resubmit_attempts}")
+        if self.scrape_watchdog < 0:
+            raise ValueError(f"scrape_watchdog must be >= 0, got {self.scrape_watchdog}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from types import ModuleType
 
-from harness.faults import account, api, auth, backend, calibration, network, queue, sut
+from harness.faults import (
+    account,
+    api,
+    auth,
+    backend,
+    calibration,
+    network,
+    queue,
+    sut,
+    telemetry,
+)
 from harness.faults.base import Fault, FaultContext, FaultSpec
 from harness.fields import Fields, did_you_mean
 
@@ -27,6 +37,7 @@ FAMILIES: tuple[ModuleType, ...] = (
     network,
     queue,
     sut,
+    telemetry,
 )
 
 

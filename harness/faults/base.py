@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from harness.journal.store import Journal
     from harness.netchaos import NetworkLinks
     from harness.sut.command import SutHandle
+    from harness.sut.webhook import AlertReceiver
     from plumbing.clock import Clock
 
 __all__ = ["Fault", "FaultContext", "FaultKind", "FaultSpec", "SettingFault"]
@@ -50,6 +51,7 @@ class FaultContext:
     durations to the proxy's wall-clock milliseconds with it). ``sut`` is the SUT's
     process (a ``command`` target; None otherwise) and ``journal`` the run's journal,
     for faults whose effects are facts worth recording (a kill, a failed restart).
+    ``webhook`` is the alert receiver the SUT reports to (``telemetry.webhook_errors``).
     """
 
     backends: Mapping[str, BackendControl]
@@ -57,6 +59,7 @@ class FaultContext:
     clock: Clock | None = None
     sut: SutHandle | None = None
     journal: Journal | None = None
+    webhook: AlertReceiver | None = None
 
     def controls(self, names: Sequence[str]) -> list[BackendControl]:
         return [self.backends[n] for n in names]

@@ -55,10 +55,12 @@ __all__ = [
     "SUT_EXITED",
     "SUT_KILLED",
     "SUT_RESTART_FAILED",
+    "SUT_SCRAPE",
     "SUT_STARTED",
     "SUT_STOPPED",
     "TICK",
     "VOCABULARY",
+    "WEBHOOK_REFUSED",
     "WEBHOOK_REJECTED",
 ]
 
@@ -371,6 +373,19 @@ class WebhookRejected(TypedDict):
     path: str
 
 
+class WebhookRefused(TypedDict):
+    path: str
+    status: int
+    #: what the refused request carried: ``firing:Name`` per alert, or ``event:name``
+    what: list[str]
+
+
+class SutScrape(TypedDict):
+    ok: bool
+    status: int  # 0: no answer
+    error: NotRequired[str]
+
+
 SUT_CLOCK = RecordType(
     "sut.clock", SutClock, "the clock a command SUT runs on; the probe's measured rates"
 )
@@ -385,6 +400,16 @@ SUT_RESTART_FAILED = RecordType(
 )
 WEBHOOK_REJECTED = RecordType(
     "webhook.rejected", WebhookRejected, "a webhook request without the run's secret (401)"
+)
+WEBHOOK_REFUSED = RecordType(
+    "webhook.refused",
+    WebhookRefused,
+    "`telemetry.webhook_errors` answered an alert or event with `status`: not delivered",
+)
+SUT_SCRAPE = RecordType(
+    "sut.scrape",
+    SutScrape,
+    "the harness scraped the SUT's metrics (`target.metrics`), once a tick, as Prometheus would",
 )
 
 # -- network ---------------------------------------------------------------------------

@@ -59,11 +59,19 @@ class NetworkLinks:
     """The links of a run and the client that injects faults on them."""
 
     def __init__(
-        self, client: ToxiproxyClient, links: Mapping[str, NetworkLink], server: str
+        self,
+        client: ToxiproxyClient,
+        links: Mapping[str, NetworkLink],
+        server: str,
+        *,
+        api_url: str = "",
+        tag: str = "",
     ) -> None:
         self.client = client
         self.links = dict(links)
         self.server = server  # e.g. "embedded netchaos at http://127.0.0.1:41234"
+        self.api_url = api_url
+        self.tag = tag
 
     def proxy(self, backend: str) -> str:
         """Name of the proxy on ``backend``'s link."""
@@ -72,6 +80,13 @@ class NetworkLinks:
     def url(self, backend: str) -> str:
         """Base URL through which the SUT reaches ``backend``."""
         return self.links[backend].url
+
+    async def add(self, name: str, url: str, *, port: int = 0) -> NetworkLink:
+        """Put a proxy on one more link (a part that starts later, e.g. the SUT itself);
+        it is torn down with the others."""
+        link = await _create(self.client, self.api_url, name, url, self.tag, {name: port})
+        self.links[name] = link
+        return link
 
     async def cleanup(self) -> dict[str, list[str]]:
         """Remove every toxic left on a link and re-enable it; return what was left."""
@@ -133,16 +148,15 @@ async def network_links(
                     "from %s: %s", len(stale), server, ", ".join(stale),
                 )  # fmt: skip
         tag = secrets.token_hex(3)  # a shared server may hold other runs' proxies
-        links: dict[str, NetworkLink] = {}
+        net = NetworkLinks(client, {}, server, api_url=url, tag=tag)
         try:
             for name, backend_url in backends.items():
-                links[name] = await _create(client, url, name, backend_url, tag, ports)
-            net = NetworkLinks(client, links, server)
-            by_backend = {n: lk.url for n, lk in links.items()}
+                net.links[name] = await _create(client, url, name, backend_url, tag, ports)
+            by_backend = {n: lk.url for n, lk in net.links.items()}
             emit(NETWORK_LINKS({"server": server, "links": by_backend, "stale_deleted": stale}))
             yield net
         finally:
-            await _teardown(client, links, emit)
+            await _teardown(client, net.links, emit)
 
 
 def _ignore(_event: Event[Any]) -> None:
@@ -175,9 +189,17 @@ async def _create(
     api_host = urlsplit(api_url).hostname or "127.0.0.1"
     bind = "127.0.0.1" if _loopback(api_host) else "0.0.0.0"  # a remote server
     port = (ports or {}).get(backend, 0)
-    info = await client.create_proxy(
-        proxy_name(backend, tag), upstream=upstream, listen=f"{bind}:{port}"
-    )
+    try:
+        info = await client.create_proxy(
+            proxy_name(backend, tag), upstream=upstream, listen=f"{bind}:{port}"
+        )
+    except ProxyError as exc:
+        if not port or exc.status == 0:
+            raise
+        # a fixed port someone else holds: the user's to fix, not our bug
+        raise ConfigError(
+            f"the fault proxy for {backend} cannot listen on port {port}: {exc}"
+        ) from None
     host, bound = split_address(info.listen)
     if host in ("0.0.0.0", "::", ""):
         host = api_host

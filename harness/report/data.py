@@ -201,6 +201,17 @@ def _alerting(result: Score) -> dict[str, Any]:
     }
 
 
+def _telemetry(result: Score) -> dict[str, Any]:
+    t = result.telemetry
+    return {
+        "webhook_refused": t.refused,
+        "alerts_lost": list(t.lost),
+        "scrapes": t.scrapes,
+        "scrape_failures": t.scrape_failures,
+        "longest_dark_s": _num(t.longest_dark),
+    }
+
+
 def _budget(result: Score) -> dict[str, Any] | None:
     spent = result.spend
     if spent is None or spent.budget is None:
@@ -363,6 +374,7 @@ def build_report(
         ],
         "alerts": [{"t": a.t, "status": a.status, "name": a.name} for a in result.alerts],
         "alert_quality": _alerting(result),
+        "telemetry": _telemetry(result),
         "sut_events": [
             {"t": r["t"], "kind": r.get("kind"), "name": r.get("name")}
             for r in records

@@ -224,6 +224,20 @@ def _response(r: Mapping[str, Any]) -> list[str]:
 
 def _alert_quality(r: Mapping[str, Any]) -> list[str]:
     q = r["alert_quality"]
+    lines = _alert_pages(q)
+    tel = r["telemetry"]
+    if tel["webhook_refused"]:
+        lost = ", ".join(tel["alerts_lost"]) or "none"
+        refused = f"The webhook refused {tel['webhook_refused']} notification(s) while it was"
+        lines += ["", f"{refused} down; pages never delivered after: {lost}."]
+    if tel["scrapes"]:
+        blind = fmt_duration(tel["longest_dark_s"])
+        scraped = f"Metrics scraped {tel['scrapes']} time(s), {tel['scrape_failures']} failed"
+        lines += ["", f"{scraped}; longest stretch without a good scrape {blind}."]
+    return lines
+
+
+def _alert_pages(q: Mapping[str, Any]) -> list[str]:
     if not q["pages"]:
         return ["The SUT sent no page."]
     rows = [

@@ -22,11 +22,12 @@ import asyncio
 import logging
 import time
 import traceback
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -67,9 +68,18 @@ from harness.scenario.model import Scenario
 from harness.scoring import JournalView, Score
 from harness.sut.api import api_file_data
 from harness.sut.client import SutClient
+from harness.sut.scrape import scrape_loop
 from harness.sut.targets import Target, job_api, make_target
 from harness.sut.webhook import AlertReceiver
-from harness.sut.wiring import BackendEndpoint, Wiring, new_secret, redact, with_token
+from harness.sut.wiring import (
+    METRICS_LINK,
+    WEBHOOK_LINK,
+    BackendEndpoint,
+    Wiring,
+    new_secret,
+    redact,
+    with_token,
+)
 from plumbing.clock import ScaledClock, VirtualClock
 from plumbing.seeds import derive
 from plumbing.virtual import is_virtual
@@ -227,6 +237,7 @@ class _GameDay:
         self.lateness = Lateness()
         self.target: Target | None = None
         self.started = False
+        self.http: aiohttp.ClientSession | None = None
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
@@ -241,27 +252,31 @@ class _GameDay:
                     on_event=self.journal.sink,
                 )
             )
-            # every SUT -> backend link goes through a fault proxy (a fixed port is the proxy's)
-            self.links = await stack.enter_async_context(
-                network_links(
-                    {c.name: c.url for c in self.clouds},
-                    ports={b.name: b.port for b in s.backends if b.port},
-                    on_event=self.journal.sink,
-                    seed=derive(s.seed, "network"),
-                )
-            )
             secret = new_secret()
             self.receiver = await stack.enter_async_context(
                 AlertReceiver(
                     self.journal, clock=self.clock, lateness=self.lateness, secret=secret
-                ).running(port=s.target.webhook_port)
+                ).running()
+            )
+            # every SUT -> backend link goes through a fault proxy, and so does the SUT's
+            # link to the webhook (`telemetry.*` faults); a fixed port is the proxy's
+            ports = {b.name: b.port for b in s.backends if b.port}
+            if s.target.webhook_port:
+                ports[WEBHOOK_LINK] = s.target.webhook_port
+            self.links = await stack.enter_async_context(
+                network_links(
+                    {c.name: c.url for c in self.clouds} | {WEBHOOK_LINK: self.receiver.base_url},
+                    ports=ports,
+                    on_event=self.journal.sink,
+                    seed=derive(s.seed, "network"),
+                )
             )
             wiring = Wiring(
                 backends=tuple(
                     BackendEndpoint(c.name, self.links.url(c.name), next(iter(c.spec.keys())))
                     for c in self.clouds
                 ),
-                webhook_base=self.receiver.base_url,
+                webhook_base=self.links.url(WEBHOOK_LINK),
                 secret=secret,
                 time_scale=s.time_scale,
                 seed=s.seed,
@@ -275,7 +290,9 @@ class _GameDay:
                 scenario_dir=_scenario_dir(s),
             )
             sut_url = await stack.enter_async_context(target.running(wiring))
-            http = await stack.enter_async_context(
+            if s.target.metrics_path is not None:  # scraped through a link of its own
+                await self.links.add(METRICS_LINK, sut_url)
+            self.http = http = await stack.enter_async_context(
                 # every outstanding job polls through this session: more connections
                 # than aiohttp's default 100, or polls queue behind each other
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
@@ -339,6 +356,7 @@ class _GameDay:
             clock=self.clock,
             sut=self.target.handle if self.target is not None else None,
             journal=self.journal,
+            webhook=self.receiver,
         )
         timeline = Timeline(s.faults, ctx, self.clock, self.journal, lateness=self.lateness)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
@@ -370,6 +388,8 @@ class _GameDay:
                 if responder is not None:
                     responder.engine = engine
                     helpers.append(tg.create_task(responder.run()))
+                if (scrape := self._scraper()) is not None:
+                    helpers.append(tg.create_task(scrape))
                 faults = tg.create_task(
                     self._steady_then_faults(workload, timeline, verdict, monitor)
                 )
@@ -382,6 +402,14 @@ class _GameDay:
         finally:
             await timeline.revert_all()
         return verdict[0]
+
+    def _scraper(self) -> Coroutine[Any, Any, None] | None:
+        """The loop scraping the SUT's metrics through their link, if the target has any."""
+        path = self.s.target.metrics_path
+        if path is None or self.links is None or self.http is None:
+            return None
+        url = self.links.url(METRICS_LINK) + path
+        return scrape_loop(self.http, url, self.clock, self.journal, self.s.tick)
 
     async def _abort_on_stop(
         self, monitor: StopMonitor, workload: LoadEngine, verdict: list[tuple[str, str | None]]

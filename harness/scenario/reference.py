@@ -22,7 +22,13 @@ from reference_orchestrator import Behaviour
 __all__ = ["BEHAVIOUR_KEYS", "parse_behaviour"]
 
 #: the keys, in the order the README lists them
-BEHAVIOUR_KEYS = ("refresh_ahead", "credential_alert", "resubmit_attempts", "retry_budget")
+BEHAVIOUR_KEYS = (
+    "refresh_ahead",
+    "credential_alert",
+    "resubmit_attempts",
+    "retry_budget",
+    "scrape_watchdog",
+)
 
 
 def parse_behaviour(f: Fields) -> Behaviour:
@@ -33,5 +39,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "credential_alert": f.flag("credential_alert", d.credential_alert),
         "resubmit_attempts": f.integer("resubmit_attempts", d.resubmit_attempts, min=0, max=1000),
         "retry_budget": f.number("retry_budget", d.retry_budget, min=0.0, max=10.0),
+        "scrape_watchdog": f.duration("scrape_watchdog", d.scrape_watchdog),
     }
     return Behaviour(**values)

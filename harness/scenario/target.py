@@ -53,6 +53,12 @@ HTTP_SCALE = (
 def check_target(s: Scenario, f: Fields) -> None:
     """Checks of the target against the rest of the scenario (time scale, ports, faults)."""
     for i, fault in enumerate(s.faults):
+        if fault.kind == "telemetry.metrics_dark" and s.target.metrics_path is None:
+            raise f.error(
+                "telemetry.metrics_dark darkens the SUT's metrics: give the target a "
+                "metrics path to scrape (target: {metrics: /metrics})",
+                f"faults[{i}].kind",
+            )
         if fault.kind.startswith("sut.") and s.target.kind != "command":
             raise f.error(
                 f"{fault.kind} acts on the SUT's process: it needs target kind: command "
@@ -115,6 +121,10 @@ def parse_target(f: Fields) -> TargetConfig:
     if kind != "reference":
         out |= _ready(f.child("ready", {}))
         out |= _api_or_adapter(f)
+    metrics = f.text("metrics", None)
+    if metrics is not None and not metrics.startswith("/"):
+        raise f.error(f"expected a path starting with /, found {metrics!r}", "metrics")
+    out["metrics_path"] = metrics
     hook = f.child("webhook", {})
     out["webhook_port"] = hook.integer("port", 0, min=0)
     if out["webhook_port"] > 65535:

@@ -121,6 +121,16 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         "pages still firing at the end of the run",
         lambda s: s.alerting.unresolved if s.alerting is not None else None,
     ),
+    "alerts_lost": (
+        "",
+        "pages the webhook refused and the SUT never delivered after",
+        lambda s: len(s.telemetry.lost),
+    ),
+    "metrics_dark": (
+        "s",
+        "longest time between two successful scrapes of the SUT's metrics",
+        lambda s: s.telemetry.longest_dark,
+    ),
     "runbook_steps_missed": (
         "",
         "due runbook steps not done within their deadline",

@@ -25,7 +25,9 @@ from harness.journal.records import (
     RUN_ENDED,
     RUNBOOK_STEP,
     SUT_EVENT,
+    SUT_SCRAPE,
     TICK,
+    WEBHOOK_REFUSED,
 )
 from harness.scoring.views import (
     AlertView,
@@ -55,6 +57,8 @@ class JournalView:
         self.executions: list[Record] = []  # backend.execution
         self.requests: list[Record] = []  # load.sli
         self.ticks: list[Record] = []  # tick
+        self.refused: list[Record] = []  # webhook.refused
+        self.scrapes: list[Record] = []  # sut.scrape
         self.instrument: list[Record] = []  # run.config, lag, lag.summary: the run's own lag
         self.end = 0.0  # the last scenario time seen
         self.status: tuple[str, str | None] | None = None  # from the last run.ended
@@ -99,6 +103,10 @@ class JournalView:
             self.step_records.append(r)
         elif kind == RESPONDER_ACK.name:
             self.acks.append(float(r["t"]))
+        elif kind == WEBHOOK_REFUSED.name:
+            self.refused.append(r)
+        elif kind == SUT_SCRAPE.name:
+            self.scrapes.append(r)
         elif kind == RUN_ENDED.name:
             self.status = str(r.get("status", "completed")), r.get("reason")
         elif kind == RUN_CONFIG.name:

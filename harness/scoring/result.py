@@ -17,6 +17,7 @@ from harness.scoring.measurement import Measurement
 from harness.scoring.resilience import Resilience
 from harness.scoring.runbook import StepResult
 from harness.scoring.slis import SloResult, TickStats
+from harness.scoring.telemetry import Telemetry
 from harness.scoring.views import AlertView
 
 __all__ = ["GateResult", "Score"]
@@ -68,6 +69,7 @@ class Score:
     measurement: Measurement | None = None
     spend: Spend | None = None
     alerting: AlertQuality | None = None
+    telemetry: Telemetry = Telemetry()
     mean_fidelity: float | None = None
     interactive: bool = False
     passed: bool = False

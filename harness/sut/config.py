@@ -51,3 +51,4 @@ class TargetConfig:
     api: ApiMapping | None = None
     adapter: str | None = None
     behaviour: Behaviour = field(default_factory=Behaviour)  # reference only
+    metrics_path: str | None = None  # scraped once a tick when set (harness/sut/scrape.py)

@@ -13,6 +13,11 @@ With a ``secret`` (every game day has one: :mod:`harness.sut.wiring`), a request
 carry it, as ``?token=<secret>`` or ``Authorization: Bearer <secret>``; anything else
 gets 401 and is journalled as ``webhook.rejected`` (forged alerts would feed TTD and
 TTM).
+
+While :attr:`AlertReceiver.failing` holds a status (the ``telemetry.webhook_errors``
+fault: the alert pipeline itself is down), authentic requests are answered with it and
+journalled as ``webhook.refused``, not as alerts: a SUT that does not deliver again
+later was never heard.
 """
 
 from __future__ import annotations
@@ -27,7 +32,13 @@ from aiohttp import web
 
 from harness.errors import ConfigError
 from harness.journal.lateness import Lateness
-from harness.journal.records import ALERT, SUT_EVENT, WEBHOOK_REJECTED, Alert
+from harness.journal.records import (
+    ALERT,
+    SUT_EVENT,
+    WEBHOOK_REFUSED,
+    WEBHOOK_REJECTED,
+    Alert,
+)
 from harness.journal.store import Journal
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiError, json_errors, read_json_object
@@ -57,6 +68,8 @@ class AlertReceiver:
         self.rejected = 0
         self.received = 0
         self.events = 0
+        self.refused = 0
+        self.failing: int | None = None  # answer every authentic request with this status
         self._arrived = asyncio.Condition()
 
     async def wait_for(self, count: int) -> None:
@@ -109,7 +122,31 @@ class AlertReceiver:
                 raise ApiError(
                     401, "bad_secret", "send the run's secret: ?token=... or Authorization: Bearer"
                 )
+        if self.failing is not None:
+            await self._refuse(request, self.failing)
         return await handler(request)
+
+    async def _refuse(self, request: web.Request, status: int) -> None:
+        """Journal what the refused request carried, and answer ``status`` (no delivery)."""
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        what: list[str] = []
+        if isinstance(body, dict) and request.path.endswith("/events"):
+            what.append(f"event:{str(body.get('name', ''))[:200]}")
+        elif isinstance(body, dict):
+            listed = body.get("alerts")
+            for a in listed if isinstance(listed, list) else [body]:
+                if isinstance(a, dict):
+                    labels = _mapping(a.get("labels"))
+                    name = a.get("alertname") or labels.get("alertname") or "unnamed"
+                    what.append(f"{a.get('status')}:{str(name)[:200]}")
+        self.refused += 1
+        self._journal.write(
+            WEBHOOK_REFUSED({"path": request.path, "status": status, "what": what[:20]})
+        )
+        raise ApiError(status, "webhook_unavailable", "the alert webhook is down (injected)")
 
     async def _receive(self, request: web.Request) -> web.Response:
         since = self._now()

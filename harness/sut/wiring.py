@@ -36,7 +36,9 @@ from fake_backends.api.ibm.settings import client_environment
 from fake_backends.api.ionq import settings as ionq
 
 __all__ = [
+    "METRICS_LINK",
     "SECRET_ENV",
+    "WEBHOOK_LINK",
     "TABLE",
     "BackendEndpoint",
     "Wiring",
@@ -47,6 +49,13 @@ __all__ = [
 ]
 
 SECRET_ENV = "QGAMEDAY_WEBHOOK_SECRET"
+
+#: The fault-proxy links of the telemetry paths (a backend name cannot start with ``_``):
+#: the SUT reaches the alert webhook through ``_webhook``, and the harness scrapes the
+#: SUT's metrics (``target.metrics``) through ``_metrics``, so ``telemetry.*`` faults can
+#: break either path alone.
+WEBHOOK_LINK = "_webhook"
+METRICS_LINK = "_metrics"
 
 TABLE: tuple[tuple[str, str], ...] = (
     ("QGAMEDAY_WEBHOOK_URL", "POST alerts here (Alertmanager webhook JSON or the flat "

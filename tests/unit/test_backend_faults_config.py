@@ -141,8 +141,8 @@ def test_unknown_device_is_a_load_time_error(tmp_path):
 async def test_every_fault_kind_is_idempotent_and_reverts_cleanly(tmp_path):
     needs = {"queue.saturation": "rate: 1/s", "api.rate_limit": "rate: 1/s"}
     for kind in sorted(REGISTRY):
-        if kind.startswith(("auth.", "network.", "sut.")):
-            continue  # token, proxy and SUT-process faults have their own tests
+        if kind.startswith(("auth.", "network.", "sut.", "telemetry.")):
+            continue  # token, proxy, SUT-process and telemetry faults have their own tests
         extra = needs.get(kind, "")
         entry = f"  - {{kind: {kind}, at: 3m, duration: 1m{', ' + extra if extra else ''}}}\n"
         (spec,) = load(tmp_path, entry).faults
@@ -186,3 +186,13 @@ async def test_a_setting_fault_gives_the_backend_its_own_setting_value(tmp_path)
     # every setting the fakes know is some fault kind's, and /metrics reports each one
     assert held == set(SETTINGS)
     assert {s.name for s in SETTINGS} <= set(metrics._FAULTS)
+
+
+def test_telemetry_faults_are_checked_at_load_time(tmp_path):
+    e = error(tmp_path, "  - {kind: telemetry.metrics_dark, at: 3m, duration: 1m}\n")
+    assert "target: {metrics: /metrics}" in str(e)
+    assert "faults[0].kind" in str(e)
+    e = error(tmp_path, "  - {kind: telemetry.webhook_errors, at: 3m, duration: 1m, status: 404}\n")
+    assert "faults[0].status: expected an integer >= 500, found 404" in str(e)
+    e = error(tmp_path, "  - {kind: telemetry.webhook_errors, at: 3m, duration: 1m, status: 600}\n")
+    assert "expected a 5xx status, found 600" in str(e)

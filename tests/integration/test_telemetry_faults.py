@@ -1,0 +1,110 @@
+"""Telemetry faults on real parts: the webhook refusing alerts, the reference
+orchestrator's /metrics and its scrape watchdog, and the scoring of what was delivered.
+Whole game days of each fault are in the catalogue (scenarios/telemetry-*.yaml)."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.errors import FaultError
+from harness.faults.base import FaultContext
+from harness.faults.telemetry import WebhookErrors
+from harness.journal.store import Journal
+from harness.scoring.telemetry import telemetry
+from harness.scoring.views import AlertView
+from harness.sut.webhook import AlertReceiver
+from plumbing.clock import ScaledClock
+from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
+from reference_orchestrator.config import Behaviour
+
+FIRING = {"status": "firing", "alertname": "OrchestratorBackendErrors", "labels": {"a": "b"}}
+
+
+async def test_a_failing_webhook_refuses_and_journals_what_it_did_not_take(http, tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl", ScaledClock(1.0))
+    async with AlertReceiver(journal, secret="s3cret").running() as receiver:
+        ctx = FaultContext(backends={}, webhook=receiver)
+        await WebhookErrors(status=503).inject(ctx, [])
+        async with http.post(receiver.base_url + "/alerts?token=s3cret", json=FIRING) as resp:
+            assert resp.status == 503
+            assert (await resp.json())["error"]["code"] == "webhook_unavailable"
+        async with http.post(receiver.base_url + "/alerts", json=FIRING) as resp:
+            assert resp.status == 401  # without the secret: rejected, never "refused"
+        await WebhookErrors().revert(ctx, [])
+        async with http.post(receiver.base_url + "/alerts?token=s3cret", json=FIRING) as resp:
+            assert resp.status == 200
+    journal.close()
+    types = [r["type"] for r in journal.records if r["type"].startswith(("webhook.", "alert"))]
+    assert types == ["webhook.refused", "webhook.rejected", "alert"]
+    (refused,) = [r for r in journal.records if r["type"] == "webhook.refused"]
+    assert (refused["status"], refused["what"]) == (503, ["firing:OrchestratorBackendErrors"])
+    assert (receiver.refused, receiver.received) == (1, 1)
+
+
+async def test_webhook_errors_needs_the_webhook():
+    with pytest.raises(FaultError, match="webhook"):
+        await WebhookErrors().inject(FaultContext(backends={}), [])
+
+
+def test_a_refused_page_is_lost_unless_delivered_later():
+    refused = [{"t": 100.0, "what": ["firing:A", "resolved:B", "firing:C"]}]
+    later = [AlertView(160.0, "firing", "A"), AlertView(50.0, "firing", "C")]  # C: before
+    t = telemetry(refused, [], later)
+    assert (t.refused, t.lost) == (1, ("C",))
+
+
+def test_the_longest_dark_stretch_runs_between_good_scrapes():
+    oks = [True, True, False, False, False, True, False]
+    scrapes = [{"t": 10.0 * (i + 1), "ok": ok} for i, ok in enumerate(oks)]
+    t = telemetry([], scrapes, [])
+    # good at 20 and 60: blind 40 s; good at 60, failed to the end at 70: 10 s
+    assert (t.scrapes, t.scrape_failures, t.longest_dark) == (7, 4, 40.0)
+    assert telemetry([], [{"t": 5.0, "ok": False}, {"t": 65.0, "ok": False}], []).longest_dark == 60
+
+
+async def test_the_scrape_watchdog_pages_when_metrics_stop_being_scraped(
+    http, start_cloud, tmp_path
+):
+    cloud, _ = await start_cloud(time_scale=50.0)
+    journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
+    async with AlertReceiver(journal).running() as receiver:
+        config = OrchestratorConfig(
+            backends=(BackendLink("manila", cloud.url, "key-manila"),),
+            alert=AlertRule(webhook_url=receiver.url, evaluate_every=1.0),
+            behaviour=Behaviour(scrape_watchdog=10.0),
+        )
+        async with Orchestrator(config, clock=cloud.clock).running() as orch:
+            async with http.get(orch.url + "/metrics") as resp:
+                assert resp.status == 200
+                text = await resp.text()
+            assert 'orchestrator_jobs{state="queued"} 0' in text
+            assert 'orchestrator_backend_up{backend="manila"} 1' in text
+            await receiver.wait_for(1)  # nobody scrapes any more: 10 s later, a page
+            async with http.get(orch.url + "/metrics") as resp:
+                assert resp.status == 200
+            await receiver.wait_for(2)  # scraped again: resolved
+    journal.close()
+    alerts = [(r["status"], r["name"]) for r in journal.records if r["type"] == "alert"]
+    assert alerts == [
+        ("firing", "OrchestratorNotScraped"),
+        ("resolved", "OrchestratorNotScraped"),
+    ]
+
+
+async def test_without_a_watchdog_nothing_pages_however_long_nobody_scrapes(
+    http, start_cloud, tmp_path
+):
+    cloud, _ = await start_cloud(time_scale=50.0)
+    journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
+    async with AlertReceiver(journal).running() as receiver:
+        config = OrchestratorConfig(
+            backends=(BackendLink("manila", cloud.url, "key-manila"),),
+            alert=AlertRule(webhook_url=receiver.url, evaluate_every=1.0),
+        )
+        async with Orchestrator(config, clock=cloud.clock).running() as orch:
+            async with http.get(orch.url + "/metrics") as resp:
+                assert resp.status == 200
+            await cloud.clock.sleep(30.0)  # three times what the watchdog above waited
+            assert orch.last_scrape is not None
+    journal.close()
+    assert not [r for r in journal.records if r["type"] == "alert"]
