@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from fake_backends import records
+from fake_backends.api.observe import Observer
 from fake_backends.auth import TokenStore
 from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Calibration
@@ -93,6 +94,8 @@ class FakeCloud:
         self.spec = spec
         self.clock = clock
         self.executor = executor
+        #: who else sees every request served (:mod:`fake_backends.api.observe`)
+        self.observers: list[Observer] = []
         self.emit: EventSink = on_event or _ignore
         self.seed = seed
         # every purpose draws from its own named stream of the run seed (plumbing.seeds),

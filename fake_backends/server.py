@@ -31,6 +31,7 @@ from fake_backends.api.ionq.app import PREFIX as IONQ_PREFIX
 from fake_backends.api.ionq.app import IonqApi
 from fake_backends.api.middleware import http_faults, protocol_errors
 from fake_backends.api.native import NativeApi
+from fake_backends.api.observe import observed
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from fake_backends.metrics import metrics_handler
@@ -48,11 +49,16 @@ MAX_BODY_BYTES = 1 << 20
 def cloud_app(cloud: FakeCloud) -> web.Application:
     """The aiohttp application serving ``cloud``'s native API and /metrics.
 
-    Its middlewares (JSON errors, each mounted protocol's error shape, HTTP faults) also
-    serve the protocols :func:`serve_cloud` mounts on it.
+    Its middlewares (request observers, JSON errors, each mounted protocol's error shape,
+    HTTP faults) also serve the protocols :func:`serve_cloud` mounts on it.
     """
     app = web.Application(
-        middlewares=[json_errors, protocol_errors, http_faults(cloud.control, cloud.clock)],
+        middlewares=[
+            observed(cloud.observers),
+            json_errors,
+            protocol_errors,
+            http_faults(cloud.control, cloud.clock),
+        ],
         client_max_size=MAX_BODY_BYTES,
     )
     NativeApi(cloud).register(app.router)

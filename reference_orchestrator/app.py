@@ -104,6 +104,7 @@ class Orchestrator:
                         seed=self.seed + i,
                         on_recovered=self._mitigated(link.name),
                         on_key_rejected=self._key_rejected(link.name),
+                        log_credentials=self.config.behaviour.log_credentials,
                     ),
                     BackendHealth(
                         self.clock,

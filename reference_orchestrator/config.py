@@ -72,6 +72,9 @@ class Behaviour:
       scraped, has not been for this many seconds (whoever watches the orchestrator went
       blind: a dead man's switch seen from the inside); it resolves at the next scrape
       (0: no such page: metrics going dark goes unnoticed).
+    - ``log_credentials``: the naive variant's debugging aid left on: a rejected token
+      is logged with the token and the API key (a leak the secret watch reports); off,
+      credentials never reach a log line.
     """
 
     refresh_ahead: float = 0.1
@@ -79,6 +82,7 @@ class Behaviour:
     resubmit_attempts: int = 0
     retry_budget: float | None = None
     scrape_watchdog: float = 0.0
+    log_credentials: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:

@@ -16,6 +16,7 @@ for a rotation) and :meth:`TokenManager.rotate` installs the new key.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -26,6 +27,8 @@ from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 
 __all__ = ["TokenManager", "TokenUnavailable", "backoff"]
+
+log = logging.getLogger(__name__)
 
 Report = Callable[[str], Awaitable[None]]
 
@@ -59,6 +62,7 @@ class TokenManager:
         seed: int = 0,
         on_recovered: Report | None = None,
         on_key_rejected: Report | None = None,
+        log_credentials: bool = False,
     ) -> None:
         self._client = client
         self._api_key = api_key
@@ -78,6 +82,7 @@ class TokenManager:
         self._rejected = False
         self._on_recovered = on_recovered
         self._on_key_rejected = on_key_rejected
+        self._log_credentials = log_credentials
         self.key_rejected = False  # the token endpoint refused the API key (401)
 
     def _valid(self) -> bool:
@@ -145,6 +150,10 @@ class TokenManager:
 
     def invalidate(self, token: str) -> None:
         """Forget ``token`` after the backend rejected it (401)."""
+        if self._log_credentials:  # the naive variant: a debugging aid left on
+            log.warning(
+                "token %s (api key %s) was rejected; fetching a new one", token, self._api_key
+            )
         if self._token == token:
             self._token = None
             self._rejected = True

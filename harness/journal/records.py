@@ -49,6 +49,8 @@ __all__ = [
     "RUN_ENDED",
     "RUN_STARTED",
     "RUN_STOP",
+    "SECRET_LEAK",
+    "SECRET_SCAN",
     "STEADY_STATE",
     "SUT_CLOCK",
     "SUT_EVENT",
@@ -410,6 +412,34 @@ SUT_SCRAPE = RecordType(
     "sut.scrape",
     SutScrape,
     "the harness scraped the SUT's metrics (`target.metrics`), once a tick, as Prometheus would",
+)
+
+
+# -- secrets (harness/sut/leaks.py) ----------------------------------------------------
+
+
+class SecretLeak(TypedDict):
+    #: ``sut.log`` / ``log``, ``alert payload`` / ``event payload``, or ``request to
+    #: <backend>: URL | <name> header | body``
+    where: str
+    secret: str  # which one: api_key:<backend>, token:<backend>, webhook_secret, admin_token
+    detail: str  # the line, path or logger; never the value
+
+
+class SecretScan(TypedDict):
+    secrets: int  # how many values were watched
+    checked: dict[str, int]  # requests, alerts, events, log_lines
+    leaks: int  # distinct (where, secret) leaks
+
+
+SECRET_LEAK = RecordType(
+    "secret.leak",
+    SecretLeak,
+    "a credential given to the SUT was seen where it does not belong (once per place and "
+    "secret; never its value)",
+)
+SECRET_SCAN = RecordType(
+    "secret.scan", SecretScan, "what the secret watch checked during the run, and its leaks"
 )
 
 # -- network ---------------------------------------------------------------------------

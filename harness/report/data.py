@@ -212,6 +212,17 @@ def _telemetry(result: Score) -> dict[str, Any]:
     }
 
 
+def _secrets(result: Score) -> dict[str, Any]:
+    found = result.secrets
+    return {
+        "checked": dict(found.checked) if found.checked is not None else None,
+        "leaks": [
+            {"t": _num(k.t), "where": k.where, "secret": k.secret, "detail": k.detail}
+            for k in found.leaks
+        ],
+    }
+
+
 def _budget(result: Score) -> dict[str, Any] | None:
     spent = result.spend
     if spent is None or spent.budget is None:
@@ -375,6 +386,7 @@ def build_report(
         "alerts": [{"t": a.t, "status": a.status, "name": a.name} for a in result.alerts],
         "alert_quality": _alerting(result),
         "telemetry": _telemetry(result),
+        "secrets": _secrets(result),
         "sut_events": [
             {"t": r["t"], "kind": r.get("kind"), "name": r.get("name")}
             for r in records

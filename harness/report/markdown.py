@@ -237,6 +237,21 @@ def _alert_quality(r: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _secrets(r: Mapping[str, Any]) -> list[str]:
+    found = r["secrets"]
+    if found["checked"] is None:
+        return ["Not checked (the journal has no secret.scan)."]
+    checked = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in found["checked"].items())
+    if not found["leaks"]:
+        return [f"No credential seen where it does not belong (checked: {checked})."]
+    rows = [[fmt_duration(k["t"]), k["secret"], k["where"], k["detail"]] for k in found["leaks"]]
+    return [
+        f"**{len(rows)} leak(s)** of a credential the SUT was given (checked: {checked}):",
+        "",
+        *table(["first seen", "secret", "where", "detail"], rows),
+    ]
+
+
 def _alert_pages(q: Mapping[str, Any]) -> list[str]:
     if not q["pages"]:
         return ["The SUT sent no page."]
@@ -466,6 +481,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
         ("SLOs", _slos(r)),
         ("Ledger", _ledger(r)),
         ("Runbook", _runbook(r)),
+        ("Secrets", _secrets(r)),
         ("Gates", _gates(r)),
         ("Measurement", _measurement(r)),
         ("System under test", _sut(r)),

@@ -68,6 +68,7 @@ from harness.scenario.model import Scenario
 from harness.scoring import JournalView, Score
 from harness.sut.api import api_file_data
 from harness.sut.client import SutClient
+from harness.sut.leaks import SecretWatch
 from harness.sut.scrape import scrape_loop
 from harness.sut.targets import Target, job_api, make_target
 from harness.sut.webhook import AlertReceiver
@@ -258,6 +259,10 @@ class _GameDay:
                     self.journal, clock=self.clock, lateness=self.lateness, secret=secret
                 ).running()
             )
+            # the credentials the SUT gets, looked for where they do not belong; closed
+            # (sut.log scanned) after the SUT has stopped: the stack unwinds in reverse
+            watch = self._watch_secrets(secret)
+            stack.callback(watch.finish)
             # every SUT -> backend link goes through a fault proxy, and so does the SUT's
             # link to the webhook (`telemetry.*` faults); a fixed port is the proxy's
             ports = {b.name: b.port for b in s.backends if b.port}
@@ -289,6 +294,12 @@ class _GameDay:
                 run_dir=self.journal.path.parent,
                 scenario_dir=_scenario_dir(s),
             )
+            if target.admin_token is not None:
+                watch.add("admin_token", target.admin_token)
+            if s.target.kind == "command":
+                stack.callback(watch.scan_log, self.journal.path.parent / "sut.log")
+            elif s.target.kind == "reference":
+                stack.enter_context(watch.watching_logger())
             sut_url = await stack.enter_async_context(target.running(wiring))
             if s.target.metrics_path is not None:  # scraped through a link of its own
                 await self.links.add(METRICS_LINK, sut_url)
@@ -318,6 +329,18 @@ class _GameDay:
             self.journal.write(RUN_STARTED(started))
             return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _watch_secrets(self, webhook_secret: str) -> SecretWatch:
+        """A :class:`SecretWatch` on every backend's requests and the webhook's bodies."""
+        watch = SecretWatch(self.journal)
+        watch.add("webhook_secret", webhook_secret)
+        for cloud in self.clouds:
+            for key in cloud.spec.keys():
+                watch.add(f"api_key:{cloud.name}", key, owner=cloud.name)
+            cloud.observers.append(watch.backend_observer(cloud.name))
+        if self.receiver is not None:
+            self.receiver.on_body = watch.webhook_body
+        return watch
 
     @asynccontextmanager
     async def _load(self, client: SutClient, sut_url: str) -> AsyncIterator[LoadEngine]:

@@ -28,6 +28,7 @@ BEHAVIOUR_KEYS = (
     "resubmit_attempts",
     "retry_budget",
     "scrape_watchdog",
+    "log_credentials",
 )
 
 
@@ -40,5 +41,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "resubmit_attempts": f.integer("resubmit_attempts", d.resubmit_attempts, min=0, max=1000),
         "retry_budget": f.number("retry_budget", d.retry_budget, min=0.0, max=10.0),
         "scrape_watchdog": f.duration("scrape_watchdog", d.scrape_watchdog),
+        "log_credentials": f.flag("log_credentials", d.log_credentials),
     }
     return Behaviour(**values)

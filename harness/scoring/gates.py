@@ -131,6 +131,11 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         "longest time between two successful scrapes of the SUT's metrics",
         lambda s: s.telemetry.longest_dark,
     ),
+    "secret_leaks": (
+        "",
+        "credentials the SUT was given seen in its log, alerts or requests (place x secret)",
+        lambda s: len(s.secrets.leaks),
+    ),
     "runbook_steps_missed": (
         "",
         "due runbook steps not done within their deadline",

@@ -24,6 +24,8 @@ from harness.journal.records import (
     RUN_CONFIG,
     RUN_ENDED,
     RUNBOOK_STEP,
+    SECRET_LEAK,
+    SECRET_SCAN,
     SUT_EVENT,
     SUT_SCRAPE,
     TICK,
@@ -59,6 +61,8 @@ class JournalView:
         self.ticks: list[Record] = []  # tick
         self.refused: list[Record] = []  # webhook.refused
         self.scrapes: list[Record] = []  # sut.scrape
+        self.leaks: list[Record] = []  # secret.leak
+        self.secret_scan: Record | None = None  # secret.scan (the last)
         self.instrument: list[Record] = []  # run.config, lag, lag.summary: the run's own lag
         self.end = 0.0  # the last scenario time seen
         self.status: tuple[str, str | None] | None = None  # from the last run.ended
@@ -107,6 +111,10 @@ class JournalView:
             self.refused.append(r)
         elif kind == SUT_SCRAPE.name:
             self.scrapes.append(r)
+        elif kind == SECRET_LEAK.name:
+            self.leaks.append(r)
+        elif kind == SECRET_SCAN.name:
+            self.secret_scan = r
         elif kind == RUN_ENDED.name:
             self.status = str(r.get("status", "completed")), r.get("reason")
         elif kind == RUN_CONFIG.name:

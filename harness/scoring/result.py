@@ -17,7 +17,7 @@ from harness.scoring.measurement import Measurement
 from harness.scoring.resilience import Resilience
 from harness.scoring.runbook import StepResult
 from harness.scoring.slis import SloResult, TickStats
-from harness.scoring.telemetry import Telemetry
+from harness.scoring.telemetry import Secrets, Telemetry
 from harness.scoring.views import AlertView
 
 __all__ = ["GateResult", "Score"]
@@ -70,6 +70,7 @@ class Score:
     spend: Spend | None = None
     alerting: AlertQuality | None = None
     telemetry: Telemetry = Telemetry()
+    secrets: Secrets = Secrets()
     mean_fidelity: float | None = None
     interactive: bool = False
     passed: bool = False

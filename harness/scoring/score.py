@@ -20,7 +20,7 @@ from harness.scoring.result import Score
 from harness.scoring.runbook import RunbookContext, runbook_results
 from harness.scoring.slis import TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stats import mean
-from harness.scoring.telemetry import telemetry
+from harness.scoring.telemetry import secrets, telemetry
 from harness.scoring.views import Record
 
 __all__ = ["runbook_context", "score", "score_view"]
@@ -145,6 +145,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         spend=spend(led, config.budget),
         alerting=alert_quality(alerts, found, config.stable_window, end),
         telemetry=telemetry(view.refused, view.scrapes, alerts),
+        secrets=secrets(view.leaks, view.secret_scan),
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),

@@ -12,6 +12,10 @@ From the ``webhook.refused`` and ``sut.scrape`` records (``telemetry.*`` faults,
 - ``scrapes`` / ``scrape_failures``, and ``longest_dark``: the longest run of scenario
   seconds between two successful scrapes (from the first scrape attempt): how long
   whoever watches the SUT's metrics was blind.
+
+:class:`Secrets` is what the secret watch (:mod:`harness.sut.leaks`) found: each leak
+(where, which secret, a detail; never the value) and how much it checked
+(``secret_leaks`` gate: the number of distinct leaks).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 
 from harness.scoring.views import AlertView, Record
 
-__all__ = ["Telemetry", "telemetry"]
+__all__ = ["Leak", "Secrets", "Telemetry", "secrets", "telemetry"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +68,33 @@ def telemetry(
         scrape_failures=sum(1 for r in scrapes if not r.get("ok")),
         longest_dark=longest,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Leak:
+    """A secret seen where it does not belong (``secret.leak``)."""
+
+    t: float
+    where: str
+    secret: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Secrets:
+    """The secret watch's findings: ``checked`` is None when the run had no watch."""
+
+    leaks: tuple[Leak, ...] = ()
+    checked: tuple[tuple[str, int], ...] | None = None
+
+
+def secrets(leaks: Sequence[Record], scan: Record | None) -> Secrets:
+    """The secret watch's findings from its ``secret.leak`` and ``secret.scan`` records."""
+    found = tuple(
+        Leak(float(r["t"]), str(r["where"]), str(r["secret"]), str(r.get("detail", "")))
+        for r in leaks
+    )
+    checked = None
+    if scan is not None and isinstance(scan.get("checked"), dict):
+        checked = tuple(sorted((str(k), int(v)) for k, v in scan["checked"].items()))
+    return Secrets(found, checked)

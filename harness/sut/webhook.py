@@ -70,6 +70,8 @@ class AlertReceiver:
         self.events = 0
         self.refused = 0
         self.failing: int | None = None  # answer every authentic request with this status
+        #: sees the body of every authentic request (the secret watch: harness/sut/leaks.py)
+        self.on_body: Callable[[str, bytes], None] | None = None
         self._arrived = asyncio.Condition()
 
     async def wait_for(self, count: int) -> None:
@@ -122,6 +124,8 @@ class AlertReceiver:
                 raise ApiError(
                     401, "bad_secret", "send the run's secret: ?token=... or Authorization: Bearer"
                 )
+        if self.on_body is not None:
+            self.on_body(request.path, await request.read())  # cached for the handler
         if self.failing is not None:
             await self._refuse(request, self.failing)
         return await handler(request)

@@ -1,6 +1,7 @@
-"""Telemetry faults on real parts: the webhook refusing alerts, the reference
-orchestrator's /metrics and its scrape watchdog, and the scoring of what was delivered.
-Whole game days of each fault are in the catalogue (scenarios/telemetry-*.yaml)."""
+"""Telemetry faults and the secret watch on real parts: the webhook refusing alerts, the
+reference orchestrator's /metrics and its scrape watchdog, the scoring of what was
+delivered, and credentials looked for in a real orchestrator's log, alerts and requests.
+Whole game days are in the catalogue (scenarios/telemetry-*.yaml, secrets-*.yaml)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from harness.faults.telemetry import WebhookErrors
 from harness.journal.store import Journal
 from harness.scoring.telemetry import telemetry
 from harness.scoring.views import AlertView
+from harness.sut.leaks import SecretWatch
 from harness.sut.webhook import AlertReceiver
+from harness.sut.wiring import with_token
 from plumbing.clock import ScaledClock
 from reference_orchestrator import AlertRule, BackendLink, Orchestrator, OrchestratorConfig
 from reference_orchestrator.config import Behaviour
+from tests.integration.test_reference_orchestrator import finished, submit
 
 FIRING = {"status": "firing", "alertname": "OrchestratorBackendErrors", "labels": {"a": "b"}}
 
@@ -108,3 +112,45 @@ async def test_without_a_watchdog_nothing_pages_however_long_nobody_scrapes(
             assert orch.last_scrape is not None
     journal.close()
     assert not [r for r in journal.records if r["type"] == "alert"]
+
+
+@pytest.mark.parametrize("log_credentials", [False, True], ids=["careful", "logs-credentials"])
+async def test_the_secret_watch_finds_a_logged_token_and_nothing_else(
+    http, start_cloud, tmp_path, log_credentials
+):
+    """A real orchestrator, a real cloud: every token revoked mid-run. The careful
+    orchestrator leaks nothing anywhere; the one logging rejected tokens is caught in
+    its log, with the key and the token named and neither value journalled."""
+    cloud, _ = await start_cloud(time_scale=50.0)
+    journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
+    watch = SecretWatch(journal)
+    (key,) = cloud.spec.keys()
+    watch.add("api_key:manila", key, owner="manila")
+    cloud.observers.append(watch.backend_observer("manila"))
+    async with AlertReceiver(journal, secret="hook-secret-0123456789").running() as receiver:
+        watch.add("webhook_secret", "hook-secret-0123456789")
+        receiver.on_body = watch.webhook_body
+        config = OrchestratorConfig(
+            backends=(BackendLink("manila", cloud.url, key),),
+            poll_interval=2.0,
+            alert=AlertRule(webhook_url=with_token(receiver.url, "hook-secret-0123456789")),
+            behaviour=Behaviour(log_credentials=log_credentials),
+        )
+        with watch.watching_logger():
+            async with Orchestrator(config, clock=cloud.clock).running() as orch:
+                assert (await finished(http, orch.url, await submit(http, orch.url, "a")))[
+                    "state"
+                ] == "completed"
+                cloud.control.revoke_tokens()  # the next call is refused: a new token
+                job = await finished(http, orch.url, await submit(http, orch.url, "b"))
+                assert job["state"] == "completed"
+    watch.finish()
+    journal.close()
+    found = sorted((r["where"], r["secret"]) for r in journal.records if r["type"] == "secret.leak")
+    (scan,) = [r for r in journal.records if r["type"] == "secret.scan"]
+    assert scan["checked"]["requests"] >= 4  # tokens twice, two submits, polls
+    if log_credentials:
+        assert found == [("log", "api_key:manila"), ("log", "token:manila")]
+    else:
+        assert found == []
+    assert key not in (tmp_path / "journal.jsonl").read_text(encoding="utf-8")

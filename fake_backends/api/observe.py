@@ -1,0 +1,55 @@
+"""Request observers: who else sees every request a fake cloud serves, as it arrived.
+
+The harness checks what a system under test sends its providers (e.g. for credentials
+where they do not belong: :mod:`harness.sut.leaks`) without the cloud knowing why. An
+observer gets a :class:`SeenRequest` per request: method, path with query, headers, body
+and, when the answer is a plain body (every JSON answer), that body too, so credentials a
+cloud hands out (an access token) are known to whoever watches. Observers run on the
+event loop and must be cheap; without any, the middleware costs one list check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
+
+__all__ = ["Observer", "SeenRequest", "observed"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeenRequest:
+    """One request as the cloud received it, and its answer's body (b"" if streamed)."""
+
+    method: str
+    path_qs: str
+    headers: Mapping[str, str]
+    body: bytes
+    answer: bytes
+
+
+Observer = Callable[[SeenRequest], None]
+
+
+def observed(observers: list[Observer]) -> Middleware:
+    """Middleware handing every request (errors included) to each of ``observers``."""
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if not observers:
+            return await handler(request)
+        body = await request.read()  # cached: the handler reads the same bytes
+        answer = b""
+        try:
+            response = await handler(request)
+            if isinstance(response, web.Response) and isinstance(response.body, bytes):
+                answer = response.body
+            return response
+        finally:
+            seen = SeenRequest(request.method, request.path_qs, request.headers, body, answer)
+            for observe in observers:
+                observe(seen)
+
+    return middleware
