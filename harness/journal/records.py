@@ -56,6 +56,7 @@ __all__ = [
     "SUT_EVENT",
     "SUT_EXITED",
     "SUT_KILLED",
+    "SUT_RESTARTED",
     "SUT_RESTART_FAILED",
     "SUT_SCRAPE",
     "SUT_STARTED",
@@ -371,6 +372,10 @@ class SutRestartFailed(TypedDict):
     error: str
 
 
+class SutRestarted(TypedDict):
+    start: int  # which start of the process this is (2: the first restart)
+
+
 class WebhookRejected(TypedDict):
     path: str
 
@@ -399,6 +404,11 @@ SUT_KILLED = RecordType("sut.killed", SutKilled, "`sut.crash` killed the SUT's p
 SUT_STOPPED = RecordType("sut.stopped", SutStopped, "the harness stopped the SUT at the end")
 SUT_RESTART_FAILED = RecordType(
     "sut.restart_failed", SutRestartFailed, "the SUT did not get ready again after a crash"
+)
+SUT_RESTARTED = RecordType(
+    "sut.restarted",
+    SutRestarted,
+    "the SUT answers its ready check again after a crash: the supervisor's mitigation (TTM)",
 )
 WEBHOOK_REJECTED = RecordType(
     "webhook.rejected", WebhookRejected, "a webhook request without the run's secret (401)"

@@ -37,6 +37,7 @@ from harness.journal.records import (
     JOB_SUBMITTED,
     RUNBOOK_STEP,
     SUT_EVENT,
+    SUT_RESTARTED,
 )
 from harness.scoring.identity import FingerprintIndex, execution_job, job_of_key
 
@@ -284,11 +285,14 @@ class FaultBook:
 
 
 def mitigation_of(r: Record) -> tuple[float, str] | None:
-    """(time, what) if ``r`` is a mitigation: a SUT-reported one, or a runbook action done
-    (unless the step says ``mitigation: false``: a diagnostic action)."""
+    """(time, what) if ``r`` is a mitigation: a SUT-reported one, a crashed SUT ready
+    again (``sut.restarted``), or a runbook action done (unless the step says
+    ``mitigation: false``: a diagnostic action)."""
     kind = r.get("type")
     if kind == SUT_EVENT.name and r.get("kind") == "mitigation":
         return float(r["t"]), f"SUT: {r.get('name', 'mitigation')}"
+    if kind == SUT_RESTARTED.name:  # a crashed SUT back: what its supervisor does about it
+        return float(r["t"]), "SUT restarted"
     if (
         kind == RUNBOOK_STEP.name
         and r.get("status") == "done"

@@ -31,6 +31,7 @@ from harness.errors import ConfigError, TargetError
 from harness.journal.records import (
     SUT_CLOCK,
     SUT_EXITED,
+    SUT_RESTARTED,
     SUT_STARTED,
     SUT_STOPPED,
     SutStarted,
@@ -74,6 +75,7 @@ class SutHandle:
         self._target.expected_exit = False
         self._target.journal.write(SUT_STARTED(self._target.started_fields(self.process)))
         await self._target.wait_ready(self.process)
+        self._target.journal.write(SUT_RESTARTED({"start": self.process.starts}))
         self._target.restarted.set()
 
     def pause(self) -> None:

@@ -93,6 +93,15 @@ def test_recovery_waits_for_the_fault_end_unless_mitigated():
     assert inc.ttr_s == 110.0
 
 
+def test_a_crashed_sut_ready_again_is_the_incidents_mitigation():
+    j = outage()
+    j.add(310.0, "sut.killed", exit_code=-9)
+    j.add(370.0, "sut.started", start=2)  # started, not ready yet: no mitigation
+    j.add(380.0, "sut.restarted", start=2)
+    (inc,) = score(j.end(1205.0), config(slos=(SloSpec("success", 0.95),))).incidents
+    assert (inc.mitigated_at_s, inc.ttm_s, inc.mitigation) == (380.0, 80.0, "SUT restarted")
+
+
 def test_burn_rate_detection_and_acknowledgement_are_reported_beside_the_alert():
     cfg = config(
         slos=(SloSpec("success", 0.95),),
