@@ -16,6 +16,7 @@ from reference_orchestrator.config import AlertRule
 __all__ = [
     "CREDENTIAL",
     "NOT_SCRAPED",
+    "STUCK",
     "UNREACHABLE",
     "AlertSender",
     "FailureRateMonitor",
@@ -25,6 +26,7 @@ __all__ = [
 UNREACHABLE = "OrchestratorBackendUnreachable"
 CREDENTIAL = "OrchestratorCredentialRejected"
 NOT_SCRAPED = "OrchestratorNotScraped"
+STUCK = "OrchestratorJobsStuck"
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +154,11 @@ class AlertSender:
         while: its monitoring is blind, whatever else goes wrong meanwhile."""
         summary = f"/metrics not scraped for {silent_for:.0f}s: monitoring cannot see us"
         await self._post(_payload(status, NOT_SCRAPED, summary, silent_for))
+
+    async def jobs_stuck(self, status: str, after: float) -> None:
+        """Page (or resolve) while jobs sit at a backend past ``stuck_after``."""
+        summary = f"jobs QUEUED or RUNNING at a backend for over {after:.0f}s"
+        await self._post(_payload(status, STUCK, summary, 1.0 if status == "firing" else 0.0))
 
     async def _post(self, payload: dict[str, Any]) -> None:
         if payload["status"] == "resolved" and not self._rule.send_resolved:

@@ -62,6 +62,7 @@ class Orchestrator:
         self.alerts: AlertSender | None = None
         self.sessions: list[BackendSession] = []
         self.last_scrape: float | None = None  # scenario time of the last GET /metrics
+        self.dispatcher: Dispatcher | None = None
 
     def app(self) -> web.Application:
         app = web.Application(middlewares=[json_errors], client_max_size=1 << 20)
@@ -115,7 +116,7 @@ class Orchestrator:
                 for i, link in enumerate(self.config.backends)
             ]
             self.sessions = sessions
-            dispatcher = Dispatcher(
+            self.dispatcher = dispatcher = Dispatcher(
                 self.config, self.store, sessions, self.monitor, self.clock, seed=self.seed
             )
             self.sessions = sessions
@@ -195,6 +196,8 @@ class Orchestrator:
         errors = Held(rule.keep_firing_for)
         unreachable = {s.link.name: Held(rule.keep_firing_for) for s in sessions}
         blind = Held(rule.keep_firing_for)
+        stuck = Held(rule.keep_firing_for)
+        stuck_after = self.config.behaviour.stuck_after
         watchdog = self.config.behaviour.scrape_watchdog
         while True:
             await self.clock.sleep(rule.evaluate_every)
@@ -207,6 +210,11 @@ class Orchestrator:
                 held = unreachable[s.link.name]
                 if (change := held.update(not s.health.closed, now)) is not None:
                     await asyncio.shield(sender.backend_unreachable(change, s.link.name))
+            if stuck_after and self.dispatcher is not None:
+                last = self.dispatcher.last_stuck_at  # jobs found stuck within the window
+                now_stuck = last is not None and now - last <= rule.window
+                if (change := stuck.update(now_stuck, now)) is not None:
+                    await asyncio.shield(sender.jobs_stuck(change, stuck_after))
             if watchdog and self.last_scrape is not None:
                 silent = now - self.last_scrape
                 if (change := blind.update(silent > watchdog, now)) is not None:

@@ -72,6 +72,12 @@ class Behaviour:
       scraped, has not been for this many seconds (whoever watches the orchestrator went
       blind: a dead man's switch seen from the inside); it resolves at the next scrape
       (0: no such page: metrics going dark goes unnoticed).
+    - ``stuck_after``: a job still ``QUEUED`` or ``RUNNING`` at its backend this long
+      after the backend took it is stuck (a queue that never moves, an instance over
+      its usage limit, RUNNING without QPU time): page ``OrchestratorJobsStuck`` while
+      jobs keep getting stuck, and cancel a ``QUEUED`` one there and submit it again
+      (new idempotency key) on another backend if one admits it (a ``RUNNING`` one is
+      left alone: cancelling it may still run it twice). 0: wait for ever, no page.
     - ``log_credentials``: the naive variant's debugging aid left on: a rejected token
       is logged with the token and the API key (a leak the secret watch reports); off,
       credentials never reach a log line.
@@ -83,12 +89,15 @@ class Behaviour:
     retry_budget: float | None = None
     scrape_watchdog: float = 0.0
     log_credentials: bool = False
+    stuck_after: float = 0.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:
             raise ValueError(f"refresh_ahead must be in [0, 1), got {self.refresh_ahead}")
         if self.resubmit_attempts < 0:
             raise ValueError(f"resubmit_attempts must be >= 0, got {self.resubmit_attempts}")
+        if self.stuck_after < 0:
+            raise ValueError(f"stuck_after must be >= 0, got {self.stuck_after}")
         if self.scrape_watchdog < 0:
             raise ValueError(f"scrape_watchdog must be >= 0, got {self.scrape_watchdog}")
 

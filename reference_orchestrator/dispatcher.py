@@ -86,6 +86,7 @@ class Dispatcher:
         self._parked: list[Job] = []  # waiting for their (pinned) backend to be reachable
         ratio = config.behaviour.retry_budget
         self.retries = RetryBudget(clock, ratio=ratio) if ratio is not None else None
+        self.last_stuck_at: float | None = None  # the last time a job was found stuck
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
@@ -101,8 +102,10 @@ class Dispatcher:
         if job.pinned is not None:
             session = self.sessions[job.pinned]
             return session if session.health.admit() else None
+        # a job stuck on a backend goes elsewhere first (that backend is the last resort)
+        order = sorted(self.sessions.values(), key=lambda s: s.link.name == job.avoid)
         for state in (Breaker.CLOSED, Breaker.HALF_OPEN):
-            for session in self.sessions.values():
+            for session in order:
                 if session.health.state is state and session.health.admit():
                     return session
         return None
@@ -260,6 +263,8 @@ class Dispatcher:
                 self.store.complete(job, _counts(result["counts"]))
             elif failed:
                 self._backend_failed(job, f"backend {status.lower()}: {record.get('error')}")
+            elif self._stuck(job):
+                await self._unstick(session, token, job, status)
         except ApiCallError as exc:
             self.monitor.record(False)
             if exc.status == 0:
@@ -276,6 +281,22 @@ class Dispatcher:
         session.health.success()
         # a job the backend failed is a failed outcome for the alert, though the call worked
         self.monitor.record(not failed)
+
+    def _stuck(self, job: Job) -> bool:
+        after = self.config.behaviour.stuck_after
+        since = job.submitted_at
+        return bool(after) and since is not None and self.clock.now() - since > after
+
+    async def _unstick(self, session: BackendSession, token: str, job: Job, status: str) -> None:
+        """A job past ``stuck_after``: noted for the page; a QUEUED one cancelled there and
+        submitted again elsewhere (a RUNNING one might still run: left alone)."""
+        self.last_stuck_at = self.clock.now()
+        if status != "QUEUED" or len(self.sessions) < 2:
+            return
+        assert job.backend_job_id is not None
+        await session.client.cancel(token, job.backend_job_id)  # an error: polled again
+        job.avoid = session.link.name
+        self.store.resubmit(job, f"stuck {status} at {session.link.name}: moved")
 
     def _backend_failed(self, job: Job, error: str) -> None:
         """The backend failed the job: fail it, or resubmit it if attempts and budget allow."""

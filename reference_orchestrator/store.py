@@ -62,6 +62,8 @@ class Job:
     finished_at: float | None = None
     pinned: str | None = None  # the backend that may hold it after a submit got no answer
     resubmits: int = 0  # times the backend failed it and it was submitted again
+    submitted_at: float | None = None  # when its backend accepted it (this attempt)
+    avoid: str | None = None  # a backend it was stuck on: elsewhere first, if any admits
 
     @property
     def backend_key(self) -> str:
@@ -146,10 +148,12 @@ class JobStore:
         job.state = JobState.SUBMITTED
         job.backend = backend
         job.backend_job_id = backend_job_id
+        job.submitted_at = self._clock.now()
         self._inflight[job.id] = job
 
     def resubmit(self, job: Job, error: str) -> None:
-        """The backend failed ``job``: queue it again (at the back) for another attempt."""
+        """The backend failed ``job`` (or it was stuck there and cancelled): queue it again
+        (at the back) for another attempt, under a new idempotency key."""
         job.resubmits += 1
         job.error = error
         job.state = JobState.QUEUED

@@ -29,6 +29,7 @@ BEHAVIOUR_KEYS = (
     "retry_budget",
     "scrape_watchdog",
     "log_credentials",
+    "stuck_after",
 )
 
 
@@ -42,5 +43,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "retry_budget": f.number("retry_budget", d.retry_budget, min=0.0, max=10.0),
         "scrape_watchdog": f.duration("scrape_watchdog", d.scrape_watchdog),
         "log_credentials": f.flag("log_credentials", d.log_credentials),
+        "stuck_after": f.duration("stuck_after", d.stuck_after),
     }
     return Behaviour(**values)

@@ -1,12 +1,14 @@
-"""Telemetry faults and the secret watch on real parts: the webhook refusing alerts, the
-reference orchestrator's /metrics and its scrape watchdog, the scoring of what was
-delivered, and credentials looked for in a real orchestrator's log, alerts and requests.
-Whole game days are in the catalogue (scenarios/telemetry-*.yaml, secrets-*.yaml)."""
+"""What the catalogue's scenarios demand, on real parts, one behaviour at a time: the
+webhook refusing alerts, the reference orchestrator's /metrics and scrape watchdog, the
+scoring of what was delivered, credentials looked for in a real orchestrator's log,
+alerts and requests, and the deadline for jobs stuck at a backend. Whole game days are
+in the catalogue (scenarios/telemetry-*, secrets-*, ibm-*)."""
 
 from __future__ import annotations
 
 import pytest
 
+from fake_backends import switches
 from harness.errors import FaultError
 from harness.faults.base import FaultContext
 from harness.faults.telemetry import WebhookErrors
@@ -154,3 +156,47 @@ async def test_the_secret_watch_finds_a_logged_token_and_nothing_else(
     else:
         assert found == []
     assert key not in (tmp_path / "journal.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("stuck_after", [0.0, 20.0], ids=["patient", "deadline"])
+async def test_a_job_stuck_queued_is_paged_cancelled_and_run_on_the_standby(
+    http, start_cloud, tmp_path, stuck_after
+):
+    """queue.stuck_queued's setting on the primary: with a deadline, the orchestrator
+    pages, cancels the stuck job there and runs it on the standby, once; without one it
+    polls the stuck job for ever and nothing pages."""
+    primary, _ = await start_cloud(time_scale=50.0)
+    standby, _ = await start_cloud(time_scale=50.0, name="lima")
+    primary.control.set(switches.StuckQueued(1.0))
+    journal = Journal(tmp_path / "journal.jsonl", primary.clock)
+    async with AlertReceiver(journal).running() as receiver:
+        config = OrchestratorConfig(
+            backends=(
+                BackendLink("manila", primary.url, next(iter(primary.spec.keys()))),
+                BackendLink("lima", standby.url, next(iter(standby.spec.keys()))),
+            ),
+            poll_interval=2.0,
+            alert=AlertRule(webhook_url=receiver.url, evaluate_every=1.0),
+            behaviour=Behaviour(stuck_after=stuck_after),
+        )
+        async with Orchestrator(config, clock=primary.clock).running() as orch:
+            job_id = await submit(http, orch.url, "stuck")
+            if stuck_after:
+                job = await finished(http, orch.url, job_id)
+                assert (job["state"], job["backend"], job["resubmits"]) == ("completed", "lima", 1)
+                await receiver.wait_for(1)
+            else:
+                await primary.clock.sleep(60.0)  # three deadlines of the other case
+                async with http.get(f"{orch.url}/jobs/{job_id}") as resp:
+                    job = await resp.json()
+                assert (job["state"], job["backend"]) == ("submitted", "manila")
+    journal.close()
+    alerts = [(r["status"], r["name"]) for r in journal.records if r["type"] == "alert"]
+    states = [str(j.status) for j in primary.jobs.values()]
+    cancelled = [s for s in states if "CANCELLED" in s]
+    if stuck_after:
+        assert alerts[0] == ("firing", "OrchestratorJobsStuck")
+        assert len(cancelled) == 1  # the stuck copy, never run
+    else:
+        assert alerts == []
+        assert cancelled == []
