@@ -35,6 +35,10 @@ def _dur(x: float | None, missing: str) -> str:
     return missing if x is None else fmt_duration(x)
 
 
+def _pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
 def fmt_budget(x: float | None) -> str:
     """Error budget consumed, the one way every output writes it: ``0.17%``, ``145%``.
 
