@@ -346,13 +346,14 @@ def test_a_report_with_every_fault_kind_matches_the_schema(tmp_path):
 
     kinds = sorted(REGISTRY)
     faults = [
-        {"id": f"f{i}", "kind": kind, "at": f"{3 + i * 0.5}m", "duration": "20s",
+        {"id": f"f{i}", "kind": kind, "at": f"{3 + i * 0.4}m", "duration": "20s",
          **_REQUIRED.get(kind, {})}
         for i, kind in enumerate(kinds)
     ]  # fmt: skip
     source = {
         **SCENARIO,
-        "target": {"kind": "command", "run": ["true"], "api": EXAMPLE_API},
+        # metrics: a path to scrape, for telemetry.metrics_dark
+        "target": {"kind": "command", "run": ["true"], "api": EXAMPLE_API, "metrics": "/metrics"},
         "faults": faults,
     }
     path = tmp_path / "every-kind.yaml"
