@@ -17,7 +17,8 @@ USERS ?= 10
 RUN_TIME ?= 30s
 LOCUSTFILE ?= reference
 
-.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs chromium readme
+
+.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs chromium readme catalogue
 
 help:
 	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
@@ -32,6 +33,7 @@ help:
 	@echo "make docs       regenerate docs/journal.md (the journal's record types)"
 	@echo "make chromium   install Debian's chromium (as root) for the report.html render test"
 	@echo "make readme     play token-expiry again and regenerate README's tour from that run"
+	@echo "make catalogue  play every scenario [NAMES='a b'] and regenerate README's catalogue"
 
 venv: $(STAMP)
 
@@ -102,6 +104,11 @@ chromium:
 # and its plot (docs/tour.py; a test checks the README against the recorded journal)
 readme: $(STAMP)
 	$(BIN)/python docs/tour.py record
+
+# every scenario played (two at a time, ~25 min on 2 cores), README's catalogue rewritten;
+# NAMES='a b' plays only those
+catalogue: $(STAMP)
+	$(BIN)/python docs/catalogue.py record $(NAMES)
 
 docs: $(STAMP)
 	$(BIN)/python -m harness.journal.doc > docs/journal.md
