@@ -45,8 +45,9 @@ START = (
 )
 END = "<!-- catalogue:end -->"
 JUDGED = ("--lag-tolerance", "3600")
-#: a reference in a header's Source: line (``qiskit-ibm-runtime #1001``, ``#2453``)
-REFERENCE = re.compile(r"((?:[a-z][\w.-]*-[\w.-]+ )?#\d+)")
+#: a reference in a header's Source: line (``qiskit-ibm-runtime #1001``, ``#2453``,
+#: ``issue 15``)
+REFERENCE = re.compile(r"((?:[a-z][\w.-]*-[\w.-]+ )?#\d+|issue \d+)")
 
 
 def digest(path: Path) -> str:
@@ -63,7 +64,7 @@ def sources(path: Path) -> str:
         body = line[1:].strip()
         if body.startswith("Source:"):
             inside, body = True, body[len("Source:") :]
-        elif re.match(r"^[A-Z][\w ]*:", body):
+        elif not line.startswith("#  "):  # a header's next key; its lines are indented
             inside = False
         if inside:
             text.append(body)
@@ -176,9 +177,10 @@ def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
         out += ["| scenario | source | designed | measured | ± | what the run showed |"]
         out += ["| --- | --- | --- | --- | --- | --- |"]
         for r in by_family[family]:
+            path = SCENARIOS / f"{r['scenario']}.yaml"
             cells = [
                 f"`{r['scenario']}`",
-                r["source"],
+                sources(path) if path.exists() else r["source"],
                 r["expect"] or "—",
                 _verdict(r),
                 fmt_duration(r["uncertainty_s"]),

@@ -12,6 +12,7 @@ folder.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,10 +22,20 @@ from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, load
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
+#: Played by every ``make test``: a passing and a failing variant (about 40 s each at
+#: 40x). The whole catalogue (37 game days, ~25 minutes two at a time on 2 cores) does
+#: not fit the suite's 10 minutes: ``QG_CATALOGUE=all make test PYTEST_ARGS='-n 2 -k
+#: catalogue'`` plays every one, and ``make catalogue`` records what each showed for
+#: README's tables (``tests/unit/test_readme_catalogue.py`` checks those are current).
+ALWAYS = {"telemetry-webhook-down", "secrets-logged-credentials"}
+EVERY = os.environ.get("QG_CATALOGUE") == "all"
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario_gives_its_designed_verdict(path: Path, tmp_path: Path) -> None:
+    if not EVERY and path.stem not in ALWAYS:
+        pytest.skip("the whole catalogue runs with QG_CATALOGUE=all (see the module docstring)")
     scenario = load_scenario(path)
     assert scenario.expect is not None, f"{path.name}: no expect"
     out = tmp_path / scenario.name
