@@ -2,10 +2,13 @@
 
 The harness checks what a system under test sends its providers (e.g. for credentials
 where they do not belong: :mod:`harness.sut.leaks`) without the cloud knowing why. An
-observer gets a :class:`SeenRequest` per request: method, path with query, headers, body
-and, when the answer is a plain body (every JSON answer), that body too, so credentials a
-cloud hands out (an access token) are known to whoever watches. Observers run on the
-event loop and must be cheap; without any, the middleware costs one list check.
+observer gets a :class:`SeenRequest` per request once it was answered: method, path with
+query, headers, the body as its handler read it and, when the answer is a plain body
+(every JSON answer), that body too, so credentials a cloud hands out (an access token)
+are known to whoever watches. The middleware never reads a body itself: routes that
+stream theirs (the IBM protocol's, past the native 1 MiB limit) would get nothing left to
+read; they hand what they read over with :func:`keep_body`. Observers run on the event
+loop and must be cheap; without any, the middleware costs one list check.
 """
 
 from __future__ import annotations
@@ -16,7 +19,9 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-__all__ = ["Observer", "SeenRequest", "observed"]
+__all__ = ["Observer", "SeenRequest", "keep_body", "observed"]
+
+_BODY: web.RequestKey[bytes] = web.RequestKey("observed_body", bytes)  # from keep_body
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +38,19 @@ class SeenRequest:
 Observer = Callable[[SeenRequest], None]
 
 
+def keep_body(request: web.Request, body: bytes) -> None:
+    """Let observers see a body a handler read from the stream itself."""
+    request[_BODY] = body
+
+
+def _body(request: web.Request) -> bytes:
+    if _BODY in request:
+        return request[_BODY]
+    # what request.read() / .json() / .post() cached, if the handler called one
+    cached = getattr(request, "_read_bytes", None)
+    return cached if isinstance(cached, bytes) else b""
+
+
 def observed(observers: list[Observer]) -> Middleware:
     """Middleware handing every request (errors included) to each of ``observers``."""
 
@@ -40,7 +58,6 @@ def observed(observers: list[Observer]) -> Middleware:
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if not observers:
             return await handler(request)
-        body = await request.read()  # cached: the handler reads the same bytes
         answer = b""
         try:
             response = await handler(request)
@@ -48,6 +65,7 @@ def observed(observers: list[Observer]) -> Middleware:
                 answer = response.body
             return response
         finally:
+            body = _body(request)
             seen = SeenRequest(request.method, request.path_qs, request.headers, body, answer)
             for observe in observers:
                 observe(seen)

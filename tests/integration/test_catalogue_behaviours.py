@@ -200,3 +200,30 @@ async def test_a_job_stuck_queued_is_paged_cancelled_and_run_on_the_standby(
     else:
         assert alerts == []
         assert cancelled == []
+
+
+async def test_the_secret_watch_sees_bodies_the_ibm_routes_stream_and_the_iam_form(
+    http, start_cloud, tmp_path
+):
+    """IBM routes read their bodies from the stream (past the native 1 MiB limit): the
+    observer must neither consume them first (the route would get nothing) nor miss them."""
+    cloud, _ = await start_cloud()
+    journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
+    watch = SecretWatch(journal)
+    (key,) = cloud.spec.keys()
+    watch.add("api_key:manila", key, owner="manila")
+    watch.add("webhook_secret", "hook-secret-0123456789")
+    cloud.observers.append(watch.backend_observer("manila"))
+    form = {"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": key}
+    async with http.post(f"{cloud.url}/ibm/iam/identity/token", data=form) as resp:
+        assert resp.status == 200  # its own key in the IAM form: expected there
+        token = (await resp.json())["access_token"]
+    body = {"program_id": "sampler", "backend": "x", "tags": ["hook-secret-0123456789"]}
+    headers = {"Authorization": f"Bearer {token}", "Service-CRN": "crn:x"}
+    url = f"{cloud.url}/ibm/experimental/api/v1/jobs"
+    async with http.post(url, json=body, headers=headers) as resp:
+        assert resp.status < 500, await resp.text()
+        assert (await resp.json()) != {}  # the route read its body: an answer about it
+    journal.close()
+    found = [(r["where"], r["secret"]) for r in journal.records if r["type"] == "secret.leak"]
+    assert found == [("request to manila: body", "webhook_secret")]

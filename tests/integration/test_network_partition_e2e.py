@@ -52,7 +52,8 @@ def test_network_partition_fails_over_and_loses_nothing(game_days):
     assert by_backend["lima"] > 20
     assert by_backend["manila"] <= 3  # at most probes of jobs pinned to it
     links = next(x for x in records if x["type"] == "network.links")
-    assert set(links["links"]) == {"manila", "lima"}
+    # the backends and the SUT's link to the alert webhook (telemetry.* faults act on it)
+    assert set(links["links"]) == {"manila", "lima", "_webhook"}
     cleanup = next(x for x in records if x["type"] == "network.cleanup")
     assert cleanup == {**cleanup, "leftover_toxics": {}, "error": None}
 

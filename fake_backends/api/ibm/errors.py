@@ -20,6 +20,7 @@ from typing import Any
 from aiohttp import web
 
 from fake_backends.api.middleware import endpoint_kind
+from fake_backends.api.observe import keep_body
 from plumbing.http_errors import ApiError
 
 __all__ = ["IAM_ROUTE", "IBM_CODES", "ibm_error", "read_body", "render"]
@@ -88,4 +89,6 @@ async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
         if size > limit:
             raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
         chunks.append(chunk)
-    return b"".join(chunks)
+    body = b"".join(chunks)
+    keep_body(request, body)  # for request observers (fake_backends/api/observe.py)
+    return body
