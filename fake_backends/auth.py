@@ -81,9 +81,14 @@ class TokenStore:
         return token
 
     def tenant_of_key(self, api_key: str) -> str | None:
-        """The tenant an API key belongs to, or None (protocols that send the key itself,
-        like IonQ's ``Authorization: apiKey <key>``, authenticate with it on every call)."""
+        """The tenant an API key belongs to (revoked or not: see :meth:`key_revoked`), or
+        None (protocols that send the key itself, like IonQ's ``Authorization: apiKey
+        <key>``, authenticate with it on every call)."""
         return self._keys.get(api_key)
+
+    def key_revoked(self, api_key: str) -> bool:
+        """Whether ``api_key`` was revoked (:meth:`revoke_key`)."""
+        return api_key in self._revoked_keys
 
     def check(self, value: str) -> str:
         """Return the tenant a token belongs to, or raise ``AuthError`` saying why not."""
@@ -131,10 +136,6 @@ class TokenStore:
         """Accept another API key for ``tenant`` (the new half of a rotation)."""
         if api_key not in self._revoked_keys:
             self._keys[api_key] = tenant
-
-    def tenant_of_key(self, api_key: str) -> str | None:
-        """The tenant an API key belongs to (revoked or not), or None."""
-        return self._keys.get(api_key)
 
     def _forget_old(self) -> None:
         # Tokens expire in issue order (one TTL for all): drop from the oldest end.

@@ -244,6 +244,11 @@ class IonqClient:
             raise ApiCallError(502, "invalid_response", f"malformed histogram: {exc}") from exc
         return {"id": job_id, "counts": counts}
 
+    async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
+        """``PUT /jobs/{id}/status/cancel``: IonQ's cancel (the reference orchestrator's
+        ``stuck_after`` moves a job stuck QUEUED elsewhere)."""
+        return await self._call("PUT", f"/jobs/{job_id}/status/cancel", token)
+
     async def health(self) -> dict[str, Any]:
         """``GET /backends/{name}`` (no key): answers while the API does."""
         return await self._call("GET", f"/backends/{self.backend}", None)

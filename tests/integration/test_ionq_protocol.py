@@ -25,6 +25,7 @@ from harness.faults.api import Errors
 from harness.faults.queue import Stall
 from harness.load.circuits import circuit
 from harness.scoring import hellinger_fidelity
+from plumbing.ionq_client import IonqClient
 from tests.integration import ionq_client
 from tests.integration.conftest import Rig
 from tests.integration.protocols import IonqObserver
@@ -115,6 +116,19 @@ async def test_cancel_a_queued_job(protocol_rig):
     waited = await o.wait(submitted.value)
     assert waited.value["status"] == "CANCELLED"
     assert any("Job was cancelled" in w for w in waited.warnings)
+    await r.revert(Stall())
+
+
+async def test_the_reference_orchestrators_client_cancels_a_queued_job(protocol_rig, http):
+    """plumbing/ionq_client.py's cancel (``stuck_after`` moves a job stuck QUEUED)."""
+    r = await protocol_rig(IONQ)
+    client = IonqClient(http, r.cloud.url, r.cloud.name)
+    key = (await client.authenticate("key-manila"))["access_token"]
+    await r.inject(Stall())
+    job_id = (await client.submit(key, circuit=circuit("bell").qasm, shots=100))["id"]
+    assert (await client.job(key, job_id))["status"] == "QUEUED"
+    await client.cancel(key, job_id)
+    assert (await client.job(key, job_id))["status"] == "CANCELLED"
     await r.revert(Stall())
 
 
@@ -252,3 +266,17 @@ async def test_the_results_url_failing_after_the_job_completed(protocol_rig, sta
     out = await pending
     assert out.ok, out
     assert any("Retrying get_results" in w for w in out.warnings)
+
+
+async def test_a_revoked_api_key_is_refused_and_its_replacement_accepted(start_cloud, http):
+    """IonQ sends the key on every call: a key revoked at the provider (a rotation,
+    ``auth.credential_revoked``) is refused at once, the replacement works."""
+    cloud, _ = await start_cloud()
+    api = client_environment(cloud.url, "key-manila")["IONQ_API_URL"]
+    url = f"{api}/backends/{backend_name('manila')}/characterizations"
+    cloud.control.revoke_api_key("key-manila", "key-manila-2")
+    async with http.get(url, headers={"Authorization": "apiKey key-manila"}) as resp:
+        answer = await resp.json()
+    assert (resp.status, "api_key_revoked" in answer["message"]) == (401, True), answer
+    async with http.get(url, headers={"Authorization": "apiKey key-manila-2"}) as resp:
+        assert resp.status == 200, await resp.text()

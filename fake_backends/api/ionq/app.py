@@ -82,10 +82,13 @@ class IonqApi:
         scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         if scheme.lower() != "apikey" or not value.strip():
             raise ApiError(401, "missing_api_key", "send Authorization: apiKey <key>")
-        tenant = self.cloud.tokens.tenant_of_key(value.strip())
+        key = value.strip()
+        tenant = self.cloud.tokens.tenant_of_key(key)
         reason = None
         if tenant is None:
             reason, message = "invalid_api_key", "API key not recognised"
+        elif self.cloud.tokens.key_revoked(key):
+            reason, message = "api_key_revoked", "API key has been revoked; rotate it"
         elif self.cloud.control.token_endpoint_status is not None:
             reason, message = "token_revoked", "API key refused (credentials revoked)"
         if reason is not None:
