@@ -3,10 +3,10 @@
 Families come in the order of :data:`~harness.scenario.catalogue.FAMILIES` (scenarios
 without one last, under "other"). Next to each scenario: the clock it runs on
 (``virtual``: as fast as the machine allows, the same result everywhere; ``scaled``: wall
-time x its time scale), its time scale on the scaled clock and the safe one
-(``safe_time_scale`` in the file: the largest scale at which its runs measured within
-their lag tolerance on a loaded 2-core machine; faster runs risk ending ``unreliable``)
-and the verdict it is designed to give (``expect``).
+time x its time scale, shown with the safe one: ``safe_time_scale`` in the file, the
+largest scale at which its runs measured within their lag tolerance on a loaded 2-core
+machine, ``?`` where not measured; faster runs risk ending ``unreliable``) and the
+verdict it is designed to give (``expect``).
 """
 
 from __future__ import annotations
@@ -45,13 +45,11 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         family = (s.family if s is not None else None) or "other"
         groups.setdefault(family, []).append((name, s, description))
     table = Table(title=Text(f"Scenarios in {folder}"), title_justify="left")
+    # the description goes under the name: four columns fit an 80-column terminal
     table.add_column("family", style="cyan", no_wrap=True)
-    table.add_column("name", style="bold", no_wrap=True)
+    table.add_column("scenario", overflow="fold")
     table.add_column("clock", no_wrap=True)
-    table.add_column("scale", justify="right", no_wrap=True)
-    table.add_column("safe up to", justify="right", no_wrap=True)
-    table.add_column("expect")
-    table.add_column("description")
+    table.add_column("expect", min_width=10, max_width=16, overflow="fold")
     order = [f for f in FAMILIES if f in groups] + sorted(set(groups) - set(FAMILIES))
     for i, family in enumerate(order):
         if i:
@@ -59,11 +57,25 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         for j, (name, s, description) in enumerate(groups[family]):
             shown = Text(family if j == 0 else "")
             if s is None:
-                table.add_row(shown, Text(name), "", "", "", "", Text(description))
+                table.add_row(shown, _cell(name, description), "", "")
                 continue
-            safe = f"{s.safe_time_scale:g}x" if s.safe_time_scale is not None else "not measured"
             expect = s.expect.describe() if s.expect is not None else ""
-            row = (Text(name), s.clock, f"{s.time_scale:g}x", safe, Text(expect), Text(description))
-            table.add_row(shown, *row)
+            table.add_row(shown, _cell(name, description), _clock(s), Text(expect))
     console.print(table)
     return ExitCode.OK
+
+
+def _cell(name: str, description: str) -> Text:
+    """The name in bold, its description under it (plain text: never markup)."""
+    cell = Text(name, style="bold")
+    cell.append("\n" + description)
+    return cell
+
+
+def _clock(s: Scenario) -> str:
+    """``virtual``, or the scaled clock's time scale and the safe one (two short lines:
+    the time scale only where it is used)."""
+    if s.clock == "virtual":
+        return "virtual"
+    safe = f"{s.safe_time_scale:g}x" if s.safe_time_scale is not None else "?"  # not measured
+    return f"scaled {s.time_scale:g}x\nsafe: {safe}"
