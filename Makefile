@@ -105,7 +105,7 @@ chromium:
 readme: $(STAMP)
 	$(BIN)/python docs/tour.py record
 
-# every scenario played (two at a time, ~25 min on 2 cores), README's catalogue rewritten;
+# every scenario played (two at a time, ~7 min on 2 cores), README's catalogue rewritten;
 # NAMES='a b' plays only those
 catalogue: $(STAMP)
 	$(BIN)/python docs/catalogue.py record $(NAMES)

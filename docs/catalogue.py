@@ -1,13 +1,14 @@
 """README's scenario catalogue table, generated from real runs (``make catalogue``).
 
-Each scenario in ``scenarios/`` is played against its own target at its own time scale,
-judged whatever the machine's lag (``--lag-tolerance 3600``, as the catalogue test does:
-these check what the orchestrator did; the "±" column says how precisely a shared
-machine timed it). What each run showed goes to ``docs/catalogue.json`` with the hash of
+Each scenario in ``scenarios/`` is played against its own target on its default clock
+(virtual, or scaled at its own time scale where a part keeps real time), judged
+whatever the machine's lag (``--lag-tolerance 3600``, as the catalogue test does: these
+check what the orchestrator did; the "±" column says how precisely a shared machine
+timed it). What each run showed goes to ``docs/catalogue.json`` with the hash of
 the scenario file it played; the README block between the ``catalogue:start`` and
 ``catalogue:end`` markers is rendered from that file, so it never goes stale by hand:
 
-    python docs/catalogue.py record [NAME ...]   # play them (all: ~25 min on 2 cores)
+    python docs/catalogue.py record [NAME ...]   # play them (all: ~7 min on 2 cores)
     python docs/catalogue.py write               # re-render the README block
     python docs/catalogue.py check               # exit 1 if the block or a row is stale
 
@@ -113,6 +114,7 @@ def measure(path: Path, out: Path) -> dict[str, Any]:
         "source": sources(path),
         "target": report["target"],
         "time_scale": scenario.time_scale,
+        "clock": report.get("clock", "scaled"),
         "exit_code": proc.returncode,
         "status": report["status"],
         "failed_gates": failed,
@@ -165,6 +167,11 @@ def _verdict(row: Mapping[str, Any]) -> str:
     return "**fail**: " + ", ".join(row["failed_gates"])
 
 
+def _clock(row: Mapping[str, Any]) -> str:
+    clock = row.get("clock", "scaled")  # rows measured before issue 17: scaled
+    return "virtual" if clock == "virtual" else f"scaled {row['time_scale']:g}x"
+
+
 def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     """The README block: one table per family, in the catalogue's order."""
     out = [START, ""]
@@ -174,13 +181,14 @@ def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     order = [f for f in FAMILIES if f in by_family] + sorted(set(by_family) - set(FAMILIES))
     for family in order:
         out += [f"**{family}**: {FAMILIES.get(family, '')}", ""]
-        out += ["| scenario | source | designed | measured | ± | what the run showed |"]
-        out += ["| --- | --- | --- | --- | --- | --- |"]
+        out += ["| scenario | source | clock | designed | measured | ± | what the run showed |"]
+        out += ["| --- | --- | --- | --- | --- | --- | --- |"]
         for r in by_family[family]:
             path = SCENARIOS / f"{r['scenario']}.yaml"
             cells = [
                 f"`{r['scenario']}`",
                 sources(path) if path.exists() else r["source"],
+                _clock(r),
                 r["expect"] or "—",
                 _verdict(r),
                 fmt_duration(r["uncertainty_s"]),
@@ -193,8 +201,9 @@ def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     if rows:
         out.append(
             f"{len(rows)} scenarios, measured {dates[0]}..{dates[-1]} at load average "
-            f"{min(loads):g}-{max(loads):g} on 2 cores (each at its own time scale, two at "
-            "a time); ± is each run's measurement uncertainty."
+            f"{min(loads):g}-{max(loads):g} on 2 cores (two at a time; each on its default "
+            "clock: virtual, the same result on any machine, or scaled at its own time scale "
+            "where a part keeps real time); ± is each run's measurement uncertainty."
         )
     out.append(END)
     return out
