@@ -55,7 +55,9 @@ class Orchestrator:
         self.config = config
         self.clock = clock
         self.seed = seed
-        self.store = JobStore(clock, instance=config.instance)
+        self.store = JobStore(
+            clock, instance=config.instance, tenant_inflight=config.behaviour.tenant_inflight
+        )
         self.monitor = FailureRateMonitor(config.alert, clock)
         self.url = ""
         self.admin_token = config.admin_token or secrets.token_urlsafe(24)

@@ -81,6 +81,11 @@ class Behaviour:
     - ``log_credentials``: the naive variant's debugging aid left on: a rejected token
       is logged with the token and the API key (a leak the secret watch reports); off,
       credentials never reach a log line.
+    - ``tenant_inflight``: jobs wait for dispatch in one line per tenant, served in turn,
+      and no tenant has more than this many dispatched and unfinished
+      (:class:`~reference_orchestrator.pending.FairLine`): a noisy tenant's backlog
+      waits at the orchestrator, where others overtake it. None: one line, first come
+      first served, so everyone waits behind the noisiest tenant.
     """
 
     refresh_ahead: float = 0.1
@@ -90,6 +95,7 @@ class Behaviour:
     scrape_watchdog: float = 0.0
     log_credentials: bool = False
     stuck_after: float = 0.0
+    tenant_inflight: int | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:
@@ -100,6 +106,8 @@ class Behaviour:
             raise ValueError(f"stuck_after must be >= 0, got {self.stuck_after}")
         if self.scrape_watchdog < 0:
             raise ValueError(f"scrape_watchdog must be >= 0, got {self.scrape_watchdog}")
+        if self.tenant_inflight is not None and self.tenant_inflight < 1:
+            raise ValueError(f"tenant_inflight must be >= 1, got {self.tenant_inflight}")
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from plumbing.clock import Clock
+from reference_orchestrator.pending import FairLine, FifoLine, Line
 
 __all__ = ["Job", "JobState", "JobStore", "backend_key"]
 
@@ -98,18 +99,22 @@ def backend_key(tenant: str, key: str, attempt: int = 0) -> str:
 
 
 class JobStore:
-    """In-memory job table with a FIFO of jobs waiting to be dispatched.
+    """In-memory job table with a line of jobs waiting to be dispatched.
 
     ``instance`` names this store in generated ids (default: random, see the module
-    docstring).
+    docstring). ``tenant_inflight``: the line is fair by tenant, at most that many jobs
+    of one tenant dispatched at once (:class:`~reference_orchestrator.pending.FairLine`);
+    None: first come, first served.
     """
 
-    def __init__(self, clock: Clock, *, instance: str | None = None) -> None:
+    def __init__(
+        self, clock: Clock, *, instance: str | None = None, tenant_inflight: int | None = None
+    ) -> None:
         self.instance = instance or secrets.token_hex(4)
         self._clock = clock
         self._jobs: dict[str, Job] = {}
         self._by_key: dict[tuple[str, str], Job] = {}
-        self._pending: collections.deque[Job] = collections.deque()
+        self._pending: Line = FifoLine() if tenant_inflight is None else FairLine(tenant_inflight)
         self._inflight: dict[str, Job] = {}
         self._has_pending = asyncio.Event()
         self._ids = itertools.count(1)
@@ -125,7 +130,7 @@ class JobStore:
         self._jobs[job_id] = job
         if key is not None:
             self._by_key[(tenant, key)] = job
-        self._pending.append(job)
+        self._pending.push(job)
         self._has_pending.set()
         return job, True
 
@@ -133,15 +138,15 @@ class JobStore:
         return self._jobs.get(job_id)
 
     async def next_pending(self) -> Job:
-        """Wait for and take the oldest job waiting to be dispatched."""
-        while not self._pending:
+        """Wait for and take the next job that may be dispatched (the line's order)."""
+        while (job := self._pending.take()) is None:
             self._has_pending.clear()
             await self._has_pending.wait()
-        return self._pending.popleft()
+        return job
 
     def requeue(self, job: Job) -> None:
         """Put a job back at the head of the line (its dispatch failed transiently)."""
-        self._pending.appendleft(job)
+        self._pending.push_front(job)
         self._has_pending.set()
 
     def mark_submitted(self, job: Job, backend: str, backend_job_id: str) -> None:
@@ -159,20 +164,25 @@ class JobStore:
         job.state = JobState.QUEUED
         job.backend = job.backend_job_id = None
         self._inflight.pop(job.id, None)
-        self._pending.append(job)
+        self._pending.push(job)
         self._has_pending.set()
 
     def complete(self, job: Job, counts: dict[str, int]) -> None:
         job.state = JobState.COMPLETED
         job.counts = counts
         job.finished_at = self._clock.now()
-        self._inflight.pop(job.id, None)
+        self._finished(job)
 
     def fail(self, job: Job, error: str) -> None:
         job.state = JobState.FAILED
         job.error = error
         job.finished_at = self._clock.now()
+        self._finished(job)
+
+    def _finished(self, job: Job) -> None:
         self._inflight.pop(job.id, None)
+        if self._pending.release(job):
+            self._has_pending.set()  # its tenant has room again
 
     def inflight(self) -> list[Job]:
         """Jobs submitted to a backend and not finished."""

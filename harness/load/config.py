@@ -10,7 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["WorkloadConfig"]
+__all__ = ["NoisyTenant", "WorkloadConfig"]
+
+
+@dataclass(frozen=True, slots=True)
+class NoisyTenant:
+    """One tenant (the run's first) sends ``rate`` more jobs per scenario second from
+    ``at`` for ``duration``: a noisy neighbour of the others (``workload.noisy``)."""
+
+    rate: float
+    at: float
+    duration: float
+
+    @property
+    def end(self) -> float:
+        return self.at + self.duration
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,3 +49,9 @@ class WorkloadConfig:
     locustfile: str = "reference"
     processes: int = 1
     think_time: float = 10.0
+    noisy: NoisyTenant | None = None  # built-in engine only
+
+    @property
+    def peak_rate(self) -> float:
+        """Jobs per scenario second at the busiest (a noisy tenant's on top)."""
+        return self.rate + (self.noisy.rate if self.noisy is not None else 0.0)

@@ -3,13 +3,17 @@
 Every job's arrival time (scenario seconds), circuit, canary nonce, fingerprint angle,
 tenant, display name, shots and first-poll jitter come from named seed streams
 (:mod:`plumbing.seeds`: ``arrivals``, ``jobmix``, ``names``, ``fingerprints``,
-``polls``), each drawn once per job, job after job, by :meth:`JobPlan.next`. Nothing
+``polls``), each drawn once per job, job after job, by :meth:`JobPlan.next`. A noisy
+tenant (``workload.noisy``) is a second Poisson stream of its own (``noisy`` arrivals,
+``noisy-mix`` circuits) merged in by due time, every job of it the first tenant's. Nothing
 here awaits, so task scheduling, a slow SUT or a late harness can never change which
 jobs a seed makes or when they are due: two runs with one seed submit the very same
 jobs at the same scenario times (the *due* time; how late the harness actually sent
 each one is measured and reported as instrument lag).
 
->>> from harness.load.config import WorkloadConfig
+>>> import math
+
+from harness.load.config import WorkloadConfig
 >>> a = JobPlan(WorkloadConfig(rate=1.0), seed=7).until(60.0)
 >>> b = JobPlan(WorkloadConfig(rate=1.0), seed=7).until(60.0)
 >>> a == b and len(a) > 30
@@ -18,6 +22,7 @@ True
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from harness.load.circuits import Circuit, tag_of
@@ -58,25 +63,42 @@ class JobPlan:
         self._polls = stream(seed, "polls")
         self._offset = stream(seed, "fingerprints").random()
         self._mix = JobMix(seed, config.circuits, config.tenants, idle_us=config.idle_us)
-        self._t = start
+        self._t = start + self._arrivals.expovariate(config.rate)  # the next main arrival
         self._n = 0
+        self._noisy_t = math.inf
+        if (noisy := config.noisy) is not None:
+            self._noisy_arrivals = stream(seed, "noisy")
+            self._noisy_mix = JobMix(
+                seed, config.circuits, config.tenants, stream(seed, "noisy-mix"), config.idle_us
+            )
+            self._noisy_t = max(start, noisy.at) + self._noisy_arrivals.expovariate(noisy.rate)
 
     @property
     def tenants(self) -> list[str]:
         return self._mix.tenants
 
     def next(self) -> PlannedJob:
-        """The next job; every stream is drawn exactly once per call, in a fixed order."""
+        """The next job (the earlier of the main and the noisy stream's next arrival);
+        each of its streams is drawn exactly once per job, in a fixed order."""
         self._n += 1
-        self._t += self._arrivals.expovariate(self.config.rate)
-        drawn = self._mix.draw(tag=tag_of(self._n, self._offset))
+        noisy = self.config.noisy
+        if noisy is not None and self._noisy_t < min(self._t, noisy.end):
+            due = self._noisy_t
+            self._noisy_t += self._noisy_arrivals.expovariate(noisy.rate)
+            drawn = self._noisy_mix.draw(tag=tag_of(self._n, self._offset))
+            tenant = self._noisy_mix.tenants[0]
+        else:
+            due = self._t
+            self._t += self._arrivals.expovariate(self.config.rate)
+            drawn = self._mix.draw(tag=tag_of(self._n, self._offset))
+            tenant = drawn.tenant
         lo, hi = FIRST_POLL
         return PlannedJob(
             index=self._n,
             key=f"wl-{self.seed}-{self._n:05d}",
-            due=self._t,
+            due=due,
             circuit=drawn.circuit,
-            tenant=drawn.tenant,
+            tenant=tenant,
             name=drawn.name,
             shots=self.config.shots,
             first_poll=self.config.poll_interval * self._polls.uniform(lo, hi),

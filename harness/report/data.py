@@ -223,6 +223,20 @@ def _secrets(result: Score) -> dict[str, Any]:
     }
 
 
+def _tenants(result: Score) -> list[dict[str, Any]]:
+    return [
+        {
+            "tenant": t.tenant,
+            "jobs": t.jobs,
+            "share": _num(t.share, 4),
+            "success_rate": _num(t.success_rate, 4),
+            "queue_wait_p95_s": _num(t.queue_wait_p95, 1),
+            "quiet": t.quiet,
+        }
+        for t in result.tenants
+    ]
+
+
 def _budget(result: Score) -> dict[str, Any] | None:
     spent = result.spend
     if spent is None or spent.budget is None:
@@ -387,6 +401,7 @@ def build_report(
         "alert_quality": _alerting(result),
         "telemetry": _telemetry(result),
         "secrets": _secrets(result),
+        "tenants": _tenants(result),
         "sut_events": [
             {"t": r["t"], "kind": r.get("kind"), "name": r.get("name")}
             for r in records

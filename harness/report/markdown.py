@@ -279,6 +279,20 @@ def _alert_pages(q: Mapping[str, Any]) -> list[str]:
     return lines
 
 
+def _tenants(r: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [
+            t["tenant"] + ("" if t["quiet"] else " (above its fair share)"),
+            str(t["jobs"]),
+            _pct(t["share"]),
+            _pct(t["success_rate"]),
+            _dur(t["queue_wait_p95_s"], "—"),
+        ]  # fmt: skip
+        for t in r["tenants"]
+    ]
+    return table(["tenant", "jobs", "share", "success", "queue wait p95"], rows)
+
+
 def _slos(r: Mapping[str, Any]) -> list[str]:
     def label(s: Mapping[str, Any]) -> str:
         if s["threshold_s"]:
@@ -483,6 +497,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
         ("Incidents", _incidents(r)),
         ("Alert quality", _alert_quality(r)),
         ("SLOs", _slos(r)),
+        *([("Tenants", _tenants(r))] if len(r.get("tenants") or ()) > 1 else []),
         ("Ledger", _ledger(r)),
         ("Runbook", _runbook(r)),
         ("Secrets", _secrets(r)),

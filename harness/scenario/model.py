@@ -122,7 +122,7 @@ class Scenario:
                 raise ScenarioError(HTTP_SCALE, file=self.file, path="time_scale")
         scaled = changes.get("clock", self.clock) == "scaled"
         rate_scale = changes.get("time_scale", self.time_scale)
-        wall_rate = self.workload.rate * rate_scale
+        wall_rate = self.workload.peak_rate * rate_scale
         if scaled and self.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
             raise ScenarioError(
                 f"at {rate_scale:g}x the workload would submit {wall_rate:g} jobs per wall "

@@ -18,7 +18,7 @@ from harness.faults import parse_fault
 from harness.faults.network import clashing_network_faults
 from harness.fields import Fields, did_you_mean, load_yaml
 from harness.load import circuits
-from harness.load.config import WorkloadConfig
+from harness.load.config import NoisyTenant, WorkloadConfig
 from harness.load.files import resolve_locustfile
 from harness.runbook import parse_runbook
 from harness.scenario.backends import check_fault_qubits, parse_backend
@@ -191,10 +191,23 @@ def _workload(f: Fields) -> WorkloadConfig:
         tenants=f.integer("tenants", 3, min=1),
         submit_timeout=f.duration("submit_timeout", 30.0, positive=True),
         idle_us=f.number("idle_us", 0.0, min=0.0, max=10_000.0),
+        noisy=_noisy(f, locust),
         **locust,
     )
     f.done()
     return cfg
+
+
+def _noisy(f: Fields, locust: dict[str, Any]) -> NoisyTenant | None:
+    """``noisy: {rate: 120/m, at: 5m, duration: 4m}``: the first tenant's extra jobs."""
+    if not f.has("noisy"):
+        return None
+    if locust:
+        raise f.error("a noisy tenant is a built-in workload feature (engine: builtin)", "noisy")
+    g = f.child("noisy")
+    out = NoisyTenant(g.rate("rate"), g.duration("at"), g.duration("duration", positive=True))
+    g.done()
+    return out
 
 
 def _slos(f: Fields) -> tuple[SloSpec, ...]:
@@ -243,10 +256,10 @@ def _gates(f: Fields) -> tuple[GateSpec, ...]:
 
 
 def _check_timing(s: Scenario, f: Fields) -> None:
-    wall_rate = s.workload.rate * s.time_scale
+    wall_rate = s.workload.peak_rate * s.time_scale
     if s.clock == "scaled" and s.workload.engine == "builtin" and wall_rate > MAX_WALL_RATE:
         raise f.error(
-            f"{s.workload.rate:g} jobs per scenario second at {s.time_scale:g}x is "
+            f"{s.workload.peak_rate:g} jobs per scenario second at {s.time_scale:g}x is "
             f"{wall_rate:g} per wall second; at most {MAX_WALL_RATE:g}",
             "workload.rate",
         )

@@ -30,6 +30,7 @@ BEHAVIOUR_KEYS = (
     "scrape_watchdog",
     "log_credentials",
     "stuck_after",
+    "tenant_inflight",
 )
 
 
@@ -44,5 +45,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "scrape_watchdog": f.duration("scrape_watchdog", d.scrape_watchdog),
         "log_credentials": f.flag("log_credentials", d.log_credentials),
         "stuck_after": f.duration("stuck_after", d.stuck_after),
+        "tenant_inflight": f.integer("tenant_inflight", d.tenant_inflight, min=1, max=10_000),
     }
     return Behaviour(**values)

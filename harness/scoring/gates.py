@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 
 from harness.scoring.config import GateSpec
 from harness.scoring.result import GateResult, Score
+from harness.scoring.tenancy import quiet_queue_wait_p95, worst_tenant_success
 
 __all__ = ["GATES", "evaluate", "not_evaluated"]
 
@@ -96,6 +97,16 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         lambda s: s.ledger.qpu_seconds_per_ok_job,
     ),
     "mean_fidelity": ("", "mean Hellinger fidelity of results", lambda s: s.mean_fidelity),
+    "worst_tenant_success": (
+        "",
+        "lowest success rate (ok / jobs) of any tenant",
+        lambda s: worst_tenant_success(s.tenants),
+    ),
+    "quiet_tenant_queue_wait_p95": (
+        "s",
+        "worst queue wait p95 of the tenants within their fair share of the jobs",
+        lambda s: quiet_queue_wait_p95(s.tenants),
+    ),
     "alert_precision": (
         "",
         "share of the SUT's pages that were about an incident",

@@ -18,6 +18,7 @@ from harness.scoring.resilience import Resilience
 from harness.scoring.runbook import StepResult
 from harness.scoring.slis import SloResult, TickStats
 from harness.scoring.telemetry import Secrets, Telemetry
+from harness.scoring.tenancy import TenantStats
 from harness.scoring.views import AlertView
 
 __all__ = ["GateResult", "Score"]
@@ -72,6 +73,7 @@ class Score:
     telemetry: Telemetry = Telemetry()
     secrets: Secrets = Secrets()
     mean_fidelity: float | None = None
+    tenants: tuple[TenantStats, ...] = ()
     interactive: bool = False
     passed: bool = False
     in_flight: tuple[InFlight, ...] = ()  #: per tick, aligned with ``ticks``

@@ -21,6 +21,7 @@ from harness.scoring.runbook import RunbookContext, runbook_results
 from harness.scoring.slis import TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stats import mean
 from harness.scoring.telemetry import secrets, telemetry
+from harness.scoring.tenancy import tenant_stats
 from harness.scoring.views import Record
 
 __all__ = ["runbook_context", "score", "score_view"]
@@ -147,6 +148,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         telemetry=telemetry(view.refused, view.scrapes, alerts),
         secrets=secrets(view.leaks, view.secret_scan),
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
+        tenants=tenant_stats(jobs.values(), end),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),
     )

@@ -73,6 +73,7 @@ class JobView:
     fidelity: float | None = None
     mode: str | None = None
     started_at: float | None = None
+    tenant: str | None = None
 
     @property
     def latency(self) -> float | None:
@@ -141,6 +142,7 @@ class JobBook:
                 r.get("ideal"),
                 nonce=r.get("nonce"),
                 started_at=self._starts.get(jid),
+                tenant=r.get("tenant"),
             )
             if r.get("ideal"):
                 self.index.add(jid, r["ideal"])
