@@ -101,6 +101,9 @@ class Calibration:
     version: int = 0
     lineage: str = "nominal"
     snapshot_date: str | None = None
+    #: no noise at all: an ideal simulator stands in for the device
+    #: (``backend.simulator_fallback``); the values above are what it claims to be
+    ideal: bool = False
 
     @property
     def id(self) -> str:
@@ -108,9 +111,14 @@ class Calibration:
 
         Version 0 is the snapshot itself, shared by every backend on the same device.
         """
+        suffix = "~ideal" if self.ideal else ""
         if self.version == 0:
-            return f"{self.device}#0"
-        return f"{self.device}#{self.lineage}.{self.version}"
+            return f"{self.device}#0{suffix}"
+        return f"{self.device}#{self.lineage}.{self.version}{suffix}"
+
+    def idealised(self) -> Calibration:
+        """The same calibration run without noise (an ideal simulator's)."""
+        return dataclasses.replace(self, ideal=True)
 
     @classmethod
     def from_description(cls, desc: Mapping[str, Any]) -> Calibration:

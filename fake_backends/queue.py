@@ -43,6 +43,7 @@ from fake_backends.switches import (
     PartialResults,
     QueueLimit,
     RunningWithoutQpu,
+    SimulatorFallback,
     StuckQueued,
     Switches,
     UsageLimit,
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 __all__ = ["BackendJob", "JobQueue", "JobStatus", "Program", "Runner"]
 
 DISPATCH_BURST = 32
+#: what a disclosed simulator fallback's results say ran them
+FALLBACK_SIMULATOR = "aer_simulator"
 
 
 class JobStatus(StrEnum):
@@ -137,6 +140,8 @@ class BackendJob:
     qpu_seconds: float = 0.0
     aer_lag: float | None = None
     calibration_version: int | None = None
+    simulated: bool = False  # run on the fallback simulator, not the device
+    executed_on: str | None = None  # what the result says ran it
     result_fetched: bool = False
     program: Program | None = None
     outputs: list[RunOutput] | None = None
@@ -350,6 +355,12 @@ class JobQueue:
         if job.circuit is not None or job.program is not None:
             calibration = self.calibration.current
             job.calibration_version = calibration.version
+            job.executed_on = calibration.device
+            if (fallback := self.switches.get(SimulatorFallback)) is not None:
+                calibration = calibration.idealised()
+                job.simulated = True
+                if fallback.disclosed:
+                    job.executed_on = FALLBACK_SIMULATOR
             output = self._run(job, calibration, aer_seed)
         try:
             await self._clock.sleep(qpu)
@@ -537,21 +548,17 @@ class JobQueue:
             return  # never executed: nothing was spent on the device
         self.executions[status.value] += 1
         self.qpu_seconds[job.tenant] += job.qpu_seconds
-        self._emit(
-            records.EXECUTION(
-                {
-                    **self._ref(job),
-                    "shots": job.shots,
-                    "status": status.value,
-                    "started": job.started_at,
-                    "qpu_s": round(job.qpu_seconds, 6),
-                    "calibration_version": job.calibration_version,
-                    "error_code": code,
-                    "shots_returned": job.shots_returned,
-                    "fingerprint": job.fingerprint,
-                    "aer_lag_s": round(max(0.0, job.aer_lag), 3)
-                    if job.aer_lag is not None
-                    else None,
-                }
-            )
-        )
+        execution: records.Execution = {
+            **self._ref(job),
+            "shots": job.shots,
+            "status": status.value,
+            "started": job.started_at,
+            "qpu_s": round(job.qpu_seconds, 6),
+            "calibration_version": job.calibration_version,
+            "error_code": code,
+            "shots_returned": job.shots_returned,
+            "fingerprint": job.fingerprint,
+            "aer_lag_s": round(max(0.0, job.aer_lag), 3) if job.aer_lag is not None else None,
+            "simulated": job.simulated,
+        }
+        self._emit(records.EXECUTION(execution))

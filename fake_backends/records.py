@@ -79,6 +79,8 @@ class Execution(JobRef):
     fingerprint: NotRequired[dict[str, float] | None]
     #: scenario seconds Aer finished after the modelled service time ended
     aer_lag_s: NotRequired[float | None]
+    #: an ideal simulator ran it instead of the device (``backend.simulator_fallback``)
+    simulated: NotRequired[bool]
 
 
 class ResultPartial(JobRef):

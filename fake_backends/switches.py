@@ -28,6 +28,7 @@ __all__ = [
     "SETTINGS",
     "ApiErrors",
     "CorruptResults",
+    "SimulatorFallback",
     "JobFailures",
     "LostJobs",
     "Outage",
@@ -230,6 +231,15 @@ class CorruptResults(Setting):
     name: ClassVar[str] = "corrupt_results"
     rate: float
     mode: Literal["swap", "bitflip"] = "swap"
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorFallback(Setting):
+    """Jobs run on an ideal (noiseless) simulator instead of the device; ``disclosed``:
+    the result's ``executed_on`` says ``aer_simulator`` (else the device's name)."""
+
+    name: ClassVar[str] = "simulator_fallback"
+    disclosed: bool = True
 
 
 @dataclass(frozen=True, slots=True)

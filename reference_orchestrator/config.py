@@ -86,6 +86,11 @@ class Behaviour:
       (:class:`~reference_orchestrator.pending.FairLine`): a noisy tenant's backlog
       waits at the orchestrator, where others overtake it. None: one line, first come
       first served, so everyone waits behind the noisiest tenant.
+    - ``check_result_source``: a result whose ``executed_on`` names a simulator (not the
+      device asked for: a provider's silent fallback) is refused like a job the backend
+      failed (resubmitted if ``resubmit_attempts`` allows, else failed: never delivered
+      as the device's answer) and counts as a failed call, so the failure-rate alert
+      pages. Off: whatever the backend answered is delivered.
     """
 
     refresh_ahead: float = 0.1
@@ -96,6 +101,7 @@ class Behaviour:
     log_credentials: bool = False
     stuck_after: float = 0.0
     tenant_inflight: int | None = None
+    check_result_source: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:

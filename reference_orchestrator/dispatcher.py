@@ -260,7 +260,12 @@ class Dispatcher:
             failed = status in FINAL_FAILED
             if status == "DONE":
                 result = await session.client.result(token, job.backend_job_id)
-                self.store.complete(job, _counts(result["counts"]))
+                source = result.get("executed_on")
+                if self.config.behaviour.check_result_source and _simulator(source):
+                    failed = True
+                    self._backend_failed(job, f"the result came from {source}, not the device")
+                else:
+                    self.store.complete(job, _counts(result["counts"]))
             elif failed:
                 self._backend_failed(job, f"backend {status.lower()}: {record.get('error')}")
             elif self._stuck(job):
@@ -305,6 +310,12 @@ class Dispatcher:
             self.store.resubmit(job, error)
         else:
             self.store.fail(job, error)
+
+
+def _simulator(source: object) -> bool:
+    """Does a result's ``executed_on`` name a simulator (``aer_simulator``,
+    ``ibmq_qasm_simulator``, ...)?"""
+    return isinstance(source, str) and "simulator" in source.lower()
 
 
 def _no_answer(exc: BaseException | None) -> bool:

@@ -208,6 +208,7 @@ class NativeApi:
             "counts": job.counts,
             "partial": job.partial,
             "calibration_version": job.calibration_version,
+            "executed_on": job.executed_on,
         }
         if job.partial:
             body["requested_shots"] = job.shots

@@ -16,6 +16,7 @@ __all__ = [
     "Maintenance",
     "Outage",
     "PartialResults",
+    "SimulatorFallback",
     "Slowdown",
 ]
 
@@ -137,3 +138,22 @@ class CorruptResults(SettingFault[switches.CorruptResults]):
                 mode="bitflip" if mode == "bitflip" else "swap",
             )
         )
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatorFallback(SettingFault[switches.SimulatorFallback]):
+    """Jobs that start in the window run on an ideal, noiseless simulator instead of the
+    device: well-formed results, fidelity near 1, too good for the device.
+
+    ``disclosed: true`` (default): the result's ``executed_on`` says ``aer_simulator``,
+    as a provider's result header names the backend that ran it; ``false``: it names the
+    device, and only the results' statistics give it away.
+    """
+
+    kind: ClassVar[str] = "backend.simulator_fallback"
+    summary: ClassVar[str] = "results from an ideal simulator instead of the device"
+    setting: switches.SimulatorFallback
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        return cls(switches.SimulatorFallback(disclosed=fields.flag("disclosed", True)))

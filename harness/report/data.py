@@ -132,6 +132,7 @@ def _slo(s: SloResult, result: Score) -> dict[str, Any]:
         "objective": s.objective,
         "threshold_s": s.threshold,
         "min_fidelity": s.min_fidelity,
+        "max_fidelity": s.max_fidelity,
         "window_s": s.window,
         "good": s.good,
         "bad": s.bad,

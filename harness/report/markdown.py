@@ -298,6 +298,8 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
         if s["threshold_s"]:
             return f"{s['name']} (< {fmt_duration(s['threshold_s'])})"
         if s["min_fidelity"] is not None:
+            if s.get("max_fidelity") is not None:
+                return f"{s['name']} (fidelity {s['min_fidelity']:g}-{s['max_fidelity']:g})"
             return f"{s['name']} (fidelity >= {s['min_fidelity']:g})"
         return str(s["name"])
 

@@ -226,9 +226,17 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
         timed = name in ("latency", "queue_wait", "request_latency")
         threshold = slo.duration("threshold", positive=True) if timed else None
         bound = slo.number("min_fidelity", 0.8, min=0.0, max=1.0) if name == "correctness" else None
+        ceiling = (
+            slo.number("max_fidelity", None, min=0.0, max=1.0) if name == "correctness" else None
+        )
+        if ceiling is not None and bound is not None and ceiling <= bound:
+            raise slo.error(
+                f"max_fidelity ({ceiling:g}) must be above min_fidelity ({bound:g})",
+                "max_fidelity",
+            )
         window = slo.duration("window", None, positive=True)
         slo.done()
-        out.append(SloSpec(name, objective, threshold, window, bound))
+        out.append(SloSpec(name, objective, threshold, window, bound, ceiling))
     if not out:
         raise f.error(f"expected at least one SLO ({', '.join(SLI_NAMES)})")
     return tuple(out)

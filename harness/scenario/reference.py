@@ -31,6 +31,7 @@ BEHAVIOUR_KEYS = (
     "log_credentials",
     "stuck_after",
     "tenant_inflight",
+    "check_result_source",
 )
 
 
@@ -46,5 +47,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "log_credentials": f.flag("log_credentials", d.log_credentials),
         "stuck_after": f.duration("stuck_after", d.stuck_after),
         "tenant_inflight": f.integer("tenant_inflight", d.tenant_inflight, min=1, max=10_000),
+        "check_result_source": f.flag("check_result_source", d.check_result_source),
     }
     return Behaviour(**values)

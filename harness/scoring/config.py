@@ -33,7 +33,9 @@ class SloSpec:
     """One SLO: the SLI name, its objective (0..1) and the SLI's parameters.
 
     ``threshold`` (seconds) is the bound of ``latency`` and ``queue_wait``;
-    ``min_fidelity`` the bound of ``correctness``. ``window`` (seconds, optional) is the
+    ``min_fidelity`` the bound of ``correctness``, and ``max_fidelity`` its optional upper
+    bound: a result closer to the ideal than the device's noise allows did not come
+    from the device (an ideal simulator stood in for it). ``window`` (seconds, optional) is the
     SLO's compliance period, e.g. 28 days. Without it the error budget is the run's own
     volume; with it the run is taken as a sample of the window's traffic and
     consumption is scaled by ``load phase / window``.
@@ -44,6 +46,7 @@ class SloSpec:
     threshold: float | None = None
     window: float | None = None
     min_fidelity: float | None = None
+    max_fidelity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

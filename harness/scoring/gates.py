@@ -97,6 +97,11 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         lambda s: s.ledger.qpu_seconds_per_ok_job,
     ),
     "mean_fidelity": ("", "mean Hellinger fidelity of results", lambda s: s.mean_fidelity),
+    "too_good_results": (
+        "",
+        "results closer to the ideal than the correctness SLO's max_fidelity (not the device's)",
+        lambda s: s.too_good,
+    ),
     "worst_tenant_success": (
         "",
         "lowest success rate (ok / jobs) of any tenant",

@@ -74,6 +74,9 @@ class Score:
     secrets: Secrets = Secrets()
     mean_fidelity: float | None = None
     tenants: tuple[TenantStats, ...] = ()
+    #: jobs delivered with a fidelity above the correctness SLO's max_fidelity
+    #: (None: no such bound)
+    too_good: int | None = None
     interactive: bool = False
     passed: bool = False
     in_flight: tuple[InFlight, ...] = ()  #: per tick, aligned with ``ticks``

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from harness.scoring.alerting import alert_quality
 from harness.scoring.burn import burn_analysis
@@ -22,7 +22,7 @@ from harness.scoring.slis import TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stats import mean
 from harness.scoring.telemetry import secrets, telemetry
 from harness.scoring.tenancy import tenant_stats
-from harness.scoring.views import Record
+from harness.scoring.views import JobView, Record
 
 __all__ = ["runbook_context", "score", "score_view"]
 
@@ -84,6 +84,14 @@ def _with_impact(
             )
         )
     return tuple(out)
+
+
+def _too_good(jobs: Iterable[JobView], config: ScoringConfig) -> int | None:
+    """Jobs delivered closer to the ideal than the correctness SLO's ``max_fidelity``."""
+    ceiling = next((s.max_fidelity for s in config.slos if s.name == "correctness"), None)
+    if ceiling is None:
+        return None
+    return sum(1 for j in jobs if j.fidelity is not None and j.fidelity > ceiling)
 
 
 def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = True) -> Score:
@@ -149,6 +157,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         secrets=secrets(view.leaks, view.secret_scan),
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         tenants=tenant_stats(jobs.values(), end),
+        too_good=_too_good(jobs.values(), config),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),
     )

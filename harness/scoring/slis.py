@@ -13,7 +13,9 @@ Per-job events (definitions in ARCHITECTURE.md, "Scoring"):
 - ``latency`` (threshold L): at ``min(completion, submit + L)``; good iff ``ok`` and
   completed within L. Jobs that failed outright before L count only against success.
 - ``correctness`` (bound F): at completion, for every completed job; good iff ``ok``
-  and its Hellinger fidelity to the ideal distribution is at least F.
+  and its Hellinger fidelity to the ideal distribution is at least F (and, with a
+  ``max_fidelity`` G, at most G: a result better than the device can give is not the
+  device's).
 - ``queue_wait`` (threshold Q): at ``min(start, submit + Q)`` where start is the first
   backend execution of the job's idempotency key (or, when the backends never saw
   the key, its completion); good iff started within Q. Jobs that failed before Q
@@ -83,6 +85,7 @@ class SloResult:
     total: int
     error_budget_consumed: float
     min_fidelity: float | None = None
+    max_fidelity: float | None = None
 
 
 def sli_events(
@@ -125,7 +128,11 @@ def job_events(
             _deadline(out["latency"], job, completed_at, done_at, s.threshold, end)
         if "correctness" in out and completed_at is not None:
             bound = spec["correctness"].min_fidelity
-            fid_ok = bound is None or job.fidelity is None or job.fidelity >= bound
+            ceiling = spec["correctness"].max_fidelity
+            fid_ok = job.fidelity is None or (
+                (bound is None or job.fidelity >= bound)
+                and (ceiling is None or job.fidelity <= ceiling)
+            )
             out["correctness"].append(SliEvent(completed_at, job.outcome == "ok" and fid_ok))
         if (s := spec.get("queue_wait")) is not None and s.threshold is not None:
             started = job.started_at if job.started_at is not None else completed_at
@@ -291,6 +298,7 @@ def slo_results(
                 total,
                 budget_consumed(total - good, total, spec, config.load_end),
                 spec.min_fidelity,
+                spec.max_fidelity,
             )
         )
     return tuple(out)

@@ -4,8 +4,16 @@ partial results, and what /metrics says about them."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from fake_backends.switches import ApiErrors, Outage, PartialResults, RateLimit, SchemaChange
+from fake_backends.switches import (
+    ApiErrors,
+    Outage,
+    PartialResults,
+    RateLimit,
+    SchemaChange,
+    SimulatorFallback,
+)
 from harness.load.circuits import circuit
 from tests.integration.test_fake_backend_api import call, token_for
 
@@ -117,3 +125,33 @@ async def test_limits_on_qubits_shots_and_priority_are_clear_4xx(http, start_clo
                                                            "shots": 10}
     )  # fmt: skip
     assert got == 201, job
+
+
+async def test_a_simulator_fallback_answers_ideal_counts_and_says_so_if_disclosed(
+    http, start_cloud
+):
+    cloud, _ = await start_cloud()
+    token = await token_for(http, cloud.url)
+    ghz = circuit("ghz-5")
+    body = {"circuit": ghz.qasm, "shots": 2000}
+
+    async def run() -> dict[str, Any]:
+        _, job, _ = await call(http, "POST", cloud.url + "/v1/jobs", token, json=body)
+        await asyncio.wait_for(cloud.jobs[job["id"]].done.wait(), timeout=30)
+        _, result, _ = await call(http, "GET", f"{cloud.url}/v1/jobs/{job['id']}/result", token)
+        assert isinstance(result, dict)
+        return result
+
+    device = await run()
+    assert device["executed_on"] == cloud.calibration.current.device
+    assert set(device["counts"]) - set(ghz.ideal)  # noise: bitstrings GHZ never gives
+    cloud.control.set(SimulatorFallback(disclosed=True))
+    simulated = await run()
+    assert simulated["executed_on"] == "aer_simulator"
+    assert set(simulated["counts"]) <= set(ghz.ideal)  # no noise at all
+    cloud.control.set(SimulatorFallback(disclosed=False))
+    silent = await run()
+    assert silent["executed_on"] == device["executed_on"]  # it claims the device ...
+    assert set(silent["counts"]) <= set(ghz.ideal)  # ... and its counts say otherwise
+    cloud.control.clear(SimulatorFallback)
+    assert set((await run())["counts"]) - set(ghz.ideal)
