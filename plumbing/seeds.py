@@ -13,7 +13,8 @@ The names in use (``docs``: ARCHITECTURE.md, "Determinism"):
 - harness: ``arrivals`` (inter-arrival times), ``jobmix`` (circuit, tenant, canary
   nonce of each job), ``polls`` (the first poll's jitter of each job), ``names``
   (Faker: tenants and job names), ``fingerprints``; ``noisy`` and ``noisy-mix`` (a
-  noisy tenant's arrivals and circuits); ``faults`` for faults that draw;
+  noisy tenant's arrivals and circuits), ``loop:<i>`` (a hybrid loop's first angle and
+  poll jitter); ``faults`` for faults that draw;
 - fake backends: ``backend:<name>:<purpose>`` (``queue``, ``service``, ``results``,
   ``background``, ``tenants``, ``drift``, ``tokens``, ``ids``, ``errors``) and
   ``aer:<job>`` (the simulator seed of one job's execution);

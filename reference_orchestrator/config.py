@@ -91,6 +91,10 @@ class Behaviour:
       failed (resubmitted if ``resubmit_attempts`` allows, else failed: never delivered
       as the device's answer) and counts as a failed call, so the failure-rate alert
       pages. Off: whatever the backend answered is delivered.
+    - ``route_by_queue``: new jobs go to the healthy backend with the shortest queue
+      (its ``queue_depth`` read every ``probe_interval``, plus the jobs sent there since),
+      so a backend flooded by other tenants is left to them. Off: the first healthy
+      backend in configured order takes everything, however long its queue.
     """
 
     refresh_ahead: float = 0.1
@@ -102,6 +106,7 @@ class Behaviour:
     stuck_after: float = 0.0
     tenant_inflight: int | None = None
     check_result_source: bool = False
+    route_by_queue: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:

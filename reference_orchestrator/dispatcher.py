@@ -60,6 +60,13 @@ class BackendSession:
         self.client = client
         self.tokens = tokens
         self.health = health
+        self.queue_depth: int | None = None  # last read (``route_by_queue``)
+        self.sent = 0  # jobs submitted here since that reading
+
+    @property
+    def load(self) -> int:
+        """How many jobs are ahead of a new one here, as far as the orchestrator knows."""
+        return (self.queue_depth or 0) + self.sent
 
 
 class Dispatcher:
@@ -95,6 +102,8 @@ class Dispatcher:
             for session in self.sessions.values():
                 tg.create_task(self._poller(session))
                 tg.create_task(self._prober(session))
+                if self.config.behaviour.route_by_queue:
+                    tg.create_task(self._queue_watch(session))
             tg.create_task(self._unparker())
 
     def _route(self, job: Job) -> BackendSession | None:
@@ -104,6 +113,10 @@ class Dispatcher:
             return session if session.health.admit() else None
         # a job stuck on a backend goes elsewhere first (that backend is the last resort)
         order = sorted(self.sessions.values(), key=lambda s: s.link.name == job.avoid)
+        if self.config.behaviour.route_by_queue:
+            ready = [s for s in order if s.health.closed and s.health.admit()]
+            if ready:  # ties: configured order, a backend the job is stuck on last
+                return min(ready, key=lambda s: (s.link.name == job.avoid, s.load))
         for state in (Breaker.CLOSED, Breaker.HALF_OPEN):
             for session in order:
                 if session.health.state is state and session.health.admit():
@@ -130,6 +143,24 @@ class Dispatcher:
                     session.health.failure()
                     continue
             session.health.success()
+
+    async def _queue_watch(self, session: BackendSession) -> None:
+        """``route_by_queue``: read the backend's queue depth every probe interval."""
+        cfg = self.config
+        timeout = max(cfg.min_probe_timeout, self.clock.to_wall(cfg.probe_timeout))
+        interval = max(cfg.probe_interval, cfg.min_probe_interval * self.clock.time_scale)
+        while True:
+            await self.clock.sleep(interval)
+            if not session.health.closed:
+                continue
+            try:
+                token = await session.tokens.get()
+                async with asyncio.timeout(timeout):
+                    rows = await session.client.backends(token)
+            except (TokenUnavailable, ApiCallError, TimeoutError):
+                continue  # routing falls back on the last reading; health is the prober's
+            session.queue_depth = sum(int(r.get("queue_depth") or 0) for r in rows)
+            session.sent = 0
 
     async def _unparker(self) -> None:
         while True:
@@ -197,6 +228,7 @@ class Dispatcher:
             return None
         session.health.success()
         self.monitor.record(True)
+        session.sent += 1
         job.pinned = None
         if self.retries is not None and not job.resubmits:
             self.retries.first()

@@ -223,6 +223,10 @@ class JobSubmitted(TypedDict):
     width: int
     ideal: dict[str, float]
     nonce: NotRequired[str]
+    #: a hybrid loop's job: its loop, its iteration (from 0) and the loop's iterations
+    loop: NotRequired[str]
+    iteration: NotRequired[int]
+    of: NotRequired[int]
 
 
 class JobAccepted(TypedDict):

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from harness.load.loops import LoopConfig
+
 __all__ = ["NoisyTenant", "WorkloadConfig"]
 
 
@@ -50,6 +52,7 @@ class WorkloadConfig:
     processes: int = 1
     think_time: float = 10.0
     noisy: NoisyTenant | None = None  # built-in engine only
+    loops: LoopConfig | None = None  # built-in engine only
 
     @property
     def peak_rate(self) -> float:

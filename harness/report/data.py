@@ -238,6 +238,19 @@ def _tenants(result: Score) -> list[dict[str, Any]]:
     ]
 
 
+def _loops(result: Score) -> list[dict[str, Any]]:
+    return [
+        {
+            "loop": lp.loop,
+            "iterations": lp.iterations,
+            "done": lp.done,
+            "duration_s": _num(lp.duration, 1),
+            "iteration_p95_s": _num(lp.iteration_p95, 1),
+        }
+        for lp in result.loops
+    ]
+
+
 def _budget(result: Score) -> dict[str, Any] | None:
     spent = result.spend
     if spent is None or spent.budget is None:
@@ -403,6 +416,7 @@ def build_report(
         "telemetry": _telemetry(result),
         "secrets": _secrets(result),
         "tenants": _tenants(result),
+        "loops": _loops(result),
         "sut_events": [
             {"t": r["t"], "kind": r.get("kind"), "name": r.get("name")}
             for r in records

@@ -293,6 +293,19 @@ def _tenants(r: Mapping[str, Any]) -> list[str]:
     return table(["tenant", "jobs", "share", "success", "queue wait p95"], rows)
 
 
+def _loops(r: Mapping[str, Any]) -> list[str]:
+    rows = [
+        [
+            lp["loop"],
+            f"{lp['done']} / {lp['iterations']}",
+            _dur(lp["duration_s"], "—"),
+            _dur(lp["iteration_p95_s"], "—"),
+        ]  # fmt: skip
+        for lp in r["loops"]
+    ]
+    return table(["loop", "iterations done", "submit to last result", "iteration p95"], rows)
+
+
 def _slos(r: Mapping[str, Any]) -> list[str]:
     def label(s: Mapping[str, Any]) -> str:
         if s["threshold_s"]:
@@ -500,6 +513,7 @@ def render_markdown(r: Mapping[str, Any]) -> str:
         ("Alert quality", _alert_quality(r)),
         ("SLOs", _slos(r)),
         *([("Tenants", _tenants(r))] if len(r.get("tenants") or ()) > 1 else []),
+        *([("Hybrid loops", _loops(r))] if r.get("loops") else []),
         ("Ledger", _ledger(r)),
         ("Runbook", _runbook(r)),
         ("Secrets", _secrets(r)),

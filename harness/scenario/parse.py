@@ -20,6 +20,7 @@ from harness.fields import Fields, did_you_mean, load_yaml
 from harness.load import circuits
 from harness.load.config import NoisyTenant, WorkloadConfig
 from harness.load.files import resolve_locustfile
+from harness.load.loops import LoopConfig
 from harness.runbook import parse_runbook
 from harness.scenario.backends import check_fault_qubits, parse_backend
 from harness.scenario.catalogue import parse_expectation, parse_family
@@ -192,10 +193,30 @@ def _workload(f: Fields) -> WorkloadConfig:
         submit_timeout=f.duration("submit_timeout", 30.0, positive=True),
         idle_us=f.number("idle_us", 0.0, min=0.0, max=10_000.0),
         noisy=_noisy(f, locust),
+        loops=_loops(f, locust),
         **locust,
     )
     f.done()
     return cfg
+
+
+def _loops(f: Fields, locust: dict[str, Any]) -> LoopConfig | None:
+    """``loops: {count: 3, iterations: 12, at: 2m, stagger: 30s, poll_interval: 2s}``."""
+    if not f.has("loops"):
+        return None
+    if locust:
+        raise f.error("hybrid loops are a built-in workload feature (engine: builtin)", "loops")
+    g = f.child("loops")
+    out = LoopConfig(
+        count=g.integer("count", 1, min=1, max=100),
+        iterations=g.integer("iterations", 10, min=1, max=10_000),
+        at=g.duration("at", 0.0),
+        stagger=g.duration("stagger", 30.0),
+        poll_interval=g.duration("poll_interval", 2.0, positive=True),
+        shots=g.integer("shots", 1024, min=1),
+    )
+    g.done()
+    return out
 
 
 def _noisy(f: Fields, locust: dict[str, Any]) -> NoisyTenant | None:
@@ -223,7 +244,7 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
         objective = slo.number("objective", min=0.0, max=1.0)
         if objective >= 1.0:
             raise slo.error("objective must be below 1 (a 100% SLO has no budget)", "objective")
-        timed = name in ("latency", "queue_wait", "request_latency")
+        timed = name in ("latency", "queue_wait", "iteration", "request_latency")
         threshold = slo.duration("threshold", positive=True) if timed else None
         bound = slo.number("min_fidelity", 0.8, min=0.0, max=1.0) if name == "correctness" else None
         ceiling = (

@@ -32,6 +32,7 @@ BEHAVIOUR_KEYS = (
     "stuck_after",
     "tenant_inflight",
     "check_result_source",
+    "route_by_queue",
 )
 
 
@@ -48,5 +49,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "stuck_after": f.duration("stuck_after", d.stuck_after),
         "tenant_inflight": f.integer("tenant_inflight", d.tenant_inflight, min=1, max=10_000),
         "check_result_source": f.flag("check_result_source", d.check_result_source),
+        "route_by_queue": f.flag("route_by_queue", d.route_by_queue),
     }
     return Behaviour(**values)

@@ -25,14 +25,23 @@ __all__ = [
 ]
 
 #: SLIs a scenario can put an objective on.
-SLI_NAMES = ("success", "latency", "correctness", "queue_wait", "requests", "request_latency")
+SLI_NAMES = (
+    "success",
+    "latency",
+    "correctness",
+    "queue_wait",
+    "iteration",
+    "requests",
+    "request_latency",
+)
 
 
 @dataclass(frozen=True, slots=True)
 class SloSpec:
     """One SLO: the SLI name, its objective (0..1) and the SLI's parameters.
 
-    ``threshold`` (seconds) is the bound of ``latency`` and ``queue_wait``;
+    ``threshold`` (seconds) is the bound of ``latency``, ``queue_wait`` and
+    ``iteration`` (a hybrid loop's iteration, :mod:`harness.scoring.loops`);
     ``min_fidelity`` the bound of ``correctness``, and ``max_fidelity`` its optional upper
     bound: a result closer to the ideal than the device's noise allows did not come
     from the device (an ideal simulator stood in for it). ``window`` (seconds, optional) is the

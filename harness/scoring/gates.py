@@ -102,6 +102,16 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         "results closer to the ideal than the correctness SLO's max_fidelity (not the device's)",
         lambda s: s.too_good,
     ),
+    "iteration_latency_p95": (
+        "s",
+        "p95 of hybrid loop iterations, submit to result seen (no loops fails)",
+        lambda s: s.iteration_p95,
+    ),
+    "unfinished_loops": (
+        "",
+        "hybrid loops that did not complete every iteration (no loops fails)",
+        lambda s: sum(1 for lp in s.loops if not lp.finished) if s.loops else None,
+    ),
     "worst_tenant_success": (
         "",
         "lowest success rate (ok / jobs) of any tenant",

@@ -13,6 +13,7 @@ from harness.scoring.cost import Spend
 from harness.scoring.incidents import Incident
 from harness.scoring.inflight import InFlight
 from harness.scoring.ledger import Ledger
+from harness.scoring.loops import LoopStats
 from harness.scoring.measurement import Measurement
 from harness.scoring.resilience import Resilience
 from harness.scoring.runbook import StepResult
@@ -74,6 +75,8 @@ class Score:
     secrets: Secrets = Secrets()
     mean_fidelity: float | None = None
     tenants: tuple[TenantStats, ...] = ()
+    loops: tuple[LoopStats, ...] = ()
+    iteration_p95: float | None = None  # of every hybrid loop iteration
     #: jobs delivered with a fidelity above the correctness SLO's max_fidelity
     #: (None: no such bound)
     too_good: int | None = None

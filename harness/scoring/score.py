@@ -14,6 +14,7 @@ from harness.scoring.incidents import Incident, incidents
 from harness.scoring.inflight import affected, in_flight
 from harness.scoring.journal_view import JournalView
 from harness.scoring.ledger import ledger
+from harness.scoring.loops import iteration_latency_p95, loop_stats
 from harness.scoring.measurement import measurement
 from harness.scoring.resilience import resilience
 from harness.scoring.result import Score
@@ -157,6 +158,8 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         secrets=secrets(view.leaks, view.secret_scan),
         mean_fidelity=mean([j.fidelity for j in jobs.values() if j.fidelity is not None]),
         tenants=tenant_stats(jobs.values(), end),
+        loops=loop_stats(jobs.values(), end),
+        iteration_p95=iteration_latency_p95(jobs.values(), end),
         too_good=_too_good(jobs.values(), config),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),

@@ -16,6 +16,8 @@ Per-job events (definitions in ARCHITECTURE.md, "Scoring"):
   and its Hellinger fidelity to the ideal distribution is at least F (and, with a
   ``max_fidelity`` G, at most G: a result better than the device can give is not the
   device's).
+- ``iteration`` (threshold I): a hybrid loop's jobs only, like ``latency``
+  (:mod:`harness.scoring.loops`); a failed iteration is bad.
 - ``queue_wait`` (threshold Q): at ``min(start, submit + Q)`` where start is the first
   backend execution of the job's idempotency key (or, when the backends never saw
   the key, its completion); good iff started within Q. Jobs that failed before Q
@@ -41,6 +43,7 @@ from typing import Any
 
 from harness.scoring.config import ScoringConfig, SloSpec
 from harness.scoring.events import SliEvent
+from harness.scoring.loops import iteration_events
 from harness.scoring.requests import request_events
 from harness.scoring.stats import percentile
 from harness.scoring.views import JobView, job_views
@@ -102,6 +105,9 @@ def sli_events(
     """
     views = job_views(records) if jobs is None else jobs
     events = job_events(views.values(), slos, end, final=final)
+    for s in slos:
+        if s.name == "iteration" and s.threshold is not None:
+            events["iteration"] = iteration_events(views.values(), s.threshold, end)
     for name, items in request_events(records, slos, end).items():
         events[name] = events.get(name, []) + items
     return events

@@ -74,6 +74,9 @@ class JobView:
     mode: str | None = None
     started_at: float | None = None
     tenant: str | None = None
+    loop: str | None = None  # a hybrid loop's job: its loop, iteration, and planned count
+    iteration: int | None = None
+    loop_iterations: int | None = None
 
     @property
     def latency(self) -> float | None:
@@ -143,6 +146,9 @@ class JobBook:
                 nonce=r.get("nonce"),
                 started_at=self._starts.get(jid),
                 tenant=r.get("tenant"),
+                loop=r.get("loop"),
+                iteration=r.get("iteration"),
+                loop_iterations=r.get("of"),
             )
             if r.get("ideal"):
                 self.index.add(jid, r["ideal"])
