@@ -28,7 +28,8 @@ from typing import Any
 
 from fake_backends import aer_noise, cost, executor
 from fake_backends.calibration import Calibration
-from fake_backends.errors import CircuitRejected
+from fake_backends.configuration import isa_violation
+from fake_backends.errors import CircuitRejected, NotIsa
 from fake_backends.fingerprint import fingerprint
 from fake_backends.limits import WorkLimits
 
@@ -135,19 +136,29 @@ def prepare(
     seed: int,
     max_operations: int = _LIMITS.max_operations,
     max_depth: int = _LIMITS.max_depth,
+    isa: tuple[tuple[str, ...], tuple[tuple[int, int], ...]] | None = None,
 ) -> dict[str, Any]:
     """Parse and transpile one circuit for ``device``; return it compacted, as QPY.
 
     Raises :class:`CircuitRejected` with a message fit for an HTTP 400 body, also when
-    the circuit would cost more than the limits (:mod:`fake_backends.limits`).
+    the circuit would cost more than the limits (:mod:`fake_backends.limits`), and
+    :class:`NotIsa` when ``isa`` (basis gates, coupling map) is given and the circuit
+    is not an ISA circuit of that target.
     """
-    key = hashlib.sha256(f"{device}\0{fmt}\0{seed}\0{source}".encode()).hexdigest()
-    return _prepare_cached(key, device, fmt, source, seed, max_operations, max_depth)
+    key = hashlib.sha256(f"{device}\0{fmt}\0{seed}\0{isa!r}\0{source}".encode()).hexdigest()
+    return _prepare_cached(key, device, fmt, source, seed, max_operations, max_depth, isa)
 
 
 @lru_cache(maxsize=512)
 def _prepare_cached(
-    key: str, device: str, fmt: str, source: str, seed: int, max_operations: int, max_depth: int
+    key: str,
+    device: str,
+    fmt: str,
+    source: str,
+    seed: int,
+    max_operations: int,
+    max_depth: int,
+    required: tuple[tuple[str, ...], tuple[tuple[int, int], ...]] | None,
 ) -> dict[str, Any]:
     from qiskit import qpy
 
@@ -166,6 +177,14 @@ def _prepare_cached(
         )
     if circuit.num_clbits == 0:
         raise CircuitRejected("circuit has no classical bits: nothing would be measured")
+    if required is not None:
+        ops = (
+            (inst.operation.name, [circuit.find_bit(q).index for q in inst.qubits])
+            for inst in circuit.data
+        )
+        why = isa_violation(ops, circuit.num_qubits, backend.num_qubits, *required)
+        if why is not None:
+            raise NotIsa(why)
     isa = _transpile(circuit, backend, device, seed)
     _check_cost(isa, max_operations, " once transpiled")
     if isa.depth() > max_depth:

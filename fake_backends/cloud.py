@@ -23,9 +23,10 @@ from fake_backends.api.observe import Observer
 from fake_backends.auth import TokenStore
 from fake_backends.background import BackgroundLoad
 from fake_backends.calibration import Calibration
+from fake_backends.configuration import Configuration, ConfigurationState
 from fake_backends.control import BackendControl
 from fake_backends.drift import CalibrationState
-from fake_backends.executor import PreparedCircuit
+from fake_backends.executor import Isa, PreparedCircuit
 from fake_backends.jobs import JobService
 from fake_backends.limits import WorkLimits
 from fake_backends.queue import BackendJob, JobQueue, Runner
@@ -61,7 +62,7 @@ class Simulator(Runner, Protocol):
     async def warm_noise(self, calibration: Calibration) -> None: ...
 
     async def prepare(
-        self, device: str, fmt: str, source: str, *, seed: int
+        self, device: str, fmt: str, source: str, *, seed: int, isa: Isa = None
     ) -> PreparedCircuit: ...
 
     def healthy(self) -> bool:
@@ -144,6 +145,8 @@ class FakeCloud:
             seed=seed,
             ids=stream(seed, f"{named}:ids"),
         )
+        self.configuration = ConfigurationState(self.switches)
+        self.job_service.isa_target = self._isa_target
         self.device_info: dict[str, Any] = {}
         self.url = ""
         self._epoch = datetime.now(UTC)
@@ -151,6 +154,10 @@ class FakeCloud:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    def _isa_target(self) -> Isa:
+        """The target submitted circuits must fit (``isa: true``), else None."""
+        return self.configuration.current.as_check() if self.spec.isa else None
 
     @property
     def jobs(self) -> dict[str, BackendJob]:
@@ -170,6 +177,7 @@ class FakeCloud:
     async def load_device(self) -> None:
         """Describe the device in the Aer workers, load its calibration, warm its noise."""
         self.device_info = await self.executor.describe(self.spec.device)
+        self.configuration.load(Configuration.of(self.device_info))
         self.calibration.load(Calibration.from_description(self.device_info))
         await self.executor.warm_noise(self.calibration.current)
 

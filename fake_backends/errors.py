@@ -4,6 +4,7 @@
     ├── AuthError            authentication failed (``code`` goes into the 401 body)
     ├── UnknownDevice        not a device name (also ValueError)
     ├── CircuitRejected      the circuit cannot run on the device (also ValueError)
+    │   └── NotIsa           ... it is not an ISA circuit of the backend's current target
     ├── ExecutionFailed      Aer failed to run a circuit that had been accepted
     │   ├── WorkTimeout      ... it ran past its deadline (the worker was killed)
     │   └── WorkerDied       ... its worker process died (killed, out of memory)
@@ -22,6 +23,7 @@ __all__ = [
     "ExecutionFailed",
     "FakeBackendError",
     "JobRefused",
+    "NotIsa",
     "QueueFull",
     "UnknownDevice",
     "WorkTimeout",
@@ -47,6 +49,10 @@ class UnknownDevice(FakeBackendError, ValueError):
 
 class CircuitRejected(FakeBackendError, ValueError):
     """The circuit cannot run on the device; the message is safe to show a client."""
+
+
+class NotIsa(CircuitRejected):
+    """The backend takes ISA circuits only, and this one is not one of its current target."""
 
 
 class ExecutionFailed(FakeBackendError, RuntimeError):

@@ -41,7 +41,10 @@ from fake_backends.workers import WorkerPool
 if TYPE_CHECKING:
     from fake_backends.calibration import Calibration
 
-__all__ = ["AerExecutor", "PreparedCircuit", "RunOutput"]
+__all__ = ["AerExecutor", "Isa", "PreparedCircuit", "RunOutput"]
+
+#: a target a circuit must already fit (basis gates, directed coupling map), or None
+Isa = tuple[tuple[str, ...], tuple[tuple[int, int], ...]] | None
 
 # One Aer call per batch is many times faster than one per circuit; the bound keeps one
 # calibration's backlog from holding a worker while other calibrations' jobs wait.
@@ -295,12 +298,23 @@ class AerExecutor:
             raise ValueError(str(exc)) from None
         return result
 
-    async def prepare(self, device: str, fmt: str, source: str, *, seed: int) -> PreparedCircuit:
-        """Parse and transpile a circuit; raise :class:`CircuitRejected` if it cannot run."""
-        key = hashlib.sha256(f"{device}\0{fmt}\0{seed}\0{source}".encode()).hexdigest()
-        return await self.memo(f"prepare:{key}", lambda: self._prepare(device, fmt, source, seed))
+    async def prepare(
+        self, device: str, fmt: str, source: str, *, seed: int, isa: Isa = None
+    ) -> PreparedCircuit:
+        """Parse and transpile a circuit; raise :class:`CircuitRejected` if it cannot run.
 
-    async def _prepare(self, device: str, fmt: str, source: str, seed: int) -> PreparedCircuit:
+        ``isa`` (basis gates, coupling map): the circuit must already be an ISA circuit
+        of that target (:class:`~fake_backends.errors.NotIsa` if not).
+        """
+        text = f"{device}\0{fmt}\0{seed}\0{isa!r}\0{source}"
+        key = hashlib.sha256(text.encode()).hexdigest()
+        return await self.memo(
+            f"prepare:{key}", lambda: self._prepare(device, fmt, source, seed, isa)
+        )
+
+    async def _prepare(
+        self, device: str, fmt: str, source: str, seed: int, isa: Isa
+    ) -> PreparedCircuit:
         # At most one prepare per worker in the pool's FIFO queue: a burst of submits (a
         # SUT releasing its backlog) must not queue 40 transpiles ahead of a batch whose
         # jobs are already on the modelled device (measured at 40x: their Aer lag went
@@ -316,6 +330,7 @@ class AerExecutor:
                     seed,
                     limits.max_operations,
                     limits.max_depth,
+                    isa,
                     deadline=limits.prepare_seconds,
                 )
         except WorkTimeout:

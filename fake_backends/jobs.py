@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from fake_backends import records
-from fake_backends.errors import CircuitRejected, JobRefused, QueueFull
-from fake_backends.executor import PreparedCircuit
+from fake_backends.errors import CircuitRejected, JobRefused, NotIsa, QueueFull
+from fake_backends.executor import Isa, PreparedCircuit
 from fake_backends.queue import BackendJob, JobQueue, JobStatus, Program
 from fake_backends.switches import LostJobs, PendingJobsLimit, UnknownStatus
 
@@ -92,6 +92,8 @@ class JobService:
         self._queue = queue
         self._emit = on_event
         self._seed = seed  # the transpiler's seed for this cloud's circuits
+        #: the target circuits must already fit (the cloud's, when its spec says isa)
+        self.isa_target: Callable[[], Isa] = lambda: None
         self._ids = ids or random.Random(seed)  # the cloud's named "ids" stream
 
     def new_job_id(self) -> str:
@@ -131,7 +133,11 @@ class JobService:
         """Parse and transpile one circuit for the device (in an Aer worker)."""
         spec = self.spec
         try:
-            prepared = await self._executor.prepare(spec.device, fmt, source, seed=self._seed)
+            prepared = await self._executor.prepare(
+                spec.device, fmt, source, seed=self._seed, isa=self.isa_target()
+            )
+        except NotIsa as exc:
+            raise JobRefused(400, "not_isa", str(exc)) from None
         except CircuitRejected as exc:
             raise JobRefused(400, "invalid_circuit", str(exc)) from None
         self.check_width(prepared.active_qubits)

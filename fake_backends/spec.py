@@ -56,6 +56,9 @@ class BackendSpec:
     max_qubits: int = 20
     max_circuit_bytes: int = 256 * 1024
     calibration_step: float = 10.0
+    #: take ISA circuits only (laid out and translated for the served configuration),
+    #: like IBM since 2024; others are refused 400 ``not_isa``
+    isa: bool = False
     api_keys: Mapping[str, str] = field(default_factory=dict)
 
     def keys(self) -> dict[str, str]:

@@ -27,6 +27,7 @@ __all__ = [
     "RENAMEABLE_FIELDS",
     "SETTINGS",
     "ApiErrors",
+    "ConfigChange",
     "CorruptResults",
     "SimulatorFallback",
     "JobFailures",
@@ -231,6 +232,16 @@ class CorruptResults(Setting):
     name: ClassVar[str] = "corrupt_results"
     rate: float
     mode: Literal["swap", "bitflip"] = "swap"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange(Setting):
+    """The served configuration changes: ``basis_gates`` replaced (None: kept) and the
+    couplers in ``remove_edges`` taken out (:mod:`fake_backends.configuration`)."""
+
+    name: ClassVar[str] = "config_change"
+    basis_gates: tuple[str, ...] | None = None
+    remove_edges: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,6 +35,7 @@ from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 from plumbing.serve import background, serve_app
 from reference_orchestrator.alerts import AlertSender, FailureRateMonitor, Held
+from reference_orchestrator.compiler import Compiler
 from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
 from reference_orchestrator.health import BackendHealth
@@ -118,11 +119,19 @@ class Orchestrator:
                 for i, link in enumerate(self.config.backends)
             ]
             self.sessions = sessions
+            compiler = Compiler()
             self.dispatcher = dispatcher = Dispatcher(
-                self.config, self.store, sessions, self.monitor, self.clock, seed=self.seed
+                self.config,
+                self.store,
+                sessions,
+                self.monitor,
+                self.clock,
+                seed=self.seed,
+                compiler=compiler,
             )
             self.sessions = sessions
             async with (
+                _shut_down(compiler),
                 serve_app(self.app(), host, port) as url,
                 background(
                     dispatcher.run(),
@@ -279,3 +288,12 @@ class Orchestrator:
 
     async def _health(self, request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
+
+
+@asynccontextmanager
+async def _shut_down(compiler: Compiler) -> AsyncIterator[None]:
+    """Stop the compiler's worker process when the orchestrator stops (off the loop)."""
+    try:
+        yield
+    finally:
+        await asyncio.to_thread(compiler.close)

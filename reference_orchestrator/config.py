@@ -95,6 +95,11 @@ class Behaviour:
       (its ``queue_depth`` read every ``probe_interval``, plus the jobs sent there since),
       so a backend flooded by other tenants is left to them. Off: the first healthy
       backend in configured order takes everything, however long its queue.
+    - ``refresh_target``: a backend that takes ISA circuits only refused a job compiled
+      for the cached target (400 ``not_isa``): read the backend's configuration again,
+      compile the job anew and resubmit it (:mod:`reference_orchestrator.compiler`).
+      Off: the target read when the backend first refused a job stays cached, and
+      every job compiled for it fails once the provider changes the configuration.
     """
 
     refresh_ahead: float = 0.1
@@ -107,6 +112,7 @@ class Behaviour:
     tenant_inflight: int | None = None
     check_result_source: bool = False
     route_by_queue: bool = False
+    refresh_target: bool = False
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.refresh_ahead < 1.0:

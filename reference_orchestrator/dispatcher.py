@@ -22,6 +22,10 @@ one poison job cannot stop dispatch.
 A job the backend ran and failed (``ERROR``) fails, unless ``resubmit_attempts`` allows
 another attempt, within the retry budget (:mod:`reference_orchestrator.retries`) when
 there is one.
+
+A backend that refuses a job as not an ISA circuit (400 ``not_isa``) gets every job
+compiled for its target from then on (:mod:`reference_orchestrator.compiler`); a
+refusal of a job compiled for the cached target means the target changed.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from plumbing.http_errors import ApiCallError
 from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 from reference_orchestrator.alerts import FailureRateMonitor
+from reference_orchestrator.compiler import CompileError, Compiler, Target
 from reference_orchestrator.config import BackendLink, OrchestratorConfig
 from reference_orchestrator.health import BackendHealth, Breaker
 from reference_orchestrator.retries import RetryBudget
@@ -62,6 +67,7 @@ class BackendSession:
         self.health = health
         self.queue_depth: int | None = None  # last read (``route_by_queue``)
         self.sent = 0  # jobs submitted here since that reading
+        self.target: Target | None = None  # set once it refused a circuit as not ISA
 
     @property
     def load(self) -> int:
@@ -81,6 +87,7 @@ class Dispatcher:
         clock: Clock,
         *,
         seed: int = 0,
+        compiler: Compiler | None = None,
     ) -> None:
         if not sessions:
             raise ValueError("the orchestrator needs at least one backend")
@@ -94,6 +101,7 @@ class Dispatcher:
         ratio = config.behaviour.retry_budget
         self.retries = RetryBudget(clock, ratio=ratio) if ratio is not None else None
         self.last_stuck_at: float | None = None  # the last time a job was found stuck
+        self.compiler = compiler or Compiler()
 
     async def run(self) -> None:
         async with asyncio.TaskGroup() as tg:
@@ -200,11 +208,20 @@ class Dispatcher:
             if _no_answer(exc.__cause__):
                 session.health.failure()
             return self._transient(job, f"auth: {exc}", fatal=not self.config.token_refresh)
+        circuit, fmt = job.circuit, job.fmt
+        target = session.target
+        if target is not None:
+            try:
+                circuit, fmt = await self.compiler.compile(job.circuit, job.fmt, target), "qpy"
+            except CompileError as exc:
+                self.monitor.record(False)
+                self.store.fail(job, str(exc))
+                return None
         try:
             record = await session.client.submit(
                 token,
-                circuit=job.circuit,
-                fmt=job.fmt,
+                circuit=circuit,
+                fmt=fmt,
                 shots=job.shots,
                 idempotency_key=job.backend_key,
             )
@@ -212,6 +229,8 @@ class Dispatcher:
             if exc.status == 0:
                 return self._no_answer(job, session, exc)
             session.health.success()
+            if exc.status == 400 and exc.code == "not_isa":
+                return await self._not_isa(job, session, token, target, exc)
             if exc.unauthorized:
                 session.tokens.invalidate(token)
                 return self._transient(job, str(exc), fatal=not self.config.token_refresh, wait=0)
@@ -234,6 +253,32 @@ class Dispatcher:
             self.retries.first()
         self.store.mark_submitted(job, session.link.name, str(record["id"]))
         return None
+
+    async def _not_isa(
+        self,
+        job: Job,
+        session: BackendSession,
+        token: str,
+        compiled_for: Target | None,
+        exc: ApiCallError,
+    ) -> float | None:
+        """The backend takes ISA circuits only: (re)read its target, or fail the job."""
+        fail = f"rejected by {session.link.name}: {exc}"
+        if compiled_for is not None and not self.config.behaviour.refresh_target:
+            self.monitor.record(False)
+            self.store.fail(job, fail)  # compiled for the cached target: nothing to change
+            return None
+        try:
+            rows = await session.client.backends(token)
+            fresh = Target.of(rows[0])
+        except (ApiCallError, IndexError, ValueError) as err:
+            return self._transient(job, f"reading {session.link.name}'s target: {err}")
+        if fresh == compiled_for:
+            self.monitor.record(False)
+            self.store.fail(job, fail)  # compiled for the current target and still refused
+            return None
+        session.target = fresh
+        return self._transient(job, str(exc), wait=0)  # compiled anew on its next submit
 
     def _no_answer(self, job: Job, session: BackendSession, exc: ApiCallError) -> float | None:
         session.health.failure()

@@ -108,6 +108,7 @@ class NativeApi:
         cloud = self.cloud
         info = cloud.device_info
         cal = cloud.calibration
+        config = cloud.configuration.current
         row = {
             "name": cloud.name,
             "device": cloud.spec.device,
@@ -118,8 +119,10 @@ class NativeApi:
             "slots": cloud.queue.slots,
             "max_shots": cloud.spec.max_shots,
             "max_qubits": cloud.spec.max_qubits,
-            "basis_gates": info.get("basis_gates", []),
-            "coupling_map": info.get("coupling_map", []),
+            "basis_gates": list(config.basis_gates),
+            "coupling_map": [list(edge) for edge in config.coupling_map],
+            "configuration_version": config.version,
+            "isa_required": cloud.spec.isa,
             "calibration_version": cal.served.version,
             "last_update": cloud.timestamp(cal.last_update),
             "maintenance": [

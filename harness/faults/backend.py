@@ -11,6 +11,7 @@ from harness.faults.base import FaultContext, FaultKind, SettingFault
 from harness.fields import Fields
 
 __all__ = [
+    "ConfigChange",
     "CorruptResults",
     "JobFailures",
     "Maintenance",
@@ -157,3 +158,36 @@ class SimulatorFallback(SettingFault[switches.SimulatorFallback]):
     @classmethod
     def parse(cls, fields: Fields) -> Self:
         return cls(switches.SimulatorFallback(disclosed=fields.flag("disclosed", True)))
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigChange(SettingFault[switches.ConfigChange]):
+    """The backend's configuration changes: ``basis_gates`` replaced and/or the couplers
+    in ``remove_edges`` (pairs of qubits, both directions) taken out of the coupling
+    map. ``/v1/backends`` serves the new one (``configuration_version`` bumped); a
+    backend with ``isa: true`` refuses circuits compiled for the old one (400
+    ``not_isa``). Reverted: the device's own configuration, version bumped again.
+    """
+
+    kind: ClassVar[str] = "backend.config_change"
+    summary: ClassVar[str] = "basis gates / coupling map change under compiled circuits"
+    setting: switches.ConfigChange
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        basis = fields.texts("basis_gates", None)
+        raw = fields.raw("remove_edges", [])
+        if not isinstance(raw, list) or not all(
+            isinstance(e, list) and len(e) == 2 and all(type(q) is int and q >= 0 for q in e)
+            for e in raw
+        ):
+            raise fields.error(
+                f"expected a list of qubit pairs like [[0, 1], [1, 2]], found {raw!r}",
+                "remove_edges",
+            )
+        if basis is None and not raw:
+            raise fields.error("give basis_gates, remove_edges or both", "basis_gates")
+        if basis is not None and not basis:
+            raise fields.error("expected at least one basis gate", "basis_gates")
+        edges = tuple((int(a), int(b)) for a, b in raw)
+        return cls(switches.ConfigChange(basis_gates=basis, remove_edges=edges))

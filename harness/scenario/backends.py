@@ -14,6 +14,7 @@ Every field is optional but ``name``; errors name the file, line and YAML path::
           - {at: 10m, duration: 5m, mode: reject}   # or hold
         max_shots: 100000
         max_qubits: 20                    # widest circuit simulated
+        isa: false                        # true: ISA circuits only (else 400 not_isa)
         token_ttl: 1h
         port: 0
 """
@@ -83,6 +84,7 @@ def parse_backend(f: Fields, *, calibration_step: float = 10.0) -> BackendConfig
         max_depth=max_depth,
         token_ttl=token_ttl,
         fair_share=f.flag("fair_share", True),
+        isa=f.flag("isa", False),
         background=_background(f.child("background", {})),
         maintenance=tuple(_window(w) for w in f.children("maintenance", [])),
         max_shots=f.integer("max_shots", 100_000, min=1),

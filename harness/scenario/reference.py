@@ -33,6 +33,7 @@ BEHAVIOUR_KEYS = (
     "tenant_inflight",
     "check_result_source",
     "route_by_queue",
+    "refresh_target",
 )
 
 
@@ -50,5 +51,6 @@ def parse_behaviour(f: Fields) -> Behaviour:
         "tenant_inflight": f.integer("tenant_inflight", d.tenant_inflight, min=1, max=10_000),
         "check_result_source": f.flag("check_result_source", d.check_result_source),
         "route_by_queue": f.flag("route_by_queue", d.route_by_queue),
+        "refresh_target": f.flag("refresh_target", d.refresh_target),
     }
     return Behaviour(**values)

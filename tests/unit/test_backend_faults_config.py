@@ -138,12 +138,19 @@ def test_unknown_device_is_a_load_time_error(tmp_path):
     assert "did you mean 'FakeSherbrooke'" in info.value.reason
 
 
+#: the parameters a kind cannot do without
+NEEDS = {
+    "queue.saturation": "rate: 1/s",
+    "api.rate_limit": "rate: 1/s",
+    "backend.config_change": "remove_edges: [[0, 1]]",
+}
+
+
 async def test_every_fault_kind_is_idempotent_and_reverts_cleanly(tmp_path):
-    needs = {"queue.saturation": "rate: 1/s", "api.rate_limit": "rate: 1/s"}
     for kind in sorted(REGISTRY):
         if kind.startswith(("auth.", "network.", "sut.", "telemetry.")):
             continue  # token, proxy, SUT-process and telemetry faults have their own tests
-        extra = needs.get(kind, "")
+        extra = NEEDS.get(kind, "")
         entry = f"  - {{kind: {kind}, at: 3m, duration: 1m{', ' + extra if extra else ''}}}\n"
         (spec,) = load(tmp_path, entry).faults
         async with rig() as (cloud, _, _, _):
@@ -172,7 +179,7 @@ async def test_a_setting_fault_gives_the_backend_its_own_setting_value(tmp_path)
     for kind, cls in sorted(REGISTRY.items()):
         if not issubclass(cls, SettingFault):
             continue
-        extra = ", rate: 1/s" if kind in ("queue.saturation", "api.rate_limit") else ""
+        extra = f", {NEEDS[kind]}" if kind in NEEDS else ""
         (spec,) = load(tmp_path, f"  - {{kind: {kind}, at: 3m, duration: 1m{extra}}}\n").faults
         setting = spec.fault.setting
         assert spec.fault.params() == dataclasses.asdict(setting), kind

@@ -26,7 +26,9 @@ class Preparer:
         self.prepared = prepared
         self.calls = 0
 
-    async def prepare(self, device: str, fmt: str, source: str, *, seed: int) -> PreparedCircuit:
+    async def prepare(
+        self, device: str, fmt: str, source: str, *, seed: int, isa: object = None
+    ) -> PreparedCircuit:
         self.calls += 1
         await asyncio.sleep(0)
         if source == "bad":

@@ -66,7 +66,9 @@ class FakeRunner:
     async def warm_noise(self, calibration: Calibration) -> None:
         raise NotImplementedError
 
-    async def prepare(self, device: str, fmt: str, source: str, *, seed: int) -> PreparedCircuit:
+    async def prepare(
+        self, device: str, fmt: str, source: str, *, seed: int, isa: object = None
+    ) -> PreparedCircuit:
         raise NotImplementedError
 
     def healthy(self) -> bool:

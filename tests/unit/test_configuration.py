@@ -1,0 +1,82 @@
+"""Configuration drift, the pure parts: the ISA check, the served configuration's
+versions, the fault's parameters, and the orchestrator's reading of a target."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fake_backends.configuration import Configuration, ConfigurationState, isa_violation
+from fake_backends.switches import ConfigChange, Switches
+from harness.errors import ScenarioError
+from harness.scenario.parse import load_scenario
+from reference_orchestrator.compiler import Target
+
+BASIS = ("cx", "id", "rz", "sx", "x")
+CHAIN = ((0, 1), (1, 0), (1, 2), (2, 1))
+
+
+def test_an_isa_circuit_passes_and_each_kind_of_misfit_is_named() -> None:
+    ok = [("rz", [0]), ("sx", [1]), ("cx", [0, 1]), ("barrier", [0, 1, 2]), ("measure", [2])]
+    assert isa_violation(ok, 3, 3, BASIS, CHAIN) is None
+    narrow = isa_violation(ok, 2, 3, BASIS, CHAIN)
+    assert narrow is not None
+    assert "2 qubits, the target 3" in narrow
+    gate = isa_violation([("h", [0])], 3, 3, BASIS, CHAIN)
+    assert gate == (
+        "The instruction h on qubits (0,) is not supported by the target "
+        "(basis gates: cx, id, rz, sx, x)"
+    )
+    coupler = isa_violation([("cx", [0, 2])], 3, 3, BASIS, CHAIN)
+    assert coupler is not None
+    assert "cx on qubits (0, 2)" in coupler
+    assert "no coupler" in coupler
+
+
+def test_the_served_configuration_follows_its_switch_and_counts_changes() -> None:
+    switches = Switches()
+    state = ConfigurationState(switches)
+    state.load(Configuration(BASIS, CHAIN))
+    assert state.current == Configuration(BASIS, CHAIN, 0)
+    switches.put(ConfigChange(basis_gates=("ecr", "rz", "sx", "x"), remove_edges=((1, 0),)))
+    assert state.current.basis_gates == ("ecr", "rz", "sx", "x")
+    assert state.current.coupling_map == ((1, 2), (2, 1))  # both directions of 0-1 gone
+    assert state.current.version == 1
+    switches.remove(ConfigChange)
+    assert state.current == Configuration(BASIS, CHAIN, 2)
+
+
+@pytest.mark.parametrize(
+    ("params", "path", "message"),
+    [
+        ("", "basis_gates", "give basis_gates, remove_edges or both"),
+        ("basis_gates: []", "basis_gates", "at least one basis gate"),
+        ("remove_edges: [[0, 1, 2]]", "remove_edges", "list of qubit pairs"),
+        ("remove_edges: [[0, -1]]", "remove_edges", "list of qubit pairs"),
+    ],
+)
+def test_config_change_parameters_are_checked(
+    tmp_path: Path, params: str, path: str, message: str
+) -> None:
+    extra = f", {params}" if params else ""
+    file = tmp_path / "s.yaml"
+    file.write_text(
+        "name: s\nduration: 5m\nbackends: [{name: m}]\nslos: {success: {objective: 0.9}}\n"
+        f"faults:\n  - {{kind: backend.config_change, at: 1m, duration: 1m{extra}}}\n"
+    )
+    with pytest.raises(ScenarioError, match=message) as info:
+        load_scenario(file)
+    assert f"faults[0].{path}" in str(info.value)
+
+
+def test_the_orchestrator_reads_a_target_from_a_backends_row() -> None:
+    row = {
+        "basis_gates": ["ecr", "rz"],
+        "coupling_map": [[1, 2]],
+        "configuration_version": 3,
+        "num_qubits": 5,
+    }
+    assert Target.of(row) == Target(("ecr", "rz"), ((1, 2),), 3, 5)
+    with pytest.raises(ValueError, match="usable configuration"):
+        Target.of({"coupling_map": []})
