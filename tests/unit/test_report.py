@@ -332,6 +332,7 @@ def test_the_report_of_every_shipped_scenario_matches_the_schema(path: Path):
 #: what a fault kind needs besides its kind and window (the required parameters)
 _REQUIRED: dict[str, dict[str, object]] = {
     "api.rate_limit": {"rate": "1/s"},
+    "backend.config_change": {"remove_edges": [[0, 1]]},
     "network.bandwidth": {"rate": 10},
     "network.latency": {"latency": "2s"},
     "network.slow_close": {"delay": "2s"},
@@ -346,7 +347,7 @@ def test_a_report_with_every_fault_kind_matches_the_schema(tmp_path):
 
     kinds = sorted(REGISTRY)
     faults = [
-        {"id": f"f{i}", "kind": kind, "at": f"{3 + i * 0.4}m", "duration": "20s",
+        {"id": f"f{i}", "kind": kind, "at": f"{3 + i * 0.4:g}m", "duration": "20s",
          **_REQUIRED.get(kind, {})}
         for i, kind in enumerate(kinds)
     ]  # fmt: skip
