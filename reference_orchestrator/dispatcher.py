@@ -108,6 +108,7 @@ class Dispatcher:
             for _ in range(self.config.submitters):
                 tg.create_task(self._submitter())
             for session in self.sessions.values():
+                tg.create_task(self._learn_target(session))
                 tg.create_task(self._poller(session))
                 tg.create_task(self._prober(session))
                 if self.config.behaviour.route_by_queue:
@@ -151,6 +152,21 @@ class Dispatcher:
                     session.health.failure()
                     continue
             session.health.success()
+
+    async def _learn_target(self, session: BackendSession) -> None:
+        """At start: does the backend take ISA circuits only? Then compile for it from the
+        first job (else a ``not_isa`` refusal teaches it later)."""
+        try:
+            token = await session.tokens.get()
+            rows = await session.client.backends(token)
+            if not rows or not rows[0].get("isa_required"):
+                return
+            target = Target.of(rows[0])
+        except (TokenUnavailable, ApiCallError, ValueError):
+            return
+        if session.target is None:
+            session.target = target
+        await self.compiler.warm()
 
     async def _queue_watch(self, session: BackendSession) -> None:
         """``route_by_queue``: read the backend's queue depth every probe interval."""
