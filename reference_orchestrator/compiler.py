@@ -2,10 +2,10 @@
 
 A backend that takes ISA circuits only (IBM since 2024; a fake cloud with ``isa:
 true``) refuses anything else with 400 ``not_isa``. The orchestrator reads each
-backend's configuration when it starts (:class:`Target`: basis gates, coupling map,
-version, from ``GET /v1/backends``, which says ``isa_required``), or learns it from
-such a refusal, and from then on transpiles every job for it before submitting, as
-QPY. The target is cached per backend, which is the
+backend's configuration before its first submit there (:class:`Target`: basis gates,
+coupling map, version, from ``GET /v1/backends``, which says ``isa_required``), or
+learns it from such a refusal, and from then on transpiles every job for it before
+submitting, as QPY. The target is cached per backend, which is the
 trap: when the provider changes the configuration, every circuit compiled for the
 cached target is refused (qiskit-ibm-runtime #3275). ``refresh_target`` (a behaviour
 switch) reads the target again on such a refusal and compiles the job anew; without
@@ -69,11 +69,6 @@ class Compiler:
             collections.OrderedDict()
         )
 
-    async def warm(self) -> None:
-        """Start the worker and import the transpiler there (seconds, once), so the
-        first job does not wait for it."""
-        await asyncio.get_running_loop().run_in_executor(self._workers(), _warm)
-
     def _workers(self) -> ProcessPoolExecutor:
         if self._pool is None:
             context = multiprocessing.get_context("forkserver")
@@ -98,10 +93,6 @@ class Compiler:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
-
-
-def _warm() -> None:
-    from qiskit import qasm3, qpy, transpile  # noqa: F401 (the import is the work)
 
 
 def _transpile(source: str, fmt: str, target: Target) -> str:

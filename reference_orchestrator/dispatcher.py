@@ -67,7 +67,8 @@ class BackendSession:
         self.health = health
         self.queue_depth: int | None = None  # last read (``route_by_queue``)
         self.sent = 0  # jobs submitted here since that reading
-        self.target: Target | None = None  # set once it refused a circuit as not ISA
+        self.target: Target | None = None  # set when it says (or shows) it wants ISA
+        self.asked_target = False  # read its configuration before the first submit
 
     @property
     def load(self) -> int:
@@ -108,7 +109,6 @@ class Dispatcher:
             for _ in range(self.config.submitters):
                 tg.create_task(self._submitter())
             for session in self.sessions.values():
-                tg.create_task(self._learn_target(session))
                 tg.create_task(self._poller(session))
                 tg.create_task(self._prober(session))
                 if self.config.behaviour.route_by_queue:
@@ -153,20 +153,16 @@ class Dispatcher:
                     continue
             session.health.success()
 
-    async def _learn_target(self, session: BackendSession) -> None:
-        """At start: does the backend take ISA circuits only? Then compile for it from the
-        first job (else a ``not_isa`` refusal teaches it later)."""
+    async def _learn_target(self, session: BackendSession, token: str) -> None:
+        """Before the first submit there: does the backend take ISA circuits only? Then
+        compile for it from the first job (else a ``not_isa`` refusal teaches it later)."""
+        session.asked_target = True
         try:
-            token = await session.tokens.get()
             rows = await session.client.backends(token)
-            if not rows or not rows[0].get("isa_required"):
-                return
-            target = Target.of(rows[0])
-        except (TokenUnavailable, ApiCallError, ValueError):
-            return
-        if session.target is None:
-            session.target = target
-        await self.compiler.warm()
+            if rows and rows[0].get("isa_required") and session.target is None:
+                session.target = Target.of(rows[0])
+        except (ApiCallError, ValueError):
+            pass
 
     async def _queue_watch(self, session: BackendSession) -> None:
         """``route_by_queue``: read the backend's queue depth every probe interval."""
@@ -224,6 +220,8 @@ class Dispatcher:
             if _no_answer(exc.__cause__):
                 session.health.failure()
             return self._transient(job, f"auth: {exc}", fatal=not self.config.token_refresh)
+        if not session.asked_target:
+            await self._learn_target(session, token)
         circuit, fmt = job.circuit, job.fmt
         target = session.target
         if target is not None:
