@@ -244,6 +244,21 @@ class IonqClient:
             raise ApiCallError(502, "invalid_response", f"malformed histogram: {exc}") from exc
         return {"id": job_id, "counts": counts}
 
+    async def backends(self, token: str) -> list[dict[str, Any]]:
+        """``GET /backends/{name}`` as the native API's backend rows: IonQ takes QIS gates
+        and compiles them itself (never ``isa_required``), and reports an average queue
+        time, not a depth (``queue_depth`` None: ``route_by_queue`` counts only the jobs
+        this orchestrator sent there)."""
+        row = await self._call("GET", f"/backends/{self.backend}", token, needs=("backend",))
+        return [
+            {
+                "name": row["backend"],
+                "status": row.get("status"),
+                "queue_depth": None,
+                "isa_required": False,
+            }
+        ]
+
     async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
         """``PUT /jobs/{id}/status/cancel``: IonQ's cancel (the reference orchestrator's
         ``stuck_after`` moves a job stuck QUEUED elsewhere)."""

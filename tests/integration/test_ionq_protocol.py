@@ -132,6 +132,23 @@ async def test_the_reference_orchestrators_client_cancels_a_queued_job(protocol_
     await r.revert(Stall())
 
 
+async def test_the_reference_orchestrators_client_reads_the_backend_as_a_native_row(
+    protocol_rig, http
+):
+    """What the dispatcher reads before its first submit (isa_required) and for
+    route_by_queue: IonQ compiles QIS gates itself and reports no queue depth."""
+    r = await protocol_rig(IONQ)
+    client = IonqClient(http, r.cloud.url, r.cloud.name)
+    key = (await client.authenticate("key-manila"))["access_token"]
+    (row,) = await client.backends(key)
+    assert row == {
+        "name": "qpu.manila",
+        "status": "available",
+        "queue_depth": None,
+        "isa_required": False,
+    }
+
+
 def _job(**overrides: Any) -> dict[str, Any]:
     body = {
         "type": "ionq.circuit.v1",
