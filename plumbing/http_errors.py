@@ -147,7 +147,11 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     """Parse a JSON object body or raise a 400 (or 415) ApiError saying what is wrong."""
     if request.content_type not in ("application/json", ""):
         raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
-    raw = await request.read()
+    return json_object(await request.read())
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A JSON object request body, or a 400 ApiError saying what is wrong with it."""
     try:
         body = parse_json(raw) if raw else None
     except ValueError as exc:

@@ -51,7 +51,7 @@ from fake_backends.api.ibm.settings import API_PATH, IAM_PATH, PREFIX
 from fake_backends.api.middleware import ERROR_RENDERER
 from fake_backends.cloud import FakeCloud
 from fake_backends.switches import SchemaChange
-from plumbing.http_errors import ApiError, parse_json
+from plumbing.http_errors import json_object
 
 __all__ = ["API_PATH", "IAM_PATH", "PREFIX", "IbmApi"]
 
@@ -126,13 +126,5 @@ class IbmApi:
     def json(self, body: dict[str, Any], status: int = 200) -> web.Response:
         return web.json_response(self.renamed(body), status=status)
 
-    @staticmethod
-    def json_object(raw: bytes) -> dict[str, Any]:
-        """A JSON object request body, or a 400 saying what is wrong with it."""
-        try:
-            body = parse_json(raw) if raw else None
-        except ValueError as exc:
-            raise ApiError(400, "invalid_json", f"body is not valid JSON: {exc}") from None
-        if not isinstance(body, dict):
-            raise ApiError(400, "invalid_body", "body must be a JSON object")
-        return body
+    # one parser for every protocol's bodies (plumbing.http_errors)
+    json_object = staticmethod(json_object)
