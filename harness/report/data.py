@@ -133,6 +133,7 @@ def _slo(s: SloResult, result: Score) -> dict[str, Any]:
         "threshold_s": s.threshold,
         "min_fidelity": s.min_fidelity,
         "max_fidelity": s.max_fidelity,
+        "max_drop": s.max_drop,
         "window_s": s.window,
         "good": s.good,
         "bad": s.bad,

@@ -315,6 +315,8 @@ def _slos(r: Mapping[str, Any]) -> list[str]:
             if s.get("max_fidelity") is not None:
                 return f"{s['name']} (fidelity {s['min_fidelity']:g}-{s['max_fidelity']:g})"
             return f"{s['name']} (fidelity >= {s['min_fidelity']:g})"
+        if s.get("max_drop") is not None:
+            return f"{s['name']} (fidelity drop <= {s['max_drop']:g} vs baseline)"
         return str(s["name"])
 
     b = r["burn_rate"]

@@ -29,6 +29,7 @@ from harness.scenario.model import MAX_WALL_RATE, Scenario
 from harness.scenario.scoring import parse_budget, parse_scoring_section, parse_stop_when
 from harness.scenario.target import check_target, parse_target
 from harness.scoring import GATES, SLI_NAMES, GateSpec, SloSpec
+from harness.scoring.stability import DEFAULT_BASELINE
 
 __all__ = [
     "find_scenario",
@@ -255,9 +256,16 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
                 f"max_fidelity ({ceiling:g}) must be above min_fidelity ({bound:g})",
                 "max_fidelity",
             )
+        stable = name == "stability"
+        drop = slo.number("max_drop", min=0.0, max=1.0) if stable else None
+        baseline = slo.integer("baseline", DEFAULT_BASELINE, min=1) if stable else None
         window = slo.duration("window", None, positive=True)
         slo.done()
-        out.append(SloSpec(name, objective, threshold, window, bound, ceiling))
+        out.append(
+            SloSpec(
+                name, objective, threshold, window, bound, ceiling, max_drop=drop, baseline=baseline
+            )
+        )
     if not out:
         raise f.error(f"expected at least one SLO ({', '.join(SLI_NAMES)})")
     return tuple(out)

@@ -31,6 +31,7 @@ SLI_NAMES = (
     "correctness",
     "queue_wait",
     "iteration",
+    "stability",
     "requests",
     "request_latency",
 )
@@ -44,7 +45,9 @@ class SloSpec:
     ``iteration`` (a hybrid loop's iteration, :mod:`harness.scoring.loops`);
     ``min_fidelity`` the bound of ``correctness``, and ``max_fidelity`` its optional upper
     bound: a result closer to the ideal than the device's noise allows did not come
-    from the device (an ideal simulator stood in for it). ``window`` (seconds, optional) is the
+    from the device (an ideal simulator stood in for it). ``max_drop`` the bound of
+    ``stability``: how far below its circuit's baseline (the median fidelity of its first
+    ``baseline`` jobs, :mod:`harness.scoring.stability`) a result may fall. ``window`` (seconds, optional) is the
     SLO's compliance period, e.g. 28 days. Without it the error budget is the run's own
     volume; with it the run is taken as a sample of the window's traffic and
     consumption is scaled by ``load phase / window``.
@@ -56,6 +59,8 @@ class SloSpec:
     window: float | None = None
     min_fidelity: float | None = None
     max_fidelity: float | None = None
+    max_drop: float | None = None
+    baseline: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,6 +102,11 @@ GATES: dict[str, tuple[str, str, Getter]] = {
         "results closer to the ideal than the correctness SLO's max_fidelity (not the device's)",
         lambda s: s.too_good,
     ),
+    "drifted_results": (
+        "",
+        "results more than the stability SLO's max_drop below their circuit's baseline",
+        lambda s: s.drifted,
+    ),
     "iteration_latency_p95": (
         "s",
         "p95 of hybrid loop iterations, submit to result seen (no loops fails)",

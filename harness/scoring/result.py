@@ -80,6 +80,9 @@ class Score:
     #: jobs delivered with a fidelity above the correctness SLO's max_fidelity
     #: (None: no such bound)
     too_good: int | None = None
+    #: jobs whose fidelity fell more than the stability SLO's max_drop below their
+    #: circuit's baseline (None: no such SLO)
+    drifted: int | None = None
     interactive: bool = False
     passed: bool = False
     in_flight: tuple[InFlight, ...] = ()  #: per tick, aligned with ``ticks``

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 
 from harness.scoring.alerting import alert_quality
 from harness.scoring.burn import burn_analysis
@@ -20,6 +21,7 @@ from harness.scoring.resilience import resilience
 from harness.scoring.result import Score
 from harness.scoring.runbook import RunbookContext, runbook_results
 from harness.scoring.slis import TickStats, sli_events, slo_results, tick_stats
+from harness.scoring.stability import DEFAULT_BASELINE, baselines, drifted
 from harness.scoring.stats import mean
 from harness.scoring.telemetry import secrets, telemetry
 from harness.scoring.tenancy import tenant_stats
@@ -95,6 +97,16 @@ def _too_good(jobs: Iterable[JobView], config: ScoringConfig) -> int | None:
     return sum(1 for j in jobs if j.fidelity is not None and j.fidelity > ceiling)
 
 
+def _drifted(jobs: Mapping[str, JobView], config: ScoringConfig) -> int | None:
+    """Results that drifted from their circuit's baseline by more than the stability
+    SLO's ``max_drop`` (None: no such SLO)."""
+    spec = next((s for s in config.slos if s.name == "stability"), None)
+    if spec is None or spec.max_drop is None:
+        return None
+    base = baselines(jobs.values(), spec.baseline or DEFAULT_BASELINE, math.inf)
+    return sum(1 for j in jobs.values() if drifted(j, base, spec.max_drop))
+
+
 def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = True) -> Score:
     """Score a journal (a list of records as written to ``journal.jsonl``).
 
@@ -161,6 +173,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         loops=loop_stats(jobs.values(), end),
         iteration_p95=iteration_latency_p95(jobs.values(), end),
         too_good=_too_good(jobs.values(), config),
+        drifted=_drifted(jobs, config),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),
     )

@@ -16,6 +16,10 @@ Per-job events (definitions in ARCHITECTURE.md, "Scoring"):
   and its Hellinger fidelity to the ideal distribution is at least F (and, with a
   ``max_fidelity`` G, at most G: a result better than the device can give is not the
   device's).
+- ``stability`` (bound D): at completion, for every completed job of a circuit with a
+  baseline (:mod:`harness.scoring.stability`), except the jobs that made it; good iff
+  ``ok`` and its fidelity is at most D below the baseline: identical circuits answered
+  with drifting distributions.
 - ``iteration`` (threshold I): a hybrid loop's jobs only, like ``latency``
   (:mod:`harness.scoring.loops`); a failed iteration is bad.
 - ``queue_wait`` (threshold Q): at ``min(start, submit + Q)`` where start is the first
@@ -45,6 +49,7 @@ from harness.scoring.config import ScoringConfig, SloSpec
 from harness.scoring.events import SliEvent
 from harness.scoring.loops import iteration_events
 from harness.scoring.requests import request_events
+from harness.scoring.stability import DEFAULT_BASELINE, baselines, drifted
 from harness.scoring.stats import percentile
 from harness.scoring.views import JobView, job_views
 
@@ -89,6 +94,7 @@ class SloResult:
     error_budget_consumed: float
     min_fidelity: float | None = None
     max_fidelity: float | None = None
+    max_drop: float | None = None
 
 
 def sli_events(
@@ -119,6 +125,13 @@ def job_events(
     """SLI events of the workload's logical jobs (definitions in the module docstring)."""
     out: dict[str, list[SliEvent]] = {s.name: [] for s in slos}
     spec = {s.name: s for s in slos}
+    jobs = list(jobs)
+    if (stable := spec.get("stability")) is not None and stable.max_drop is not None:
+        base = baselines(jobs, stable.baseline or DEFAULT_BASELINE, end)
+        for job in jobs:
+            bad = drifted(job, base, stable.max_drop)
+            if bad is not None and job.ended_at is not None and job.ended_at <= end:
+                out["stability"].append(SliEvent(job.ended_at, not bad))
     for job in jobs:
         if job.submitted_at > end:
             continue
@@ -305,6 +318,7 @@ def slo_results(
                 budget_consumed(total - good, total, spec, config.load_end),
                 spec.min_fidelity,
                 spec.max_fidelity,
+                spec.max_drop,
             )
         )
     return tuple(out)

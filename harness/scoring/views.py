@@ -77,6 +77,7 @@ class JobView:
     loop: str | None = None  # a hybrid loop's job: its loop, iteration, and planned count
     iteration: int | None = None
     loop_iterations: int | None = None
+    circuit: str | None = None  #: the job mix's circuit name (``ghz-5``): identical circuits
 
     @property
     def latency(self) -> float | None:
@@ -149,6 +150,7 @@ class JobBook:
                 loop=r.get("loop"),
                 iteration=r.get("iteration"),
                 loop_iterations=r.get("of"),
+                circuit=r.get("circuit"),
             )
             if r.get("ideal"):
                 self.index.add(jid, r["ideal"])

@@ -58,12 +58,15 @@ class Journal:
         nonce: str | None = None,
         started: float | None = None,
         tenant: str | None = None,
+        circuit: str | None = None,
     ) -> str:
         jid = f"j{n}"
         ideal = {nonce: 1.0} if nonce else IDEAL
         extra: dict[str, Any] = {"nonce": nonce} if nonce else {}
         if tenant is not None:
             extra["tenant"] = tenant
+        if circuit is not None:
+            extra["circuit"] = circuit
         self.add(t, "job.submitted", job=jid, shots=1024, width=2, ideal=ideal, **extra)
         self.add(t + 0.1, "job.accepted", job=jid, sut_id=f"s{n}")
         if started is not None:
