@@ -47,10 +47,10 @@ class SloSpec:
     bound: a result closer to the ideal than the device's noise allows did not come
     from the device (an ideal simulator stood in for it). ``max_drop`` the bound of
     ``stability``: how far below its circuit's baseline (the median fidelity of its first
-    ``baseline`` jobs, :mod:`harness.scoring.stability`) a result may fall. ``window`` (seconds, optional) is the
-    SLO's compliance period, e.g. 28 days. Without it the error budget is the run's own
-    volume; with it the run is taken as a sample of the window's traffic and
-    consumption is scaled by ``load phase / window``.
+    ``baseline`` jobs, :mod:`harness.scoring.stability`) a result may fall. ``window``
+    (seconds, optional) is the SLO's compliance period, e.g. 28 days. Without it the
+    error budget is the run's own volume; with it the run is taken as a sample of the
+    window's traffic and consumption is scaled by ``load phase / window``.
     """
 
     name: str

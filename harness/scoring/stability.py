@@ -61,7 +61,7 @@ def drifted(job: JobView, base: Baselines, max_drop: float) -> bool | None:
     (it did not complete, or its circuit has no ideal distribution). A job that completed
     with invalid or foreign counts (``wrong``, ``unexpected``) drifted.
     """
-    if job.circuit not in base or job.outcome not in _COMPLETED:
+    if job.circuit is None or job.circuit not in base or job.outcome not in _COMPLETED:
         return None
     level, made_it = base[job.circuit]
     if job.id in made_it:
