@@ -18,7 +18,7 @@ RUN_TIME ?= 30s
 LOCUSTFILE ?= reference
 
 
-.PHONY: help venv gameday test test-fast fuzz check format format-check lint typecheck bench clean load docs chromium readme catalogue
+.PHONY: help venv gameday test test-fast test-catalogue fuzz check format format-check lint typecheck bench clean load docs chromium readme catalogue
 
 help:
 	@echo "make gameday SCENARIO=<name> [ARGS='--time-scale 120 --seed 3']  run scenarios/<name>.yaml"
@@ -26,6 +26,7 @@ help:
 	@echo "                Locust load test (no TARGET: an embedded reference orchestrator)"
 	@echo "make test       run the test suite (unit + integration)"
 	@echo "make test-fast  unit tests only"
+	@echo "make test-catalogue  every scenario in scenarios/ played to its designed verdict"
 	@echo "make fuzz       long fuzzing (native and IBM APIs, scenario files, proxy API) -> reports/fuzz.json"
 	@echo "make check      format check + lint + mypy + tests"
 	@echo "make bench      benchmarks -> reports/bench.json"
@@ -63,6 +64,15 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+# The whole scenario catalogue, each game day to its designed verdict (.ci/run runs it
+# after `make test`). Its game days mostly wait (scaled clocks, SUT processes), so
+# CATALOGUE_WORKERS of them overlap on 2 cores; each judges what the orchestrator did
+# whatever the machine's lag.
+CATALOGUE_WORKERS ?= 4
+test-catalogue: $(STAMP)
+	QG_CATALOGUE=all $(BIN)/python -m pytest -n $(CATALOGUE_WORKERS) \
+		tests/integration/test_catalogue.py $(PYTEST_ARGS)
 
 # The fuzz tests also run in `make test`, on a short budget (well under a minute each);
 # QG_FUZZ=long multiplies it (a few minutes on 2 cores). Goal: every count but the

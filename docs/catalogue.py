@@ -9,8 +9,16 @@ the scenario file it played; the README block between the ``catalogue:start`` an
 ``catalogue:end`` markers is rendered from that file, so it never goes stale by hand:
 
     python docs/catalogue.py record [NAME ...]   # play them (all: ~7 min on 2 cores)
+    python docs/catalogue.py record --target examples/targets/ibm.yaml [NAME ...]
     python docs/catalogue.py write               # re-render the README block
     python docs/catalogue.py check               # exit 1 if the block or a row is stale
+
+``--target FILE`` plays the scenarios against the target in FILE instead of their own
+(``gameday run --target``): the rows go to ``docs/catalogue-<FILE's stem>.json`` and the
+README's tables get a column for each target in :data:`TARGETS`, e.g. what the
+qiskit-ibm-runtime example (``examples/ibm_orchestrator``) does in each scenario. A
+scenario designed around a reference-orchestrator switch measures your orchestrator's
+own behaviour there, not the switch's.
 
 ``tests/unit/test_readme_catalogue.py`` runs ``check``: every scenario has a row, every
 row was measured with the file now in the tree, and the README says what the rows say.
@@ -46,6 +54,8 @@ START = (
 )
 END = "<!-- catalogue:end -->"
 JUDGED = ("--lag-tolerance", "3600")
+#: target files with a column of their own in README's tables: file -> column heading
+TARGETS = {"examples/targets/ibm.yaml": "IBM example"}
 #: a reference in a header's Source: line (``qiskit-ibm-runtime #1001``, ``#2453``,
 #: ``issue 15``)
 REFERENCE = re.compile(r"((?:[a-z][\w.-]*-[\w.-]+ )?#\d+|issue \d+)")
@@ -98,12 +108,18 @@ def _figures(report: Mapping[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def measure(path: Path, out: Path) -> dict[str, Any]:
+def measure(path: Path, out: Path, target: str | None = None) -> dict[str, Any]:
     """Play one scenario with the real ``gameday`` command; what its report says."""
     scenario = load_scenario(path)
     budget = (scenario.duration + scenario.drain) / scenario.time_scale
     cmd = [sys.executable, "-m", "harness.cli", "run", str(path), *JUDGED, "--out", str(out), "-q"]
+    if target is not None:
+        cmd += ["--target", target]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300 + 6 * budget)
+    if not (out / "report.json").exists():  # refused before it ran (exit 3: e.g. the
+        # scenario needs what the target lacks); the reason is the command's last line
+        why = (proc.stderr.strip().splitlines() or ["no report"])[-1]
+        return _refused(path, scenario.name, proc.returncode, why, target)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     failed = [g["name"] for g in report["gates"] if not g["passed"]]
     return {
@@ -121,29 +137,59 @@ def measure(path: Path, out: Path) -> dict[str, Any]:
         "uncertainty_s": report["measurement"]["uncertainty_s"],
         "wall_s": round(float(report["wall_seconds"]), 1),
         "showed": _figures(report),
-        "measured_at": datetime.now(UTC).isoformat(timespec="minutes"),
-        "load_average": round(os.getloadavg()[0], 1),
+        **_stamp(target),
     }
 
 
-def load_results() -> dict[str, dict[str, Any]]:
-    if not RESULTS.exists():
+def _stamp(target: str | None) -> dict[str, Any]:
+    """When and where a row was measured (and against which target file's content)."""
+    stamp = {
+        "measured_at": datetime.now(UTC).isoformat(timespec="minutes"),
+        "load_average": round(os.getloadavg()[0], 1),
+    }
+    if target is not None:
+        stamp["target_sha256"] = digest(ROOT / target)
+    return stamp
+
+
+def _refused(path: Path, name: str, code: int, why: str, target: str | None) -> dict[str, Any]:
+    return {
+        "scenario": name,
+        "sha256": digest(path),
+        "exit_code": code,
+        "status": "refused",
+        "failed_gates": [],
+        "showed": why,
+        **_stamp(target),
+    }
+
+
+def results_file(target: str | None) -> Path:
+    """Where the rows of a target's runs live (None: the scenarios' own targets)."""
+    return RESULTS if target is None else RESULTS.with_name(f"catalogue-{Path(target).stem}.json")
+
+
+def load_results(target: str | None = None) -> dict[str, dict[str, Any]]:
+    path = results_file(target)
+    if not path.exists():
         return {}
-    rows = json.loads(RESULTS.read_text(encoding="utf-8"))
+    rows = json.loads(path.read_text(encoding="utf-8"))
     return {r["scenario"]: r for r in rows}
 
 
-def record(names: Sequence[str], parallel: int) -> None:
+def record(names: Sequence[str], parallel: int, target: str | None = None) -> None:
     paths = sorted(SCENARIOS.glob("*.yaml"))
     chosen = [p for p in paths if not names or p.stem in names]
     unknown = set(names) - {p.stem for p in paths}
     if unknown:
         raise SystemExit(f"no such scenario: {', '.join(sorted(unknown))}")
-    results = load_results()
+    if target is not None and target not in TARGETS:
+        raise SystemExit(f"no README column for {target}; known: {', '.join(TARGETS)}")
+    results = load_results(target)
     with tempfile.TemporaryDirectory(prefix="qgameday-catalogue-") as tmp:
 
         def one(path: Path) -> dict[str, Any]:
-            row = measure(path, Path(tmp) / path.stem)
+            row = measure(path, Path(tmp) / path.stem, target)
             sys.stderr.write(
                 f"{row['scenario']}: {row['status']}, exit {row['exit_code']}, "
                 f"failed {row['failed_gates']}\n"
@@ -155,11 +201,13 @@ def record(names: Sequence[str], parallel: int) -> None:
                 results[row["scenario"]] = row
     keep = {p.stem for p in paths}
     rows = [results[n] for n in sorted(results) if n in keep]
-    RESULTS.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    results_file(target).write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
     write()
 
 
 def _verdict(row: Mapping[str, Any]) -> str:
+    if row["status"] == "refused":
+        return f"refused: {row['showed']}"
     if row["status"] != "completed":
         return f"{row['status']} (exit {row['exit_code']})"
     if row["exit_code"] == 0:
@@ -172,8 +220,25 @@ def _clock(row: Mapping[str, Any]) -> str:
     return "virtual" if clock == "virtual" else f"scaled {row['time_scale']:g}x"
 
 
-def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The README block: one table per family, in the catalogue's order."""
+def _against(target: str, row: Mapping[str, Any] | None, path: Path) -> str:
+    """A target column's cell: its verdict and what it showed (``—``: not measured)."""
+    if row is None:
+        return "—"
+    if row["sha256"] != digest(path) or row.get("target_sha256") != digest(ROOT / target):
+        return "stale"
+    if row["status"] == "refused":
+        return _verdict(row).replace("|", "\\|")
+    return f"{_verdict(row)} ({row['showed']})".replace("|", "\\|")
+
+
+def block(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+) -> list[str]:
+    """The README block: one table per family, in the catalogue's order; ``columns``:
+    per target file, its rows by scenario (a column each, headed as in :data:`TARGETS`)."""
+    columns = {} if columns is None else columns
+    extra = [t for t in TARGETS if columns.get(t)]
     out = [START, ""]
     by_family: dict[str, list[Mapping[str, Any]]] = {}
     for row in rows:
@@ -181,8 +246,9 @@ def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
     order = [f for f in FAMILIES if f in by_family] + sorted(set(by_family) - set(FAMILIES))
     for family in order:
         out += [f"**{family}**: {FAMILIES.get(family, '')}", ""]
-        out += ["| scenario | source | clock | designed | measured | ± | what the run showed |"]
-        out += ["| --- | --- | --- | --- | --- | --- | --- |"]
+        heads = ["scenario", "source", "clock", "designed", "measured", "±"]
+        heads += ["what the run showed", *(TARGETS[t] for t in extra)]
+        out += ["| " + " | ".join(heads) + " |", "|" + " --- |" * len(heads)]
         for r in by_family[family]:
             path = SCENARIOS / f"{r['scenario']}.yaml"
             cells = [
@@ -193,6 +259,7 @@ def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
                 _verdict(r),
                 fmt_duration(r["uncertainty_s"]),
                 r["showed"].replace("|", "\\|"),
+                *(_against(t, columns[t].get(r["scenario"]), path) for t in extra),
             ]
             out.append("| " + " | ".join(cells) + " |")
         out.append("")
@@ -205,6 +272,16 @@ def block(rows: Sequence[Mapping[str, Any]]) -> list[str]:
             "clock: virtual, the same result on any machine, or scaled at its own time scale "
             "where a part keeps real time); ± is each run's measurement uncertainty."
         )
+    for t in extra:
+        trows = list(columns[t].values())
+        out.append(
+            f"\n{TARGETS[t]}: the same scenarios played against `{t}` instead of their own "
+            f"target (`gameday run <scenario> --target {t}`), scaled at each scenario's "
+            f"time scale, {len(trows)} measured at load average "
+            f"{min(r['load_average'] for r in trows):g}-"
+            f"{max(r['load_average'] for r in trows):g}; `stale`: the scenario or the "
+            "target file changed since."
+        )
     out.append(END)
     return out
 
@@ -214,9 +291,13 @@ def _replace(text: str, lines: Sequence[str]) -> str:
     return text[:start] + "\n".join(lines) + text[end:]
 
 
+def _block() -> list[str]:
+    """The README block as the results files make it."""
+    return block(list(load_results().values()), {t: load_results(t) for t in TARGETS})
+
+
 def write() -> None:
-    rows = list(load_results().values())
-    README.write_text(_replace(README.read_text(encoding="utf-8"), block(rows)), encoding="utf-8")
+    README.write_text(_replace(README.read_text(encoding="utf-8"), _block()), encoding="utf-8")
 
 
 def problems() -> list[str]:
@@ -234,7 +315,7 @@ def problems() -> list[str]:
     text = README.read_text(encoding="utf-8")
     if START not in text or END not in text:
         out.append("README.md: no catalogue markers")
-    elif _replace(text, block(list(results.values()))) != text:
+    elif _replace(text, _block()) != text:
         out.append("README.md: the catalogue block is not what docs/catalogue.py write makes")
     return out
 
@@ -245,11 +326,12 @@ def main() -> int:
     rec = sub.add_parser("record", help="play scenarios, keep what they showed, write README")
     rec.add_argument("names", nargs="*", help="scenario names (default: all)")
     rec.add_argument("--parallel", type=int, default=2)
+    rec.add_argument("--target", help=f"play them against this target file ({', '.join(TARGETS)})")
     sub.add_parser("write", help="re-render the README block from docs/catalogue.json")
     sub.add_parser("check", help="exit 1 if the README block or a row is stale")
     args = parser.parse_args()
     if args.command == "record":
-        record(args.names, args.parallel)
+        record(args.names, args.parallel, args.target)
     elif args.command == "write":
         write()
     else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import yaml
@@ -30,6 +31,7 @@ __all__ = [
     "Fields",
     "did_you_mean",
     "load_yaml",
+    "read_yaml",
 ]
 
 T = TypeVar("T")
@@ -72,6 +74,28 @@ class _Loader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+
+MAX_FILE_BYTES = 1 << 20  # a scenario is a few KiB; this bounds what a bad path costs
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[str, int]]:
+    """Read a YAML file (UTF-8, at most 1 MiB): :func:`load_yaml` of its text."""
+    try:
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"file larger than {MAX_FILE_BYTES >> 20} MiB", file=str(path))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(
+            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})",
+            file=str(path),
+        ) from None
+    return load_yaml(text, file=str(path))
 
 
 def load_yaml(text: str, *, file: str) -> tuple[Any, dict[str, int]]:

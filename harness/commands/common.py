@@ -13,9 +13,16 @@ __all__ = ["add_scenarios_dir", "load_named", "scenarios_dir"]
 
 
 def add_scenarios_dir(parser: argparse.ArgumentParser) -> None:
+    """``--scenarios-dir`` and ``--target``: which scenario, played against what."""
     parser.add_argument(
         "--scenarios-dir",
         help="where scenario names are looked up (default: $GAMEDAY_SCENARIOS or scenarios/)",
+    )
+    parser.add_argument(
+        "--target",
+        metavar="FILE",
+        help="a YAML file with one target: block that replaces the scenario's own "
+        "(play any scenario against your orchestrator; e.g. examples/targets/ibm.yaml)",
     )
 
 
@@ -24,5 +31,6 @@ def scenarios_dir(args: argparse.Namespace) -> Path:
 
 
 def load_named(name: str, args: argparse.Namespace) -> Scenario:
-    """Load a scenario given as a path or as a name in the scenarios folder."""
-    return load_scenario(find_scenario(name, scenarios_dir(args)))
+    """Load a scenario given as a path or as a name in the scenarios folder (with the
+    target of ``--target``, when given)."""
+    return load_scenario(find_scenario(name, scenarios_dir(args)), target=args.target)

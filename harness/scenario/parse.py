@@ -16,7 +16,7 @@ from harness.durations import as_written
 from harness.errors import ScenarioError
 from harness.faults import parse_fault
 from harness.faults.network import clashing_network_faults
-from harness.fields import Fields, did_you_mean, load_yaml
+from harness.fields import Fields, did_you_mean, read_yaml
 from harness.load import circuits
 from harness.load.config import NoisyTenant, WorkloadConfig
 from harness.load.files import resolve_locustfile
@@ -28,6 +28,7 @@ from harness.scenario.clock import CLOCKS, ClockName, real_time_parts
 from harness.scenario.model import MAX_WALL_RATE, Scenario
 from harness.scenario.scoring import parse_budget, parse_scoring_section, parse_stop_when
 from harness.scenario.target import check_target, parse_target
+from harness.scenario.target_file import with_target_file
 from harness.scoring import GATES, SLI_NAMES, GateSpec, SloSpec
 from harness.scoring.stability import DEFAULT_BASELINE
 
@@ -39,27 +40,16 @@ __all__ = [
     "scenario_of",
 ]
 
-MAX_FILE_BYTES = 1 << 20
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate a scenario file."""
+def load_scenario(path: str | Path, *, target: str | Path | None = None) -> Scenario:
+    """Read and validate a scenario file; with ``target``, played against the target
+    in that file instead of its own (:mod:`harness.scenario.target_file`)."""
     p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario: {exc.strerror}", file=str(p)) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"file larger than {MAX_FILE_BYTES >> 20} MiB", file=str(p))
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(
-            f"not UTF-8 text (byte {exc.start}: {raw[exc.start : exc.start + 1]!r})", file=str(p)
-        ) from None
-    data, lines = load_yaml(text, file=str(p))
+    data, lines = read_yaml(p)
+    if target is not None:
+        data, lines = with_target_file(data, lines, Path(target))
     scenario = parse_scenario(data, file=str(p), lines=lines)
     _check_locustfile(scenario, Fields(data, file=str(p), lines=lines))
     return scenario
