@@ -24,11 +24,11 @@ from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, load
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
 #: Played by every ``make test``: a passing and a failing variant (about 10 s each on the
-#: virtual clock). The whole catalogue (39 game days: 34 on the virtual clock, 5 scaled;
-#: ~7 minutes two at a time on 2 cores) is too much for every run of the suite:
-#: ``QG_CATALOGUE=all make test PYTEST_ARGS='-n 2 -k catalogue'`` plays every one, and
-#: ``make catalogue`` records what each showed for README's tables
-#: (``tests/unit/test_readme_catalogue.py`` checks those are current).
+#: virtual clock). The whole catalogue is its own CI step: ``make test-catalogue`` (after
+#: ``make test`` in ``.ci/run``) sets ``QG_CATALOGUE=all`` and plays every scenario on
+#: four workers (most of them wait on scaled clocks and SUT processes); ``make catalogue``
+#: records what each showed for README's tables (``tests/unit/test_readme_catalogue.py``
+#: checks those are current).
 ALWAYS = {"telemetry-webhook-down", "secrets-logged-credentials"}
 EVERY = os.environ.get("QG_CATALOGUE") == "all"
 
@@ -37,7 +37,7 @@ EVERY = os.environ.get("QG_CATALOGUE") == "all"
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_scenario_gives_its_designed_verdict(path: Path, tmp_path: Path) -> None:
     if not EVERY and path.stem not in ALWAYS:
-        pytest.skip("the whole catalogue runs with QG_CATALOGUE=all (see the module docstring)")
+        pytest.skip("the whole catalogue: make test-catalogue (QG_CATALOGUE=all)")
     scenario = load_scenario(path)
     assert scenario.expect is not None, f"{path.name}: no expect"
     out = tmp_path / scenario.name
