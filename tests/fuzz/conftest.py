@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.fuzz.support import TALLY, WORKER_KEY
+from tests.processes import descendants
 
 # multiprocessing's helpers live as long as this process by design; anything else
 # still running below it when the session ends was left behind.
@@ -21,27 +22,15 @@ _HELPERS = (b"forkserver", b"resource_tracker")
 
 
 def _leftovers() -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry))
-    out, todo = [], [os.getpid()]
-    while todo:
-        for pid in children.get(todo.pop(), []):
-            try:
-                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if not any(h in cmdline for h in _HELPERS):
-                out.append(pid)
-            todo.append(pid)
-    return out
+    return [pid for pid in descendants(os.getpid()) if not _is_helper(pid)]
+
+
+def _is_helper(pid: int) -> bool:
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return True  # gone since: not left behind
+    return any(h in cmdline for h in _HELPERS)
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

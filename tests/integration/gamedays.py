@@ -18,17 +18,15 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
-# These tests check what a game day does, not how precisely a busy machine timed it: a
-# scaled run is judged whatever its own measured lag (see test_gameday_e2e.JUDGED).
-JUDGED = ("--lag-tolerance", "3600")
+from tests.integration import runs
+from tests.integration.runs import JUDGED
+
 TIMEOUT_S = 600
 SHARED_ENV = "QGAMEDAY_GAMEDAYS_DIR"
 PREFIX = "qgameday-gamedays-"
@@ -43,10 +41,10 @@ class Played:
     output: str
 
     def report(self) -> dict[str, Any]:
-        return dict(json.loads((self.out / "report.json").read_text()))
+        return runs.report(self.out)
 
     def journal(self) -> list[dict[str, Any]]:
-        return [json.loads(line) for line in (self.out / "journal.jsonl").read_text().splitlines()]
+        return runs.journal(self.out)
 
 
 class GameDays:
@@ -77,14 +75,7 @@ class GameDays:
             self._theirs.add(key)
             return
         out = self.root / key
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "run", *args, "--out", str(out), "-q"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "COLUMNS": "200"},
-        )
+        proc = runs.start("run", *args, "--out", str(out), "-q")
         lock = self._locks.pop(key)
         waiter = threading.Thread(
             target=self._wait, args=(key, proc, lock), name=f"gameday-{key}", daemon=True

@@ -17,9 +17,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.integration.runs import ROOT
 
 
 class _Echo(socketserver.BaseRequestHandler):

@@ -25,6 +25,7 @@ from fake_backends.workers import WorkerPool
 from harness.load.circuits import circuit
 from plumbing import virtual
 from plumbing.clock import ScaledClock
+from tests.processes import alive
 
 LOOP = """OPENQASM 3.0;
 include "stdgates.inc";
@@ -202,11 +203,7 @@ def _kill_myself() -> None:
 def _wait_gone(pid: int) -> None:
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-                if fh.read().split(") ")[1].startswith("Z"):
-                    return
-        except FileNotFoundError:
+        if not alive([pid]):
             return
         time.sleep(0.01)
     raise AssertionError(f"process {pid} still alive")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.test_gameday_e2e import JUDGED, gameday, journal, load
+from tests.integration.runs import JUDGED, checked_report, gameday, journal
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
@@ -17,7 +17,7 @@ def test_backend_faults_tour_is_injected_reverted_and_journalled(tmp_path):
     # property of the machine, not of the faults, which are what this test is about)
     proc = gameday("run", "backend-faults-tour", *JUDGED, "--out", str(out), "-q")
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    report = load(out)
+    report = checked_report(out)
     assert report["status"] == "completed"
     assert report["jobs"]["duplicated"] == 0
     assert report["jobs"]["ok"] > 100

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from harness.scenario.parse import load_scenario
-from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, load
+from tests.integration.runs import JUDGED, ROOT, checked_report, gameday
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 
@@ -43,7 +43,7 @@ def test_scenario_gives_its_designed_verdict(path: Path, tmp_path: Path) -> None
     out = tmp_path / scenario.name
     budget = (scenario.duration + scenario.drain) / scenario.time_scale
     proc = gameday("run", str(path), *JUDGED, "--out", str(out), "-q", timeout=120 + 4 * budget)
-    report = load(out)
+    report = checked_report(out)
     failed = {g["name"] for g in report["gates"] if not g["passed"]}
     seen = f"{path.name}: exit {proc.returncode}, status {report['status']}, failed {failed}"
     assert report["status"] == "completed", seen + f" ({report['reason']})"

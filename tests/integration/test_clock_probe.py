@@ -17,7 +17,8 @@ import pytest
 
 from harness.sut.clockprobe import measure_rate
 from harness.sut.faketime import FaketimeLibrary, faketime_env, find_libfaketime
-from tests.integration.test_command_target import gameday, report, scenario
+from tests.integration.runs import report
+from tests.integration.test_command_target import gameday, scenario
 
 
 @pytest.fixture(scope="module")

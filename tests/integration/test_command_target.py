@@ -12,45 +12,27 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from harness.load.driver import free_port, group_pids
+from tests.integration import runs
+from tests.integration.runs import JUDGED, ROOT, journal, report, running, wait_for_record
+from tests.processes import state
 
 pytestmark = pytest.mark.slow  # whole game days
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 
 
-# behaviour tests: judged whatever this shared machine's measurement lag (as test_gameday_e2e)
-JUDGED = ("--lag-tolerance", "3600")
-
-
 def gameday(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+    """``gameday ARGS``; a run is judged whatever this shared machine's measurement lag."""
     if args[0] == "run":
         args = (*args, *JUDGED)
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-
-
-def report(run_dir: Path) -> dict[str, Any]:
-    return dict(json.loads((run_dir / "report.json").read_text()))
-
-
-def journal(run_dir: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
+    return runs.gameday(*args, timeout=timeout)
 
 
 def scenario(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
@@ -157,46 +139,19 @@ def test_sut_pause_stops_the_whole_group_then_continues_it(tmp_path):
         tmp_path, scale=20, faults="- {id: freeze, kind: sut.pause, at: 3m, duration: 1m}"
     )
     out = tmp_path / "run"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "run", str(path), "--out", str(out), "-q", *JUDGED],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    try:
-        wait_for(proc, out, "fault.started")
+    with running("run", str(path), "--out", str(out), "-q", *JUDGED) as proc:
+        wait_for_record(proc, out, "fault.started")
         pid = next(x for x in journal(out) if x["type"] == "sut.started")["pid"]
-        states = {p: proc_state(p) for p in group_pids(pid)}
+        states = {p: state(p) for p in group_pids(pid)}
         assert states, "the SUT's group is gone"
         assert set(states.values()) == {"T"}, states  # every process stopped, not just one
-        wait_for(proc, out, "fault.ended")
-        assert "T" not in {proc_state(p) for p in group_pids(pid)}
+        wait_for_record(proc, out, "fault.ended")
+        assert "T" not in {state(p) for p in group_pids(pid)}
         output, _ = proc.communicate(timeout=180)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, output
     r = report(out)
     assert r["jobs"]["lost"] == 0
     assert r["sut"]["starts"] == 1
-
-
-def proc_state(pid: int) -> str:
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    return stat[stat.rindex(")") + 2 :].split()[0]
-
-
-def wait_for(proc: subprocess.Popen[str], out: Path, kind: str, timeout: float = 120) -> None:
-    """Wait (bounded) until the running game day journals a record of ``kind``."""
-    deadline = time.monotonic() + timeout
-    path = out / "journal.jsonl"
-    needle = f'"type":"{kind}"'
-    while needle not in (path.read_text() if path.exists() else ""):
-        assert time.monotonic() < deadline, f"no {kind} record within {timeout:g}s"
-        assert proc.poll() is None, proc.communicate()[0]
-        time.sleep(0.02)
 
 
 @pytest.mark.parametrize(
@@ -204,31 +159,23 @@ def wait_for(proc: subprocess.Popen[str], out: Path, kind: str, timeout: float =
 )
 def test_no_process_of_the_sut_is_left_after_a_signal(tmp_path, sig):
     out = tmp_path / "run"
-    log = (tmp_path / "gameday.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "run", str(EXAMPLES / "tiny-token-expiry.yaml"),
-         "--out", str(out), "-q"],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,  # like a terminal's job: the signal reaches the harness only
-    )  # fmt: skip
-    try:
-        wait_for(proc, out, "run.started")
-        pid = next(x for x in journal(out) if x["type"] == "sut.started")["pid"]
-        assert group_pids(pid), "the SUT should be running"
-        assert os.getpgid(pid) != proc.pid  # the SUT has a process group of its own
-        proc.send_signal(sig)
-        proc.wait(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        log.close()
-        # whatever else the harness left (nothing, since issue 16): the test must not leak
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
+    tiny = str(EXAMPLES / "tiny-token-expiry.yaml")
+    with (
+        (tmp_path / "gameday.log").open("w") as log,
+        # like a terminal's job: the signal reaches the harness only
+        running("run", tiny, "--out", str(out), "-q", stdout=log, start_new_session=True) as proc,
+    ):
+        try:
+            wait_for_record(proc, out, "run.started")
+            pid = next(x for x in journal(out) if x["type"] == "sut.started")["pid"]
+            assert group_pids(pid), "the SUT should be running"
+            assert os.getpgid(pid) != proc.pid  # the SUT has a process group of its own
+            proc.send_signal(sig)
+            proc.wait(timeout=60)
+        finally:
+            # whatever else the harness left (nothing, since issue 16): the test must not leak
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
     output = (tmp_path / "gameday.log").read_text()
     if sig != signal.SIGKILL:
         assert proc.returncode == 2, output

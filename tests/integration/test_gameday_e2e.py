@@ -9,14 +9,9 @@ signals mid-fault, which need a fault that lasts in wall time (the scaled clock)
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
-import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import jsonschema
 import pytest
@@ -25,55 +20,7 @@ import xmlschema
 from harness.journal.records import VOCABULARY
 from harness.report import SCHEMA_PATH
 from tests.integration.gamedays import GameDays, virtual_run
-
-ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads(SCHEMA_PATH.read_text())
-# Runs on the scaled clock check what a game day does (faults injected and reverted,
-# detection, losses, reports), not how precisely it timed it: on a machine shared with
-# other test suites the instrument's own lag can exceed a tick, which makes a run
-# `unreliable` (exit 2) by design. They are judged whatever the lag; the instrument's
-# verdict on its own lag is tested in test_instrument.py. (On the virtual clock there is
-# no lag to judge.)
-JUDGED = ("--lag-tolerance", "3600")
-
-
-def gameday(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "harness.cli", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "COLUMNS": "200"},
-    )
-
-
-def load(run_dir: Path) -> dict[str, Any]:
-    """A run's report.json, checked against the shipped schema (every real run is)."""
-    report = json.loads((run_dir / "report.json").read_text())
-    jsonschema.validate(report, SCHEMA, cls=jsonschema.Draft202012Validator)
-    return dict(report)
-
-
-def journal(run_dir: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (run_dir / "journal.jsonl").read_text().splitlines()]
-
-
-def wait_for_record(
-    proc: subprocess.Popen[str], path: Path, kind: str, timeout: float = 120
-) -> float:
-    """Wait (bounded) until a running game day journals a record of ``kind``.
-
-    Observes the journal file the run flushes; fails early if the run exits first.
-    Returns the wall-clock deadline left, for callers that wait on more afterwards.
-    """
-    deadline = time.monotonic() + timeout
-    needle = f'"type":"{kind}"'
-    while needle not in (path.read_text() if path.exists() else ""):
-        assert time.monotonic() < deadline, f"no {kind} record within {timeout:g}s"
-        assert proc.poll() is None, proc.communicate()[0]
-        time.sleep(0.05)
-    return deadline
+from tests.integration.runs import checked_report, gameday, journal, running, wait_for_record
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +33,7 @@ def token_expiry_run(game_days: GameDays) -> tuple[Path, int, str]:
 def test_token_expiry_is_detected_and_recovered(token_expiry_run):
     out, code, output = token_expiry_run
     assert code == 0, output
-    r = load(out)
+    r = checked_report(out)
     for key in ("scenario", "seed", "time_scale", "incidents", "mttr_s", "error_budget_consumed",
                 "jobs", "gates", "passed"):  # fmt: skip
         assert key in r
@@ -158,7 +105,7 @@ def test_every_report_file_is_written_and_valid(token_expiry_run):
     out, _, _ = token_expiry_run
     for name in ("journal.jsonl", "report.json", "report.md", "junit.xml", "report.html"):
         assert (out / name).stat().st_size > 0, name
-    r = load(out)
+    r = checked_report(out)
     jsonschema.validate(r, json.loads(SCHEMA_PATH.read_text()))
     xmlschema.XMLSchema(str(SCHEMA_PATH.with_name("junit.xsd"))).validate(str(out / "junit.xml"))
     suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
@@ -195,7 +142,7 @@ def test_report_rebuilds_the_same_report_from_the_journal(token_expiry_run, tmp_
     (copy / "journal.jsonl").write_text((out / "journal.jsonl").read_text())
     proc = gameday("report", str(copy))
     assert proc.returncode == 0, proc.stderr
-    assert load(copy) == load(out)
+    assert checked_report(copy) == checked_report(out)
 
 
 @pytest.mark.slow
@@ -207,7 +154,7 @@ def test_a_killed_run_is_still_reported(token_expiry_run, tmp_path):
     (tmp_path / "journal.jsonl").write_text(torn)
     proc = gameday("report", str(tmp_path))
     assert proc.returncode == 5, proc.stdout + proc.stderr
-    r = load(tmp_path)
+    r = checked_report(tmp_path)
     assert r["status"] == "incomplete"
     assert r["jobs"]["submitted"] > 0
 
@@ -217,7 +164,7 @@ def test_no_refresh_variant_fails_its_gates(tmp_path):
     out = tmp_path / "no-refresh"
     proc = gameday("run", "token-expiry-no-refresh", "--out", str(out), "-q")
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    r = load(out)
+    r = checked_report(out)
     assert r["passed"] is False
     assert r["jobs"]["failed"] + r["jobs"]["lost"] > 0
     (incident,) = r["incidents"]
@@ -233,21 +180,10 @@ def test_no_refresh_variant_fails_its_gates(tmp_path):
 def test_a_signal_mid_fault_reverts_it_and_reports_interrupted(tmp_path, sig):
     out = tmp_path / "interrupted"
     scenario = Path(__file__).with_name("scenarios") / "two-faults.yaml"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "run", str(scenario), "--time-scale", "60",
-         "--out", str(out), "-q"],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    try:
-        wait_for_record(proc, out / "journal.jsonl", "fault.started")
+    with running("run", str(scenario), "--time-scale", "60", "--out", str(out), "-q") as proc:
+        wait_for_record(proc, out, "fault.started")
         proc.send_signal(sig)
         output, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 2, output
     records = journal(out)
     types = [r["type"] for r in records]
@@ -258,7 +194,7 @@ def test_a_signal_mid_fault_reverts_it_and_reports_interrupted(tmp_path, sig):
     restored = [r for r in records if r["type"] == "backend.token_endpoint"]
     assert [r["status"] for r in restored] == [503, 200]
     assert records[-1]["status"] == "interrupted"
-    assert load(out)["status"] == "interrupted"
+    assert checked_report(out)["status"] == "interrupted"
 
 
 def test_cli_validate_list_and_errors(tmp_path):

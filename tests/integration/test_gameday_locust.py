@@ -10,15 +10,22 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 
 from harness.load.driver import group_pids
 from harness.scoring.identity import job_of_key
-from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal, load
+from tests.integration.runs import (
+    JUDGED,
+    ROOT,
+    checked_report,
+    gameday,
+    journal,
+    running,
+    wait_for_record,
+)
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
@@ -43,7 +50,7 @@ def test_locust_game_day_passes_and_writes_every_report(locust_run):
         assert (out / name).stat().st_size > 0, name
     for name in ("locust.html", "locust_stats.csv", "locust_stats.json", "sli.jsonl"):
         assert (out / "locust" / name).stat().st_size > 0, name
-    r = load(out)
+    r = checked_report(out)
     assert r["passed"] is True
     (incident,) = r["incidents"]
     assert incident["detected"]
@@ -72,7 +79,7 @@ def test_per_tick_slis_match_locusts_totals_exactly(locust_run):
     assert all(rec["interval_s"] == 10.0 for rec in ticks)
     assert all(rec["start_s"] % 10 < 1e-3 or 10 - rec["start_s"] % 10 < 1e-3 for rec in ticks)
     # and scoring counted every request in the requests SLI
-    report = load(out)
+    report = checked_report(out)
     slos = {s["name"]: s for s in report["slos"]}
     assert slos["requests"]["total"] == sum(n for n, _ in locust.values())
     assert slos["request_latency"]["total"] == slos["requests"]["total"]
@@ -103,54 +110,34 @@ def _locust_variant(tmp_path: Path, **changes: str) -> Path:
     return path
 
 
-def _wait_in_journal(path: Path, needle: str, proc: subprocess.Popen[str]) -> None:
-    deadline = time.monotonic() + 120
-    while needle not in (path.read_text() if path.exists() else ""):
-        assert time.monotonic() < deadline, f"{needle} never appeared"
-        assert proc.poll() is None, proc.communicate()[0]
-        time.sleep(0.05)
-
-
-def _start(scenario: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "harness.cli", "run", str(scenario), "--time-scale", "60",
-         "--out", str(out), "-q"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
+def _at_60x(scenario: Path, out: Path) -> AbstractContextManager[subprocess.Popen[str]]:
+    return running("run", str(scenario), "--time-scale", "60", "--out", str(out), "-q")
 
 
 def test_sigterm_mid_fault_leaves_no_locust_process(tmp_path):
     scenario = _locust_variant(tmp_path, **{"processes: 1 ": "processes: 2 "})
     out = tmp_path / "run"
-    proc = _start(scenario, out)
-    try:
-        _wait_in_journal(out / "journal.jsonl", '"type":"fault.started"', proc)
+    with _at_60x(scenario, out) as proc:
+        wait_for_record(proc, out, "fault.started")
         engine = next(r for r in journal(out) if r["type"] == "load.engine")
         pids = group_pids(engine["pid"])
         assert len(pids) == 3, pids  # master + 2 workers
         proc.send_signal(signal.SIGTERM)
         output, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 2, output
     assert group_pids(engine["pid"]) == set()
-    assert load(out)["status"] == "interrupted"
+    assert checked_report(out)["status"] == "interrupted"
 
 
 def test_a_locust_crash_mid_run_is_reported_as_crashed(tmp_path):
     out = tmp_path / "run"
-    proc = _start(SCENARIO, out)
-    try:
-        _wait_in_journal(out / "journal.jsonl", '"type":"steady_state"', proc)
+    with _at_60x(SCENARIO, out) as proc:
+        wait_for_record(proc, out, "steady_state")
         engine = next(r for r in journal(out) if r["type"] == "load.engine")
         os.kill(engine["pid"], signal.SIGKILL)
         output, _ = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
     assert proc.returncode == 4, output
-    r = load(out)
+    r = checked_report(out)
     assert r["status"] == "crashed"
     assert "Locust was killed by signal 9" in r["reason"]
     assert group_pids(engine["pid"]) == set()
@@ -174,7 +161,7 @@ def test_steady_state_not_reached_stops_the_users_submitting(tmp_path):
     assert late == []
     types = [r["type"] for r in records]
     assert types.index("load.drained") < types.index("run.ended")
-    assert load(out)["status"] == "invalid"
+    assert checked_report(out)["status"] == "invalid"
 
 
 QUEUE_SATURATION = ROOT / "scenarios" / "queue-saturation-under-load.yaml"
@@ -186,7 +173,7 @@ def test_queue_saturation_under_load(tmp_path):
         "run", str(QUEUE_SATURATION), *JUDGED, "--time-scale", FAST, "--out", str(out), "-q"
     )
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
-    r = load(out)
+    r = checked_report(out)
     assert r["status"] == "completed"
     assert {g["name"] for g in r["gates"]} >= {"error_budget_consumed", "lost_jobs"}
     assert any(rec["type"] == "load.sli" for rec in journal(out))

@@ -8,7 +8,7 @@ import socket
 import urllib.request
 
 from tests.integration.netchaos_support import echo_server, gameday_proxy, round_trip_ms
-from tests.integration.test_gameday_e2e import JUDGED, gameday
+from tests.integration.runs import JUDGED, gameday
 
 
 def test_serves_a_config_file_and_stops_cleanly_on_sigterm(tmp_path):

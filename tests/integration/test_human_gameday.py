@@ -19,7 +19,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from tests.integration.test_gameday_e2e import JUDGED
+from tests.integration.runs import JUDGED
 
 ROOT = Path(__file__).resolve().parents[2]
 HUMAN = ROOT / "tests" / "integration" / "scenarios" / "human.yaml"

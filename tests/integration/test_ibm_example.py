@@ -12,7 +12,8 @@ import json
 
 import pytest
 
-from tests.integration.test_command_target import EXAMPLES, gameday, journal, report
+from tests.integration.runs import journal, report
+from tests.integration.test_command_target import EXAMPLES, gameday
 
 pytestmark = pytest.mark.slow  # a whole game day
 

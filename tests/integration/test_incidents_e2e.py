@@ -24,7 +24,7 @@ from harness.run.progress import Snapshot
 from harness.run.runner import run_game_day
 from harness.scenario.parse import load_scenario
 from plumbing import virtual
-from tests.integration.test_gameday_e2e import JUDGED, ROOT, gameday, journal, load
+from tests.integration.runs import JUDGED, ROOT, checked_report, gameday, journal
 
 TWO_FAULTS = Path(__file__).with_name("scenarios") / "two-faults.yaml"
 SCHEMA = json.loads(SCHEMA_PATH.read_text())
@@ -66,7 +66,7 @@ def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(
     # the mttr gate depends on how fast a busy machine drains the backlog: 0 or 1
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     for seed in (3, 4):
-        r = load(out / f"seed-{seed}")
+        r = checked_report(out / f"seed-{seed}")
         jsonschema.validate(r, SCHEMA)
         assert r["seed"] == seed
         first, second = r["incidents"]
@@ -99,7 +99,7 @@ def test_an_sut_that_never_alerts_is_not_detected_and_fails_the_ttd_gate(tmp_pat
         ("  - {id: second, kind: auth.token_expiry, at: 7m, duration: 1m}\n", ""),
     )
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    r = load(out)
+    r = checked_report(out)
     (inc,) = r["incidents"]
     assert inc["detected"] is False
     assert inc["ttd_s"] is None
@@ -133,7 +133,7 @@ def test_a_stop_condition_aborts_reverts_the_fault_and_exits_2(tmp_path):
     assert types.index("run.stop") < types.index("fault.ended") < types.index("run.ended")
     assert ended["t"] - stop["t"] < 15  # reverted at once, not when the window would end
     assert "second" not in {rec.get("id") for rec in records if rec["type"] == "fault.started"}
-    r = load(out)
+    r = checked_report(out)
     assert (r["status"], r["stop_condition"], r["exit_code"]) == ("aborted", "failed_jobs", 2)
     last_submit = max(rec["t"] for rec in records if rec["type"] == "job.submitted")
     assert last_submit <= stop["t"] + 1  # the load stopped with the experiment
@@ -157,7 +157,7 @@ def test_a_crash_mid_fault_still_reverts_it_and_reports(tmp_path):
     assert ended["reverted"] is True
     assert [r["status"] for r in records if r["type"] == "backend.token_endpoint"] == [503, 200]
     assert "progress sink blew up" in (tmp_path / "crash" / "error.txt").read_text()
-    assert load(tmp_path / "crash")["status"] == "crashed"
+    assert checked_report(tmp_path / "crash")["status"] == "crashed"
 
 
 @pytest.mark.slow
@@ -192,7 +192,7 @@ def test_interactive_responder_is_paged_and_typed_steps_are_scored(tmp_path):
     output = "".join(seen)
     assert "PAGE at" in output, output
     assert "unknown command 'nonsense'" in output
-    r = load(out)
+    r = checked_report(out)
     steps = {s["id"]: s for s in r["runbook"]}
     assert steps["paged"]["by"] == "responder"
     assert steps["stats"]["by"] == "responder"

@@ -14,13 +14,13 @@ from typing import Any
 
 import pytest
 
-from tests.integration.test_gameday_e2e import JUDGED, gameday, journal, load
+from tests.integration.runs import JUDGED, checked_report, gameday, journal
 
 
 def _run(name: str, out: Path) -> dict[str, Any]:
     proc = gameday("run", name, *JUDGED, "--out", str(out), "-q", timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return load(out)
+    return checked_report(out)
 
 
 def _checked(report: dict[str, Any]) -> None:

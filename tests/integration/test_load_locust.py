@@ -7,7 +7,6 @@ runs as a subprocess of ``gameday load``, never inside this process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -23,6 +22,7 @@ import pytest_asyncio
 
 from harness.load.driver import group_pids
 from reference_orchestrator import BackendLink, Orchestrator, OrchestratorConfig
+from tests.processes import alive, cmdlines
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILES = Path(__file__).resolve().parent / "locustfiles"
@@ -94,19 +94,6 @@ def plugin_lines_tolerant(path: Path) -> list[dict[str, Any]]:
             out.append(json.loads(raw))
         except json.JSONDecodeError:
             break  # a line being written
-    return out
-
-
-def alive(pids: set[int]) -> set[int]:
-    """Those of ``pids`` still running (zombies awaiting their reaper count as gone)."""
-    out = set()
-    for pid in pids:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue
-        if state != "Z":
-            out.add(pid)
     return out
 
 
@@ -293,14 +280,6 @@ async def still_alive_after(pids: set[int], within: float) -> set[int]:
         if not left or time.monotonic() > deadline:
             return left
         await asyncio.sleep(0.05)
-
-
-def cmdlines(pids: set[int]) -> list[bytes]:
-    out = []
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            out.append(Path(f"/proc/{pid}/cmdline").read_bytes())
-    return out
 
 
 async def test_a_broken_locustfile_exits_non_zero_with_locusts_message(tmp_path):

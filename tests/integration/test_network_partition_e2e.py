@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.request
 from typing import Any
@@ -22,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.integration.gamedays import virtual_run
-from tests.integration.netchaos_support import ROOT, gameday_proxy
-from tests.integration.test_gameday_e2e import journal, load, wait_for_record
+from tests.integration.netchaos_support import gameday_proxy
+from tests.integration.runs import checked_report, journal, running, wait_for_record
 
 # whole game days (a real run each): `-m 'not slow'` skips them
 pytestmark = pytest.mark.slow
@@ -33,7 +30,7 @@ def test_network_partition_fails_over_and_loses_nothing(game_days):
     played = virtual_run(game_days, "network-partition")  # test_virtual_time.py plays it too
     out = played.out
     assert played.code == 0, played.output
-    r = load(out)
+    r = checked_report(out)
     (incident,) = r["incidents"]
     assert incident["fault"] == "primary-partitioned"
     assert incident["detected"]
@@ -66,17 +63,9 @@ def _api(url: str) -> dict[str, dict[str, Any]]:
 def test_sigterm_mid_partition_leaves_a_shared_toxiproxy_clean(tmp_path):
     out = tmp_path / "interrupted"
     with gameday_proxy() as (api, _):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "harness.cli", "run", "network-partition",
-             "--time-scale", "30", "--out", str(out), "-q"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, "TOXIPROXY_URL": api},
-        )  # fmt: skip
-        try:
-            deadline = wait_for_record(proc, out / "journal.jsonl", "fault.started")
+        args = ("run", "network-partition", "--time-scale", "30", "--out", str(out), "-q")
+        with running(*args, env={"TOXIPROXY_URL": api}) as proc:
+            deadline = wait_for_record(proc, out, "fault.started")
             # fault.started is journalled just before the toxics are added: wait for both
             expected = {"network.partition.upstream", "network.partition.downstream"}
             while True:
@@ -89,9 +78,6 @@ def test_sigterm_mid_partition_leaves_a_shared_toxiproxy_clean(tmp_path):
             assert toxics == expected
             proc.send_signal(signal.SIGTERM)
             output, _ = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
         assert proc.returncode == 2, output
         assert _api(api) == {}  # no proxy, so no toxic, left on the shared server
     records = journal(out)

@@ -8,14 +8,11 @@ import time
 import aiohttp
 
 from harness.runbook.actions import ActionContext, ShellAction
+from tests.processes import alive
 
 
 def gone(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as fh:
-            return fh.read().rsplit(") ", 1)[1].startswith("Z")
-    except FileNotFoundError:
-        return True
+    return not alive([pid])
 
 
 async def test_the_timeout_kills_the_commands_children_too(tmp_path):
