@@ -15,6 +15,7 @@ from harness.errors import ScenarioError
 from harness.faults import FAMILIES, REGISTRY, FaultContext
 from harness.faults.base import SettingFault
 from harness.scenario.parse import load_scenario
+from tests.unit.scenario_files import error_of, write
 from tests.unit.test_queue_model import rig
 
 BASE = """\
@@ -37,15 +38,11 @@ faults:
 
 
 def load(tmp_path: Path, faults: str):
-    path = tmp_path / "s.yaml"
-    path.write_text(BASE + faults)
-    return load_scenario(path)
+    return load_scenario(write(tmp_path, BASE + faults))
 
 
 def error(tmp_path: Path, faults: str) -> ScenarioError:
-    with pytest.raises(ScenarioError) as info:
-        load(tmp_path, faults)
-    return info.value
+    return error_of(tmp_path, BASE + faults)
 
 
 def test_backend_entry_becomes_a_spec(tmp_path):

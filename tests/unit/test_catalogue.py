@@ -12,7 +12,7 @@ from rich.console import Console
 from harness.commands import list_
 from harness.scenario.catalogue import FAMILIES
 from harness.scenario.parse import load_scenario
-from tests.unit.test_scenario import MINIMAL, SCENARIOS, error_of, write
+from tests.unit.scenario_files import MINIMAL, SCENARIOS, error_of, write
 
 HEADER = ("# Incident:", "# Source:", "# Good response:", "# This variant:")
 

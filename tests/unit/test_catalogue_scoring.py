@@ -7,7 +7,7 @@ import pytest
 from harness.scenario.parse import load_scenario
 from harness.scoring import GateSpec, SpendBudget, score
 from tests.unit.journals import Journal, config
-from tests.unit.test_scenario import MINIMAL, error_of, write
+from tests.unit.scenario_files import MINIMAL, error_of, write
 
 
 def test_spend_counts_every_execution_against_the_budget():

@@ -9,9 +9,8 @@ import pytest
 
 from fake_backends.configuration import Configuration, ConfigurationState, isa_violation
 from fake_backends.switches import ConfigChange, Switches
-from harness.errors import ScenarioError
-from harness.scenario.parse import load_scenario
 from reference_orchestrator.compiler import Target
+from tests.unit.scenario_files import SMALLEST, error_of
 
 BASIS = ("cx", "id", "rz", "sx", "x")
 CHAIN = ((0, 1), (1, 0), (1, 2), (2, 1))
@@ -60,14 +59,9 @@ def test_config_change_parameters_are_checked(
     tmp_path: Path, params: str, path: str, message: str
 ) -> None:
     extra = f", {params}" if params else ""
-    file = tmp_path / "s.yaml"
-    file.write_text(
-        "name: s\nduration: 5m\nbackends: [{name: m}]\nslos: {success: {objective: 0.9}}\n"
-        f"faults:\n  - {{kind: backend.config_change, at: 1m, duration: 1m{extra}}}\n"
-    )
-    with pytest.raises(ScenarioError, match=message) as info:
-        load_scenario(file)
-    assert f"faults[0].{path}" in str(info.value)
+    fault = f"{{kind: backend.config_change, at: 1m, duration: 1m{extra}}}"
+    err = error_of(tmp_path, f"{SMALLEST}faults:\n  - {fault}\n", match=message)
+    assert f"faults[0].{path}" in str(err)
 
 
 def test_the_orchestrator_reads_a_target_from_a_backends_row() -> None:

@@ -14,17 +14,9 @@ from harness.cli import main
 from harness.errors import ScenarioError
 from harness.exitcode import ExitCode
 from harness.scenario.parse import list_scenarios, load_scenario
+from tests.unit.scenario_files import write
 
 GOOD = Path("scenarios/token-expiry.yaml").read_text(encoding="utf-8")
-
-
-def write(tmp_path: Path, text: str | bytes, name: str = "bad.yaml") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize(
@@ -81,7 +73,7 @@ BOMB = "a: &a ['x','x','x','x','x','x','x','x','x']\n" + "".join(
 )
 def test_yaml_bombs_and_bad_bytes_are_scenario_errors(tmp_path, text, words):
     with pytest.raises(ScenarioError, match=words) as err:
-        load_scenario(write(tmp_path, text))
+        load_scenario(write(tmp_path, text, "bad.yaml"))
     assert err.value.file.endswith("bad.yaml")
 
 
@@ -121,7 +113,7 @@ def test_scenario_text_is_never_rich_markup(tmp_path, capsys, command):
 
 def test_an_error_on_line_100_prints_as_line_100_not_an_emoji(tmp_path, capsys):
     text = "\n" * 99 + "name: 1\n"  # not a string, on line 100
-    assert main(["validate", str(write(tmp_path, text))]) == ExitCode.CONFIG_ERROR
+    assert main(["validate", str(write(tmp_path, text, "bad.yaml"))]) == ExitCode.CONFIG_ERROR
     out = capsys.readouterr().out
     assert "bad.yaml:100:" in out  # the line, not the emoji Rich makes of ":100:"
     assert "\N{HUNDRED POINTS SYMBOL}" not in out

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ScenarioError
 from harness.journal.records import JOB_COMPLETED, TICK
 from harness.journal.store import Journal
 from harness.load.driver import LocustSpec
@@ -15,6 +14,7 @@ from harness.load.summary import render_markdown, summarize
 from harness.scenario.parse import load_scenario
 from harness.scoring import ScoringConfig, SloSpec, score
 from plumbing.clock import FakeClock
+from tests.unit.scenario_files import error_of, write
 
 SLI = {
     "type": "sli", "start": 100.0, "interval": 1.0, "source": "local",
@@ -150,19 +150,13 @@ slos:
 """
 
 
-def _load(tmp_path: Path, text: str) -> object:
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return load_scenario(path)
-
-
 def test_locust_workload_settings(tmp_path):
-    s = _load(tmp_path, LOCUST_SCENARIO)
-    w = s.workload  # type: ignore[attr-defined]
+    s = load_scenario(write(tmp_path, LOCUST_SCENARIO))
+    w = s.workload
     assert (w.engine, w.users, w.think_time, w.locustfile, w.processes) == (
         "locust", 5, 20.0, "reference", 1,
     )  # fmt: skip
-    assert s.slos[1].threshold == 0.25  # type: ignore[attr-defined]
+    assert s.slos[1].threshold == 0.25
 
 
 @pytest.mark.parametrize(
@@ -181,7 +175,6 @@ def test_locust_workload_errors_name_the_yaml_path(tmp_path, change, path, messa
         "workload.locustfile": "  users: 5\n  locustfile: missing.py\n",
         "workload.processes": "  users: 5\n  processes: many\n",
     }[path]
-    with pytest.raises(ScenarioError) as info:
-        _load(tmp_path, LOCUST_SCENARIO.replace(change, replacement))
-    assert info.value.path == path
-    assert message in str(info.value)
+    err = error_of(tmp_path, LOCUST_SCENARIO.replace(change, replacement))
+    assert err.path == path
+    assert message in str(err)

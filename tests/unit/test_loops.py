@@ -9,16 +9,15 @@ from typing import Any
 
 import pytest
 
-from harness.errors import ScenarioError
 from harness.journal.store import Journal
 from harness.load.config import WorkloadConfig
 from harness.load.loops import LoopConfig, ansatz, next_theta
 from harness.load.workload import Workload
-from harness.scenario.parse import load_scenario
 from harness.scoring import GateSpec, SloSpec, score
 from harness.sut.api import JobState
 from plumbing.clock import FakeClock
 from tests.unit import journals
+from tests.unit.scenario_files import SMALLEST, error_of
 from tests.unit.test_workload import FakeJobApi, of, play
 
 
@@ -155,11 +154,6 @@ def test_a_run_without_loops_fails_loop_gates_for_want_of_data() -> None:
 
 
 def test_loops_need_the_builtin_engine(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text(
-        "name: s\nduration: 5m\nbackends: [{name: m}]\nslos: {success: {objective: 0.9}}\n"
-        "workload:\n  engine: locust\n  loops: {count: 2}\n"
-    )
-    with pytest.raises(ScenarioError, match="built-in workload") as info:
-        load_scenario(path)
-    assert "workload.loops" in str(info.value)
+    text = SMALLEST + "workload:\n  engine: locust\n  loops: {count: 2}\n"
+    err = error_of(tmp_path, text, match="built-in workload")
+    assert "workload.loops" in str(err)

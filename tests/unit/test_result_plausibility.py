@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ScenarioError
-from harness.scenario.parse import load_scenario
 from harness.scoring import GateSpec, SloSpec, score
 from reference_orchestrator.dispatcher import _simulator
 from tests.unit.journals import Journal, config
+from tests.unit.scenario_files import error_of
 
 NOISY = {"00": 470, "11": 480, "01": 40, "10": 34}  # fidelity ~0.95
 IDEAL_LIKE = {"00": 512, "11": 512}  # fidelity 1.0
@@ -46,14 +45,12 @@ def test_without_a_ceiling_perfect_results_are_good_and_the_gate_has_no_value() 
 
 
 def test_max_fidelity_must_be_above_min_fidelity(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text(
+    text = (
         "name: s\nduration: 5m\nbackends: [{name: m}]\n"
         "slos:\n  correctness: {objective: 0.9, min_fidelity: 0.8, max_fidelity: 0.7}\n"
     )
-    with pytest.raises(ScenarioError, match="max_fidelity") as info:
-        load_scenario(path)
-    assert "slos.correctness.max_fidelity" in str(info.value)
+    err = error_of(tmp_path, text, match="max_fidelity")
+    assert "slos.correctness.max_fidelity" in str(err)
 
 
 @pytest.mark.parametrize(

@@ -1,40 +1,12 @@
 """Scenario validation: every error names the file, the line and the YAML path."""
 
-from pathlib import Path
-
 import pytest
 
 from harness.errors import ScenarioError
 from harness.faults import REGISTRY
 from harness.scenario.checks import scenario_warnings
 from harness.scenario.parse import find_scenario, list_scenarios, load_scenario, parse_scenario
-
-SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
-
-MINIMAL = """\
-name: t
-duration: 20m
-backends:
-  - name: manila
-faults:
-  - kind: auth.token_expiry
-    at: 6m
-    duration: 5m
-gates:
-  mttr: {max: 10m}
-"""
-
-
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return path
-
-
-def error_of(tmp_path: Path, text: str) -> ScenarioError:
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(write(tmp_path, text))
-    return info.value
+from tests.unit.scenario_files import MINIMAL, SCENARIOS, error_of, write
 
 
 def test_minimal_scenario_gets_defaults(tmp_path):
@@ -63,46 +35,44 @@ def test_wrong_type_says_expected_and_found(tmp_path):
     assert err.line == 5
 
 
-def test_unknown_fault_kind_suggests_the_close_one(tmp_path):
-    err = error_of(tmp_path, MINIMAL.replace("auth.token_expiry", "auth.token_expiri"))
-    assert err.path == "faults[0].kind"
-    assert "did you mean 'auth.token_expiry'" in str(err)
-
-
-def test_unknown_field_is_rejected_with_hint(tmp_path):
-    err = error_of(tmp_path, MINIMAL.replace("duration: 20m", "duration: 20m\ntime_scal: 5"))
-    assert err.path == "time_scal"
-    assert "did you mean 'time_scale'" in str(err)
-
-
-def test_bad_duration(tmp_path):
-    err = error_of(tmp_path, MINIMAL.replace("duration: 5m", "duration: soon"))
-    assert err.path == "faults[0].duration"
-    assert "expected a duration like 90s, 5m or 1h" in str(err)
-
-
-def test_duplicate_key_is_an_error(tmp_path):
-    err = error_of(tmp_path, MINIMAL + "seed: 1\nseed: 2\n")
-    assert err.path == "seed"
-    assert "duplicate key" in str(err)
+@pytest.mark.parametrize(
+    ("old", "new", "path", "message"),
+    [
+        pytest.param(
+            "auth.token_expiry", "auth.token_expiri", "faults[0].kind",
+            "did you mean 'auth.token_expiry'", id="unknown-fault-kind-suggests-the-close-one",
+        ),
+        pytest.param(
+            "duration: 20m", "duration: 20m\ntime_scal: 5", "time_scal",
+            "did you mean 'time_scale'", id="unknown-field-is-rejected-with-hint",
+        ),
+        pytest.param(
+            "duration: 5m", "duration: soon", "faults[0].duration",
+            "expected a duration like 90s, 5m or 1h", id="bad-duration",
+        ),
+        pytest.param(
+            "{max: 10m}\n", "{max: 10m}\nseed: 1\nseed: 2\n", "seed", "duplicate key",
+            id="duplicate-key-is-an-error",
+        ),
+        pytest.param(
+            "at: 6m", "at: 1m", "faults[0].at", "warm-up", id="fault-inside-warmup-is-rejected"
+        ),
+        pytest.param(
+            "duration: 5m", "duration: 15m", "faults[0].duration", "heal before the drain",
+            id="fault-that-outlives-the-load-phase-is-rejected",
+        ),
+    ],
+)  # fmt: skip
+def test_a_bad_entry_names_its_path_and_what_is_wrong(tmp_path, old, new, path, message):
+    err = error_of(tmp_path, MINIMAL.replace(old, new))
+    assert err.path == path
+    assert message in str(err)
 
 
 def test_yaml_syntax_error_has_a_line(tmp_path):
     err = error_of(tmp_path, "name: [unclosed\n")
     assert err.line is not None
     assert "invalid YAML" in str(err)
-
-
-def test_fault_inside_warmup_is_rejected(tmp_path):
-    err = error_of(tmp_path, MINIMAL.replace("at: 6m", "at: 1m"))
-    assert err.path == "faults[0].at"
-    assert "warm-up" in str(err)
-
-
-def test_fault_that_outlives_the_load_phase_is_rejected(tmp_path):
-    err = error_of(tmp_path, MINIMAL.replace("duration: 5m", "duration: 15m"))
-    assert err.path == "faults[0].duration"
-    assert "heal before the drain" in str(err)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from harness.errors import ConfigError, ScenarioError
 from harness.run.determinism import journal_difference
 from harness.scenario.clock import settle_clock
 from harness.scenario.parse import load_scenario
-from tests.unit.test_scenario import MINIMAL, error_of, write
+from tests.unit.scenario_files import MINIMAL, error_of, write
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

@@ -8,16 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import ScenarioError
 from harness.load.config import NoisyTenant, WorkloadConfig
 from harness.load.plan import JobPlan
-from harness.scenario.parse import load_scenario
 from harness.scoring import GateSpec, score
 from plumbing.clock import ScaledClock
 from plumbing.seeds import derive
 from reference_orchestrator.pending import FairLine, FifoLine
 from reference_orchestrator.store import JobStore
 from tests.unit.journals import Journal, config
+from tests.unit.scenario_files import SMALLEST, error_of
 
 
 def _flooded(fair: bool) -> list[dict[str, object]]:
@@ -104,14 +103,9 @@ def test_without_a_noisy_tenant_the_plan_is_unchanged() -> None:
 
 
 def test_a_noisy_tenant_needs_the_builtin_engine(tmp_path: Path) -> None:
-    path = tmp_path / "s.yaml"
-    path.write_text(
-        "name: s\nduration: 5m\nbackends: [{name: m}]\nslos: {success: {objective: 0.9}}\n"
-        "workload:\n  engine: locust\n  noisy: {rate: 1/s, at: 1m, duration: 1m}\n"
-    )
-    with pytest.raises(ScenarioError, match="built-in workload") as info:
-        load_scenario(path)
-    assert "workload.noisy" in str(info.value)
+    text = SMALLEST + "workload:\n  engine: locust\n  noisy: {rate: 1/s, at: 1m, duration: 1m}\n"
+    err = error_of(tmp_path, text, match="built-in workload")
+    assert "workload.noisy" in str(err)
 
 
 class _Job:
