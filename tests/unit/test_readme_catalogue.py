@@ -9,20 +9,13 @@ its row was measured, or a README block edited by hand fails here until
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.docs_scripts import ROOT, docs_script
 
 
 def catalogue() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("catalogue", ROOT / "docs" / "catalogue.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_script("catalogue")
 
 
 def test_every_scenario_has_a_row_measured_with_the_file_in_the_tree():

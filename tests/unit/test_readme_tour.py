@@ -9,22 +9,14 @@ does a change of the scenario the journal was recorded with.
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from types import ModuleType
 
 from harness.scenario.parse import load_scenario, scenario_of
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.unit.docs_scripts import ROOT, docs_script
 
 
 def tour() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("tour", ROOT / "docs" / "tour.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return docs_script("tour")
 
 
 def test_the_readme_tour_is_rendered_from_the_recorded_run():
