@@ -117,6 +117,26 @@ def test_fault_kinds_parse(tmp_path, entry, kind, params):
         ("{kind: queue.stuck_queued, rate: 2}", "faults[0].rate", "1"),
         ("{kind: api.lost_jobs, rate: 1.5}", "faults[0].rate", "1"),
         ("{kind: api.unknown_status, status: 'two words'}", "faults[0].status", "a status word"),
+        (
+            "{kind: backend.config_change}",
+            "faults[0].basis_gates",
+            "give basis_gates, remove_edges or both",
+        ),
+        (
+            "{kind: backend.config_change, basis_gates: []}",
+            "faults[0].basis_gates",
+            "at least one basis gate",
+        ),
+        (
+            "{kind: backend.config_change, remove_edges: [[0, 1, 2]]}",
+            "faults[0].remove_edges",
+            "list of qubit pairs",
+        ),
+        (
+            "{kind: backend.config_change, remove_edges: [[0, -1]]}",
+            "faults[0].remove_edges",
+            "list of qubit pairs",
+        ),
     ],
 )
 def test_bad_fault_entries_name_their_yaml_path(tmp_path, entry, path, message):

@@ -1,16 +1,14 @@
 """Configuration drift, the pure parts: the ISA check, the served configuration's
-versions, the fault's parameters, and the orchestrator's reading of a target."""
+versions and the orchestrator's reading of a target. The fault's parameters are checked
+with every other fault kind's, in test_backend_faults_config.py."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from fake_backends.configuration import Configuration, ConfigurationState, isa_violation
 from fake_backends.switches import ConfigChange, Switches
 from reference_orchestrator.compiler import Target
-from tests.unit.scenario_files import SMALLEST, error_of
 
 BASIS = ("cx", "id", "rz", "sx", "x")
 CHAIN = ((0, 1), (1, 0), (1, 2), (2, 1))
@@ -44,24 +42,6 @@ def test_the_served_configuration_follows_its_switch_and_counts_changes() -> Non
     assert state.current.version == 1
     switches.remove(ConfigChange)
     assert state.current == Configuration(BASIS, CHAIN, 2)
-
-
-@pytest.mark.parametrize(
-    ("params", "path", "message"),
-    [
-        ("", "basis_gates", "give basis_gates, remove_edges or both"),
-        ("basis_gates: []", "basis_gates", "at least one basis gate"),
-        ("remove_edges: [[0, 1, 2]]", "remove_edges", "list of qubit pairs"),
-        ("remove_edges: [[0, -1]]", "remove_edges", "list of qubit pairs"),
-    ],
-)
-def test_config_change_parameters_are_checked(
-    tmp_path: Path, params: str, path: str, message: str
-) -> None:
-    extra = f", {params}" if params else ""
-    fault = f"{{kind: backend.config_change, at: 1m, duration: 1m{extra}}}"
-    err = error_of(tmp_path, f"{SMALLEST}faults:\n  - {fault}\n", match=message)
-    assert f"faults[0].{path}" in str(err)
 
 
 def test_the_orchestrator_reads_a_target_from_a_backends_row() -> None:

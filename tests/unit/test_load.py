@@ -160,21 +160,30 @@ def test_locust_workload_settings(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("change", "path", "message"),
+    ("old", "new", "path", "message"),
     [
-        ("  users: 5\n", "workload.rate", "not rate"),
-        ("  engine: locust\n", "workload.users", "only used with engine: locust"),
-        ("  users: 5\n", "workload.locustfile", "no locustfile at"),
-        ("  users: 5\n", "workload.processes", "expected an integer"),
+        ("  users: 5\n", "  users: 5\n  rate: 2/s\n", "workload.rate", "not rate"),
+        (
+            "  engine: locust\n",
+            "  engine: builtin\n",
+            "workload.users",
+            "only used with engine: locust",
+        ),
+        (
+            "  users: 5\n",
+            "  users: 5\n  locustfile: missing.py\n",
+            "workload.locustfile",
+            "no locustfile at",
+        ),
+        (
+            "  users: 5\n",
+            "  users: 5\n  processes: many\n",
+            "workload.processes",
+            "expected an integer",
+        ),
     ],
 )
-def test_locust_workload_errors_name_the_yaml_path(tmp_path, change, path, message):
-    replacement = {
-        "workload.rate": "  users: 5\n  rate: 2/s\n",
-        "workload.users": "  engine: builtin\n",
-        "workload.locustfile": "  users: 5\n  locustfile: missing.py\n",
-        "workload.processes": "  users: 5\n  processes: many\n",
-    }[path]
-    err = error_of(tmp_path, LOCUST_SCENARIO.replace(change, replacement))
+def test_locust_workload_errors_name_the_yaml_path(tmp_path, old, new, path, message):
+    err = error_of(tmp_path, LOCUST_SCENARIO.replace(old, new))
     assert err.path == path
     assert message in str(err)
