@@ -59,27 +59,25 @@ def rig(clocked: tuple[FakeClock, Journal]) -> tuple[FakeClock, Journal]:
     return clocked
 
 
-async def start(clock: FakeClock, timeline: Timeline) -> asyncio.Task[None]:
-    """Run the timeline in a task that is waiting on the clock at time 0."""
+async def running(
+    rig: tuple[FakeClock, Journal], fault: Recorded
+) -> tuple[Timeline, asyncio.Task[None]]:
+    """A timeline of ``fault`` alone, run in a task that is waiting on the clock at 0."""
+    clock, journal = rig
+    timeline = Timeline([spec(fault)], FaultContext({}), clock, journal)
     task = asyncio.create_task(timeline.run())
     await clock.advance(0)
-    return task
+    return timeline, task
 
 
 def types(journal: Journal) -> list[str]:
     return [str(r["type"]) for r in journal.records]
 
 
-def timeline_of(rig: tuple[FakeClock, Journal], fault: Recorded) -> Timeline:
-    clock, journal = rig
-    return Timeline([spec(fault)], FaultContext({}), clock, journal)
-
-
 async def test_a_fault_is_injected_at_its_time_and_reverted_at_its_end(rig):
     clock, journal = rig
     fault = Recorded(clock)
-    timeline = timeline_of(rig, fault)
-    run = await start(clock, timeline)
+    timeline, run = await running(rig, fault)
     await clock.advance(9.9)
     assert (fault.calls, timeline.active) == ([], [])
     await clock.advance(0.1)
@@ -100,7 +98,7 @@ async def test_a_fault_is_injected_at_its_time_and_reverted_at_its_end(rig):
 async def test_during_runs_between_inject_and_revert(rig):
     clock, journal = rig
     fault = Recorded(clock, flips=2)
-    run = await start(clock, timeline_of(rig, fault))
+    _, run = await running(rig, fault)
     await clock.advance(45)
     await run
     assert fault.calls == [("inject", 10.0), ("flip", 20.0), ("flip", 30.0), ("revert", 40.0)]
@@ -109,8 +107,7 @@ async def test_during_runs_between_inject_and_revert(rig):
 async def test_cancelling_the_run_reverts_the_active_fault(rig):
     clock, journal = rig
     fault = Recorded(clock)
-    timeline = timeline_of(rig, fault)
-    run = await start(clock, timeline)
+    timeline, run = await running(rig, fault)
     await clock.advance(20)
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
@@ -124,7 +121,7 @@ async def test_cancelling_the_run_reverts_the_active_fault(rig):
 async def fault_error(rig: tuple[FakeClock, Journal], fault: Recorded, until: float) -> FaultError:
     """The error a timeline with ``fault`` ends with, once the clock reached ``until``."""
     clock = rig[0]
-    run = await start(clock, timeline_of(rig, fault))
+    _, run = await running(rig, fault)
     await clock.advance(until)
     with pytest.raises(ExceptionGroup) as info:
         await run
