@@ -16,54 +16,35 @@ from __future__ import annotations
 
 import os
 import re
-import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from multiprocessing import get_context
+from contextlib import AbstractContextManager
 from typing import Any
+
+from tests.integration import sdk_child
 
 _state: dict[str, Any] = {"jobs": {}, "isa": {}}
 _STATUS = re.compile(r"\b([45]\d\d) (?:Client|Server) Error")
 
 
 def _warm() -> None:
-    # every call would otherwise pay ~2 s of qiskit imports the first time
     import qiskit_ibm_runtime  # noqa: F401
     from qiskit.transpiler import generate_preset_pass_manager  # noqa: F401
 
 
-@contextmanager
-def client_pool() -> Iterator[ProcessPoolExecutor]:
+def client_pool() -> AbstractContextManager[ProcessPoolExecutor]:
     """One spawned process for the client (its state persists between calls)."""
-    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_warm)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return sdk_child.client_pool(_warm)
+
+
+def _failure(exc: Exception) -> dict[str, Any]:
+    text = str(exc)
+    match = _STATUS.search(text)
+    return {"message": text[:3000], "status": int(match.group(1)) if match else None}
 
 
 def _attempt(fn: Callable[[], Any]) -> dict[str, Any]:
-    t0 = time.monotonic()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out: dict[str, Any] = {"ok": True, "value": fn()}
-        except Exception as exc:
-            text = str(exc)
-            match = _STATUS.search(text)
-            out = {
-                "ok": False,
-                "error": type(exc).__name__,
-                "message": text[:3000],
-                "status": int(match.group(1)) if match else None,
-            }
-    out["warnings"] = [
-        str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)
-    ]
-    out["seconds"] = round(time.monotonic() - t0, 3)
-    return out
+    return sdk_child.attempt(fn, _failure)
 
 
 # -- set-up ---------------------------------------------------------------------

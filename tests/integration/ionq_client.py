@@ -15,13 +15,12 @@ the call took.
 from __future__ import annotations
 
 import os
-import time
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from multiprocessing import get_context
+from contextlib import AbstractContextManager
 from typing import Any
+
+from tests.integration import sdk_child
 
 _state: dict[str, Any] = {"jobs": {}}
 
@@ -31,14 +30,9 @@ def _warm() -> None:
     from qiskit import transpile  # noqa: F401
 
 
-@contextmanager
-def client_pool() -> Iterator[ProcessPoolExecutor]:
+def client_pool() -> AbstractContextManager[ProcessPoolExecutor]:
     """One spawned process for the client (its state persists between calls)."""
-    pool = ProcessPoolExecutor(1, mp_context=get_context("spawn"), initializer=_warm)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return sdk_child.client_pool(_warm)
 
 
 def _status_of(exc: BaseException) -> int | None:
@@ -48,26 +42,17 @@ def _status_of(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
+def _failure(exc: Exception) -> dict[str, Any]:
+    cause = getattr(exc, "_cause", None)
+    return {
+        "message": f"{exc} {cause or ''}"[:3000],
+        "status": _status_of(exc),
+        "error_type": getattr(exc, "error_type", getattr(cause, "error_type", None)),
+    }
+
+
 def _attempt(fn: Callable[[], Any]) -> dict[str, Any]:
-    t0 = time.monotonic()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            out: dict[str, Any] = {"ok": True, "value": fn()}
-        except Exception as exc:
-            cause = getattr(exc, "_cause", None)
-            out = {
-                "ok": False,
-                "error": type(exc).__name__,
-                "message": f"{exc} {cause or ''}"[:3000],
-                "status": _status_of(exc),
-                "error_type": getattr(exc, "error_type", getattr(cause, "error_type", None)),
-            }
-    out["warnings"] = [
-        str(w.message) for w in caught if not issubclass(w.category, DeprecationWarning)
-    ]
-    out["seconds"] = round(time.monotonic() - t0, 3)
-    return out
+    return sdk_child.attempt(fn, _failure)
 
 
 # -- set-up ---------------------------------------------------------------------

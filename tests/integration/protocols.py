@@ -18,7 +18,8 @@ import asyncio
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from types import ModuleType
+from typing import Any, ClassVar
 
 import aiohttp
 
@@ -44,7 +45,7 @@ class Outcome:
     seconds: float = 0.0
 
     @classmethod
-    def of_ibm(cls, raw: dict[str, Any]) -> Outcome:
+    def of_sdk(cls, raw: dict[str, Any]) -> Outcome:
         return cls(
             ok=raw["ok"],
             value=raw.get("value"),
@@ -154,108 +155,101 @@ class NativeObserver:
 
 
 @dataclass
-class IbmObserver:
-    """The real qiskit-ibm-runtime client, in ``pool``'s child process."""
+class _SdkObserver:
+    """A real provider client, driven in ``pool``'s child process by the module ``driver``."""
 
     pool: ProcessPoolExecutor
     env: dict[str, str]
     backend: str
-    protocol: str = field(default="ibm", init=False)
+    driver: ClassVar[ModuleType]
+    #: the exception the client raises when a job is not final within ``wait``'s time
+    wait_timeout: ClassVar[str]
 
     async def call(self, fn: Any, *args: Any) -> Outcome:
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(CALL_TIMEOUT):
             raw = await loop.run_in_executor(self.pool, fn, *args)
-        return Outcome.of_ibm(raw)
+        return Outcome.of_sdk(raw)
 
     async def connect(self) -> Outcome:
-        return await self.call(ibm_client.connect, self.env, self.backend)
+        return await self.call(self.driver.connect, self.env, self.backend)
+
+    async def backend_status(self) -> Outcome:
+        out = await self.call(self.driver.status)
+        if not out.ok:
+            return out
+        return Outcome(True, self.status_of(out.value), warnings=out.warnings, seconds=out.seconds)
+
+    def status_of(self, raw: dict[str, Any]) -> dict[str, Any]:
+        """The client's backend status in the native terms: ``state`` and ``queue``."""
+        raise NotImplementedError
+
+    async def job_status(self, job: str) -> Outcome:
+        return await self.call(self.driver.job_status, job)
+
+    async def wait(self, job: str, within: float = 60.0) -> Outcome:
+        out = await self.call(self.driver.wait, job, within)
+        if out.ok or out.code != self.wait_timeout:
+            return out
+        status = await self.job_status(job)
+        return Outcome(False, {"status": status.value}, code="timeout", message=out.message)
+
+    async def result(self, job: str) -> Outcome:
+        return await self.call(self.driver.result, job)
+
+    async def properties(self) -> Outcome:
+        return await self.call(self.driver.properties)
+
+    async def cancel(self, job: str) -> Outcome:
+        return await self.call(self.driver.cancel, job)
+
+
+@dataclass
+class IbmObserver(_SdkObserver):
+    """The real qiskit-ibm-runtime client, in ``pool``'s child process."""
+
+    protocol: str = field(default="ibm", init=False)
+    driver: ClassVar[ModuleType] = ibm_client
+    wait_timeout: ClassVar[str] = "RuntimeJobTimeoutError"
 
     async def reauth(self, find_backend: bool = True) -> Outcome:
         return await self.call(ibm_client.new_service, find_backend)
 
-    async def backend_status(self) -> Outcome:
-        out = await self.call(ibm_client.status)
-        if not out.ok:
-            return out
-        v = out.value
-        return Outcome(
-            True,
-            {"state": _IBM_STATES.get(v["status_msg"], v["status_msg"]), "queue": v["pending"]},
-            warnings=out.warnings,
-            seconds=out.seconds,
-        )
+    def status_of(self, raw: dict[str, Any]) -> dict[str, Any]:
+        state = raw["status_msg"]
+        return {"state": _IBM_STATES.get(state, state), "queue": raw["pending"]}
 
     async def submit(self, qubits: int = 3, shots: int = 1000, key: str | None = None) -> Outcome:
         tags = [f"qgameday-key:{key}"] if key else None
         return await self.call(ibm_client.sample, qubits, shots, tags)
 
-    async def job_status(self, job: str) -> Outcome:
-        return await self.call(ibm_client.job_status, job)
-
-    async def wait(self, job: str, within: float = 60.0) -> Outcome:
-        out = await self.call(ibm_client.wait, job, within)
-        if out.ok or out.code != "RuntimeJobTimeoutError":
-            return out
-        status = await self.job_status(job)
-        return Outcome(False, {"status": status.value}, code="timeout", message=out.message)
-
-    async def result(self, job: str) -> Outcome:
-        return await self.call(ibm_client.result, job)
-
-    async def properties(self) -> Outcome:
-        return await self.call(ibm_client.properties)
-
-    async def cancel(self, job: str) -> Outcome:
-        return await self.call(ibm_client.cancel, job)
-
 
 @dataclass
-class IonqObserver:
+class IonqObserver(_SdkObserver):
     """The real qiskit-ionq client, in ``pool``'s child process."""
 
-    pool: ProcessPoolExecutor
-    env: dict[str, str]
-    backend: str
     protocol: str = field(default="ionq", init=False)
-
-    async def call(self, fn: Any, *args: Any) -> Outcome:
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout(CALL_TIMEOUT):
-            raw = await loop.run_in_executor(self.pool, fn, *args)
-        return Outcome.of_ibm(raw)
-
-    async def connect(self) -> Outcome:
-        return await self.call(ionq_client.connect, self.env, self.backend)
+    driver: ClassVar[ModuleType] = ionq_client
+    wait_timeout: ClassVar[str] = "JobTimeoutError"
 
     async def reauth(self, find_backend: bool = True) -> Outcome:
         return await self.call(ionq_client.new_provider)
 
-    async def backend_status(self) -> Outcome:
-        out = await self.call(ionq_client.status)
-        if not out.ok:
-            return out
-        state = _IONQ_STATES.get(out.value["status"], out.value["status"])
-        value = {"state": state, "queue": None}
-        return Outcome(True, value, warnings=out.warnings, seconds=out.seconds)
+    def status_of(self, raw: dict[str, Any]) -> dict[str, Any]:
+        state = raw["status"]
+        return {"state": _IONQ_STATES.get(state, state), "queue": None}
 
     async def submit(self, qubits: int = 3, shots: int = 1000, key: str | None = None) -> Outcome:
         return await self.call(ionq_client.run, qubits, shots, key)
 
-    async def job_status(self, job: str) -> Outcome:
-        return await self.call(ionq_client.job_status, job)
-
     async def wait(self, job: str, within: float = 60.0) -> Outcome:
-        out = await self.call(ionq_client.wait, job, within)
+        out = await super().wait(job, within)
         if out.code == "IonQJobFailureError":  # the client raises on a failed job's status
             return Outcome(True, {"status": "ERROR", "error": out.message}, warnings=out.warnings)
-        if out.ok or out.code != "JobTimeoutError":
-            return out
-        status = await self.job_status(job)
-        return Outcome(False, {"status": status.value}, code="timeout", message=out.message)
+        return out
 
     async def result(self, job: str) -> Outcome:
-        out = await self.call(ionq_client.result, job)
+        out = await super().result(job)
         if out.ok and out.value is None:  # job.result() of a failed job: None, no error
             return Outcome(False, code="no_result", message="job.result() returned None")
         return out
@@ -263,7 +257,7 @@ class IonqObserver:
     async def properties(self) -> Outcome:
         """The latest characterization: IonQ publishes medians, not per-qubit numbers, so
         ``readout_error`` is one value (1 - median SPAM fidelity)."""
-        out = await self.call(ionq_client.properties)
+        out = await super().properties()
         if not out.ok:
             return out
         spam = out.value["fidelity"]["spam"]
@@ -276,9 +270,6 @@ class IonqObserver:
                 "t1": out.value["timing"]["t1"],
             },
         )
-
-    async def cancel(self, job: str) -> Outcome:
-        return await self.call(ionq_client.cancel, job)
 
 
 class Watched:
