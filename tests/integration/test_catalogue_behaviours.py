@@ -6,9 +6,13 @@ in the catalogue (scenarios/telemetry-*, secrets-*, ibm-*)."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 import pytest
 
 from fake_backends import switches
+from fake_backends.cloud import FakeCloud
 from harness.errors import FaultError
 from harness.faults.base import FaultContext
 from harness.faults.telemetry import WebhookErrors
@@ -68,27 +72,38 @@ def test_the_longest_dark_stretch_runs_between_good_scrapes():
     assert telemetry([], [{"t": 5.0, "ok": False}, {"t": 65.0, "ok": False}], []).longest_dark == 60
 
 
+@asynccontextmanager
+async def paging_orchestrator(
+    cloud: FakeCloud, journal: Journal, behaviour: Behaviour
+) -> AsyncIterator[tuple[Orchestrator, AlertReceiver]]:
+    """The reference orchestrator on ``cloud``, evaluating its alert rule every second and
+    paging a webhook that journals what it receives into ``journal``."""
+    async with AlertReceiver(journal).running() as receiver:
+        config = OrchestratorConfig(
+            backends=(BackendLink("manila", cloud.url, "key-manila"),),
+            alert=AlertRule(webhook_url=receiver.url, evaluate_every=1.0),
+            behaviour=behaviour,
+        )
+        async with Orchestrator(config, clock=cloud.clock).running() as orch:
+            yield orch, receiver
+
+
 async def test_the_scrape_watchdog_pages_when_metrics_stop_being_scraped(
     http, start_cloud, tmp_path
 ):
     cloud, _ = await start_cloud(time_scale=50.0)
     journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
-    async with AlertReceiver(journal).running() as receiver:
-        config = OrchestratorConfig(
-            backends=(BackendLink("manila", cloud.url, "key-manila"),),
-            alert=AlertRule(webhook_url=receiver.url, evaluate_every=1.0),
-            behaviour=Behaviour(scrape_watchdog=10.0),
-        )
-        async with Orchestrator(config, clock=cloud.clock).running() as orch:
-            async with http.get(orch.url + "/metrics") as resp:
-                assert resp.status == 200
-                text = await resp.text()
-            assert 'orchestrator_jobs{state="queued"} 0' in text
-            assert 'orchestrator_backend_up{backend="manila"} 1' in text
-            await receiver.wait_for(1)  # nobody scrapes any more: 10 s later, a page
-            async with http.get(orch.url + "/metrics") as resp:
-                assert resp.status == 200
-            await receiver.wait_for(2)  # scraped again: resolved
+    watched = Behaviour(scrape_watchdog=10.0)
+    async with paging_orchestrator(cloud, journal, watched) as (orch, receiver):
+        async with http.get(orch.url + "/metrics") as resp:
+            assert resp.status == 200
+            text = await resp.text()
+        assert 'orchestrator_jobs{state="queued"} 0' in text
+        assert 'orchestrator_backend_up{backend="manila"} 1' in text
+        await receiver.wait_for(1)  # nobody scrapes any more: 10 s later, a page
+        async with http.get(orch.url + "/metrics") as resp:
+            assert resp.status == 200
+        await receiver.wait_for(2)  # scraped again: resolved
     journal.close()
     alerts = [(r["status"], r["name"]) for r in journal.records if r["type"] == "alert"]
     assert alerts == [
@@ -102,16 +117,11 @@ async def test_without_a_watchdog_nothing_pages_however_long_nobody_scrapes(
 ):
     cloud, _ = await start_cloud(time_scale=50.0)
     journal = Journal(tmp_path / "journal.jsonl", cloud.clock)
-    async with AlertReceiver(journal).running() as receiver:
-        config = OrchestratorConfig(
-            backends=(BackendLink("manila", cloud.url, "key-manila"),),
-            alert=AlertRule(webhook_url=receiver.url, evaluate_every=1.0),
-        )
-        async with Orchestrator(config, clock=cloud.clock).running() as orch:
-            async with http.get(orch.url + "/metrics") as resp:
-                assert resp.status == 200
-            await cloud.clock.sleep(30.0)  # three times what the watchdog above waited
-            assert orch.last_scrape is not None
+    async with paging_orchestrator(cloud, journal, Behaviour()) as (orch, _):
+        async with http.get(orch.url + "/metrics") as resp:
+            assert resp.status == 200
+        await cloud.clock.sleep(30.0)  # three times what the watchdog above waited
+        assert orch.last_scrape is not None
     journal.close()
     assert not [r for r in journal.records if r["type"] == "alert"]
 
