@@ -15,6 +15,7 @@ import subprocess
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,11 +79,16 @@ def tiny_scenario(
     )
 
 
-def test_tiny_orchestrator_passes_token_expiry_at_40x(tmp_path):
+def play_example(tmp_path: Path, name: str) -> tuple[Path, dict[str, Any]]:
+    """The example scenario ``examples/NAME`` played; it must pass. Its folder and report."""
     out = tmp_path / "run"
-    proc = gameday("run", str(EXAMPLES / "tiny-token-expiry.yaml"), "--out", str(out), "-q")
+    proc = gameday("run", str(EXAMPLES / name), "--out", str(out), "-q")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    r = report(out)
+    return out, report(out)
+
+
+def test_tiny_orchestrator_passes_token_expiry_at_40x(tmp_path):
+    out, r = play_example(tmp_path, "tiny-token-expiry.yaml")
     (incident,) = r["incidents"]
     assert incident["detected"]
     assert 0 < incident["ttd_s"] < 180  # the tiny orchestrator's own page reached us

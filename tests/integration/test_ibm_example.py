@@ -12,17 +12,14 @@ import json
 
 import pytest
 
-from tests.integration.runs import journal, report
-from tests.integration.test_command_target import EXAMPLES, gameday
+from tests.integration.runs import journal
+from tests.integration.test_command_target import play_example
 
 pytestmark = pytest.mark.slow  # a whole game day
 
 
 def test_ibm_orchestrator_passes_token_expiry_at_40x(tmp_path):
-    out = tmp_path / "run"
-    proc = gameday("run", str(EXAMPLES / "ibm-token-expiry.yaml"), "--out", str(out), "-q")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    r = report(out)
+    out, r = play_example(tmp_path, "ibm-token-expiry.yaml")
     (incident,) = r["incidents"]
     assert incident["detected"]
     assert 0 < incident["ttd_s"] < 180  # its own page: no service for 30 s
