@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
+from hypothesis import HealthCheck, settings
+
 T = TypeVar("T")
 
 LONG = os.environ.get("QG_FUZZ") == "long"
@@ -31,6 +33,18 @@ WORKER_KEY = "qgameday_fuzz_tally"  # an xdist worker's tally, in its workeroutp
 def budget(short: int, long: int) -> int:
     """How many examples a fuzz test tries: ``short`` in ``make test``, ``long`` in fuzz."""
     return long if LONG else short
+
+
+def fuzz_settings(short: int, long: int) -> settings:
+    """A server fuzz test's Hypothesis settings: :func:`budget` examples, no deadline (a
+    real server on loopback answers at its own pace), no health checks, and the same
+    examples every run."""
+    return settings(
+        max_examples=budget(short, long),
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    )
 
 
 class TracebackCounter(logging.Handler):

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from fake_backends.api.ibm.app import API_PATH, IAM_PATH, PREFIX
@@ -28,7 +28,7 @@ from fake_backends.api.ibm.iam import APIKEY_GRANT
 from fake_backends.server import serve_clouds
 from fake_backends.spec import BackendSpec
 from plumbing.clock import ScaledClock
-from tests.fuzz.support import HANG_S, TALLY, budget, counting_tracebacks, served
+from tests.fuzz.support import HANG_S, TALLY, counting_tracebacks, fuzz_settings, served
 
 #: (method, path under the API root or IAM's, with {name}/{id} for path parameters)
 ROUTES = [
@@ -171,12 +171,7 @@ def _headers(req: dict[str, Any], token: str) -> dict[str, str]:
     return headers
 
 
-@settings(
-    max_examples=budget(150, 1500),
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@fuzz_settings(150, 1500)
 @given(data=st.data())
 def test_no_ibm_route_answers_a_malformed_request_with_a_5xx(data, cloud):
     req = data.draw(requests_(cloud["ids"], cloud["body"]))

@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -25,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 from fake_backends.server import serve_clouds
 from fake_backends.spec import BackendSpec
 from plumbing.clock import ScaledClock
-from tests.fuzz.support import HANG_S, TALLY, budget, counting_tracebacks, served
+from tests.fuzz.support import HANG_S, TALLY, counting_tracebacks, fuzz_settings, served
 
 SPEC = resources.files("fake_backends.api").joinpath("openapi.yaml")
 schema = schemathesis.openapi.from_path(str(SPEC))
@@ -50,12 +49,7 @@ def cloud() -> Iterator[dict[str, Any]]:
 
 
 @schema.parametrize()
-@settings(
-    max_examples=budget(25, 400),
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@fuzz_settings(25, 400)
 def test_every_answer_is_documented_and_none_is_a_server_error(case, cloud):
     headers = {"Authorization": f"Bearer {cloud['token']}"}
     t0 = time.monotonic()

@@ -12,11 +12,11 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from harness.netchaos import NetChaosServer
-from tests.fuzz.support import HANG_S, TALLY, budget, counting_tracebacks, served
+from tests.fuzz.support import HANG_S, TALLY, counting_tracebacks, fuzz_settings, served
 
 NAMES = st.sampled_from(["a", "b", "c", "latency_downstream", "x y", "%2e%2e", "ü", ""])
 TOXICS = ["latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer",
@@ -108,12 +108,7 @@ def send(url: str, method: str, path: str, body: Any) -> requests.Response:
     return response
 
 
-@settings(
-    max_examples=budget(120, 1500),
-    deadline=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=True,
-)
+@fuzz_settings(120, 1500)
 @given(requests_=st.lists(REQUEST, min_size=1, max_size=6))
 def test_random_requests_get_json_answers_and_leave_a_working_server(proxy_api, requests_):
     for method, template, p, t, body in requests_:
