@@ -118,7 +118,7 @@ def measure(path: Path, out: Path, target: str | None = None) -> dict[str, Any]:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300 + 6 * budget)
     if not (out / "report.json").exists():  # refused before it ran (exit 3: e.g. the
         # scenario needs what the target lacks); the reason is the command's last line
-        why = (proc.stderr.strip().splitlines() or ["no report"])[-1]
+        why = (proc.stderr.strip().splitlines() or ["no report"])[-1].replace(f"{ROOT}/", "")
         return _refused(path, scenario.name, proc.returncode, why, target)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     failed = [g["name"] for g in report["gates"] if not g["passed"]]
