@@ -56,6 +56,14 @@ END = "<!-- catalogue:end -->"
 JUDGED = ("--lag-tolerance", "3600")
 #: target files with a column of their own in README's tables: file -> column heading
 TARGETS = {"examples/targets/ibm.yaml": "IBM example"}
+#: the code each target file runs: its rows go stale when that changes too
+TARGET_CODE = {"examples/targets/ibm.yaml": "examples/ibm_orchestrator"}
+
+
+def target_digest(target: str) -> str:
+    """The hash of a target file and of the code it runs (its rows' ``target_sha256``)."""
+    files = [ROOT / target, *sorted((ROOT / TARGET_CODE.get(target, target)).glob("*.py"))]
+    return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
 #: a reference in a header's Source: line (``qiskit-ibm-runtime #1001``, ``#2453``,
 #: ``issue 15``)
 REFERENCE = re.compile(r"((?:[a-z][\w.-]*-[\w.-]+ )?#\d+|issue \d+)")
@@ -148,7 +156,7 @@ def _stamp(target: str | None) -> dict[str, Any]:
         "load_average": round(os.getloadavg()[0], 1),
     }
     if target is not None:
-        stamp["target_sha256"] = digest(ROOT / target)
+        stamp["target_sha256"] = target_digest(target)
     return stamp
 
 
@@ -224,7 +232,7 @@ def _against(target: str, row: Mapping[str, Any] | None, path: Path) -> str:
     """A target column's cell: its verdict and what it showed (``—``: not measured)."""
     if row is None:
         return "—"
-    if row["sha256"] != digest(path) or row.get("target_sha256") != digest(ROOT / target):
+    if row["sha256"] != digest(path) or row.get("target_sha256") != target_digest(target):
         return "stale"
     if row["status"] == "refused":
         return _verdict(row).replace("|", "\\|")
@@ -279,8 +287,8 @@ def block(
             f"target (`gameday run <scenario> --target {t}`), scaled at each scenario's "
             f"time scale, {len(trows)} measured at load average "
             f"{min(r['load_average'] for r in trows):g}-"
-            f"{max(r['load_average'] for r in trows):g}; `stale`: the scenario or the "
-            "target file changed since."
+            f"{max(r['load_average'] for r in trows):g}; `stale`: the scenario, the "
+            "target file or the example's code changed since."
         )
     out.append(END)
     return out
