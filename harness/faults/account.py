@@ -34,10 +34,6 @@ class UsageLimit(SettingFault[switches.UsageLimit]):
     summary: ClassVar[str] = "instance over its usage limit: jobs accepted, then just wait"
     setting: switches.UsageLimit = switches.UsageLimit()
 
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
 class PendingJobsLimit(SettingFault[switches.PendingJobsLimit]):

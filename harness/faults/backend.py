@@ -30,10 +30,6 @@ class Outage(SettingFault[switches.Outage]):
     summary: ClassVar[str] = "backend offline: submissions 503, queued jobs wait"
     setting: switches.Outage = switches.Outage()
 
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
 class Maintenance(FaultKind):

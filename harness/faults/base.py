@@ -86,9 +86,16 @@ class Fault(Protocol):
 
 
 class FaultKind:
-    """Defaults every fault kind shares: nothing happens during the window, no qubits."""
+    """Defaults every fault kind shares: no parameters, nothing happens during the
+    window, no qubits."""
 
     __slots__ = ()
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        """A kind without parameters reads no keys (``fields.done()`` then refuses any
+        given); a kind with parameters overrides this."""
+        return cls()
 
     async def during(self, ctx: FaultContext, backends: Sequence[str], until: float) -> None:
         """Nothing: the timeline sleeps through the window."""

@@ -107,10 +107,6 @@ class StaleProperties(FaultKind):
     kind: ClassVar[str] = "calibration.stale_properties"
     summary: ClassVar[str] = "properties stop updating; served numbers no longer match the noise"
 
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
-
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):
             control.set_stale(True)

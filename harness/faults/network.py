@@ -224,10 +224,6 @@ class Refuse(FaultKind):
     kind: ClassVar[str] = "network.refuse"
     summary: ClassVar[str] = "link down: connections refused, live ones closed"
 
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
-
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         net = _network(ctx)
         for backend in backends:

@@ -44,10 +44,6 @@ class Stall(SettingFault[switches.Stall]):
     summary: ClassVar[str] = "dispatch stops; jobs stay queued while the status says online"
     setting: switches.Stall = switches.Stall()
 
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
-
 
 @dataclass(frozen=True, slots=True)
 class Rejection(SettingFault[switches.QueueLimit]):
@@ -96,10 +92,6 @@ class RunningWithoutQpu(SettingFault[switches.RunningWithoutQpu]):
     kind: ClassVar[str] = "queue.running_without_qpu"
     summary: ClassVar[str] = "jobs say RUNNING but use no QPU time until the window ends"
     setting: switches.RunningWithoutQpu = switches.RunningWithoutQpu()
-
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
 
 
 @dataclass(frozen=True, slots=True)

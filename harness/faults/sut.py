@@ -15,11 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
 from harness.errors import FaultError, TargetError
 from harness.faults.base import FaultContext, FaultKind
-from harness.fields import Fields
 from harness.journal.records import SUT_KILLED, SUT_RESTART_FAILED
 
 __all__ = ["SutCrash", "SutPause"]
@@ -37,10 +36,6 @@ class SutCrash(FaultKind):
 
     kind: ClassVar[str] = "sut.crash"
     summary: ClassVar[str] = "kill -9 the SUT's process group; restart it after the window"
-
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         sut = _handle(ctx, self.kind)
@@ -65,10 +60,6 @@ class SutPause(FaultKind):
 
     kind: ClassVar[str] = "sut.pause"
     summary: ClassVar[str] = "SIGSTOP the SUT's process group for the window (stop-the-world)"
-
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         _handle(ctx, self.kind).pause()

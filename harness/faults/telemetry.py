@@ -66,10 +66,6 @@ class WebhookPartition(FaultKind):
     kind: ClassVar[str] = "telemetry.webhook_partition"
     summary: ClassVar[str] = "black hole on the SUT -> alert webhook link"
 
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
-
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         await Partition().inject(ctx, [WEBHOOK_LINK])
 
@@ -84,10 +80,6 @@ class MetricsDark(FaultKind):
 
     kind: ClassVar[str] = "telemetry.metrics_dark"
     summary: ClassVar[str] = "the SUT's /metrics cannot be scraped (monitoring goes blind)"
-
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls()
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         await Refuse().inject(ctx, [METRICS_LINK])
