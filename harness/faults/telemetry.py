@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from harness.errors import FaultError
-from harness.faults.base import FaultContext, FaultKind
+from harness.faults.base import Fault, FaultContext, FaultKind
 from harness.faults.network import Partition, Refuse
 from harness.fields import Fields
 from harness.sut.wiring import METRICS_LINK, WEBHOOK_LINK
@@ -59,30 +59,36 @@ class WebhookErrors(FaultKind):
             ctx.webhook.failing = None
 
 
+class _TelemetryLinkFault(FaultKind):
+    """A network fault on one of the SUT's telemetry links, whatever ``backends:`` says."""
+
+    __slots__ = ()
+    link: ClassVar[str]
+    network: ClassVar[Fault]
+
+    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        await self.network.inject(ctx, [self.link])
+
+    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        await self.network.revert(ctx, [self.link])
+
+
 @dataclass(frozen=True, slots=True)
-class WebhookPartition(FaultKind):
+class WebhookPartition(_TelemetryLinkFault):
     """The link from the SUT to the alert webhook is a black hole for the window."""
 
     kind: ClassVar[str] = "telemetry.webhook_partition"
     summary: ClassVar[str] = "black hole on the SUT -> alert webhook link"
-
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        await Partition().inject(ctx, [WEBHOOK_LINK])
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        await Partition().revert(ctx, [WEBHOOK_LINK])
+    link: ClassVar[str] = WEBHOOK_LINK
+    network: ClassVar[Fault] = Partition()
 
 
 @dataclass(frozen=True, slots=True)
-class MetricsDark(FaultKind):
+class MetricsDark(_TelemetryLinkFault):
     """The SUT's metrics cannot be scraped for the window (connections refused): it works
     on, unseen. A SUT that watches its own scrapes can tell and page."""
 
     kind: ClassVar[str] = "telemetry.metrics_dark"
     summary: ClassVar[str] = "the SUT's /metrics cannot be scraped (monitoring goes blind)"
-
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        await Refuse().inject(ctx, [METRICS_LINK])
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        await Refuse().revert(ctx, [METRICS_LINK])
+    link: ClassVar[str] = METRICS_LINK
+    network: ClassVar[Fault] = Refuse()
