@@ -27,7 +27,33 @@ __all__ = ["CredentialRevoked", "RefreshFailure", "TokenExpiry"]
 
 
 @dataclass(frozen=True, slots=True)
-class TokenExpiry(FaultKind):
+class _TokenEndpointDown(FaultKind):
+    """The token endpoint answers ``status`` (503 by default) for the window; with
+    ``revokes``, every live token is revoked at its start too."""
+
+    revokes: ClassVar[bool] = False
+    status: int = 503
+
+    @classmethod
+    def parse(cls, fields: Fields) -> Self:
+        status: int = fields.integer("status", 503, min=400)
+        if status > 599:
+            raise fields.error(f"expected an HTTP error status 400..599, found {status}", "status")
+        return cls(status=status)
+
+    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for control in ctx.controls(backends):
+            control.fail_token_endpoint(self.status)
+            if self.revokes:
+                control.revoke_tokens()
+
+    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
+        for control in ctx.controls(backends):
+            control.restore_token_endpoint()
+
+
+@dataclass(frozen=True, slots=True)
+class TokenExpiry(_TokenEndpointDown):
     """Every live access token is revoked and the token endpoint fails for the window.
 
     Clients get 401 ``token_revoked`` on their next call and cannot get a new token
@@ -37,31 +63,11 @@ class TokenExpiry(FaultKind):
 
     kind: ClassVar[str] = "auth.token_expiry"
     summary: ClassVar[str] = "revoke all tokens; token endpoint fails for the window"
-    status: int = 503
-
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls(status=_status(fields))
-
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.fail_token_endpoint(self.status)
-            control.revoke_tokens()
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.restore_token_endpoint()
-
-
-def _status(fields: Fields) -> int:
-    status: int = fields.integer("status", 503, min=400)
-    if status > 599:
-        raise fields.error(f"expected an HTTP error status 400..599, found {status}", "status")
-    return status
+    revokes: ClassVar[bool] = True
 
 
 @dataclass(frozen=True, slots=True)
-class RefreshFailure(FaultKind):
+class RefreshFailure(_TokenEndpointDown):
     """The token endpoint answers ``status`` (503 by default) for the window; tokens
     already issued stay valid until they expire.
 
@@ -72,19 +78,6 @@ class RefreshFailure(FaultKind):
 
     kind: ClassVar[str] = "auth.refresh_failure"
     summary: ClassVar[str] = "token endpoint fails for the window; issued tokens stay valid"
-    status: int = 503
-
-    @classmethod
-    def parse(cls, fields: Fields) -> Self:
-        return cls(status=_status(fields))
-
-    async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.fail_token_endpoint(self.status)
-
-    async def revert(self, ctx: FaultContext, backends: Sequence[str]) -> None:
-        for control in ctx.controls(backends):
-            control.restore_token_endpoint()
 
 
 @dataclass(frozen=True, slots=True)
