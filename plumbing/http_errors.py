@@ -31,6 +31,7 @@ __all__ = [
     "json_errors",
     "parse_json",
     "read_json_object",
+    "retry_after_seconds",
 ]
 
 MAX_JSON_DEPTH = 64  # deeper bodies are refused: nothing we accept nests past a few levels
@@ -205,8 +206,13 @@ def call_error(status: int, body: Any, retry_after: str | None = None) -> ApiCal
     err = body.get("error") if isinstance(body, dict) else None
     code = str(err.get("code", "error")) if isinstance(err, dict) else "error"
     message = str(err.get("message", "")) if isinstance(err, dict) else str(body)
+    return ApiCallError(status, code, message, retry_after=retry_after_seconds(retry_after))
+
+
+def retry_after_seconds(header: str | None) -> float | None:
+    """A ``Retry-After`` header in seconds; None when absent or not a number (an HTTP
+    date is allowed there too, but no server of the project sends one)."""
     try:
-        wait = float(retry_after) if retry_after is not None else None
+        return float(header) if header is not None else None
     except ValueError:
-        wait = None
-    return ApiCallError(status, code, message, retry_after=wait)
+        return None

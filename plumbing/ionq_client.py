@@ -28,7 +28,8 @@ from typing import Any
 
 import aiohttp
 
-from plumbing.http_errors import ApiCallError
+from plumbing.http_errors import ApiCallError, retry_after_seconds
+from plumbing.json_call import call_json
 
 __all__ = ["IonqClient", "to_ionq"]
 
@@ -278,27 +279,17 @@ class IonqClient:
         needs: tuple[str, ...] = (),
     ) -> dict[str, Any]:
         headers = {"Authorization": f"apiKey {token}"} if token is not None else {}
-        try:
-            async with self._http.request(
-                method, self.root + path, json=json, headers=headers, timeout=self._timeout
-            ) as resp:
-                body = await resp.json(content_type=None)
-                if resp.status >= 400:
-                    raise _error(resp.status, body, resp.headers.get("Retry-After"))
-        except aiohttp.ClientConnectorError as exc:
-            raise ApiCallError(0, "connect_error", f"{type(exc).__name__}: {exc}") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ApiCallError(0, "transport_error", f"{type(exc).__name__}: {exc}") from exc
-        except ValueError as exc:
-            raise ApiCallError(502, "invalid_response", str(exc)) from exc
-        if not isinstance(body, dict):
-            raise ApiCallError(502, "invalid_response", "expected a JSON object")
-        missing = [name for name in needs if name not in body]
-        if missing:
-            raise ApiCallError(
-                502, "invalid_response", f"{method} {path}: answer lacks {', '.join(missing)}"
-            )
-        return body
+        return await call_json(
+            self._http,
+            method,
+            self.root,
+            path,
+            headers=headers,
+            client_timeout=self._timeout,
+            read_error=_error,
+            json=json,
+            needs=needs,
+        )
 
 
 def _error(status: int, body: Any, retry_after: str | None) -> ApiCallError:
@@ -306,8 +297,4 @@ def _error(status: int, body: Any, retry_after: str | None) -> ApiCallError:
     message = str(body.get("message", "")) if isinstance(body, dict) else str(body)
     m = re.search(r"\[(\w+)\]$", message)
     code = m[1] if m else str(body.get("error", "error")) if isinstance(body, dict) else "error"
-    try:
-        wait = float(retry_after) if retry_after is not None else None
-    except ValueError:
-        wait = None
-    return ApiCallError(status, code, message, retry_after=wait)
+    return ApiCallError(status, code, message, retry_after=retry_after_seconds(retry_after))

@@ -19,7 +19,8 @@ from typing import Any
 
 import aiohttp
 
-from plumbing.http_errors import ApiCallError, call_error
+from plumbing.http_errors import call_error
+from plumbing.json_call import call_json
 
 __all__ = ["NativeClient"]
 
@@ -96,31 +97,17 @@ class NativeClient:
         json: Any = None,
         needs: tuple[str, ...] = (),
     ) -> dict[str, Any]:
-        """One API call; errors, non-JSON and answers missing a field in ``needs`` raise.
-
-        A renamed or missing field (a provider's breaking API change) is a 502
-        ``invalid_response`` like any other unusable answer, so callers handle it as the
-        retryable error it is instead of tripping over a KeyError.
-        """
+        """One API call; errors, non-JSON and answers missing a field in ``needs`` raise
+        (:func:`~plumbing.json_call.call_json`)."""
         headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        try:
-            async with self._http.request(
-                method, self.base_url + path, json=json, headers=headers, timeout=self._timeout
-            ) as resp:
-                body = await resp.json(content_type=None)
-                if resp.status >= 400:
-                    raise call_error(resp.status, body, resp.headers.get("Retry-After"))
-        except aiohttp.ClientConnectorError as exc:  # refused, unreachable: nothing was sent
-            raise ApiCallError(0, "connect_error", f"{type(exc).__name__}: {exc}") from exc
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            raise ApiCallError(0, "transport_error", f"{type(exc).__name__}: {exc}") from exc
-        except ValueError as exc:  # body was not JSON
-            raise ApiCallError(502, "invalid_response", str(exc)) from exc
-        if not isinstance(body, dict):
-            raise ApiCallError(502, "invalid_response", "expected a JSON object")
-        missing = [name for name in needs if name not in body]
-        if missing:
-            raise ApiCallError(
-                502, "invalid_response", f"{method} {path}: answer lacks {', '.join(missing)}"
-            )
-        return body
+        return await call_json(
+            self._http,
+            method,
+            self.base_url,
+            path,
+            headers=headers,
+            client_timeout=self._timeout,
+            read_error=call_error,
+            json=json,
+            needs=needs,
+        )
