@@ -29,7 +29,7 @@ from typing import Any
 import aiohttp
 
 from plumbing.http_errors import ApiCallError, retry_after_seconds
-from plumbing.json_call import call_json
+from plumbing.json_call import JsonApi
 
 __all__ = ["IonqClient", "to_ionq"]
 
@@ -164,10 +164,11 @@ class IonqClient:
     def __init__(
         self, http: aiohttp.ClientSession, base_url: str, backend: str, *, timeout: float = 10.0
     ) -> None:
-        self._http = http
         self.root = base_url.rstrip("/") + API_PATH
         self.backend = f"qpu.{backend}"
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        # IonQ has no tokens: the API key itself goes in every call (see authenticate)
+        limit = aiohttp.ClientTimeout(total=timeout)
+        self._api = JsonApi(http, self.root, "apiKey", _error, limit)
         self._sent: set[str] = set()  # keys submitted at least once (answer maybe lost)
         self._clbits: dict[str, list[int]] = {}  # job id -> qubit of each classical bit
 
@@ -206,7 +207,7 @@ class IonqClient:
         if idempotency_key is not None:
             self._sent.add(idempotency_key)
         try:
-            answer = await self._call("POST", "/jobs", token, json=body, needs=("id",))
+            answer = await self._api.call("POST", "/jobs", token, json=body, needs=("id",))
         except ApiCallError as exc:
             if 400 <= exc.status < 500 and idempotency_key is not None:
                 self._sent.discard(idempotency_key)  # refused before it ran: nothing to find
@@ -216,14 +217,14 @@ class IonqClient:
 
     async def _find(self, token: str, key: str) -> str | None:
         """The id of a job submitted with ``key`` (a retry after a lost answer)."""
-        body = await self._call("GET", f"/jobs?limit={LOOKUP_LIMIT}", token, needs=("jobs",))
+        body = await self._api.call("GET", f"/jobs?limit={LOOKUP_LIMIT}", token, needs=("jobs",))
         for job in body["jobs"]:
             if isinstance(job, dict) and (job.get("metadata") or {}).get(KEY_FIELD) == key:
                 return str(job["id"])
         return None
 
     async def job(self, token: str, job_id: str) -> dict[str, Any]:
-        body = await self._call("GET", f"/jobs/{job_id}", token, needs=("status",))
+        body = await self._api.call("GET", f"/jobs/{job_id}", token, needs=("status",))
         status = STATUSES.get(str(body["status"]), str(body["status"]).upper())
         failure = body.get("failure") or {}
         error = f"{failure.get('code')}: {failure.get('error')}" if failure else None
@@ -231,7 +232,7 @@ class IonqClient:
 
     async def result(self, token: str, job_id: str) -> dict[str, Any]:
         """Counts keyed by the circuit's classical bits (rebuilt from the histogram)."""
-        hist = await self._call("GET", f"/jobs/{job_id}/results/histogram", token)
+        hist = await self._api.call("GET", f"/jobs/{job_id}/results/histogram", token)
         clbits = self._clbits.get(job_id)
         if clbits is None:
             raise ApiCallError(409, "unknown_layout", f"job {job_id} was not submitted here")
@@ -250,7 +251,7 @@ class IonqClient:
         and compiles them itself (never ``isa_required``), and reports an average queue
         time, not a depth (``queue_depth`` None: ``route_by_queue`` counts only the jobs
         this orchestrator sent there)."""
-        row = await self._call("GET", f"/backends/{self.backend}", token, needs=("backend",))
+        row = await self._api.call("GET", f"/backends/{self.backend}", token, needs=("backend",))
         return [
             {
                 "name": row["backend"],
@@ -263,33 +264,11 @@ class IonqClient:
     async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
         """``PUT /jobs/{id}/status/cancel``: IonQ's cancel (the reference orchestrator's
         ``stuck_after`` moves a job stuck QUEUED elsewhere)."""
-        return await self._call("PUT", f"/jobs/{job_id}/status/cancel", token)
+        return await self._api.call("PUT", f"/jobs/{job_id}/status/cancel", token)
 
     async def health(self) -> dict[str, Any]:
         """``GET /backends/{name}`` (no key): answers while the API does."""
-        return await self._call("GET", f"/backends/{self.backend}", None)
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        token: str | None,
-        *,
-        json: Any = None,
-        needs: tuple[str, ...] = (),
-    ) -> dict[str, Any]:
-        headers = {"Authorization": f"apiKey {token}"} if token is not None else {}
-        return await call_json(
-            self._http,
-            method,
-            self.root,
-            path,
-            headers=headers,
-            client_timeout=self._timeout,
-            read_error=_error,
-            json=json,
-            needs=needs,
-        )
+        return await self._api.call("GET", f"/backends/{self.backend}", None)
 
 
 def _error(status: int, body: Any, retry_after: str | None) -> ApiCallError:

@@ -1,4 +1,4 @@
-"""One call to a JSON API over aiohttp, every way it can fail as an ApiCallError.
+"""A JSON API over aiohttp: one call, every way it can fail as an ApiCallError.
 
 The clients of the fake clouds' protocols (:mod:`plumbing.native_client`,
 :mod:`plumbing.ionq_client`) differ in their paths, credentials and error bodies, not
@@ -11,13 +11,14 @@ renamed, HTML instead of JSON) as the retryable error it is instead of a KeyErro
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
 from plumbing.http_errors import ApiCallError
 
-__all__ = ["ErrorReader", "call_json"]
+__all__ = ["ErrorReader", "JsonApi", "call_json"]
 
 #: Turns an error answer (status, parsed body, Retry-After header) into its ApiCallError:
 #: each protocol has its own error shape.
@@ -64,3 +65,42 @@ async def call_json(
             502, "invalid_response", f"{method} {path}: answer lacks {', '.join(missing)}"
         )
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class JsonApi:
+    """A JSON API at ``root``, called through a caller-owned aiohttp session.
+
+    The credential of a call goes in ``Authorization: <scheme> <credential>`` (none
+    when it is None); error answers are read by the protocol's ``read_error``.
+    """
+
+    http: aiohttp.ClientSession
+    root: str
+    scheme: str
+    read_error: ErrorReader
+    timeout: aiohttp.ClientTimeout
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        credential: str | None,
+        *,
+        json: Any = None,
+        needs: tuple[str, ...] = (),
+    ) -> dict[str, Any]:
+        """One call (see :func:`call_json`)."""
+        auth = f"{self.scheme} {credential}"
+        headers = {"Authorization": auth} if credential is not None else {}
+        return await call_json(
+            self.http,
+            method,
+            self.root,
+            path,
+            headers=headers,
+            client_timeout=self.timeout,
+            read_error=self.read_error,
+            json=json,
+            needs=needs,
+        )

@@ -20,7 +20,7 @@ from typing import Any
 import aiohttp
 
 from plumbing.http_errors import call_error
-from plumbing.json_call import call_json
+from plumbing.json_call import JsonApi
 
 __all__ = ["NativeClient"]
 
@@ -31,22 +31,22 @@ class NativeClient:
     def __init__(
         self, http: aiohttp.ClientSession, base_url: str, *, timeout: float = 10.0
     ) -> None:
-        self._http = http
         self.base_url = base_url.rstrip("/")
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        limit = aiohttp.ClientTimeout(total=timeout)
+        self._api = JsonApi(http, self.base_url, "Bearer", call_error, limit)
 
     async def authenticate(self, api_key: str) -> dict[str, Any]:
         """Trade an API key for ``{"access_token", "expires_in", ...}``."""
-        return await self._call(
+        return await self._api.call(
             "POST", "/v1/auth/token", None, json={"api_key": api_key}, needs=("access_token",)
         )
 
     async def backends(self, token: str) -> list[dict[str, Any]]:
-        body = await self._call("GET", "/v1/backends", token, needs=("backends",))
+        body = await self._api.call("GET", "/v1/backends", token, needs=("backends",))
         return list(body["backends"])
 
     async def properties(self, token: str, backend: str) -> dict[str, Any]:
-        return await self._call("GET", f"/v1/backends/{backend}/properties", token)
+        return await self._api.call("GET", f"/v1/backends/{backend}/properties", token)
 
     async def submit(
         self,
@@ -73,41 +73,17 @@ class NativeClient:
             payload["backend"] = backend
         if tags:
             payload["tags"] = tags
-        return await self._call("POST", "/v1/jobs", token, json=payload, needs=("id",))
+        return await self._api.call("POST", "/v1/jobs", token, json=payload, needs=("id",))
 
     async def job(self, token: str, job_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/v1/jobs/{job_id}", token, needs=("status",))
+        return await self._api.call("GET", f"/v1/jobs/{job_id}", token, needs=("status",))
 
     async def result(self, token: str, job_id: str) -> dict[str, Any]:
-        return await self._call("GET", f"/v1/jobs/{job_id}/result", token, needs=("counts",))
+        return await self._api.call("GET", f"/v1/jobs/{job_id}/result", token, needs=("counts",))
 
     async def cancel(self, token: str, job_id: str) -> dict[str, Any]:
-        return await self._call("DELETE", f"/v1/jobs/{job_id}", token)
+        return await self._api.call("DELETE", f"/v1/jobs/{job_id}", token)
 
     async def health(self) -> dict[str, Any]:
         """``GET /healthz`` (no auth): a cheap liveness probe."""
-        return await self._call("GET", "/healthz", None)
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        token: str | None,
-        *,
-        json: Any = None,
-        needs: tuple[str, ...] = (),
-    ) -> dict[str, Any]:
-        """One API call; errors, non-JSON and answers missing a field in ``needs`` raise
-        (:func:`~plumbing.json_call.call_json`)."""
-        headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-        return await call_json(
-            self._http,
-            method,
-            self.base_url,
-            path,
-            headers=headers,
-            client_timeout=self._timeout,
-            read_error=call_error,
-            json=json,
-            needs=needs,
-        )
+        return await self._api.call("GET", "/healthz", None)
