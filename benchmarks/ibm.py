@@ -28,34 +28,18 @@ use figures measured in the same run.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import statistics
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 
+from benchmarks.paired import SHOTS, SPEC, drive, paired_rates
 from fake_backends.api.ibm.app import API_PATH, IAM_PATH, PREFIX
 from fake_backends.cloud import FakeCloud
-from fake_backends.executor import AerExecutor
-from fake_backends.scheduling import ServiceTime
-from fake_backends.server import serve_cloud
-from fake_backends.spec import BackendSpec
 from harness.load.circuits import circuit
-from plumbing.clock import ScaledClock
-from plumbing.native_client import NativeClient
 
-DEVICE = "FakeManilaV2"
-CLIENTS = 64
-SHOTS = 1024
 LOCAL_MODE_JOBS = 50
-PAIRS = (("native", "ibm"), ("ibm", "native"), ("native", "ibm"), ("ibm", "native"))
-
-Submit = Callable[[], Awaitable[str]]
-Fetch = Callable[[str], Awaitable[object]]
 
 
 def _isa_ghz5() -> Any:
@@ -78,29 +62,6 @@ def _sampler_body(backend: str) -> bytes:
     return json.dumps(body, cls=RuntimeEncoder).encode()
 
 
-async def _drive(n: int, cloud: FakeCloud, submit: Submit, fetch: Fetch) -> float:
-    """Jobs/s of n submissions then n result fetches by CLIENTS concurrent clients."""
-    first = await submit()  # warm: decode / transpile, noise, result assembly
-    await cloud.jobs[first].done.wait()
-    await fetch(first)
-    t0 = time.perf_counter()
-    ids: list[str] = []
-    todo = iter(range(n))  # shared: each client takes the next job number
-
-    async def submitter() -> None:
-        for _ in todo:
-            ids.append(await submit())
-
-    async def fetcher(mine: list[str]) -> None:
-        for job_id in mine:
-            await cloud.jobs[job_id].done.wait()
-            await fetch(job_id)
-
-    await asyncio.gather(*(submitter() for _ in range(CLIENTS)))
-    await asyncio.gather(*(fetcher(ids[i::CLIENTS]) for i in range(CLIENTS)))
-    return n / (time.perf_counter() - t0)
-
-
 async def _ibm(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, body: bytes) -> float:
     base = f"{cloud.url}{PREFIX}"
     form = {"grant_type": "urn:ibm:params:oauth:grant-type:apikey", "apikey": "key-bench"}
@@ -119,21 +80,7 @@ async def _ibm(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, body: byte
             assert resp.status == 200, await resp.text()
             return await resp.read()
 
-    return await _drive(n, cloud, submit, fetch)
-
-
-async def _native(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, _: bytes) -> float:
-    api = NativeClient(http, cloud.url)
-    token = (await api.authenticate("key-bench"))["access_token"]
-    qasm = circuit("ghz-5").qasm
-
-    async def submit() -> str:
-        return str((await api.submit(token, circuit=qasm, shots=SHOTS))["id"])
-
-    async def fetch(job_id: str) -> object:
-        return await api.result(token, job_id)
-
-    return await _drive(n, cloud, submit, fetch)
+    return await drive(n, cloud, submit, fetch)
 
 
 def _local_mode(n: int) -> float:
@@ -154,44 +101,11 @@ def _local_mode(n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def _cpu_seconds(ex: AerExecutor) -> float:
-    """CPU seconds used so far by this process and the executor's live workers."""
-    total = time.process_time()
-    tick = os.sysconf("SC_CLK_TCK")
-    for pid in ex.pool.pids:
-        try:
-            with open(f"/proc/{pid}/stat", encoding="ascii") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:  # a worker replaced meanwhile: its time is lost to both sides
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
-
-
 async def ibm_figures(jobs: int = 500) -> dict[str, Any]:
-    spec = BackendSpec(name="bench", slots=10_000, service_time=ServiceTime(0.0, 0.0))
     # Set-up, before any server runs (qiskit in this thread: see _local_mode)
-    body = _sampler_body(spec.name)
-    async with AerExecutor(seed=1) as ex:
-        await ex.warm([DEVICE])
-        seconds = {"native": 0.0, "ibm": 0.0}
-        cpu = {"native": 0.0, "ibm": 0.0}
-        ratios = []
-        for pair in PAIRS:
-            rate = {}
-            for protocol in pair:
-                run = _native if protocol == "native" else _ibm
-                cloud = FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)
-                async with (
-                    serve_cloud(cloud),
-                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS)) as http,
-                ):
-                    cpu0 = _cpu_seconds(ex)
-                    rate[protocol] = await run(jobs, cloud, http, body)
-                    cpu[protocol] += _cpu_seconds(ex) - cpu0
-                seconds[protocol] += jobs / rate[protocol]
-            ratios.append(rate["ibm"] / rate["native"])
-        rates = {p: len(PAIRS) * jobs / s for p, s in seconds.items()}
+    body = _sampler_body(SPEC.name)
+    ibm = await paired_rates("ibm", _ibm, body, jobs)
+    rates = ibm.jobs_per_s
     # In this thread on purpose (see execution.py: qiskit in a helper thread crashed once).
     # Local mode runs one job at a time at a constant ~0.3 s each (measured on these
     # 2-core machines): 50 jobs give its rate; 500 would add 2.5 minutes to make bench.
@@ -201,9 +115,9 @@ async def ibm_figures(jobs: int = 500) -> dict[str, Any]:
         "jobs": jobs,
         "ibm_jobs_per_s": round(rates["ibm"], 1),
         "native_jobs_per_s": round(rates["native"], 1),
-        "ibm_ratio": round(statistics.median(ratios), 3),
-        "pair_ratios": [round(r, 3) for r in ratios],
-        "ibm_cpu_ratio": round(cpu["native"] / cpu["ibm"], 3),
+        "ibm_ratio": round(ibm.ratio(), 3),
+        "pair_ratios": [round(r, 3) for r in ibm.ratios],
+        "ibm_cpu_ratio": round(ibm.cpu_seconds["native"] / ibm.cpu_seconds["ibm"], 3),
         "goal": ">= 0.8",
         "local_mode_jobs": local_jobs,
         "local_mode_jobs_per_s": round(local, 2),

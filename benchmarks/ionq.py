@@ -20,19 +20,13 @@ per job (parent and Aer workers), the ratio an idle machine would see.
 from __future__ import annotations
 
 import json
-import statistics
 from typing import Any
 
 import aiohttp
 
-from benchmarks.ibm import CLIENTS, DEVICE, PAIRS, SHOTS, _cpu_seconds, _drive, _native
+from benchmarks.paired import SHOTS, SPEC, drive, paired_rates
 from fake_backends.api.ionq.settings import API_PATH, PREFIX, backend_name
 from fake_backends.cloud import FakeCloud
-from fake_backends.executor import AerExecutor
-from fake_backends.scheduling import ServiceTime
-from fake_backends.server import serve_cloud
-from fake_backends.spec import BackendSpec
-from plumbing.clock import ScaledClock
 
 QUBITS = 5
 
@@ -84,38 +78,17 @@ async def _ionq(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, body: byt
             assert resp.status == 200, await resp.text()
             return await resp.json()
 
-    return await _drive(n, cloud, submit, fetch)
+    return await drive(n, cloud, submit, fetch)
 
 
 async def ionq_figures(jobs: int = 500) -> dict[str, Any]:
-    spec = BackendSpec(name="bench", slots=10_000, service_time=ServiceTime(0.0, 0.0))
-    body = _ionq_body(spec.name)
-    async with AerExecutor(seed=1) as ex:
-        await ex.warm([DEVICE])
-        seconds = {"native": 0.0, "ionq": 0.0}
-        cpu = {"native": 0.0, "ionq": 0.0}
-        ratios = []
-        for pair in PAIRS:
-            rate = {}
-            for protocol in (p.replace("ibm", "ionq") for p in pair):
-                run = _native if protocol == "native" else _ionq
-                cloud = FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)
-                async with (
-                    serve_cloud(cloud),
-                    aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS)) as http,
-                ):
-                    cpu0 = _cpu_seconds(ex)
-                    rate[protocol] = await run(jobs, cloud, http, body)
-                    cpu[protocol] += _cpu_seconds(ex) - cpu0
-                seconds[protocol] += jobs / rate[protocol]
-            ratios.append(rate["ionq"] / rate["native"])
-        rates = {p: len(PAIRS) * jobs / s for p, s in seconds.items()}
+    ionq = await paired_rates("ionq", _ionq, _ionq_body(SPEC.name), jobs)
     return {
         "jobs": jobs,
-        "ionq_jobs_per_s": round(rates["ionq"], 1),
-        "native_jobs_per_s": round(rates["native"], 1),
-        "ionq_ratio": round(statistics.median(ratios), 3),
-        "pair_ratios": [round(r, 3) for r in ratios],
-        "ionq_cpu_ratio": round(cpu["native"] / cpu["ionq"], 3),
+        "ionq_jobs_per_s": round(ionq.jobs_per_s["ionq"], 1),
+        "native_jobs_per_s": round(ionq.jobs_per_s["native"], 1),
+        "ionq_ratio": round(ionq.ratio(), 3),
+        "pair_ratios": [round(r, 3) for r in ionq.ratios],
+        "ionq_cpu_ratio": round(ionq.cpu_seconds["native"] / ionq.cpu_seconds["ionq"], 3),
         "goal": ">= 0.8",
     }
