@@ -38,6 +38,7 @@ from harness.errors import ProxyError
 __all__ = [
     "TOXIC_TYPES",
     "Chunk",
+    "DataToxic",
     "Direction",
     "Emit",
     "LinkOps",
@@ -153,9 +154,8 @@ class ToxicType:
         """The toxic stops acting on ``link`` (removed, or about to be updated)."""
 
 
-class Latency(ToxicType):
-    name = "latency"
-    attributes = ("latency", "jitter")
+class DataToxic(ToxicType):
+    """A toxic that acts on the data only: the end of the stream passes on at once."""
 
     async def process(
         self, stage: StageOps, link: LinkOps, chunk: Chunk | None, emit: Emit
@@ -163,6 +163,18 @@ class Latency(ToxicType):
         if chunk is None:
             await emit(None)
             return
+        await self.data(stage, link, chunk, emit)
+
+    async def data(self, stage: StageOps, link: LinkOps, chunk: Chunk, emit: Emit) -> None:
+        """Pass on what becomes of ``chunk`` (a piece of data, never the end)."""
+        raise NotImplementedError
+
+
+class Latency(DataToxic):
+    name = "latency"
+    attributes = ("latency", "jitter")
+
+    async def data(self, stage: StageOps, link: LinkOps, chunk: Chunk, emit: Emit) -> None:
         attrs = stage.toxic.attributes
         delay_ms = attrs["latency"]
         if (jitter := attrs["jitter"]) > 0:
@@ -177,19 +189,14 @@ class _Pace:
     next_free: float = 0.0
 
 
-class Bandwidth(ToxicType):
+class Bandwidth(DataToxic):
     name = "bandwidth"
     attributes = ("rate",)
 
     def new_state(self) -> Any:
         return _Pace()
 
-    async def process(
-        self, stage: StageOps, link: LinkOps, chunk: Chunk | None, emit: Emit
-    ) -> None:
-        if chunk is None:
-            await emit(None)
-            return
+    async def data(self, stage: StageOps, link: LinkOps, chunk: Chunk, emit: Emit) -> None:
         rate = stage.toxic.attributes["rate"]
         if rate <= 0:
             await link.hold(stage, None)  # rate 0 holds data until the toxic changes
@@ -225,16 +232,12 @@ class SlowClose(ToxicType):
         await emit(chunk)
 
 
-class Timeout(ToxicType):
+class Timeout(DataToxic):
     name = "timeout"
     attributes = ("timeout",)
 
-    async def process(
-        self, stage: StageOps, link: LinkOps, chunk: Chunk | None, emit: Emit
-    ) -> None:
-        if chunk is None:
-            await emit(None)
-        # data is dropped on the floor: a black hole
+    async def data(self, stage: StageOps, link: LinkOps, chunk: Chunk, emit: Emit) -> None:
+        return None  # data is dropped on the floor: a black hole
 
     def attached(self, stage: StageOps, link: LinkOps) -> None:
         ms = stage.toxic.attributes["timeout"]
@@ -264,7 +267,7 @@ class ResetPeer(ToxicType):
         link.reset()
 
 
-class Slicer(ToxicType):
+class Slicer(DataToxic):
     name = "slicer"
     attributes = ("average_size", "size_variation", "delay")
 
@@ -272,12 +275,7 @@ class Slicer(ToxicType):
         if attrs["average_size"] <= 0:
             raise ProxyError("bad request body: average_size must be greater than 0", status=400)
 
-    async def process(
-        self, stage: StageOps, link: LinkOps, chunk: Chunk | None, emit: Emit
-    ) -> None:
-        if chunk is None:
-            await emit(None)
-            return
+    async def data(self, stage: StageOps, link: LinkOps, chunk: Chunk, emit: Emit) -> None:
         attrs = stage.toxic.attributes
         cuts = _cuts(len(chunk.data), attrs["average_size"], attrs["size_variation"], stage.rng)
         start = 0
@@ -312,19 +310,14 @@ class _Sent:
     bytes: int = 0
 
 
-class LimitData(ToxicType):
+class LimitData(DataToxic):
     name = "limit_data"
     attributes = ("bytes",)
 
     def new_state(self) -> Any:
         return _Sent()
 
-    async def process(
-        self, stage: StageOps, link: LinkOps, chunk: Chunk | None, emit: Emit
-    ) -> None:
-        if chunk is None:
-            await emit(None)
-            return
+    async def data(self, stage: StageOps, link: LinkOps, chunk: Chunk, emit: Emit) -> None:
         limit = stage.toxic.attributes["bytes"]
         sent: _Sent = stage.state
         data = chunk.data[: max(0, limit - sent.bytes)]
