@@ -277,6 +277,10 @@ class Fields:
             raise self.error(f"expected a number in [{lo:g}, {hi:g}], found {value}", key)
         return float(value)
 
+    def fraction(self, key: str, default: Any = _MISSING) -> Any:
+        """A number in [0, 1]: a rate of jobs or requests, a share, an SLO objective."""
+        return self.number(key, default, min=0.0, max=1.0)
+
     def duration(self, key: str, default: Any = _MISSING, *, positive: bool = False) -> Any:
         """Scenario seconds from ``90``, ``90s``, ``5m``, ``1h30m``, ``250ms``."""
         value = self.raw(key, default)

@@ -46,7 +46,7 @@ class Errors(SettingFault[switches.ApiErrors]):
                 )
         return cls(
             switches.ApiErrors(
-                rate=fields.number("rate", 0.5, min=0.0, max=1.0),
+                rate=fields.fraction("rate", 0.5),
                 statuses=tuple(statuses),
                 endpoints=tuple(endpoints),
                 after=fields.flag("after", False),
@@ -100,7 +100,7 @@ class LostJobs(SettingFault[switches.LostJobs]):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        return cls(switches.LostJobs(rate=fields.number("rate", 1.0, min=0.0, max=1.0)))
+        return cls(switches.LostJobs(rate=fields.fraction("rate", 1.0)))
 
 
 @dataclass(frozen=True, slots=True)

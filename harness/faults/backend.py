@@ -83,7 +83,7 @@ class JobFailures(SettingFault[switches.JobFailures]):
     def parse(cls, fields: Fields) -> Self:
         return cls(
             switches.JobFailures(
-                rate=fields.number("rate", 0.5, min=0.0, max=1.0),
+                rate=fields.fraction("rate", 0.5),
                 code=fields.text("code", "qpu_error"),
             )
         )
@@ -103,14 +103,14 @@ class PartialResults(SettingFault[switches.PartialResults]):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        keep = fields.number("keep", 0.5, min=0.0, max=1.0)
+        keep = fields.fraction("keep", 0.5)
         if not 0 < keep < 1:
             raise fields.error(
                 f"expected a fraction strictly between 0 and 1, found {keep}", "keep"
             )
         return cls(
             switches.PartialResults(
-                rate=fields.number("rate", 1.0, min=0.0, max=1.0),
+                rate=fields.fraction("rate", 1.0),
                 keep=keep,
                 silent=fields.flag("silent", False),
             )
@@ -131,7 +131,7 @@ class CorruptResults(SettingFault[switches.CorruptResults]):
         mode = fields.text("mode", "swap", choices=("swap", "bitflip"))
         return cls(
             switches.CorruptResults(
-                rate=fields.number("rate", 0.5, min=0.0, max=1.0),
+                rate=fields.fraction("rate", 0.5),
                 mode="bitflip" if mode == "bitflip" else "swap",
             )
         )

@@ -73,7 +73,7 @@ class Eviction(FaultKind):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        fraction = fields.number("fraction", 1.0, min=0.0, max=1.0)
+        fraction = fields.fraction("fraction", 1.0)
         return cls(fraction=fraction, reason=fields.text("reason", "preempted by the provider"))
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
@@ -105,4 +105,4 @@ class StuckQueued(SettingFault[switches.StuckQueued]):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        return cls(switches.StuckQueued(fields.number("rate", 1.0, min=0.0, max=1.0)))
+        return cls(switches.StuckQueued(fields.fraction("rate", 1.0)))

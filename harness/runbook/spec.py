@@ -97,7 +97,7 @@ def _when(f: Fields, earlier: Sequence[str]) -> Trigger:
         trigger = Trigger("at", value=w.duration("at"))
     elif kind == "sli":
         name = w.text("sli", choices=SLI_NAMES)
-        trigger = Trigger("sli", name, w.number("below", min=0.0, max=1.0))
+        trigger = Trigger("sli", name, w.fraction("below"))
     else:
         name = w.text(kind)
         if kind == "step" and name not in earlier:

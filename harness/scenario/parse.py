@@ -232,15 +232,13 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
                 name,
             )
         slo = f.child(name)
-        objective = slo.number("objective", min=0.0, max=1.0)
+        objective = slo.fraction("objective")
         if objective >= 1.0:
             raise slo.error("objective must be below 1 (a 100% SLO has no budget)", "objective")
         timed = name in ("latency", "queue_wait", "iteration", "request_latency")
         threshold = slo.duration("threshold", positive=True) if timed else None
-        bound = slo.number("min_fidelity", 0.8, min=0.0, max=1.0) if name == "correctness" else None
-        ceiling = (
-            slo.number("max_fidelity", None, min=0.0, max=1.0) if name == "correctness" else None
-        )
+        bound = slo.fraction("min_fidelity", 0.8) if name == "correctness" else None
+        ceiling = slo.fraction("max_fidelity", None) if name == "correctness" else None
         if ceiling is not None and bound is not None and ceiling <= bound:
             raise slo.error(
                 f"max_fidelity ({ceiling:g}) must be above min_fidelity ({bound:g})",

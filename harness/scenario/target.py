@@ -95,7 +95,7 @@ def parse_target(f: Fields) -> TargetConfig:
         out |= {
             "token_refresh": f.flag("token_refresh", True),
             "poll_interval": f.duration("poll_interval", 5.0, positive=True),
-            "alert_threshold": alert.number("threshold", 0.5, min=0.0, max=1.0),
+            "alert_threshold": alert.fraction("threshold", 0.5),
             "alert_window": alert.duration("window", 60.0, positive=True),
             "alert_min_events": alert.integer("min_events", 3, min=1),
             "alert_enabled": alert.flag("enabled", True),
