@@ -100,15 +100,15 @@ S = TypeVar("S", bound=Setting)
 
 class _Flag(Setting):
     """A setting without parameters: the journal says ``True`` when on, ``False`` off,
-    under the name the switch has always had (``_switch``)."""
+    under the name the switch has always had (``_switch``; default: ``name``)."""
 
     __slots__ = ()
     cleared: ClassVar[Any] = False
-    _switch: ClassVar[str]
+    _switch: ClassVar[str | None] = None
 
     @classmethod
     def switch(cls) -> str:
-        return cls._switch
+        return cls._switch or cls.name
 
     def journal(self) -> Any:
         return True
@@ -287,15 +287,11 @@ class UnknownStatus(Setting):
 
 
 @dataclass(frozen=True, slots=True)
-class UsageLimit(Setting):
+class UsageLimit(_Flag):
     """The instance has used its QPU allowance: its jobs are accepted and wait, queued,
     without an error, until time is made available (IBM's usage endpoint says so)."""
 
     name: ClassVar[str] = "usage_limit"
-    cleared: ClassVar[Any] = False
-
-    def journal(self) -> Any:
-        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,15 +318,11 @@ class SessionTtl(Setting):
 
 
 @dataclass(frozen=True, slots=True)
-class RunningWithoutQpu(Setting):
+class RunningWithoutQpu(_Flag):
     """Jobs that start report RUNNING but their QPU time does not start (they hold their
     slot) until the setting is cleared; then they run as usual."""
 
     name: ClassVar[str] = "running_without_qpu"
-    cleared: ClassVar[Any] = False
-
-    def journal(self) -> Any:
-        return True
 
 
 @dataclass(frozen=True, slots=True)
