@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from aiohttp import web
 from aiohttp.typedefs import Handler, Middleware
 
-__all__ = ["Observer", "SeenRequest", "keep_body", "observed"]
+from plumbing.http_errors import ApiError
+
+__all__ = ["Observer", "SeenRequest", "keep_body", "observed", "read_body"]
 
 _BODY: web.RequestKey[bytes] = web.RequestKey("observed_body", bytes)  # from keep_body
 
@@ -41,6 +43,24 @@ Observer = Callable[[SeenRequest], None]
 def keep_body(request: web.Request, body: bytes) -> None:
     """Let observers see a body a handler read from the stream itself."""
     request[_BODY] = body
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The request body, up to ``limit`` bytes (413 past it), kept for the observers.
+
+    The root application's body limit is the native API's 1 MiB; a protocol whose bodies
+    may be bigger (IBM primitive jobs carry QPY) reads them itself, with its own limit.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > limit:
+            raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    keep_body(request, body)
+    return body
 
 
 def _body(request: web.Request) -> bytes:

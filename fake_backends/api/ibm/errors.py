@@ -20,10 +20,9 @@ from typing import Any
 from aiohttp import web
 
 from fake_backends.api.middleware import endpoint_kind
-from fake_backends.api.observe import keep_body
 from plumbing.http_errors import ApiError
 
-__all__ = ["IAM_ROUTE", "IBM_CODES", "ibm_error", "read_body", "render"]
+__all__ = ["IAM_ROUTE", "IBM_CODES", "MAX_BODY_BYTES", "ibm_error", "render"]
 
 IAM_ROUTE = "token"
 MAX_BODY_BYTES = 16 << 20  # primitive jobs carry QPY; IBM accepts payloads of many MiB
@@ -74,21 +73,3 @@ def render(request: web.Request, exc: ApiError) -> web.Response:
     """The IBM sub-application's :data:`~fake_backends.api.middleware.ERROR_RENDERER`."""
     make = iam_error if endpoint_kind(request) == IAM_ROUTE else ibm_error
     return make(IBM_STATUS.get(exc.code, exc.status), exc.code, exc.message, exc.headers)
-
-
-async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, up to ``limit`` bytes (413 past it).
-
-    The root application's body limit is the native API's 1 MiB; primitive jobs may be
-    bigger, so the IBM routes read their bodies themselves.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(1 << 16):
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
-        chunks.append(chunk)
-    body = b"".join(chunks)
-    keep_body(request, body)  # for request observers (fake_backends/api/observe.py)
-    return body

@@ -28,9 +28,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from fake_backends.api.ibm.errors import read_body
+from fake_backends.api.ibm.errors import MAX_BODY_BYTES
 from fake_backends.api.ibm.results import sampler_json
 from fake_backends.api.middleware import refusals_as_api_errors
+from fake_backends.api.observe import read_body
 from fake_backends.errors import CircuitRejected, JobRefused, WorkerDied, WorkTimeout
 from fake_backends.executor import PreparedCircuit
 from fake_backends.jobs import JobRequest
@@ -79,7 +80,7 @@ class Jobs:
 
     async def submit(self, request: web.Request) -> web.Response:
         tenant = self.api.tenant(request)
-        body = self.api.json_object(await read_body(request))
+        body = self.api.json_object(await read_body(request, MAX_BODY_BYTES))
         program_id = body.get("program_id")
         if program_id not in PROGRAMS:
             raise ApiError(404, "program_not_found", f"Program {program_id!r} not found.")

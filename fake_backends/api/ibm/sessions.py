@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from fake_backends import records
-from fake_backends.api.ibm.errors import read_body
+from fake_backends.api.ibm.errors import MAX_BODY_BYTES
+from fake_backends.api.observe import read_body
 from fake_backends.queue import BackendJob
 from fake_backends.switches import SessionTtl
 from plumbing.http_errors import ApiError
@@ -152,7 +153,7 @@ class Sessions:
 
     async def create(self, request: web.Request) -> web.Response:
         tenant = self.api.tenant(request)
-        body = self.api.json_object(await read_body(request))
+        body = self.api.json_object(await read_body(request, MAX_BODY_BYTES))
         mode = body.get("mode") or "dedicated"
         if mode not in MODES:
             raise ApiError(400, "invalid_field", f"mode: expected one of {MODES}, found {mode!r}")
@@ -189,7 +190,7 @@ class Sessions:
 
     async def update(self, request: web.Request) -> web.Response:
         session = self._mine(request)
-        body = self.api.json_object(await read_body(request))
+        body = self.api.json_object(await read_body(request, MAX_BODY_BYTES))
         accepting = body.get("accepting_jobs")
         if not isinstance(accepting, bool):
             raise ApiError(400, "invalid_field", "accepting_jobs: expected true or false")

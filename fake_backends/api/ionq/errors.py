@@ -17,7 +17,7 @@ from aiohttp import web
 
 from plumbing.http_errors import ApiError
 
-__all__ = ["MAX_BODY_BYTES", "read_body", "render"]
+__all__ = ["MAX_BODY_BYTES", "render"]
 
 MAX_BODY_BYTES = 4 << 20  # circuit JSON with its compressed qiskit header
 
@@ -37,15 +37,3 @@ def render(request: web.Request, exc: ApiError) -> web.Response:
         "statusCode": exc.status,
     }
     return web.json_response(body, status=exc.status, headers=exc.headers)
-
-
-async def read_body(request: web.Request, limit: int = MAX_BODY_BYTES) -> bytes:
-    """The request body, up to ``limit`` bytes (413 past it)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(1 << 16):
-        size += len(chunk)
-        if size > limit:
-            raise ApiError(413, "payload_too_large", f"request body over {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)

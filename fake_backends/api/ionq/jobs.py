@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from fake_backends.api.ionq.circuit import CircuitError, to_qasm3
-from fake_backends.api.ionq.errors import read_body
+from fake_backends.api.ionq.errors import MAX_BODY_BYTES
 from fake_backends.api.ionq.settings import API_PATH
 from fake_backends.api.middleware import refusals_as_api_errors
+from fake_backends.api.observe import read_body
 from fake_backends.jobs import JobRequest
 from fake_backends.queue import BackendJob, JobStatus
 from plumbing.http_errors import ApiError
@@ -70,7 +71,7 @@ class Jobs:
 
     async def submit(self, request: web.Request) -> web.Response:
         tenant = self.api.tenant(request)
-        body = self.api.json_object(await read_body(request))
+        body = self.api.json_object(await read_body(request, MAX_BODY_BYTES))
         kind = body.get("type", CIRCUIT_TYPE)
         if kind in _NOT_SERVED:
             raise ApiError(400, "unsupported_job_type", _NOT_SERVED[kind])
