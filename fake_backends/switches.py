@@ -265,6 +265,19 @@ class SchemaChange(Setting):
     def renames(self) -> Mapping[str, str]:
         return {self.field: self.to}
 
+    def apply(self, body: Any, spelling: Mapping[str, str]) -> Any:
+        """``body`` with the field renamed where a protocol spells it (``spelling``: the
+        native name -> that protocol's; a field it lacks is not renamed there). A body
+        that is not a JSON object is returned as it is."""
+        if not isinstance(body, dict):
+            return body
+        out = dict(body)
+        for native, new in self.renames.items():
+            field = spelling.get(native)
+            if field is not None and field in out:
+                out[new] = out.pop(field)
+        return out
+
 
 @dataclass(frozen=True, slots=True)
 class LostJobs(Setting):

@@ -114,14 +114,7 @@ class IbmApi:
     def renamed(self, body: dict[str, Any]) -> dict[str, Any]:
         """``body`` with the fields an ``api.schema_change`` fault renamed."""
         schema = self.cloud.switches.get(SchemaChange)
-        if schema is None:
-            return body
-        out = dict(body)
-        for native, new in schema.renames.items():
-            field = IBM_FIELDS.get(native)
-            if field is not None and field in out:
-                out[new] = out.pop(field)
-        return out
+        return body if schema is None else schema.apply(body, IBM_FIELDS)
 
     def json(self, body: dict[str, Any], status: int = 200) -> web.Response:
         return web.json_response(self.renamed(body), status=status)

@@ -100,14 +100,7 @@ class IonqApi:
     def renamed(self, body: Any) -> Any:
         """``body`` with the fields an ``api.schema_change`` fault renamed."""
         schema = self.cloud.switches.get(SchemaChange)
-        if schema is None or not isinstance(body, dict):
-            return body
-        out = dict(body)
-        for native, new in schema.renames.items():
-            field = IONQ_FIELDS.get(native)
-            if field is not None and field in out:
-                out[new] = out.pop(field)
-        return out
+        return body if schema is None else schema.apply(body, IONQ_FIELDS)
 
     def json(self, body: Any, status: int = 200) -> web.Response:
         return web.json_response(self.renamed(body), status=status)
