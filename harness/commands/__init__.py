@@ -1,7 +1,8 @@
 """Subcommands of ``gameday``: one module each, registered in :data:`COMMANDS`.
 
-A command module has ``register(subparsers)`` (adds its parser and sets
-``func=execute`` on it) and ``execute(args, console) -> int`` (the exit code).
+A command module has ``register(subparsers)`` (adds its parser with
+:func:`~harness.commands.common.add_command`, which sets ``func=execute`` on it) and
+``execute(args, console) -> int`` (the exit code).
 Adding a command is one module plus one line here.
 """
 

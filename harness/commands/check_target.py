@@ -31,7 +31,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from harness.commands.common import add_scenarios_dir, load_named
+from harness.commands.common import add_command, add_scenarios_dir, load_named
 from harness.errors import ConfigError
 
 SHOTS = 100
@@ -39,18 +39,18 @@ BELL = 'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\nbit[2] c;\nh q[0];\
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "check-target",
+        execute,
         help="check a running service against the job API contract",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("url", help="the service's base URL, e.g. http://127.0.0.1:8080")
     p.add_argument("--scenario", help="take the job API and ready path from this scenario")
     p.add_argument("--timeout", type=float, default=60.0, help="wall seconds for a job to end")
     p.add_argument("--poll", type=float, default=0.5, help="wall seconds between status calls")
     add_scenarios_dir(p)
-    p.set_defaults(func=execute)
 
 
 @dataclass(frozen=True, slots=True)

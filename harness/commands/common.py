@@ -4,12 +4,37 @@ from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from rich.console import Console
 
 from harness.scenario.model import Scenario
 from harness.scenario.parse import find_scenario, load_scenario
 
-__all__ = ["add_scenarios_dir", "load_named", "scenarios_dir"]
+__all__ = ["Execute", "add_command", "add_scenarios_dir", "load_named", "scenarios_dir"]
+
+#: what a command runs: its parsed arguments and the console -> the exit code
+Execute = Callable[[argparse.Namespace, Console], int]
+
+
+def add_command(
+    sub: Any, name: str, execute: Execute, *, help: str, description: str
+) -> argparse.ArgumentParser:
+    """Add the ``gameday NAME`` subcommand, run by ``execute``; its parser gets the arguments.
+
+    ``help`` is its line in ``gameday --help``; ``description`` heads ``gameday NAME
+    --help``: a text of several lines (a module docstring) keeps its line breaks, one
+    line is wrapped to the terminal.
+    """
+    raw = "\n" in description
+    formatter = argparse.RawDescriptionHelpFormatter if raw else argparse.HelpFormatter
+    p: argparse.ArgumentParser = sub.add_parser(
+        name, help=help, description=description, formatter_class=formatter
+    )
+    p.set_defaults(func=execute)
+    return p
 
 
 def add_scenarios_dir(parser: argparse.ArgumentParser) -> None:

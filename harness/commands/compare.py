@@ -31,6 +31,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from harness.commands.common import add_command
 from harness.durations import fmt_duration
 from harness.errors import ConfigError
 from harness.exitcode import ExitCode
@@ -40,17 +41,17 @@ Report = Mapping[str, Any]
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "compare",
+        execute,
         help="compare two runs (or sets of runs); exit 1 if a gated figure regressed",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("baseline", type=Path, help="report.json, its run folder, or a --repeat folder")
     p.add_argument("current", type=Path, help="report.json, its run folder, or a --repeat folder")
     p.add_argument("--tolerance", type=float, default=0.10, help="relative (default 0.10)")
     p.add_argument("--min-change", type=float, default=0.0, help="absolute (default 0)")
-    p.set_defaults(func=execute)
 
 
 def load(path: Path) -> dict[str, Any]:

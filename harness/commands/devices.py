@@ -14,13 +14,16 @@ from rich.table import Table
 
 from fake_backends.devices import GENERIC_MAX_QUBITS, SNAPSHOTS, device_qubits
 from fake_backends.errors import UnknownDevice
+from harness.commands.common import add_command
 from harness.errors import ConfigError
 from harness.exitcode import ExitCode
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "devices",
+        execute,
         help="list the devices fake backends can run",
         description="List the device snapshots (qiskit-ibm-runtime fake provider) with their "
         "qubits, median T1/T2, readout and 2-qubit error, and snapshot date. The numbers are "
@@ -30,7 +33,6 @@ def register(sub: Any) -> None:
     p.add_argument("names", nargs="*", help="only these devices (default: all)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:

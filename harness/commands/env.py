@@ -24,22 +24,22 @@ from typing import Any
 
 from rich.console import Console
 
-from harness.commands.common import add_scenarios_dir, load_named
+from harness.commands.common import add_command, add_scenarios_dir, load_named
 
 LATER = "<chosen at run time>"
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "env",
+        execute,
         help="print the environment a SUT is wired with (for SUTs started by hand)",
         description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("scenario", help="scenario file, or a name in the scenarios folder")
     p.add_argument("--json", action="store_true", help="a JSON object instead of export lines")
     add_scenarios_dir(p)
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:

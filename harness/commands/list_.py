@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from harness.commands.common import add_scenarios_dir, scenarios_dir
+from harness.commands.common import add_command, add_scenarios_dir, scenarios_dir
 from harness.errors import ConfigError, ScenarioError
 from harness.exitcode import ExitCode
 from harness.scenario.catalogue import FAMILIES
@@ -27,9 +27,10 @@ from harness.scenario.parse import list_scenarios, load_scenario
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("list", help="list scenarios", description="List the scenario catalogue.")
+    p = add_command(
+        sub, "list", execute, help="list scenarios", description="List the scenario catalogue."
+    )
     add_scenarios_dir(p)
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:

@@ -20,6 +20,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from harness.commands.common import add_command
 from harness.durations import parse_duration
 from harness.errors import ConfigError
 from harness.exitcode import ExitCode
@@ -28,8 +29,10 @@ LOCUST_PORT = 5557
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "load",
+        execute,
         help="run a standalone Locust load test",
         description="Run Locust with the qgameday SLI plugin against an orchestrator or a "
         "fake backend and write a report folder (summary.md, summary.json, sli.jsonl, "
@@ -70,7 +73,6 @@ def register(sub: Any) -> None:
         help="master: address to accept workers on (0.0.0.0 for other machines)",
     )
     p.add_argument("locust_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    p.set_defaults(func=execute)
 
 
 def _spec_args(args: argparse.Namespace) -> dict[str, Any]:

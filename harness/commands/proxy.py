@@ -18,6 +18,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from harness.commands.common import add_command
 from harness.errors import ConfigError, ProxyError
 from harness.exitcode import ExitCode
 
@@ -25,8 +26,10 @@ DEFAULT_LISTEN = "127.0.0.1:8474"
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "proxy",
+        execute,
         help="run the Toxiproxy-compatible fault proxy",
         description="Serve the Toxiproxy HTTP API (v2.12) and its proxies until Ctrl-C or "
         "SIGTERM. Point any Toxiproxy client at it, or a game day with TOXIPROXY_URL.",
@@ -39,7 +42,6 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--config", type=Path, help="JSON list of proxies to create at start")
     p.add_argument("--seed", type=int, help="seed for toxicity draws and jitter")
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:

@@ -9,20 +9,22 @@ from typing import Any
 
 from rich.console import Console
 
+from harness.commands.common import add_command
 from harness.errors import ConfigError
 from harness.exitcode import ExitCode
 from harness.journal.store import read_journal
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "report",
+        execute,
         help="rebuild reports from a run's journal",
         description="Score RUN_DIR/journal.jsonl again and rewrite every report "
         "(works for killed runs too).",
     )
     p.add_argument("run_dir", type=Path)
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:

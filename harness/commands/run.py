@@ -28,7 +28,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from harness.commands.common import add_scenarios_dir, load_named
+from harness.commands.common import add_command, add_scenarios_dir, load_named
 from harness.errors import ConfigError
 from plumbing import virtual
 
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("run", help="run a game day", description="Run one game day and score it.")
+    p = add_command(
+        sub, "run", execute, help="run a game day", description="Run one game day and score it."
+    )
     p.add_argument("scenario", help="scenario file, or a name in the scenarios folder")
     p.add_argument(
         "--clock",
@@ -84,7 +86,6 @@ def register(sub: Any) -> None:
         help="run twice with the same seed; exit 1 at the first harness-side difference",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no live progress")
-    p.set_defaults(func=execute)
 
 
 def _announce_webhook(scenario: Any, console: Console) -> None:

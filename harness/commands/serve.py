@@ -26,6 +26,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from harness.commands.common import add_command
 from harness.errors import ConfigError, ScenarioError
 from harness.exitcode import ExitCode
 from harness.fields import Fields, load_yaml
@@ -69,8 +70,10 @@ def load_serve_config(path: Path) -> ServeConfig:
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
+    p = add_command(
+        sub,
         "serve",
+        execute,
         help="run fake backends standalone",
         description="Run the fake backends of a config file until Ctrl-C or SIGTERM, "
         "printing their URLs and API keys.",
@@ -78,7 +81,6 @@ def register(sub: Any) -> None:
     p.add_argument("--config", type=Path, required=True, help="YAML file with backends:")
     p.add_argument("--duration", type=float, help="stop after this many wall seconds")
     p.add_argument("--workers", type=int, help="Aer worker processes (default: CPUs, max 4)")
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:

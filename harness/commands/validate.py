@@ -9,19 +9,22 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from harness.commands.common import add_scenarios_dir, load_named
+from harness.commands.common import add_command, add_scenarios_dir, load_named
 from harness.errors import ScenarioError
 from harness.exitcode import ExitCode
 from harness.scenario.checks import scenario_warnings
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "validate", help="check scenario files", description="Validate scenario files."
+    p = add_command(
+        sub,
+        "validate",
+        execute,
+        help="check scenario files",
+        description="Validate scenario files.",
     )
     p.add_argument("scenarios", nargs="+", help="scenario files or names")
     add_scenarios_dir(p)
-    p.set_defaults(func=execute)
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:
