@@ -34,14 +34,23 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 import pytest
 
 if TYPE_CHECKING:
     from harness.run.runner import RunResult
 
-__all__ = ["GameDay", "GameDayResult", "GatesFailed"]
+__all__ = ["GameDay", "GameDayResult", "GatesFailed", "Overrides"]
+
+
+class Overrides(TypedDict, total=False):
+    """What a test may override in the scenario it plays (see :meth:`GameDay.run`)."""
+
+    time_scale: float | None
+    seed: int | None
+    lag_tolerance: float | None
+    clock: str | None
 
 
 class GatesFailed(AssertionError):
@@ -107,25 +116,15 @@ class GameDay:
             except FileExistsError:
                 continue
 
-    async def arun(
-        self,
-        scenario: str | Path,
-        *,
-        time_scale: float | None = None,
-        seed: int | None = None,
-        lag_tolerance: float | None = None,
-        clock: str | None = None,
-    ) -> GameDayResult:
-        """Play a scenario file (awaitable, for async tests)."""
+    async def arun(self, scenario: str | Path, **overrides: Unpack[Overrides]) -> GameDayResult:
+        """Play a scenario file (awaitable, for async tests); ``overrides`` as in :meth:`run`."""
         from harness.netchaos.links import TOXIPROXY_URL_ENV
         from harness.run.runner import run_game_day
         from harness.scenario.clock import settle_clock
         from harness.scenario.parse import load_scenario
         from plumbing import virtual
 
-        s = load_scenario(scenario).with_overrides(
-            time_scale=time_scale, seed=seed, lag_tolerance=lag_tolerance, clock=clock
-        )
+        s = load_scenario(scenario).with_overrides(**overrides)
         s, _ = settle_clock(s, toxiproxy_url=os.environ.get(TOXIPROXY_URL_ENV) or None)
         game_day = run_game_day(s, self._folder(str(scenario)))
         result: RunResult
@@ -138,30 +137,16 @@ class GameDay:
         self.results.append(out)
         return out
 
-    def run(
-        self,
-        scenario: str | Path,
-        *,
-        time_scale: float | None = None,
-        seed: int | None = None,
-        lag_tolerance: float | None = None,
-        clock: str | None = None,
-    ) -> GameDayResult:
+    def run(self, scenario: str | Path, **overrides: Unpack[Overrides]) -> GameDayResult:
         """Play a scenario file and return its result (a failed gate does not raise).
 
-        ``lag_tolerance`` (scenario seconds) overrides ``scoring.lag_tolerance``: beyond it
-        a run on a busy machine is ``unreliable`` (exit 2), its gates not judged (on the
-        scaled clock; the virtual one has no lag). ``clock``: ``virtual`` or ``scaled``.
+        ``overrides`` (:class:`Overrides`) replace the scenario's own ``time_scale``,
+        ``seed``, ``lag_tolerance`` or ``clock``. ``lag_tolerance`` (scenario seconds)
+        overrides ``scoring.lag_tolerance``: beyond it a run on a busy machine is
+        ``unreliable`` (exit 2), its gates not judged (on the scaled clock; the virtual
+        one has no lag). ``clock``: ``virtual`` or ``scaled``.
         """
-        return asyncio.run(
-            self.arun(
-                scenario,
-                time_scale=time_scale,
-                seed=seed,
-                lag_tolerance=lag_tolerance,
-                clock=clock,
-            )
-        )
+        return asyncio.run(self.arun(scenario, **overrides))
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
