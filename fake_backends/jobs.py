@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from fake_backends import records
 from fake_backends.errors import CircuitRejected, JobRefused, NotIsa, QueueFull
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from plumbing.clock import Clock
     from plumbing.records import EventSink
 
-__all__ = ["MAX_KEY_CHARS", "Accepted", "JobRequest", "JobService", "Work"]
+__all__ = ["MAX_KEY_CHARS", "Accepted", "JobBodies", "JobRequest", "JobService", "Work"]
 
 MAX_KEY_CHARS = 256
 PRIORITIES = range(-10, 11)
@@ -257,3 +257,29 @@ class JobService:
                 409, f"job_{job.status.value.lower()}", job.error or "job has no result"
             )
         raise JobRefused(409, "job_not_finished", f"job is {job.status.value}")
+
+
+@dataclass(slots=True)
+class JobBodies:
+    """One protocol's JSON body of each job, as its status endpoint serves it.
+
+    ``build`` makes a job's body in the protocol's shape. A finished job's body never
+    changes, so it is kept: clients poll finished jobs over and over, and the build
+    reads the queue and the job's record each time. An ``api.unknown_status`` fault
+    lays its status over the body, spelled the protocol's way (``spell``).
+    """
+
+    service: JobService
+    build: Callable[[BackendJob], dict[str, Any]]
+    spell: Callable[[str], str]
+    _final: dict[str, dict[str, Any]] = field(default_factory=dict, init=False)
+
+    def get(self, job: BackendJob) -> dict[str, Any]:
+        body = self._final.get(job.id)
+        if body is None:
+            body = self.build(job)
+            if job.status.final:
+                self._final[job.id] = body
+        if (unknown := self.service.unknown_status(job)) is not None:
+            return {**body, "status": self.spell(unknown)}
+        return body

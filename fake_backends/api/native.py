@@ -31,7 +31,7 @@ from fake_backends import records
 from fake_backends.api.middleware import refusals_as_api_errors
 from fake_backends.cloud import FakeCloud
 from fake_backends.errors import AuthError
-from fake_backends.jobs import JobRequest
+from fake_backends.jobs import JobBodies, JobRequest
 from fake_backends.queue import BackendJob
 from fake_backends.switches import SchemaChange
 from plumbing.http_errors import ApiError, field, read_json_object
@@ -47,7 +47,7 @@ class NativeApi:
     def __init__(self, cloud: FakeCloud) -> None:
         self.cloud = cloud
         self._properties: tuple[tuple[str, float], bytes] | None = None
-        self._final: dict[str, dict[str, Any]] = {}  # JSON of finished jobs (never changes)
+        self._bodies = JobBodies(cloud.job_service, self._build_job_json, str.upper)
 
     def register(self, router: web.UrlDispatcher) -> None:
         router.add_post("/v1/auth/token", self.issue_token, name="token")
@@ -186,9 +186,10 @@ class NativeApi:
             accepted = await service.submit(
                 job_request, prepare=lambda: service.prepare_circuit(fmt, source)
             )
+        body = self._bodies.get(accepted.job)
         if accepted.replayed:
-            return self._json(self._job_json(accepted.job), headers={"Idempotent-Replayed": "true"})
-        return self._json(self._job_json(accepted.job), status=201)
+            return self._json(body, headers={"Idempotent-Replayed": "true"})
+        return self._json(body, status=201)
 
     def _job(self, request: web.Request) -> BackendJob:
         tenant = self._tenant(request)
@@ -196,7 +197,7 @@ class NativeApi:
             return self.cloud.job_service.lookup(tenant, request.match_info["id"])
 
     async def status(self, request: web.Request) -> web.Response:
-        return self._json(self._job_json(self._job(request)))
+        return self._json(self._bodies.get(self._job(request)))
 
     async def result(self, request: web.Request) -> web.Response:
         job = self._job(request)
@@ -223,17 +224,7 @@ class NativeApi:
         job = self._job(request)
         with refusals_as_api_errors():
             self.cloud.job_service.cancel(job)
-        return self._json(self._job_json(job))
-
-    def _job_json(self, job: BackendJob) -> dict[str, Any]:
-        body = self._final.get(job.id)
-        if body is None:
-            body = self._build_job_json(job)
-            if job.status.final:
-                self._final[job.id] = body
-        if (unknown := self.cloud.job_service.unknown_status(job)) is not None:
-            return {**body, "status": unknown.upper()}
-        return body
+        return self._json(self._bodies.get(job))
 
     def _build_job_json(self, job: BackendJob) -> dict[str, Any]:
         ts = self.cloud.timestamp

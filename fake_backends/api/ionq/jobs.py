@@ -31,7 +31,7 @@ from fake_backends.api.ionq.errors import MAX_BODY_BYTES
 from fake_backends.api.ionq.settings import API_PATH
 from fake_backends.api.middleware import refusals_as_api_errors
 from fake_backends.api.observe import read_body
-from fake_backends.jobs import JobRequest
+from fake_backends.jobs import JobBodies, JobRequest
 from fake_backends.queue import BackendJob, JobStatus
 from plumbing.http_errors import ApiError
 
@@ -65,7 +65,7 @@ class Jobs:
         self.api = api
         self.cloud = api.cloud
         self.meta: dict[str, dict[str, Any]] = {}  # job id -> name, metadata, qubits, stats
-        self._final: dict[str, dict[str, Any]] = {}
+        self._bodies = JobBodies(self.cloud.job_service, self._build, str.lower)
 
     # -- submission ----------------------------------------------------------------
 
@@ -132,7 +132,7 @@ class Jobs:
             return self.cloud.job_service.lookup(tenant, request.match_info["id"])
 
     async def get(self, request: web.Request) -> web.Response:
-        return self.api.json(self._json(self._job(request)))
+        return self.api.json(self._bodies.get(self._job(request)))
 
     async def list(self, request: web.Request) -> web.Response:
         tenant = self.api.tenant(request)
@@ -144,17 +144,8 @@ class Jobs:
         raw = q.get("limit", "25")
         if not raw.isdigit() or not 1 <= int(raw) <= 1000:
             raise ApiError(400, "invalid_field", "limit: expected 1..1000")
-        return self.api.json({"jobs": [self._json(j) for j in jobs[: int(raw)]], "next": None})
-
-    def _json(self, job: BackendJob) -> dict[str, Any]:
-        body = self._final.get(job.id)
-        if body is None:
-            body = self._build(job)
-            if job.status.final:
-                self._final[job.id] = body
-        if (unknown := self.cloud.job_service.unknown_status(job)) is not None:
-            return {**body, "status": unknown.lower()}
-        return body
+        listed = [self._bodies.get(j) for j in jobs[: int(raw)]]
+        return self.api.json({"jobs": listed, "next": None})
 
     def _build(self, job: BackendJob) -> dict[str, Any]:
         ts = self.cloud.timestamp
