@@ -132,11 +132,21 @@ class Dispatcher:
                     return session
         return None
 
-    async def _prober(self, session: BackendSession) -> None:
-        """Heartbeat: ``GET /healthz`` feeds the breaker, and probes it when half-open."""
+    def _probe_timing(self) -> tuple[float, float]:
+        """(timeout in wall seconds, interval in scenario seconds) of a backend probe.
+
+        Both have a floor in wall time: at a high time scale a probe every 5 scenario
+        seconds would be dozens a wall second, and a 5 s timeout too short for a
+        round trip on a busy machine.
+        """
         cfg = self.config
         timeout = max(cfg.min_probe_timeout, self.clock.to_wall(cfg.probe_timeout))
         interval = max(cfg.probe_interval, cfg.min_probe_interval * self.clock.time_scale)
+        return timeout, interval
+
+    async def _prober(self, session: BackendSession) -> None:
+        """Heartbeat: ``GET /healthz`` feeds the breaker, and probes it when half-open."""
+        timeout, interval = self._probe_timing()
         while True:
             await self.clock.sleep(interval)
             if not session.health.admit():
@@ -166,9 +176,7 @@ class Dispatcher:
 
     async def _queue_watch(self, session: BackendSession) -> None:
         """``route_by_queue``: read the backend's queue depth every probe interval."""
-        cfg = self.config
-        timeout = max(cfg.min_probe_timeout, self.clock.to_wall(cfg.probe_timeout))
-        interval = max(cfg.probe_interval, cfg.min_probe_interval * self.clock.time_scale)
+        timeout, interval = self._probe_timing()
         while True:
             await self.clock.sleep(interval)
             if not session.health.closed:
