@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from dataclasses import dataclass
 
 from plumbing.clock import Clock
 from plumbing.http_errors import ApiCallError
@@ -51,24 +52,19 @@ FINAL_FAILED = ("ERROR", "CANCELLED")
 POLL_CONCURRENCY = 16
 
 
+@dataclass(eq=False)
 class BackendSession:
-    """A backend link with its client, token manager and health."""
+    """A backend link with its client, token manager and health (mutable: what the
+    orchestrator learns about the backend as it goes)."""
 
-    def __init__(
-        self,
-        link: BackendLink,
-        client: NativeClient | IonqClient,
-        tokens: TokenManager,
-        health: BackendHealth,
-    ) -> None:
-        self.link = link
-        self.client = client
-        self.tokens = tokens
-        self.health = health
-        self.queue_depth: int | None = None  # last read (``route_by_queue``)
-        self.sent = 0  # jobs submitted here since that reading
-        self.target: Target | None = None  # set when it says (or shows) it wants ISA
-        self.asked_target = False  # read its configuration before the first submit
+    link: BackendLink
+    client: NativeClient | IonqClient
+    tokens: TokenManager
+    health: BackendHealth
+    queue_depth: int | None = None  # last read (``route_by_queue``)
+    sent: int = 0  # jobs submitted here since that reading
+    target: Target | None = None  # set when it says (or shows) it wants ISA
+    asked_target: bool = False  # read its configuration before the first submit
 
     @property
     def load(self) -> int:
