@@ -8,32 +8,14 @@ SLI recorder, so a game day journals the same ``job.*`` records as with the buil
 workload and the ledger (lost, duplicated jobs) works unchanged.
 
 **Your own orchestrator.** Subclass and override what differs; keep ``abstract`` off in
-the subclass (Locust then runs it) and import only ``JobUser`` into your file (this
-example is ``tests/integration/locustfiles/my_orchestrator.py``, tested)::
-
-    from harness.load.locustfiles.jobs import JobUser, Polled
-
-    class MyOrchestratorUser(JobUser):
-        submit_path = "/api/v2/runs"
-        status_path = "/api/v2/runs/{id}"
-
-        def submit_body(self, job, key):
-            return {
-                "program": job.circuit.qasm,
-                "shots": self.opts.shots,
-                "request_id": key,
-                "project": job.tenant,
-            }
-
-        def job_id(self, data):
-            return data.get("run_id")
-
-        def job_state(self, data):
-            if data["status"] == "DONE":
-                return Polled("completed", counts=data["result"]["counts"])
-            if data["status"] in ("ERROR", "CANCELLED"):
-                return Polled("failed", error=data.get("message"))
-            return Polled("pending")
+the subclass (Locust then runs it) and import only ``JobUser`` (and ``Polled``) into your
+file. The hooks: ``submit_path`` and ``status_path`` (``{id}`` is the job's id),
+``submit_body(job, key)`` (the JSON to POST for a :class:`~harness.load.jobmix.DrawnJob`
+under its idempotency key), ``job_id(data)`` (the id in the submit answer),
+``job_state(data)`` (a :class:`Polled`: ``pending``, ``completed`` with the counts, or
+``failed``) and ``headers()``. README's "Your own orchestrator" shows a whole one; it is
+played as it stands by the tests (``tests/integration/locustfiles/my_orchestrator.py``),
+so that copy, not one here, is the one kept working.
 
 The paths can also be given as options (``--qg-submit-path``, ``--qg-status-path``).
 Options (all times in wall-clock seconds; a game day converts scenario times):
