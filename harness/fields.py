@@ -32,6 +32,7 @@ __all__ = [
     "did_you_mean",
     "load_yaml",
     "read_yaml",
+    "unknown_name",
 ]
 
 T = TypeVar("T")
@@ -352,6 +353,12 @@ class Fields:
                 known = sorted(self._read)
                 hint = did_you_mean(key, known)
                 raise self.error(f"unknown field{hint}; known fields: {', '.join(known)}", key)
+
+
+def unknown_name(what: str, name: str, known: Sequence[str]) -> str:
+    """The message for a ``name`` that is none of ``known``, naming the nearest one:
+    ``unknown SLI 'latncy' (did you mean 'latency'?); known: availability, latency, ...``."""
+    return f"unknown {what} {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}"
 
 
 def did_you_mean(word: str, candidates: Sequence[str]) -> str:

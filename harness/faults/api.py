@@ -9,7 +9,7 @@ from typing import ClassVar, Self
 from fake_backends import switches
 from fake_backends.switches import ENDPOINTS, RENAMEABLE_FIELDS
 from harness.faults.base import SettingFault
-from harness.fields import Fields, did_you_mean
+from harness.fields import Fields, unknown_name
 
 __all__ = ["Errors", "LostJobs", "RateLimited", "SchemaChanged", "UnknownStatus"]
 
@@ -40,8 +40,7 @@ class Errors(SettingFault[switches.ApiErrors]):
         for e in endpoints:
             if e not in ENDPOINTS:
                 raise fields.error(
-                    f"unknown endpoint {e!r}{did_you_mean(e, ENDPOINTS)}; "
-                    f"known: {', '.join(ENDPOINTS)}",
+                    unknown_name("endpoint", e, ENDPOINTS),
                     "endpoints",
                 )
         return cls(

@@ -16,7 +16,7 @@ from harness.durations import as_written
 from harness.errors import ScenarioError
 from harness.faults import parse_fault
 from harness.faults.network import clashing_network_faults
-from harness.fields import Fields, did_you_mean, read_yaml
+from harness.fields import Fields, did_you_mean, read_yaml, unknown_name
 from harness.load import circuits
 from harness.load.config import NoisyTenant, WorkloadConfig
 from harness.load.files import resolve_locustfile
@@ -171,8 +171,7 @@ def _workload(f: Fields) -> WorkloadConfig:
     for name in names:
         if not circuits.valid_name(name):
             raise f.error(
-                f"unknown circuit {name!r}{did_you_mean(name, circuits.known())}; "
-                f"known: {', '.join(circuits.known())}",
+                unknown_name("circuit", name, circuits.known()),
                 "circuits",
             )
     cfg = WorkloadConfig(
@@ -227,8 +226,7 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
     for name in f.keys():
         if name not in SLI_NAMES:
             raise f.error(
-                f"unknown SLI {name!r}{did_you_mean(name, SLI_NAMES)}; "
-                f"known: {', '.join(SLI_NAMES)}",
+                unknown_name("SLI", name, SLI_NAMES),
                 name,
             )
         slo = f.child(name)
@@ -245,7 +243,7 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
                 "max_fidelity",
             )
         stable = name == "stability"
-        drop = slo.number("max_drop", min=0.0, max=1.0) if stable else None
+        drop = slo.fraction("max_drop") if stable else None
         baseline = slo.integer("baseline", DEFAULT_BASELINE, min=1) if stable else None
         window = slo.duration("window", None, positive=True)
         slo.done()
@@ -264,8 +262,7 @@ def _gates(f: Fields) -> tuple[GateSpec, ...]:
     for name in f.keys():
         if name not in GATES:
             raise f.error(
-                f"unknown gate {name!r}{did_you_mean(name, list(GATES))}; "
-                f"known: {', '.join(sorted(GATES))}",
+                unknown_name("gate", name, sorted(GATES)),
                 name,
             )
         g = f.child(name)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.fields import Fields, did_you_mean
+from harness.fields import Fields, unknown_name
 from harness.scoring import (
     DEFAULT_BURN_RULES,
     STOP_RULES,
@@ -99,8 +99,7 @@ def parse_stop_when(f: Fields) -> tuple[StopRule, ...]:
     for name in f.keys():
         if name not in STOP_RULES:
             raise f.error(
-                f"unknown stop condition {name!r}{did_you_mean(name, list(STOP_RULES))}; "
-                f"known: {', '.join(STOP_RULES)}",
+                unknown_name("stop condition", name, list(STOP_RULES)),
                 name,
             )
         c = f.child(name)
