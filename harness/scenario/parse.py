@@ -190,13 +190,21 @@ def _workload(f: Fields) -> WorkloadConfig:
     return cfg
 
 
-def _loops(f: Fields, locust: dict[str, Any]) -> LoopConfig | None:
-    """``loops: {count: 3, iterations: 12, at: 2m, stagger: 30s, poll_interval: 2s}``."""
-    if not f.has("loops"):
+def _builtin_only(f: Fields, key: str, what: str, locust: dict[str, Any]) -> Fields | None:
+    """The ``key:`` block of a feature only the built-in workload has (None when absent):
+    a scenario with Locust settings (``locust``) may not have it."""
+    if not f.has(key):
         return None
     if locust:
-        raise f.error("hybrid loops are a built-in workload feature (engine: builtin)", "loops")
-    g = f.child("loops")
+        raise f.error(f"{what} a built-in workload feature (engine: builtin)", key)
+    return f.child(key)
+
+
+def _loops(f: Fields, locust: dict[str, Any]) -> LoopConfig | None:
+    """``loops: {count: 3, iterations: 12, at: 2m, stagger: 30s, poll_interval: 2s}``."""
+    g = _builtin_only(f, "loops", "hybrid loops are", locust)
+    if g is None:
+        return None
     out = LoopConfig(
         count=g.integer("count", 1, min=1, max=100),
         iterations=g.integer("iterations", 10, min=1, max=10_000),
@@ -211,11 +219,9 @@ def _loops(f: Fields, locust: dict[str, Any]) -> LoopConfig | None:
 
 def _noisy(f: Fields, locust: dict[str, Any]) -> NoisyTenant | None:
     """``noisy: {rate: 120/m, at: 5m, duration: 4m}``: the first tenant's extra jobs."""
-    if not f.has("noisy"):
+    g = _builtin_only(f, "noisy", "a noisy tenant is", locust)
+    if g is None:
         return None
-    if locust:
-        raise f.error("a noisy tenant is a built-in workload feature (engine: builtin)", "noisy")
-    g = f.child("noisy")
     out = NoisyTenant(g.rate("rate"), g.duration("at"), g.duration("duration", positive=True))
     g.done()
     return out
