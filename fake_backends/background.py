@@ -22,7 +22,7 @@ from fake_backends.errors import QueueFull
 from fake_backends.queue import BackendJob, JobQueue
 from fake_backends.spec import LoadSpec
 from fake_backends.switches import Saturation, Switches
-from plumbing.clock import Clock
+from plumbing.clock import Clock, sleep_or_event
 from plumbing.seeds import stream
 
 __all__ = ["BackgroundLoad"]
@@ -81,14 +81,7 @@ class BackgroundLoad:
 
     async def _wait(self, seconds: float) -> bool:
         """Sleep ``seconds`` of scenario time; True if the rate changed meanwhile."""
-        sleeper = asyncio.ensure_future(self._clock.sleep(seconds))
-        changed = asyncio.ensure_future(self._changed.wait())
-        try:
-            await asyncio.wait({sleeper, changed}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            sleeper.cancel()
-            changed.cancel()
-        return self._changed.is_set()
+        return await sleep_or_event(self._clock, seconds, self._changed)
 
     def _arrive(self) -> None:
         n = next(self._ids)

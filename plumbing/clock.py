@@ -22,11 +22,11 @@ import asyncio
 import heapq
 import itertools
 import time
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from plumbing.virtual import VirtualEventLoop
 
-__all__ = ["Clock", "FakeClock", "ScaledClock", "VirtualClock"]
+__all__ = ["Clock", "FakeClock", "ScaledClock", "VirtualClock", "sleep_or_event"]
 
 
 @runtime_checkable
@@ -178,6 +178,25 @@ class FakeClock:
             await _settle()
         self._now = target
         await _settle()
+
+
+async def sleep_or_event(clock: Clock, seconds: float | None, event: asyncio.Event) -> bool:
+    """Sleep ``seconds`` of scenario time (None: for ever) or until ``event`` is set,
+    whichever comes first; return whether ``event`` is set.
+
+    For loops that wait for their next due time but must react at once to a change (a
+    new rate, a stop, a new deadline): the waiter is cancelled either way, none is left
+    behind on the clock.
+    """
+    waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(event.wait())]
+    if seconds is not None:
+        waits.append(asyncio.ensure_future(clock.sleep(seconds)))
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waits:
+            waiter.cancel()
+    return event.is_set()
 
 
 async def _settle(rounds: int = 5) -> None:

@@ -30,7 +30,7 @@ from harness.load.loops import LoopConfig, ansatz, next_theta
 from harness.load.plan import FIRST_POLL, JobPlan, PlannedJob
 from harness.load.seam import WorkloadCounts
 from harness.sut.client import SutCalls
-from plumbing.clock import Clock
+from plumbing.clock import Clock, sleep_or_event
 from plumbing.seeds import stream
 
 __all__ = ["Workload"]
@@ -95,14 +95,7 @@ class Workload:
         if delay <= 0:
             await asyncio.sleep(0)  # let the loop breathe (and Ctrl-C in) between arrivals
             return self._stop.is_set()
-        stopper = asyncio.ensure_future(self._stop.wait())
-        sleeper = asyncio.ensure_future(self._clock.sleep(delay))
-        try:
-            await asyncio.wait({stopper, sleeper}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            stopper.cancel()
-            sleeper.cancel()
-        return self._stop.is_set()
+        return await sleep_or_event(self._clock, delay, self._stop)
 
     async def _loop(self, cfg: LoopConfig, i: int, submit_until: float) -> None:
         """Loop ``i``: each iteration's parameter from the previous iteration's result."""

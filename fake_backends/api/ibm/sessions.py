@@ -29,6 +29,7 @@ from fake_backends.api.ibm.errors import MAX_BODY_BYTES
 from fake_backends.api.observe import read_body
 from fake_backends.queue import BackendJob
 from fake_backends.switches import SessionTtl
+from plumbing.clock import sleep_or_event
 from plumbing.http_errors import ApiError
 
 if TYPE_CHECKING:
@@ -113,14 +114,7 @@ class Sessions:
                 if session.created_at + self.max_ttl(session) <= now:
                     self._expire(session)
             later = [d for d in due if d > now]
-            waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
-            if later:
-                waits.append(asyncio.ensure_future(clock.sleep(min(later) - now)))
-            try:
-                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                for w in waits:
-                    w.cancel()
+            await sleep_or_event(clock, min(later) - now if later else None, self._wake)
 
     def _open(self) -> list[RuntimeSession]:
         return [s for s in self.sessions.values() if s.closed_at is None]
