@@ -64,6 +64,8 @@ def target_digest(target: str) -> str:
     """The hash of a target file and of the code it runs (its rows' ``target_sha256``)."""
     files = [ROOT / target, *sorted((ROOT / TARGET_CODE.get(target, target)).glob("*.py"))]
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()[:16]
+
+
 #: a reference in a header's Source: line (``qiskit-ibm-runtime #1001``, ``#2453``,
 #: ``issue 15``)
 REFERENCE = re.compile(r"((?:[a-z][\w.-]*-[\w.-]+ )?#\d+|issue \d+)")
