@@ -26,10 +26,10 @@ import warnings
 from functools import lru_cache
 from typing import Any
 
-from fake_backends import aer_noise, cost, executor
+from fake_backends import aer_noise, cost, executor, trapped_ion
 from fake_backends.calibration import Calibration
 from fake_backends.configuration import isa_violation
-from fake_backends.errors import CircuitRejected, NotIsa
+from fake_backends.errors import CircuitRejected, NotIsa, UnknownDevice
 from fake_backends.fingerprint import fingerprint
 from fake_backends.limits import WorkLimits
 
@@ -49,6 +49,11 @@ _SEED = 1234  # generic:N devices are seeded so their made-up calibration is sta
 
 @lru_cache(maxsize=16)
 def _backend(device: str) -> Any:
+    if device.startswith(trapped_ion.PREFIX):
+        try:
+            return trapped_ion.backend(device)
+        except UnknownDevice as exc:
+            raise CircuitRejected(str(exc)) from None
     if device.startswith("generic:"):
         from qiskit.providers.fake_provider import GenericBackendV2
 
@@ -99,6 +104,8 @@ def describe(device: str) -> dict[str, Any]:
         if qargs is not None
     ]
     last_update = getattr(props, "last_update_date", None) if props is not None else None
+    # a trapped-ion device has no snapshot: its figures are dated when they were read
+    published = getattr(backend, "figures_date", None)
     return {
         "name": device,
         "num_qubits": backend.num_qubits,
@@ -106,7 +113,7 @@ def describe(device: str) -> dict[str, Any]:
         "coupling_map": [list(e) for e in (backend.coupling_map.get_edges() or [])]
         if backend.coupling_map is not None
         else [],
-        "snapshot_date": last_update.isoformat() if last_update is not None else None,
+        "snapshot_date": last_update.isoformat() if last_update is not None else published,
         "qubit_rows": rows,
         "gate_rows": gates,
     }

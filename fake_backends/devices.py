@@ -1,11 +1,14 @@
 """The device catalogue: which names can back a fake backend (no qiskit import here).
 
-Two kinds of names:
+Three kinds of names:
 
 - every device snapshot shipped by qiskit-ibm-runtime's fake provider, by class name
   (``FakeManilaV2``, ``FakeSherbrooke``, ...): real calibration data, 1-156 qubits;
 - ``generic:N`` (1 <= N <= 156): qiskit's ``GenericBackendV2`` with N qubits, seeded, so
-  its made-up calibration is the same in every run.
+  its made-up calibration is the same in every run;
+- ``ionq:<name>`` (``ionq:aria-1``, ...): trapped-ion devices with all-to-all
+  connectivity, built from published characterization figures shipped as data files
+  (:mod:`fake_backends.trapped_ion`).
 
 The table below is checked against the installed qiskit-ibm-runtime by a test, so the
 harness can validate a scenario's ``device:`` at load time without importing qiskit.
@@ -16,9 +19,10 @@ from __future__ import annotations
 import difflib
 import re
 
+from fake_backends import trapped_ion
 from fake_backends.errors import UnknownDevice
 
-__all__ = ["GENERIC_MAX_QUBITS", "SNAPSHOTS", "device_qubits"]
+__all__ = ["GENERIC_MAX_QUBITS", "SNAPSHOTS", "device_names", "device_qubits"]
 
 GENERIC_MAX_QUBITS = 156
 _GENERIC = re.compile(r"^generic:(\d+)$")
@@ -96,19 +100,27 @@ SNAPSHOTS: dict[str, int] = {
 }
 
 
+def device_names() -> list[str]:
+    """Every named device (snapshots, then trapped-ion devices); ``generic:N`` aside."""
+    return sorted(SNAPSHOTS) + list(trapped_ion.names())
+
+
 def device_qubits(name: str) -> int:
     """Number of qubits of a device name, or raise :class:`UnknownDevice` saying why."""
     if name in SNAPSHOTS:
         return SNAPSHOTS[name]
+    if name in trapped_ion.names():
+        return trapped_ion.load(name).num_qubits
     m = _GENERIC.match(name)
     if m is not None:
         n = int(m.group(1))
         if 1 <= n <= GENERIC_MAX_QUBITS:
             return n
         raise UnknownDevice(f"generic:N needs 1 <= N <= {GENERIC_MAX_QUBITS}, found {name!r}")
-    close = difflib.get_close_matches(name, list(SNAPSHOTS), n=1)
+    close = difflib.get_close_matches(name, device_names(), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     raise UnknownDevice(
-        f"unknown device {name!r}{hint}; use a fake-provider name such as FakeManilaV2 "
-        "(see 'gameday devices') or generic:N"
+        f"unknown device {name!r}{hint}; use a fake-provider name such as FakeManilaV2, "
+        f"a trapped-ion device ({', '.join(trapped_ion.names())}; see 'gameday devices') "
+        "or generic:N"
     )

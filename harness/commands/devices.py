@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.measure import Measurement
 from rich.table import Table
 
-from fake_backends.devices import GENERIC_MAX_QUBITS, SNAPSHOTS, device_qubits
+from fake_backends.devices import GENERIC_MAX_QUBITS, device_names, device_qubits
 from fake_backends.errors import UnknownDevice
 from harness.commands.common import add_command
 from harness.errors import ConfigError
@@ -25,8 +25,10 @@ def register(sub: Any) -> None:
         "devices",
         execute,
         help="list the devices fake backends can run",
-        description="List the device snapshots (qiskit-ibm-runtime fake provider) with their "
-        "qubits, median T1/T2, readout and 2-qubit error, and snapshot date. The numbers are "
+        description="List the device snapshots (qiskit-ibm-runtime fake provider) and the "
+        "trapped-ion devices built from published figures (ionq:NAME) with their "
+        "qubits, median T1/T2, readout and 2-qubit error, and snapshot date (for ionq:NAME: "
+        "when the figures were read). The numbers are "
         "read from the snapshots in worker processes (~10-15 s for all of them; progress is "
         "shown on stderr).",
     )
@@ -36,7 +38,7 @@ def register(sub: Any) -> None:
 
 
 def execute(args: argparse.Namespace, console: Console) -> int:
-    names = list(args.names) or sorted(SNAPSHOTS)
+    names = list(args.names) or device_names()
     for name in names:
         try:
             device_qubits(name)

@@ -220,3 +220,16 @@ def test_telemetry_faults_are_checked_at_load_time(tmp_path):
     assert "faults[0].status: expected an integer >= 500, found 404" in str(e)
     e = error(tmp_path, "  - {kind: telemetry.webhook_errors, at: 3m, duration: 1m, status: 600}\n")
     assert "expected a 5xx status, found 600" in str(e)
+
+
+def test_a_trapped_ion_device_is_a_device_for_any_backend(tmp_path):
+    """``device: ionq:aria-1`` loads (all-to-all, 25 qubits); a near miss is refused."""
+    path = tmp_path / "s.yaml"
+    path.write_text(BASE.replace("FakeSherbrooke", "ionq:aria-1") + "  []\n")
+    (backend,) = load_scenario(path).backends
+    assert backend.device == "ionq:aria-1"
+    path.write_text(BASE.replace("FakeSherbrooke", "ionq:aira-1") + "  []\n")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert info.value.path == "backends[0].device"
+    assert "did you mean 'ionq:aria-1'" in info.value.reason

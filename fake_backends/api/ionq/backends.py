@@ -8,7 +8,8 @@ their standard error (IonQ's ``{median, stderr}``), and timing (``t1``, ``t2``, 
 readout durations, seconds), computed from the calibration the cloud serves: it drifts,
 goes stale and jumps on recalibration with the same faults as every protocol's
 properties. ``connectivity`` is the simulated device's coupling map (what the fake
-really routes on). ``status`` (which the v0.4 schema leaves out, and qiskit-ionq's
+really routes on) as IonQ's unordered pairs: every pair on a trapped-ion device
+(:mod:`fake_backends.trapped_ion`). ``status`` (which the v0.4 schema leaves out, and qiskit-ionq's
 ``backend.status()`` reads, defaulting to "available") says the backend's state:
 ``available``, ``unavailable`` (maintenance) or ``offline``.
 """
@@ -107,10 +108,15 @@ class Backends:
         return self._history[-1]
 
     def _characterization(self, cid: str, cal: Calibration, at: float) -> dict[str, Any]:
+        # Virtual gates (Z rotations: a frame change, duration 0) are left out, as IonQ
+        # leaves them out of its own figures: half of a trapped-ion device's 1q gates
+        # are rz, and their zero error made the median half the published one.
         one = [
             g
             for g in cal.gates
-            if len(g.qubits) == 1 and g.name not in ("measure", "reset", "delay", "id")
+            if len(g.qubits) == 1
+            and g.name not in ("measure", "reset", "delay", "id")
+            and g.duration != 0
         ]
         two = [g for g in cal.gates if len(g.qubits) == 2]
         readout = [q.readout_error for q in cal.qubits if q.readout_error is not None]
@@ -119,7 +125,7 @@ class Backends:
             "backend": self.name,
             "date": self.cloud.timestamp(at),
             "qubits": cal.num_qubits,
-            "connectivity": [list(p) for p in self.cloud.device_info.get("coupling_map", [])],
+            "connectivity": _pairs(self.cloud.device_info.get("coupling_map", [])),
             "fidelity": {
                 "1q": _spread([1 - g.error for g in one if g.error is not None]),
                 "2q": _spread([1 - g.error for g in two if g.error is not None]),
@@ -134,6 +140,11 @@ class Backends:
                 "reset": _median([g.duration for g in cal.gates if g.name == "reset"]),
             },
         }
+
+
+def _pairs(edges: list[list[int]]) -> list[list[int]]:
+    """IonQ's connectivity: unordered pairs, each once (a coupling map is directed)."""
+    return [list(p) for p in sorted({(min(a, b), max(a, b)) for a, b in edges})]
 
 
 def _median(values: list[float | None]) -> float | None:
