@@ -67,6 +67,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
         secret=new_secret(),
         time_scale=s.time_scale,
         seed=s.seed,
+        protocols=s.target.protocols,
     )
     env = {k: LATER if v.startswith(LATER) else v for k, v in wiring.env().items()}
     if not port:

@@ -285,6 +285,7 @@ class _GameDay:
                 secret=secret,
                 time_scale=s.time_scale,
                 seed=s.seed,
+                protocols=s.target.protocols,
             )
             self.target = target = make_target(
                 s.target,

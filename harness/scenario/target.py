@@ -5,6 +5,7 @@ Three kinds (README "Test your own orchestrator")::
     target: {kind: reference, token_refresh: true, poll_interval: 5s, alert: {...},
              protocols: {aria: ionq}}        # how it reaches each backend (native)
     target: {kind: http, url: "http://127.0.0.1:8080", webhook: {port: 9099}}
+    # command and http: protocols: {aria: ionq} points IONQ_API_* at aria
     target:
       kind: command
       run: ["{python}", -m, tiny_orchestrator, --port, "{port}"]
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["HTTP_SCALE", "check_target", "parse_target"]
 
-_REFERENCE_ONLY = ("token_refresh", "poll_interval", "alert", "protocols", *BEHAVIOUR_KEYS)
+_REFERENCE_ONLY = ("token_refresh", "poll_interval", "alert", *BEHAVIOUR_KEYS)
 PROTOCOLS = ("native", "ionq")
 _COMMAND_ONLY = ("run", "cwd", "env", "stop")
 _NOT_REFERENCE = ("api", "adapter", "ready")
@@ -105,10 +106,10 @@ def parse_target(f: Fields) -> TargetConfig:
             "behaviour": parse_behaviour(f),
         }
         alert.done()
-        protocols = f.child("protocols", {})
-        out["protocols"] = {
-            name: protocols.text(name, choices=PROTOCOLS) for name in protocols.keys()
-        }
+    # The reference orchestrator speaks each backend's protocol; for a SUT of your own it
+    # says which backend the IonQ client's own settings (IONQ_API_*) point at.
+    protocols = f.child("protocols", {})
+    out["protocols"] = {name: protocols.text(name, choices=PROTOCOLS) for name in protocols.keys()}
     if kind == "http":
         url = f.text("url", None)
         if url is None:

@@ -18,8 +18,10 @@ IBM's cloud. Each backend's IBM roots are in ``QGAMEDAY_BACKEND_<NAME>_IBM_URL``
 
 Every backend speaks IonQ's v0.4 protocol too (:mod:`fake_backends.api.ionq`): the
 ``IONQ_API_KEY`` / ``IONQ_API_URL`` variables (and the other names qiskit-ionq reads)
-point an unmodified ``IonQProvider()`` at the first backend, whose IonQ name is
-``qpu.<name>``; each backend's IonQ root is in ``QGAMEDAY_BACKEND_<NAME>_IONQ_URL``.
+point an unmodified ``IonQProvider()`` at the first backend the target reaches over
+IonQ (``target.protocols: {<name>: ionq}``), else at the first backend; its IonQ name is
+``qpu.<name>``. Each backend's IonQ root is in ``QGAMEDAY_BACKEND_<NAME>_IONQ_URL``. So
+one SUT can use both SDKs at once, each configured by its own variables alone.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import os
 import re
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from fake_backends.api.ibm.settings import client_environment
@@ -83,7 +85,8 @@ TABLE: tuple[tuple[str, str], ...] = (
     ("IAM_URL", "... its IAM root, where the API key is exchanged for a token"),
     ("QISKIT_FUNCTIONS_EXPERIMENTAL", "... `1`: the client skips IBM Cloud's instance "
      "search, which it would make against IBM's own host"),
-    ("IONQ_API_KEY", "qiskit-ionq's own settings, for the first backend: `IonQProvider()` "
+    ("IONQ_API_KEY", "qiskit-ionq's own settings, for the first backend the target "
+     "reaches over IonQ (`protocols: {<name>: ionq}`), else the first: `IonQProvider()` "
      "with no arguments connects to it (the API key; `QISKIT_IONQ_API_TOKEN` and "
      "`IONQ_API_TOKEN`, which the client reads first, hold it too)"),
     ("IONQ_API_URL", "... its IonQ API root (same as `_IONQ_URL` above; also in "
@@ -141,6 +144,8 @@ class Wiring:
     secret: str
     time_scale: float
     seed: int
+    #: backend name -> the protocol the SUT reaches it by (``target.protocols``)
+    protocols: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def webhook_url(self) -> str:
@@ -163,6 +168,7 @@ class Wiring:
             "QGAMEDAY_TIME_SCALE": f"{self.time_scale:g}",
             "QGAMEDAY_SEED": str(self.seed),
         }
+        over_ionq = [b.name for b in self.backends if self.protocols.get(b.name) == "ionq"]
         for i, b in enumerate(self.backends):
             out[backend_var(b.name, "URL")] = b.url
             out[backend_var(b.name, "API_KEY")] = b.api_key
@@ -172,7 +178,9 @@ class Wiring:
             ionq_env = ionq.client_environment(b.url, b.api_key)
             out[backend_var(b.name, "IONQ_URL")] = ionq_env["IONQ_API_URL"]
             if i == 0:
-                out |= ibm | ionq_env
+                out |= ibm
+            if b.name == (over_ionq[0] if over_ionq else self.backends[0].name):
+                out |= ionq_env
         return out
 
     def sut_backends(self) -> dict[str, str]:

@@ -260,6 +260,8 @@ def test_reference_target_protocols(tmp_path):
     err = error_of(tmp_path, with_protocols.replace("{manila: ionq}", "{nope: ionq}"))
     assert err.path == "target.protocols.nope"
     assert "no backend named 'nope'" in str(err)
-    err = error_of(tmp_path, MINIMAL + "target: {kind: command, run: [x], protocols: {}}\n")
-    assert err.path == "target.protocols"
-    assert "only used with kind: reference" in str(err)
+    # a SUT of your own: which backend the IonQ client's own settings point at
+    command = MINIMAL + "target: {kind: command, run: [x], protocols: {manila: ionq}}\n"
+    assert dict(load_scenario(write(tmp_path, command)).target.protocols) == {"manila": "ionq"}
+    err = error_of(tmp_path, command.replace("{manila: ionq}", "{manilla: ionq}"))
+    assert err.path == "target.protocols.manilla"

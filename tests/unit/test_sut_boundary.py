@@ -220,6 +220,22 @@ def test_wiring_environment_matches_the_documented_table():
     assert redact("http://h/a?x=1&token=abc") == "http://h/a?x=1&token=<secret>"
 
 
+def test_the_ionq_settings_point_at_the_first_backend_reached_over_ionq():
+    """IBM's SDK at the first backend, IonQ's at the one ``protocols`` names: one SUT can
+    use both SDKs, each configured by its own variables alone."""
+    backends = (
+        BackendEndpoint("ibm-1", "http://127.0.0.1:1", "key-ibm-1"),
+        BackendEndpoint("aria", "http://127.0.0.1:3", "key-aria"),
+    )
+    w = Wiring(backends, "http://127.0.0.1:2", "s", 40, 7, protocols={"aria": "ionq"})
+    env = w.env()
+    assert env["QISKIT_IBM_TOKEN"] == "key-ibm-1"
+    assert env["QISKIT_IBM_URL"] == env["QGAMEDAY_BACKEND_IBM_1_IBM_URL"]
+    assert env["IONQ_API_URL"] == env["QISKIT_IONQ_API_URL"] == "http://127.0.0.1:3/ionq/v0.4"
+    assert env["IONQ_API_KEY"] == env["QISKIT_IONQ_API_TOKEN"] == "key-aria"
+    assert Wiring(backends, "http://127.0.0.1:2", "s", 40, 7).env()["IONQ_API_KEY"] == "key-ibm-1"
+
+
 def test_readme_documents_every_wiring_variable():
     readme = (ROOT / "README.md").read_text()
     for name, _ in TABLE:
