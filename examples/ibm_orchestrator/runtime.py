@@ -29,10 +29,12 @@ class RuntimeFailed(Exception):
         text = f"{type(exc).__name__}: {exc}"
         super().__init__(text[:500])
         match = HTTP_STATUS.search(text)
-        self.status = int(match.group(1)) if match else None
+        self.status = getattr(exc, "status_code", None) or (int(match.group(1)) if match else None)
 
 
 class Runtime:
+    provider = "ibm"
+
     def __init__(self, backend_name):
         self.backend_name = backend_name
         self._lock = threading.Lock()
@@ -61,6 +63,11 @@ class Runtime:
             self._service, self._backend, self._pm, self._jobs = service, backend, pm, {}
         log.info("connected to %s (%d qubits)", backend.name, backend.num_qubits)
 
+    def usable(self):
+        """Whether the backend takes jobs now (False when paused for maintenance or
+        offline); raises RuntimeFailed when it cannot be asked."""
+        return self._call(lambda: self._backend.status().operational)
+
     def drop(self):
         """Forget the service (its token was refused): the next tick connects again."""
         with self._lock:
@@ -71,6 +78,8 @@ class Runtime:
             raise RuntimeFailed(ConnectionError("not connected"))
         try:
             return fn()
+        except ValueError:  # the circuit, not the provider: the caller fails the experiment
+            raise
         except Exception as exc:
             failed = RuntimeFailed(exc)
             if failed.status == 401:
@@ -106,9 +115,12 @@ class Runtime:
 
     def _job(self, job_id):
         job = self._jobs.get(job_id)
-        if job is None:
-            job = self._jobs[job_id] = self._service.job(job_id)
+        if job is None:  # made by an earlier service (or process): look it up again
+            job = self._jobs[job_id] = self._lookup(job_id)
         return job
+
+    def _lookup(self, job_id):
+        return self._service.job(job_id)
 
     def status(self, job_id):
         """QUEUED, RUNNING, DONE, ERROR or CANCELLED."""

@@ -4,7 +4,8 @@ POST /v1/experiments       {"source": "<OpenQASM 3>", "shots": 1024, "ref": "cli
                            -> 201 {"id", "state"} (200 and the same experiment: that ref again)
 GET  /v1/experiments/<id>  -> {"id", "state": queued|submitted|completed|failed,
                                "counts": {...} | null, "error": str | null}
-GET  /healthz              -> 200 once connected to IBM Quantum, 503 before
+GET  /healthz              -> 200 once connected to IBM Quantum (and the fallback, if
+                              any), 503 before
 """
 
 import json
@@ -18,7 +19,7 @@ def public(item):
     return {k: item[k] for k in ("id", "state", "counts", "error")}
 
 
-def make_server(port, store, runtime):
+def make_server(port, store, runtimes):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -35,7 +36,7 @@ def make_server(port, store, runtime):
 
         def do_GET(self):
             if self.path == "/healthz":
-                ok = runtime.connected
+                ok = all(r.connected for r in runtimes)
                 return self._send(200 if ok else 503, {"ok": ok})
             match = ITEM_PATH.match(self.path)
             item = store.get(match.group(1)) if match else None

@@ -3,9 +3,15 @@
 One thread, one loop every TICK_S of our own clock: connect (again) when we have no
 service, submit queued experiments, poll submitted ones, fetch results. Plain
 time.sleep: under libfaketime it shrinks with the game day's time scale.
+
+With a fallback provider (IonQ): each tick asks IBM whether its backend takes jobs
+(``backend.status().operational``); while it does not (paused for maintenance, offline,
+or not answering), new experiments go to the fallback, and back to IBM once it does.
+Submitted experiments stay with the provider that has them, whatever happens.
 """
 
 import collections
+import functools
 import json
 import logging
 import time
@@ -47,7 +53,7 @@ class Pager:
         failing = total >= ALERT_MIN_CALLS and ratio >= ALERT_RATIO
         if not self.firing and (failing or down_for >= DOWN_ALERT_S):
             self.firing = True
-            why = f"no IBM Quantum service for {down_for:.0f} s" if down_for else ""
+            why = f"no usable IBM Quantum backend for {down_for:.0f} s" if down_for else ""
             self._alert("firing", why or f"{ratio:.0%} of {total} IBM Quantum calls failed")
         elif self.firing and not down_for and ratio < ALERT_RATIO / 2:
             self.firing = False
@@ -83,28 +89,63 @@ class Pager:
 
 
 class Worker:
-    def __init__(self, store, runtime, pager):
+    def __init__(self, store, runtime, pager, fallback=None):
         self.store = store
-        self.runtime = runtime
+        self.runtime = runtime  # IBM Quantum: where experiments go while it takes jobs
+        self.fallback = fallback  # IonQ, or None
+        self.runtimes = {r.provider: r for r in (runtime, fallback) if r is not None}
         self.pager = pager
         self.pool = ThreadPoolExecutor(PARALLEL, thread_name_prefix="ibm-call")
         self.ever_connected = False
-        self.down_since = None  # when the service was lost (a refused token)
+        self.down_since = None  # when IBM was lost (a refused token) or stopped taking jobs
+        self.failed_over = False
 
     def run_forever(self):
         while True:
             if not self.runtime.connected:
                 self._connect()
-            if self.runtime.connected:
-                list(self.pool.map(self._submit, self.store.in_state("queued")))
-                list(self.pool.map(self._poll, self.store.in_state("submitted")))
-            if self.runtime.connected or not self.ever_connected:
+            if self.fallback is not None and not self.fallback.connected:
+                self._connect_fallback()
+            usable = self._ibm_usable()
+            target = self._target(usable)
+            if target is not None:
+                queued = self.store.in_state("queued")
+                list(self.pool.map(functools.partial(self._submit, runtime=target), queued))
+            list(self.pool.map(self._poll, self.store.in_state("submitted")))
+            if usable or not self.ever_connected:
                 self.down_since = None
             elif self.down_since is None:
                 self.down_since = time.monotonic()
             down_for = time.monotonic() - self.down_since if self.down_since else 0.0
             self.pager.evaluate(down_for)
             time.sleep(TICK_S)
+
+    def _ibm_usable(self):
+        if not self.runtime.connected:
+            return False
+        if self.fallback is None:
+            return True  # nowhere else to go: submitting is how we find out
+        try:
+            usable = self.runtime.usable()
+        except RuntimeFailed:
+            self.pager.record(False)
+            return False
+        self.pager.record(True)
+        return usable
+
+    def _target(self, ibm_usable):
+        """Where new experiments go this tick: IBM while it takes jobs, else the fallback."""
+        use_fallback = not ibm_usable and self.fallback is not None and self.fallback.connected
+        if use_fallback != self.failed_over:
+            self.failed_over = use_fallback
+            if use_fallback:
+                log.warning("IBM backend not taking jobs: new experiments go to IonQ")
+                self.pager.mitigated("failover-to-ionq", "new experiments go to IonQ")
+            else:
+                log.info("IBM backend takes jobs again: new experiments go to IBM")
+        if use_fallback:
+            return self.fallback
+        return self.runtime if self.runtime.connected else None
 
     def _connect(self):
         try:
@@ -118,17 +159,24 @@ class Worker:
             self.pager.mitigated("ibm-reconnected", "new service and token after a refused one")
         self.ever_connected = True
 
-    def _submit(self, item):
+    def _connect_fallback(self):
+        try:
+            self.fallback.connect()
+        except RuntimeFailed as exc:
+            log.warning("cannot connect to the fallback: %s", exc)
+
+    def _submit(self, item, runtime):
         tag = "ref:" + item["ref"]
         try:
             if item["attempts"]:  # an earlier submit failed: it may have created the job
-                found = self.runtime.find(tag)
+                tried = self.runtimes[item.get("provider") or "ibm"]  # there, not here
+                found = tried.find(tag)
                 if found is not None:
                     self.pager.record(True)
                     self.store.update(item["id"], state="submitted", job=found)
                     return
-            self.store.update(item["id"], attempts=item["attempts"] + 1)
-            job_id = self.runtime.submit(item["source"], item["shots"], tag)
+            self.store.update(item["id"], attempts=item["attempts"] + 1, provider=runtime.provider)
+            job_id = runtime.submit(item["source"], item["shots"], tag)
         except RuntimeFailed as exc:
             self.pager.record(False)
             if exc.status in (400, 413) and not any(c in str(exc) for c in RETRY_CODES):
@@ -141,14 +189,15 @@ class Worker:
         self.store.update(item["id"], state="submitted", job=job_id)
 
     def _poll(self, item):
+        runtime = self.runtimes[item.get("provider") or "ibm"]
         job_id = item["job"]
         try:
-            status = self.runtime.status(job_id)
+            status = runtime.status(job_id)
             if status == "DONE":
-                counts = self.runtime.counts(job_id)
+                counts = runtime.counts(job_id)
                 self.store.update(item["id"], state="completed", counts=counts)
             elif status in ("ERROR", "CANCELLED"):
-                error = self.runtime.error(job_id) or status.lower()
+                error = runtime.error(job_id) or status.lower()
                 self.store.update(item["id"], state="failed", error=error)
         except RuntimeFailed:
             self.pager.record(False)
