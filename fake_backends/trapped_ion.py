@@ -15,12 +15,16 @@ What the figures become (one home for each choice):
 - every qubit gets the published figures (they are device-wide; drift then moves them
   per qubit like any calibration);
 - **all-to-all connectivity**: the two-qubit gate on every ordered pair;
-- **native gates** as qiskit standard gates: IonQ's GPI(phi) and GPI2(phi) are
-  ``r(pi, phi)`` and ``r(pi/2, phi)`` up to a global phase, MS is ``rxx(pi/2)`` between
-  ``rz`` frames, and Z rotations are virtual (a phase change of later pulses: no time,
-  no error, and left out of IonQ's own gate figures). So the basis is ``r`` (the 1q
-  figures), ``rz`` (duration 0, error 0) and ``rxx`` (the 2q figures); a circuit in
-  IonQ's QIS or native gates is transpiled to it like any other;
+- **native gates** as qiskit standard gates: IonQ's GPI2(phi) and GPI(phi) are
+  ``rz(phi) rx(pi/2) rz(-phi)`` and ``rz(phi) rx(pi) rz(-phi)`` up to a global phase,
+  MS is the two-qubit XX interaction, ``rxx(pi/2)`` = ``rzz(pi/2)`` between Hadamard
+  frames (IonQ's own ZZ gate is ``rzz``), and Z rotations are virtual (a phase change
+  of later pulses: no time, no error, and left out of IonQ's own gate figures). So the
+  basis is ``rx`` (the 1q figures), ``rz`` (duration 0, error 0) and ``rzz`` (the 2q
+  figures): the same gates up to single-qubit frames, and the names qiskit-ibm-runtime
+  takes as fractional gates, so the device can serve the IBM protocol too (with
+  ``use_fractional_gates=True``, as for IBM's own such devices; ``r``/``rxx`` it
+  drops). A circuit in IonQ's QIS or native gates is transpiled to it like any other;
 - **gate errors** = 1 - fidelity; the noise model (:mod:`fake_backends.aer_noise`)
   turns them into thermal relaxation over the gate's duration (from T1/T2) plus the
   depolarizing error that makes up the rest, as for IBM devices;
@@ -45,7 +49,7 @@ __all__ = ["BASIS", "PREFIX", "IonDevice", "backend", "load", "names"]
 #: device names of this catalogue start with it (``ionq:aria-1``)
 PREFIX = "ionq:"
 #: the native gates as qiskit standard gates (see the module docstring)
-BASIS = ("r", "rz", "rxx")
+BASIS = ("rx", "rz", "rzz")
 #: the scheduling grid: delays are aligned to it (IonQ publishes none; 1 us is finer than
 #: any published duration, so gate durations stay exact multiples)
 DT = 1e-6
@@ -88,16 +92,17 @@ class IonDevice:
         return [(self.t1, self.t2, None, None, None, _error(self.fidelity_spam))] * self.num_qubits
 
     def gate_rows(self) -> list[tuple[str, tuple[int, ...], float | None, float | None]]:
-        """``aer_worker.describe``'s gate rows: (name, qubits, error, duration)."""
+        """``aer_worker.describe``'s gate rows: (name, qubits, error, duration), in its
+        order (by name, then qubits)."""
         n = range(self.num_qubits)
         rows: list[tuple[str, tuple[int, ...], float | None, float | None]] = []
         rows += [("delay", (q,), None, None) for q in n]
         rows += [("measure", (q,), _error(self.fidelity_spam), self.readout) for q in n]
-        rows += [("r", (q,), _error(self.fidelity_1q), self.gate_1q) for q in n]
         rows += [("reset", (q,), None, self.reset) for q in n]
-        err_2q = _error(self.fidelity_2q)
-        rows += [("rxx", (a, b), err_2q, self.gate_2q) for a in n for b in n if a != b]
+        rows += [("rx", (q,), _error(self.fidelity_1q), self.gate_1q) for q in n]
         rows += [("rz", (q,), 0.0, 0.0) for q in n]
+        err_2q = _error(self.fidelity_2q)
+        rows += [("rzz", (a, b), err_2q, self.gate_2q) for a in n for b in n if a != b]
         return rows
 
 
@@ -161,7 +166,7 @@ def backend(name: str) -> Any:
     calibration ``aer_worker.describe`` reads back equals those rows.
     """
     from qiskit.circuit import Delay, Measure, Parameter, Reset
-    from qiskit.circuit.library import RGate, RXXGate, RZGate
+    from qiskit.circuit.library import RXGate, RZGate, RZZGate
     from qiskit.providers import BackendV2, Options
     from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 
@@ -172,9 +177,9 @@ def backend(name: str) -> Any:
         dt=DT,
         qubit_properties=[QubitProperties(t1=t1, t2=t2) for t1, t2, *_ in dev.qubit_rows()],
     )
-    theta, phi = Parameter("theta"), Parameter("phi")
+    theta = Parameter("theta")
     gates = {"delay": Delay(theta), "measure": Measure(), "reset": Reset()}
-    gates |= {"r": RGate(theta, phi), "rz": RZGate(theta), "rxx": RXXGate(theta)}
+    gates |= {"rx": RXGate(theta), "rz": RZGate(theta), "rzz": RZZGate(theta)}
     props: dict[str, dict[tuple[int, ...], Any]] = {}
     for gate, qubits, error, duration in dev.gate_rows():
         props.setdefault(gate, {})[qubits] = InstructionProperties(duration, error)

@@ -50,8 +50,10 @@ def _attempt(fn: Callable[[], Any]) -> dict[str, Any]:
 # -- set-up ---------------------------------------------------------------------
 
 
-def connect(env: dict[str, str], backend: str) -> dict[str, Any]:
-    """Configure by environment, then ``QiskitRuntimeService()`` and ``backend(name)``."""
+def connect(env: dict[str, str], backend: str, fractional: bool = False) -> dict[str, Any]:
+    """Configure by environment, then ``QiskitRuntimeService()`` and ``backend(name)``
+    (``use_fractional_gates``: a trapped-ion device's r and rxx are fractional gates to
+    the client, left out of its Target unless asked for)."""
     os.environ.update(env)
     _state.update(jobs={}, isa={}, mode=None)
 
@@ -60,7 +62,7 @@ def connect(env: dict[str, str], backend: str) -> dict[str, Any]:
 
         service = QiskitRuntimeService()
         _state["service"] = service
-        _state["backend"] = service.backend(backend)
+        _state["backend"] = service.backend(backend, use_fractional_gates=fractional)
         return {"backend": _state["backend"].name, "num_qubits": _state["backend"].num_qubits}
 
     return _attempt(run)

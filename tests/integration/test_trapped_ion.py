@@ -17,8 +17,8 @@ from fake_backends.calibration import Calibration, Factors
 from harness.faults.calibration import Drift
 from harness.load.circuits import circuit
 from harness.scoring import hellinger_fidelity
-from tests.integration import ionq_client
-from tests.integration.protocols import IonqObserver
+from tests.integration import ibm_client, ionq_client
+from tests.integration.protocols import IbmObserver, IonqObserver
 
 ARIA = "ionq:aria-1"
 
@@ -31,7 +31,7 @@ def test_the_worker_describes_the_published_figures_on_every_pair():
     desc = aer_worker.describe(ARIA)
     dev = trapped_ion.load(ARIA)
     assert desc["num_qubits"] == 25
-    assert desc["basis_gates"] == ["delay", "measure", "r", "reset", "rxx", "rz"]
+    assert desc["basis_gates"] == ["delay", "measure", "reset", "rx", "rz", "rzz"]
     assert len(desc["coupling_map"]) == 25 * 24  # all-to-all, both directions
     assert [tuple(row) for row in desc["qubit_rows"]] == dev.qubit_rows()
     assert [(n, tuple(q), e, d) for n, q, e, d in desc["gate_rows"]] == dev.gate_rows()
@@ -53,7 +53,11 @@ def test_the_noise_model_has_the_published_gate_and_readout_errors():
     errors = noise._local_quantum_errors
     # from_backend pins each gate's average gate infidelity to the reported error:
     # thermal relaxation over the gate's duration (T1/T2), depolarizing for the rest
-    for name, qargs, published in (("r", (0,), 5e-4), ("rxx", (0, 1), 4e-3), ("rxx", (1, 0), 4e-3)):
+    for name, qargs, published in (
+        ("rx", (0,), 5e-4),
+        ("rzz", (0, 1), 4e-3),
+        ("rzz", (1, 0), 4e-3),
+    ):
         infidelity = 1 - average_gate_fidelity(errors[name][qargs].to_quantumchannel())
         assert infidelity == pytest.approx(published, rel=1e-3), (name, qargs)
     assert "rz" not in errors  # virtual: no error
@@ -65,8 +69,8 @@ def test_ghz_on_the_device_is_noisy_but_correct_and_worse_once_drifted():
     cal = _calibration()
     prepared = aer_worker.prepare(ARIA, "qasm3", circuit("ghz-5").qasm, 0)
     ops = aer_worker._load(prepared["qpy"]).count_ops()
-    assert set(ops) <= {"r", "rz", "rxx", "measure", "barrier"}
-    assert ops["rxx"] == 4
+    assert set(ops) <= {"rx", "rz", "rzz", "measure", "barrier"}
+    assert ops["rzz"] == 4
     item = (prepared["qpy"], 4000, tuple(prepared["physical_qubits"]), False, False, 7)
     ideal = circuit("ghz-5").ideal
     (nominal,) = aer_worker.run_batch(cal, [item])
@@ -128,3 +132,23 @@ async def test_the_characterization_is_the_published_figures_and_drifts(protocol
     assert after["fidelity"]["1q"]["median"] == pytest.approx(1 - 2 * 5e-4)
     assert after["timing"]["t1"] == pytest.approx(5.0)
     assert after["timing"]["t2"] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("protocol", ["native", "ibm"])
+async def test_the_device_backs_a_backend_of_every_protocol(protocol_rig, protocol):
+    """The same device for a native and an IBM-protocol backend. qiskit-ibm-runtime builds
+    its Target from the served configuration and transpiles to rx/rz/rzz itself; rx and
+    rzz are fractional gates to it (a rotation by any angle, with a duration), which it
+    shows only with ``use_fractional_gates=True``, as for IBM's own such devices."""
+    r = await protocol_rig(protocol, device=ARIA)
+    if isinstance(r.observer, IbmObserver):
+        connected = await r.observer.call(ibm_client.connect, r.observer.env, "manila", True)
+        assert connected.ok, connected
+    submitted = await r.observer.submit(qubits=3, shots=2000)
+    assert submitted.ok, submitted
+    finished = await r.observer.wait(submitted.value)
+    assert finished.ok, finished
+    out = await r.observer.result(submitted.value)
+    assert out.ok, out
+    (pub,) = out.value
+    assert 0.9 < hellinger_fidelity(pub["counts"], circuit("ghz-3").ideal) < 0.999, pub

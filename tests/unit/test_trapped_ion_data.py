@@ -54,16 +54,16 @@ def test_rows_put_the_figures_on_every_qubit_and_every_ordered_pair():
     dev = trapped_ion.load("ionq:aria-2")
     assert set(dev.qubit_rows()) == {(10.0, 1.0, None, None, None, 0.0039)}
     rows = dev.gate_rows()
-    rxx = {q for name, q, _, _ in rows if name == "rxx"}
-    assert len(rxx) == 25 * 24
-    assert {(24, 0), (0, 24)} <= rxx
+    rzz = {q for name, q, _, _ in rows if name == "rzz"}
+    assert len(rzz) == 25 * 24
+    assert {(24, 0), (0, 24)} <= rzz
     by_name = {(name, error, duration) for name, _, error, duration in rows}
     assert by_name == {
         ("delay", None, None),
         ("measure", 0.0039, None),
-        ("r", 0.0005, 135e-6),
+        ("rx", 0.0005, 135e-6),
         ("reset", None, None),
-        ("rxx", 0.004, 600e-6),
+        ("rzz", 0.004, 600e-6),
         ("rz", 0.0, 0.0),  # virtual
     }
     assert {name for name, *_ in rows} - {"delay", "measure", "reset"} == set(trapped_ion.BASIS)
