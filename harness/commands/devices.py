@@ -72,7 +72,8 @@ def execute(args: argparse.Namespace, console: Console) -> int:
     console.print(table)
     console.print(
         f"Also generic:N (1 <= N <= {GENERIC_MAX_QUBITS}): qiskit's GenericBackendV2, seeded. "
-        "Medians are over qubits (T1, T2, readout) and 2-qubit gates."
+        "ionq:NAME: trapped-ion devices from published figures (snapshot: the day they "
+        "were read). Medians are over qubits (T1, T2, readout) and 2-qubit gates."
     )
     return ExitCode.OK
 
