@@ -10,7 +10,8 @@ IBM's cloud or to a game day's fake. What the client does not do for us:
   jobs are looked up again by id;
 - a submit whose answer was lost may have created the job (the client itself retries a
   POST after a 5xx): every job carries a tag naming the request, and a request that
-  failed once is looked up by its tag before it is submitted again.
+  failed once is looked up by its tag before it is submitted again (one that timed
+  out, only once it had time to land: see worker.py).
 """
 
 import logging
@@ -30,6 +31,7 @@ class RuntimeFailed(Exception):
         super().__init__(text[:500])
         match = HTTP_STATUS.search(text)
         self.status = getattr(exc, "status_code", None) or (int(match.group(1)) if match else None)
+        self.unanswered = "timed out" in text.lower()  # sent, no answer: it may still run
 
 
 class Runtime:

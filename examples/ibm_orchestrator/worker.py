@@ -27,6 +27,11 @@ ALERT_RATIO = 0.5
 ALERT_MIN_CALLS = 3
 PARALLEL = 4
 RETRY_CODES = ("3458",)  # a 400 that means "later": the instance's pending-jobs limit
+# A submit that timed out may still be running on the server (the client gave up after
+# its own 30 s; a busy server finishes it later), so it is looked up only after this
+# long: looked up at once, it was not there yet, was sent again, and ran twice (seen
+# with IonQ, which has no idempotency key, on a loaded machine).
+UNANSWERED_SETTLE_S = 120.0
 
 log = logging.getLogger("ibm.worker")
 
@@ -169,6 +174,8 @@ class Worker:
         tag = "ref:" + item["ref"]
         try:
             if item["attempts"]:  # an earlier submit failed: it may have created the job
+                if time.time() - (item.get("unanswered_at") or 0) < UNANSWERED_SETTLE_S:
+                    return  # its request may not have landed yet
                 tried = self.runtimes[item.get("provider") or "ibm"]  # there, not here
                 found = tried.find(tag)
                 if found is not None:
@@ -179,6 +186,8 @@ class Worker:
             job_id = runtime.submit(item["source"], item["shots"], tag)
         except RuntimeFailed as exc:
             self.pager.record(False)
+            if exc.unanswered:
+                self.store.update(item["id"], unanswered_at=time.time())
             if exc.status in (400, 413) and not any(c in str(exc) for c in RETRY_CODES):
                 self.store.update(item["id"], state="failed", error=str(exc))
             return  # anything else: still queued, tried again next tick

@@ -29,7 +29,7 @@ def test_experiments_move_to_ionq_while_ibm_is_paused_and_back(tmp_path):
     (incident,) = r["incidents"]
     assert incident["detected"]  # its own page: no usable IBM backend for 30 s
     assert incident["mitigation"] == "SUT: failover-to-ionq"
-    assert incident["recovery"] == "no impact"  # waiting for IBM instead: 4m40s of it
+    assert incident["ttm_s"] < 30  # it failed over within a few of its 2 s ticks
     jobs = r["jobs"]
     assert jobs["lost"] == jobs["failed"] == jobs["wrong"] == jobs["unexpected"] == 0
     assert jobs["duplicate_executions"] == jobs["unattributed_executions"] == 0
