@@ -14,7 +14,8 @@ import json
 
 import pytest
 
-from tests.integration.test_command_target import EXAMPLES, gameday, journal, report
+from tests.integration.runs import journal
+from tests.integration.test_command_target import play_example
 
 pytestmark = pytest.mark.slow  # a whole game day (~50 s)
 
@@ -22,10 +23,7 @@ FAULT = (300.0, 540.0)  # the maintenance window, scenario seconds (the scenario
 
 
 def test_experiments_move_to_ionq_while_ibm_is_paused_and_back(tmp_path):
-    out = tmp_path / "run"
-    proc = gameday("run", str(EXAMPLES / "ibm-ionq-failover.yaml"), "--out", str(out), "-q")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    r = report(out)
+    out, r = play_example(tmp_path, "ibm-ionq-failover.yaml")
     (incident,) = r["incidents"]
     assert incident["detected"]  # its own page: no usable IBM backend for 30 s
     assert incident["mitigation"] == "SUT: failover-to-ionq"
