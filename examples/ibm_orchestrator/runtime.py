@@ -43,6 +43,7 @@ class Runtime:
         self._service = None
         self._backend = None
         self._pm = None
+        self._timed_pm = None  # for circuits with delays: scheduled (alap)
         self._jobs = {}  # job id -> RuntimeJobV2 of the current service
         self._transpiling = threading.Lock()  # a pass manager is not thread-safe
 
@@ -59,10 +60,16 @@ class Runtime:
             service = QiskitRuntimeService()  # the account from QISKIT_IBM_* alone
             backend = service.backend(self.backend_name)
             pm = generate_preset_pass_manager(backend=backend, optimization_level=1)
+            # a circuit with a delay (scheduled idle) must be scheduled: without it the
+            # preset passes refuse it on a backend with timing constraints
+            timed = generate_preset_pass_manager(
+                backend=backend, optimization_level=1, scheduling_method="alap"
+            )
         except Exception as exc:
             raise RuntimeFailed(exc) from None
         with self._lock:
-            self._service, self._backend, self._pm, self._jobs = service, backend, pm, {}
+            self._service, self._backend, self._jobs = service, backend, {}
+            self._pm, self._timed_pm = pm, timed
         log.info("connected to %s (%d qubits)", backend.name, backend.num_qubits)
 
     def usable(self):
@@ -94,8 +101,9 @@ class Runtime:
         from qiskit_ibm_runtime import SamplerV2
 
         circuit = qasm3.loads(source)  # a bad circuit raises here: not a backend failure
+        delays = any(i.operation.name == "delay" for i in circuit.data)
         with self._transpiling:
-            isa = self._pm.run(circuit)
+            isa = (self._timed_pm if delays else self._pm).run(circuit)
 
         def run():
             sampler = SamplerV2(mode=self._backend)
