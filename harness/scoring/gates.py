@@ -26,6 +26,12 @@ def _worst(values: Sequence[float | None]) -> float | None:
 
 Getter = Callable[[Score], float | None]
 
+
+def _alerting(figure: str) -> Getter:
+    """A figure of the alert-quality analysis (None when the run has none)."""
+    return lambda s: None if s.alerting is None else getattr(s.alerting, figure)
+
+
 #: gate name -> (unit, description, value getter). ``None`` values fail every gate.
 GATES: dict[str, tuple[str, str, Getter]] = {
     "mttr": ("s", "mean time to recover (not recovered fails)", lambda s: s.mttr_s),
@@ -130,27 +136,27 @@ GATES: dict[str, tuple[str, str, Getter]] = {
     "alert_precision": (
         "",
         "share of the SUT's pages that were about an incident",
-        lambda s: s.alerting.precision if s.alerting is not None else None,
+        _alerting("precision"),
     ),
     "alert_recall": (
         "",
         "share of incidents the SUT paged about",
-        lambda s: s.alerting.recall if s.alerting is not None else None,
+        _alerting("recall"),
     ),
     "false_positive_pages": (
         "",
         "pages outside every incident",
-        lambda s: s.alerting.false_positives if s.alerting is not None else None,
+        _alerting("false_positives"),
     ),
     "alerts_per_incident": (
         "",
         "most pages one incident caused (an alert storm)",
-        lambda s: s.alerting.worst_per_incident if s.alerting is not None else None,
+        _alerting("worst_per_incident"),
     ),
     "unresolved_alerts": (
         "",
         "pages still firing at the end of the run",
-        lambda s: s.alerting.unresolved if s.alerting is not None else None,
+        _alerting("unresolved"),
     ),
     "alerts_lost": (
         "",

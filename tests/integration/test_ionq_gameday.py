@@ -17,10 +17,18 @@ import pytest
 from tests.integration.runs import JUDGED, checked_report, gameday, journal
 
 
-def _run(name: str, out: Path) -> dict[str, Any]:
+def _played(name: str, tmp_path: Path) -> list[dict[str, Any]]:
+    """Play ``name``: it passes, its jobs check out (:func:`_checked`), its one incident
+    was detected and recovered from; the run's journal."""
+    out = tmp_path / name
     proc = gameday("run", name, *JUDGED, "--out", str(out), "-q", timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return checked_report(out)
+    report = checked_report(out)
+    _checked(report)
+    (incident,) = report["incidents"]
+    assert incident["detected"], incident
+    assert incident["recovered"], incident
+    return journal(out)
 
 
 def _checked(report: dict[str, Any]) -> None:
@@ -35,13 +43,7 @@ def _checked(report: dict[str, Any]) -> None:
 
 @pytest.mark.slow
 def test_the_reference_orchestrator_over_ionq_rides_out_a_rate_limit(tmp_path):
-    out = tmp_path / "ionq-rate-limit"
-    r = _run("ionq-rate-limit", out)
-    _checked(r)
-    (incident,) = r["incidents"]
-    assert incident["detected"], incident
-    assert incident["recovered"], incident
-    records = journal(out)
+    records = _played("ionq-rate-limit", tmp_path)
     submitted = Counter(x.get("protocol") for x in records if x["type"] == "backend.job_submitted")
     assert set(submitted) == {"ionq"}
     limited = Counter(x["endpoint"] for x in records if x["type"] == "backend.rate_limited")
@@ -51,13 +53,7 @@ def test_the_reference_orchestrator_over_ionq_rides_out_a_rate_limit(tmp_path):
 
 @pytest.mark.slow
 def test_failover_between_a_native_and_an_ionq_backend(tmp_path):
-    out = tmp_path / "ionq-failover"
-    r = _run("ionq-failover", out)
-    _checked(r)
-    (incident,) = r["incidents"]
-    assert incident["detected"], incident
-    assert incident["recovered"], incident
-    records = journal(out)
+    records = _played("ionq-failover", tmp_path)
     fault = next(x for x in records if x["type"] == "fault.started")
     by_wire = Counter(
         (x["backend"], x.get("protocol"), x["t"] > fault["t"])
