@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from harness.scoring.alerting import alert_quality
 from harness.scoring.burn import burn_analysis
@@ -20,8 +19,7 @@ from harness.scoring.measurement import measurement
 from harness.scoring.resilience import resilience
 from harness.scoring.result import Score
 from harness.scoring.runbook import RunbookContext, runbook_results
-from harness.scoring.slis import TickStats, sli_events, slo_results, tick_stats
-from harness.scoring.stability import DEFAULT_BASELINE, baselines, drifted
+from harness.scoring.slis import SloResult, TickStats, sli_events, slo_results, tick_stats
 from harness.scoring.stats import mean
 from harness.scoring.telemetry import secrets, telemetry
 from harness.scoring.tenancy import tenant_stats
@@ -97,14 +95,10 @@ def _too_good(jobs: Iterable[JobView], config: ScoringConfig) -> int | None:
     return sum(1 for j in jobs if j.fidelity is not None and j.fidelity > ceiling)
 
 
-def _drifted(jobs: Mapping[str, JobView], config: ScoringConfig) -> int | None:
-    """Results that drifted from their circuit's baseline by more than the stability
-    SLO's ``max_drop`` (None: no such SLO)."""
-    spec = next((s for s in config.slos if s.name == "stability"), None)
-    if spec is None or spec.max_drop is None:
-        return None
-    base = baselines(jobs.values(), spec.baseline or DEFAULT_BASELINE, math.inf)
-    return sum(1 for j in jobs.values() if drifted(j, base, spec.max_drop))
+def _drifted(slos: Sequence[SloResult]) -> int | None:
+    """Results that drifted from their circuit's baseline: the stability SLO's bad
+    events (None: no such SLO)."""
+    return next((s.bad for s in slos if s.name == "stability" and s.max_drop is not None), None)
 
 
 def score(records: Sequence[Record], config: ScoringConfig, *, final: bool = True) -> Score:
@@ -173,7 +167,7 @@ def score_view(view: JournalView, config: ScoringConfig, *, final: bool = True) 
         loops=loop_stats(jobs.values(), end),
         iteration_p95=iteration_latency_p95(jobs.values(), end),
         too_good=_too_good(jobs.values(), config),
-        drifted=_drifted(jobs, config),
+        drifted=_drifted(slos),
         interactive=view.interactive,
         in_flight=in_flight(jobs.values(), config.tick, len(ticks), end) if final else (),
     )
