@@ -10,7 +10,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 # make test spreads the suite over pytest-xdist workers: many tests wait on real time
 # (scaled game days, SUT processes, the IBM client's backoff), so two overlap well on
-# 2 cores (fresh clone: 557 s). Three took 394-427 s but one run in three the injected
+# 2 cores (fresh clone: 557-629 s). Three took 394-427 s but one run in three the injected
 # loop-stall test (test_instrument.py) then saw a run too lagged to reach steady state
 # (invalid, not unreliable). PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 2
