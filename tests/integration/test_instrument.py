@@ -84,8 +84,13 @@ def test_an_injected_loop_stall_makes_the_run_unreliable_not_passed(tmp_path, ca
     snapshot = runner._GameDay._snapshot
 
     def stalling(self, workload, timeline):  # blocks the event loop 0.3 s every tick
-        time.sleep(0.3)
-        return snapshot(self, workload, timeline)
+        taken = snapshot(self, workload, timeline)
+        # only once the warm-up is over: stalled from the start, a run on a busy machine
+        # (a neighbouring test's Aer workers) can miss steady state and end `invalid`,
+        # which is the right verdict for it but not the one this test is about
+        if taken.phase != "warm-up":
+            time.sleep(0.3)
+        return taken
 
     monkeypatch.setattr(runner._GameDay, "_snapshot", stalling)
     # on the scaled clock: a stall on the virtual clock costs no scenario time at all
