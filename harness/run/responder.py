@@ -34,13 +34,13 @@ from rich.table import Table
 from rich.text import Text
 
 from harness.durations import fmt_duration
+from harness.instruments import Instruments
 from harness.journal.records import ALERT, RESPONDER_ACK
-from harness.journal.store import Journal
 from harness.run.progress import Snapshot
 from harness.run.terminal import Screen
 from harness.runbook import RunbookStep
 from harness.runbook.engine import RunbookEngine
-from harness.scoring import JournalView, ScoringConfig, StepResult, sli_events
+from harness.scoring import StepResult, sli_events
 from harness.scoring.views import alert_of
 from plumbing.clock import Clock
 
@@ -84,18 +84,12 @@ class Responder:
 
     def __init__(
         self,
-        clock: Clock,
-        journal: Journal,
-        view: JournalView,
-        config: ScoringConfig,
+        live: Instruments[Clock],
         screen: Screen,
         *,
         interrupt: Callable[[], None] = lambda: None,
     ) -> None:
-        self._clock = clock
-        self._journal = journal
-        self._view = view
-        self._config = config
+        self._live = live
         self._screen = screen
         self._interrupt = interrupt
         self.engine: RunbookEngine | None = None
@@ -145,12 +139,12 @@ class Responder:
         self._status()
 
     def _paged_in_this_incident(self) -> bool:
-        starts = [f.start for f in self._view.faults if f.start <= self._clock.now()]
+        starts = [f.start for f in self._live.view.faults if f.start <= self._live.clock.now()]
         since = max(starts, default=0.0)
         return any(p.at >= since for p in self.pages)
 
     def _page(self, title: str, what: str, since: float | None) -> None:
-        now = self._clock.now()
+        now = self._live.clock.now()
         self.pages.append(Page(now, title))
         self._screen.bell()
         body = Table.grid(padding=(0, 2))
@@ -172,7 +166,7 @@ class Responder:
         )
 
     def _line(self, text: str) -> None:
-        self._screen.show(Text(f"[{fmt_duration(self._clock.now())}] {text}"))
+        self._screen.show(Text(f"[{fmt_duration(self._live.clock.now())}] {text}"))
 
     # -- commands ---------------------------------------------------------------------
 
@@ -191,7 +185,7 @@ class Responder:
         """One typed command (see the module docstring)."""
         if not text:
             return
-        now = self._clock.now()
+        now = self._live.clock.now()
         engine = self.engine
         step = engine.by_id(text) if engine is not None else None
         if step is not None:
@@ -230,7 +224,7 @@ class Responder:
         for p in open_pages:
             p.acked_at = now
         first = open_pages[0]
-        self._journal.write(RESPONDER_ACK({"page": first.what, "paged_at": first.at}))
+        self._live.journal.write(RESPONDER_ACK({"page": first.what, "paged_at": first.at}))
         outcome = f"acknowledged {len(open_pages)} page(s), +{fmt_duration(now - first.at)}"
         self._line(outcome)
         return outcome
@@ -257,7 +251,7 @@ class Responder:
         self, engine: RunbookEngine, step: RunbookStep, due: float | None, typed: Typed
     ) -> None:
         def report(ok: bool, detail: str, next_try: float | None) -> None:
-            now = fmt_duration(self._clock.now())
+            now = fmt_duration(self._live.clock.now())
             typed.attempts.append(f"{now} {'ok' if ok else 'FAILED'}: {detail}")
             if ok:
                 typed.outcome = f"done at {now}"
@@ -294,16 +288,16 @@ class Responder:
         for label, value in self._live_rows():
             grid.add_row(label, Text(value))
         grid.add_row("Runbook", Text(self._due_text()))
-        return Panel(grid, title=f"status at {fmt_duration(self._clock.now())}", title_align="left")
+        return Panel(
+            grid, title=f"status at {fmt_duration(self._live.clock.now())}", title_align="left"
+        )
 
     def _live_rows(self) -> list[tuple[str, str]]:
-        now = self._clock.now()
-        window = max(LIVE_WINDOW, 6 * self._config.tick)
-        events = sli_events(
-            self._view.requests, self._config.slos, now, final=False, jobs=self._view.jobs
-        )
+        view, config, now = self._live.view, self._live.scoring, self._live.clock.now()
+        window = max(LIVE_WINDOW, 6 * config.tick)
+        events = sli_events(view.requests, config.slos, now, final=False, jobs=view.jobs)
         slis = []
-        for slo in self._config.slos:
+        for slo in config.slos:
             recent = [e for e in events.get(slo.name, ()) if now - window < e.t <= now]
             total = sum(e.weight for e in recent)
             good = sum(e.weight for e in recent if e.good)
@@ -312,7 +306,7 @@ class Responder:
         rows = [("Live SLIs", f"{', '.join(slis)} (last {fmt_duration(window)})")]
         waiting = [
             j.submitted_at
-            for j in self._view.jobs.values()
+            for j in view.jobs.values()
             if j.ended_at is None and j.submitted_at <= now
         ]
         oldest = f"; oldest in flight {fmt_duration(now - min(waiting))}" if waiting else ""
@@ -337,7 +331,7 @@ class Responder:
     def _open_steps(self) -> list[StepResult]:
         if self.engine is None:
             return []
-        done = {str(r.get("id")) for r in self._view.step_records if r.get("status") == "done"}
+        done = {str(r.get("id")) for r in self._live.view.step_records if r.get("status") == "done"}
         return [r for r in self.engine.results() if r.triggered_at is not None and r.id not in done]
 
     def _deadline_text(self, step_id: str, due: float | None = None) -> str:
@@ -349,7 +343,7 @@ class Responder:
         if step is None or due is None or step.spec.within is None:
             return ""
         deadline = due + step.spec.within
-        left = deadline - self._clock.now()
+        left = deadline - self._live.clock.now()
         late = f"{fmt_duration(left)} left" if left >= 0 else f"{fmt_duration(-left)} late"
         return f" by {fmt_duration(deadline)} ({late})"
 
@@ -360,7 +354,7 @@ class Responder:
         """Most urgent first, so a narrow terminal cuts the least useful end."""
         parts = []
         snap = self._snap
-        now = self._clock.now()
+        now = self._live.clock.now()
         if snap is not None:
             parts.append(f"{_clock(now)}/{_clock(snap.duration)} {snap.phase}")
         page = self._open_page()
@@ -378,7 +372,7 @@ class Responder:
         self._screen.status(" | ".join(parts))
 
     def _steps_table(self) -> Table:
-        t = Table(title=f"runbook at {fmt_duration(self._clock.now())}", title_justify="left")
+        t = Table(title=f"runbook at {fmt_duration(self._live.clock.now())}", title_justify="left")
         for col in ("step", "what", "due", "deadline", "state"):
             t.add_column(col)
         if self.engine is None:

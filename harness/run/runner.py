@@ -38,6 +38,7 @@ from harness.errors import ConfigError, TargetError
 from harness.exitcode import ExitCode
 from harness.faults import FaultContext
 from harness.faults.timeline import Timeline
+from harness.instruments import Instruments
 from harness.journal.lateness import Lateness, probe_loop
 from harness.journal.records import (
     LAG,
@@ -163,7 +164,8 @@ async def run_game_day(
         url = f"http://127.0.0.1:{scenario.target.webhook_port}/alerts"
         config["webhook_url"] = redact(with_token(url, "x"))
     journal.write(RUN_CONFIG(config))
-    game = _GameDay(scenario, clock, journal, view, progress)
+    live = Instruments(clock, journal, view, scenario.scoring_config())
+    game = _GameDay(scenario, live, progress)
     if interactive:
         screen = screen or open_screen(commands_of(scenario.runbook))
         task = asyncio.current_task()
@@ -172,9 +174,7 @@ async def run_game_day(
             if task is not None:
                 task.cancel()
 
-        game.responder = Responder(
-            clock, journal, view, scenario.scoring_config(), screen, interrupt=interrupt
-        )
+        game.responder = Responder(live, screen, interrupt=interrupt)
         journal.subscribe(game.responder.record)  # after the view: it reads the view
     wall0 = time.monotonic()
     status: str = "crashed"
@@ -220,15 +220,11 @@ class _GameDay:
     def __init__(
         self,
         scenario: Scenario,
-        clock: ScaledClock | VirtualClock,
-        journal: Journal,
-        view: JournalView,
+        live: Instruments[ScaledClock | VirtualClock],
         progress: ProgressFn | None,
     ) -> None:
         self.s = scenario
-        self.clock = clock
-        self.journal = journal
-        self.view = view
+        self.live = live
         self.progress = progress
         self.clouds: list[FakeCloud] = []
         self.receiver: AlertReceiver | None = None
@@ -247,16 +243,16 @@ class _GameDay:
             self.clouds = await stack.enter_async_context(
                 serve_clouds(
                     [b.spec for b in s.backends],
-                    clock=self.clock,
+                    clock=self.live.clock,
                     seed=s.seed,
                     workers=workers,
-                    on_event=self.journal.sink,
+                    on_event=self.live.journal.sink,
                 )
             )
             secret = new_secret()
             self.receiver = await stack.enter_async_context(
                 AlertReceiver(
-                    self.journal, clock=self.clock, lateness=self.lateness, secret=secret
+                    self.live.journal, clock=self.live.clock, lateness=self.lateness, secret=secret
                 ).running()
             )
             # the credentials the SUT gets, looked for where they do not belong; closed
@@ -272,7 +268,7 @@ class _GameDay:
                 network_links(
                     {c.name: c.url for c in self.clouds} | {WEBHOOK_LINK: self.receiver.base_url},
                     ports=ports,
-                    on_event=self.journal.sink,
+                    on_event=self.live.journal.sink,
                     seed=derive(s.seed, "network"),
                 )
             )
@@ -289,16 +285,16 @@ class _GameDay:
             )
             self.target = target = make_target(
                 s.target,
-                self.clock,
+                self.live.clock,
                 derive(s.seed, "sut:reference"),
-                journal=self.journal,
-                run_dir=self.journal.path.parent,
+                journal=self.live.journal,
+                run_dir=self.live.journal.path.parent,
                 scenario_dir=_scenario_dir(s),
             )
             if target.admin_token is not None:
                 watch.add("admin_token", target.admin_token)
             if s.target.kind == "command":
-                stack.callback(watch.scan_log, self.journal.path.parent / "sut.log")
+                stack.callback(watch.scan_log, self.live.journal.path.parent / "sut.log")
             elif s.target.kind == "reference":
                 stack.enter_context(watch.watching_logger())
             sut_url = await stack.enter_async_context(target.running(wiring))
@@ -309,12 +305,12 @@ class _GameDay:
                 # than aiohttp's default 100, or polls queue behind each other
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
             )
-            timeout = max(1.0, self.clock.to_wall(s.workload.submit_timeout))
+            timeout = max(1.0, self.live.clock.to_wall(s.workload.submit_timeout))
             api = job_api(s.target, _scenario_dir(s))
             client = SutClient(http, sut_url, timeout=timeout, api=api)
             self.actions = ActionContext(sut_url, http, target.admin_token)
             workload = await stack.enter_async_context(self._load(client, sut_url))
-            self.clock.start()
+            self.live.clock.start()
             self.started = True
             started = RunStarted(
                 target=target.description,
@@ -327,13 +323,13 @@ class _GameDay:
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 startup_s=round(time.monotonic() - wall0, 3),
             )
-            self.journal.write(RUN_STARTED(started))
+            self.live.journal.write(RUN_STARTED(started))
             return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _watch_secrets(self, webhook_secret: str) -> SecretWatch:
         """A :class:`SecretWatch` on every backend's requests and the webhook's bodies."""
-        watch = SecretWatch(self.journal)
+        watch = SecretWatch(self.live.journal)
         watch.add("webhook_secret", webhook_secret)
         for cloud in self.clouds:
             for key in cloud.spec.keys():
@@ -352,15 +348,20 @@ class _GameDay:
         s = self.s
         if s.workload.engine != "locust":
             yield Workload(
-                s.workload, client, self.clock, self.journal, s.seed, lateness=self.lateness
+                s.workload,
+                client,
+                self.live.clock,
+                self.live.journal,
+                s.seed,
+                lateness=self.lateness,
             )
             return
         locust = LocustWorkload(
             s.workload,
             sut_url=sut_url,
-            clock=self.clock,
-            journal=self.journal,
-            out_dir=self.journal.path.parent / "locust",
+            clock=self.live.clock,
+            journal=self.live.journal,
+            out_dir=self.live.journal.path.parent / "locust",
             seed=s.seed,
             tick=s.tick,
             horizon=s.duration + s.drain,
@@ -377,25 +378,21 @@ class _GameDay:
         ctx = FaultContext(
             {c.name: c.control for c in self.clouds},
             network=self.links,
-            clock=self.clock,
+            clock=self.live.clock,
             sut=self.target.handle if self.target is not None else None,
-            journal=self.journal,
+            journal=self.live.journal,
             webhook=self.receiver,
         )
-        timeline = Timeline(s.faults, ctx, self.clock, self.journal, lateness=self.lateness)
-        verdict: list[tuple[str, str | None]] = [("completed", None)]
-        config = s.scoring_config()
-        monitor = StopMonitor(
-            config, self.journal, self.view, self.clock, after=s.warmup, drain=s.drain
+        timeline = Timeline(
+            s.faults, ctx, self.live.clock, self.live.journal, lateness=self.lateness
         )
+        verdict: list[tuple[str, str | None]] = [("completed", None)]
+        monitor = StopMonitor(self.live, after=s.warmup, drain=s.drain)
         assert self.actions is not None
         responder = self.responder
         engine = RunbookEngine(
             s.runbook,
-            config,
-            self.journal,
-            self.view,
-            self.clock,
+            self.live,
             self.actions,
             interactive=responder is not None,
             page=responder.page if responder is not None else None,
@@ -433,7 +430,7 @@ class _GameDay:
         if path is None or self.links is None or self.http is None:
             return None
         url = self.links.url(METRICS_LINK) + path
-        return scrape_loop(self.http, url, self.clock, self.journal, self.s.tick)
+        return scrape_loop(self.http, url, self.live.clock, self.live.journal, self.s.tick)
 
     async def _abort_on_stop(
         self, monitor: StopMonitor, workload: LoadEngine, verdict: list[tuple[str, str | None]]
@@ -442,7 +439,7 @@ class _GameDay:
         if monitor.hit is None or verdict[0][0] != "completed":
             return
         verdict[0] = ("aborted", monitor.hit.reason)
-        workload.stop_submitting(drain_until=self.clock.now() + self.s.drain)
+        workload.stop_submitting(drain_until=self.live.clock.now() + self.s.drain)
 
     async def _steady_then_faults(
         self,
@@ -452,12 +449,12 @@ class _GameDay:
         monitor: StopMonitor,
     ) -> None:
         s = self.s
-        await self.clock.sleep(s.warmup - self.clock.now())
+        await self.live.clock.sleep(s.warmup - self.live.clock.now())
         ok, reason, slos = self._steady_state()
-        self.journal.write(STEADY_STATE({"ok": ok, "reason": reason, "slos": slos}))
+        self.live.journal.write(STEADY_STATE({"ok": ok, "reason": reason, "slos": slos}))
         if not ok:
             verdict[0] = ("invalid", f"steady state not reached: {reason}")
-            workload.stop_submitting(drain_until=self.clock.now() + s.drain)
+            workload.stop_submitting(drain_until=self.live.clock.now() + s.drain)
             return
         # a stop condition cancels the timeline: each fault window reverts in finally
         async with asyncio.TaskGroup() as tg:
@@ -468,11 +465,11 @@ class _GameDay:
             stop.cancel()
 
     def _steady_state(self) -> tuple[bool, str | None, list[dict[str, object]]]:
-        now = self.clock.now()
+        now = self.live.clock.now()
         # judged on the second half of the warm-up: the first half lets connections,
         # tokens and the simulator's caches warm up (at high time scales a wall-clock
         # second of start-up costs minutes of scenario time)
-        config, view = self.s.scoring_config(), self.view
+        config, view = self.live.scoring, self.live.view
         events = scoring.sli_events(view.requests, config.slos, now, final=False, jobs=view.jobs)
         results = scoring.slo_results((), config, now, final=False, events=events, since=now / 2)
         table: list[dict[str, object]] = [
@@ -492,10 +489,10 @@ class _GameDay:
     async def _ticker(self, workload: LoadEngine, timeline: Timeline) -> None:
         tick = self.s.tick
         while True:
-            now = self.clock.now()
+            now = self.live.clock.now()
             due = (now // tick + 1) * tick
-            await self.clock.sleep(due - now)
-            self.lateness.observe("tick", self.clock.now() - due)
+            await self.live.clock.sleep(due - now)
+            self.lateness.observe("tick", self.live.clock.now() - due)
             snap = self._snapshot(workload, timeline)
             jobs = snap.jobs
             tick_record = Tick(
@@ -507,17 +504,17 @@ class _GameDay:
                 active_faults=list(snap.active_faults),
                 queue_depth={c.name: c.queue.depth for c in self.clouds},
             )
-            self.journal.write(TICK(tick_record))
+            self.live.journal.write(TICK(tick_record))
             if lag := self.lateness.drain():
-                self.journal.write(LAG({"sources": lag}))
-            self.journal.flush()
+                self.live.journal.write(LAG({"sources": lag}))
+            self.live.journal.flush()
             if self.progress is not None:
                 self.progress(snap)
             if self.responder is not None:
                 self.responder.tick(snap)
 
     def _snapshot(self, workload: LoadEngine, timeline: Timeline) -> Snapshot:
-        now = self.clock.now()
+        now = self.live.clock.now()
         s = self.s
         phase = "warm-up" if now < s.warmup else "load" if now < s.duration else "drain"
         return Snapshot(

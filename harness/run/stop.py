@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import asyncio
 
+from harness.instruments import Instruments
 from harness.journal.records import RUN_STOP
-from harness.journal.store import Journal
-from harness.scoring import JournalView, ScoringConfig, StopHit, stop_check
+from harness.scoring import StopHit, stop_check
 from plumbing.clock import Clock
 
 __all__ = ["MIN_WALL_INTERVAL", "StopMonitor"]
@@ -25,20 +25,8 @@ MIN_WALL_INTERVAL = 0.2
 class StopMonitor:
     """Sets :attr:`stopped` (and :attr:`hit`) when a stop condition holds."""
 
-    def __init__(
-        self,
-        config: ScoringConfig,
-        journal: Journal,
-        view: JournalView,
-        clock: Clock,
-        *,
-        after: float,
-        drain: float,
-    ) -> None:
-        self._config = config
-        self._journal = journal
-        self._view = view
-        self._clock = clock
+    def __init__(self, live: Instruments[Clock], *, after: float, drain: float) -> None:
+        self._live = live
         self._after = after
         self._drain = drain
         self.stopped = asyncio.Event()
@@ -52,18 +40,19 @@ class StopMonitor:
         job's SLI events again, and the event loop is shared with the SUT and the
         backends).
         """
-        if not self._config.stop:
+        clock, config = self._live.clock, self._live.scoring
+        if not config.stop:
             return
-        tick = self._config.tick
-        while self._clock.to_wall(tick) < MIN_WALL_INTERVAL:
-            tick += self._config.tick
-        await self._clock.sleep(self._after - self._clock.now())
+        tick = config.tick
+        while clock.to_wall(tick) < MIN_WALL_INTERVAL:
+            tick += config.tick
+        await clock.sleep(self._after - clock.now())
         while True:
-            now = self._clock.now()
-            hit = stop_check(self._view, self._config, now, self._drain)
+            now = clock.now()
+            hit = stop_check(self._live.view, config, now, self._drain)
             if hit is not None:
                 self.hit = hit
-                self._journal.write(
+                self._live.journal.write(
                     RUN_STOP(
                         {
                             "condition": hit.name,
@@ -75,4 +64,4 @@ class StopMonitor:
                 )
                 self.stopped.set()
                 return
-            await self._clock.sleep(tick - (now % tick) + tick * 1e-3)
+            await clock.sleep(tick - (now % tick) + tick * 1e-3)

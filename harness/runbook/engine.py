@@ -16,14 +16,12 @@ import asyncio
 import dataclasses
 from collections.abc import Callable, Sequence
 
+from harness.instruments import Instruments
 from harness.journal.records import RUNBOOK_STEP, RUNBOOK_TRIGGERED
-from harness.journal.store import Journal
 from harness.runbook.actions import ActionContext
 from harness.runbook.spec import RunbookStep
 from harness.scoring import (
-    JournalView,
     RunbookContext,
-    ScoringConfig,
     StepResult,
     StepSpec,
     runbook_context,
@@ -48,20 +46,14 @@ class RunbookEngine:
     def __init__(
         self,
         steps: Sequence[RunbookStep],
-        config: ScoringConfig,
-        journal: Journal,
-        view: JournalView,
-        clock: Clock,
+        live: Instruments[Clock],
         actions: ActionContext,
         *,
         interactive: bool = False,
         page: PageFn | None = None,
     ) -> None:
         self.steps = tuple(steps)
-        self._config = config
-        self._journal = journal
-        self._view = view
-        self._clock = clock
+        self._live = live
         self._actions = actions
         self._interactive = interactive
         self._page = page
@@ -81,17 +73,17 @@ class RunbookEngine:
         """Evaluate at every tick until cancelled (actions in flight are cancelled too)."""
         if not self.steps:
             return
-        tick = self._config.tick
+        clock, tick = self._live.clock, self._live.scoring.tick
         async with asyncio.TaskGroup() as tg:
             while True:
-                now = self._clock.now()
-                await self._clock.sleep(tick - (now % tick) + tick * 1e-3)
+                now = clock.now()
+                await clock.sleep(tick - (now % tick) + tick * 1e-3)
                 if len(self._seen) == len(self.steps):
                     return  # every step is due: nothing left to watch (actions finish)
                 for step, result in self.due():
                     self._seen.add(step.id)
                     self._due[step.id] = result.triggered_at
-                    self._journal.write(
+                    self._live.journal.write(
                         RUNBOOK_TRIGGERED({"id": step.id, "due_at": result.triggered_at})
                     )
                     if self._page is not None:
@@ -113,11 +105,11 @@ class RunbookEngine:
         ]
 
     def _context(self) -> RunbookContext:
-        view, now = self._view, self._clock.now()
+        view, config, now = self._live.view, self._live.scoring, self._live.clock.now()
         if self._heavy and now - self._heavy_at >= HEAVY_EVERY:
             self._heavy_at = now
-            live = score_view(view, self._config, final=False)
-            ctx = runbook_context(view, self._config, live.ticks, live.incidents, now=now)
+            score = score_view(view, config, final=False)
+            ctx = runbook_context(view, config, score.ticks, score.incidents, now=now)
             self._last = ctx
         elif self._heavy and self._last is not None:
             # between full scores: fresh alerts, events and step records, the last ticks
@@ -130,7 +122,7 @@ class RunbookEngine:
 
     def _light(self, now: float) -> RunbookContext:
         """Alerts, faults, events and step records only (no ticks, no incidents)."""
-        return runbook_context(self._view, self._config, (), (), now=now)
+        return runbook_context(self._live.view, self._live.scoring, (), (), now=now)
 
     async def _automate(self, step: RunbookStep, result: StepResult) -> None:
         await self.attempt(step, result.triggered_at, by="automation")
@@ -149,18 +141,19 @@ class RunbookEngine:
         it. ``report(ok, detail, next_try)`` hears every attempt's outcome and when the
         next one will be (None: no more: done, no ``retry``, or past the deadline).
         """
-        due = due if due is not None else self._clock.now()
+        clock = self._live.clock
+        due = due if due is not None else clock.now()
         deadline = due + step.spec.within if step.spec.within is not None else None
         while True:
             ok, detail = await self.perform(step, by=by)
-            next_try = None if ok or step.retry is None else self._clock.now() + step.retry
+            next_try = None if ok or step.retry is None else clock.now() + step.retry
             if next_try is not None and deadline is not None and next_try > deadline:
                 next_try = None
             if report is not None:
                 report(ok, detail, next_try)
             if next_try is None or step.retry is None:
                 return ok
-            await self._clock.sleep(step.retry)
+            await clock.sleep(step.retry)
 
     def deadline(self, step_id: str) -> tuple[float | None, float | None]:
         """(due at, deadline) of a step as the engine last saw it (None: not due / none)."""
@@ -172,10 +165,10 @@ class RunbookEngine:
     async def perform(self, step: RunbookStep, *, by: str) -> tuple[bool, str]:
         """Run ``step``'s action (if any) and journal the outcome: (succeeded, its answer)."""
         if step.action is None:
-            self._journal.write(RUNBOOK_STEP({"id": step.id, "status": "done", "by": by}))
+            self._live.journal.write(RUNBOOK_STEP({"id": step.id, "status": "done", "by": by}))
             return True, "done"
         ok, detail = await step.action.run(self._actions)
-        self._journal.write(
+        self._live.journal.write(
             RUNBOOK_STEP(
                 {
                     "id": step.id,

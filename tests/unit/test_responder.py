@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from rich.console import RenderableType
 
+from harness.instruments import Instruments
 from harness.journal import records
 from harness.load.seam import WorkloadCounts
 from harness.run.progress import Snapshot
@@ -71,11 +72,10 @@ async def game(rig: Any):  # noqa: F811
     cfg = config(runbook=tuple(s.spec for s in plan))
     screen = FakeScreen()
     quits: list[bool] = []
-    responder = Responder(clock, journal, view, cfg, screen, interrupt=lambda: quits.append(True))
+    live = Instruments(clock, journal, view, cfg)
+    responder = Responder(live, screen, interrupt=lambda: quits.append(True))
     journal.subscribe(responder.record)
-    runbook = RunbookEngine(
-        plan, cfg, journal, view, clock, actions, interactive=True, page=responder.page
-    )
+    runbook = RunbookEngine(plan, live, actions, interactive=True, page=responder.page)
     responder.engine = runbook
     tasks = [asyncio.create_task(runbook.run()), asyncio.create_task(responder.run())]
     await clock.advance(0)
@@ -155,8 +155,9 @@ async def test_without_retry_a_failed_action_says_how_to_try_again(rig):  # noqa
     step = RunbookStep(StepSpec("restart", Trigger("at", value=0.0), action="x"), action)
     cfg = config(runbook=(step.spec,))
     screen = FakeScreen()
-    responder = Responder(clock, journal, view, cfg, screen)
-    responder.engine = RunbookEngine((step,), cfg, journal, view, clock, actions, interactive=True)
+    live = Instruments(clock, journal, view, cfg)
+    responder = Responder(live, screen)
+    responder.engine = RunbookEngine((step,), live, actions, interactive=True)
     task = asyncio.create_task(responder.run())
     await type_(clock, screen, "restart")
     assert "restart FAILED: 503 busy; no retry set: type restart to try again" in screen.text

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from harness.instruments import Instruments
 from harness.journal import records
 from harness.journal.store import Journal
 from harness.runbook import RunbookStep
@@ -55,7 +56,7 @@ def engine(rig: Any, action: FakeAction, **kw: Any) -> RunbookEngine:
     clock, journal, view, actions = rig
     plan = steps(action)
     cfg = config(runbook=tuple(s.spec for s in plan))
-    return RunbookEngine(plan, cfg, journal, view, clock, actions, **kw)
+    return RunbookEngine(plan, Instruments(clock, journal, view, cfg), actions, **kw)
 
 
 async def alert_at(clock: FakeClock, journal: Journal, t: float) -> None:

@@ -8,6 +8,7 @@ import asyncio
 
 import pytest
 
+from harness.instruments import Instruments
 from harness.journal import records
 from harness.journal.store import Journal
 from harness.run.stop import StopMonitor
@@ -35,7 +36,7 @@ def reject(journal: Journal, n: int) -> None:
 
 def monitor(journal: Journal, view: JournalView, clock: FakeClock, *rules: StopRule) -> StopMonitor:
     scoring = config(slos=(SloSpec("success", 0.9),), stop=rules)
-    return StopMonitor(scoring, journal, view, clock, after=60.0, drain=300.0)
+    return StopMonitor(Instruments(clock, journal, view, scoring), after=60.0, drain=300.0)
 
 
 async def test_the_first_condition_that_holds_after_the_warm_up_stops_the_run(rig):
