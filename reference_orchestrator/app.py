@@ -40,7 +40,7 @@ from reference_orchestrator.config import OrchestratorConfig
 from reference_orchestrator.dispatcher import BackendSession, Dispatcher
 from reference_orchestrator.health import BackendHealth
 from reference_orchestrator.store import JobStore, backend_key
-from reference_orchestrator.tokens import TokenManager, TokenUnavailable
+from reference_orchestrator.tokens import TokenManager, TokenPolicy, TokenUnavailable
 
 __all__ = ["Orchestrator"]
 
@@ -89,6 +89,12 @@ class Orchestrator:
         )
         async with aiohttp.ClientSession(connector=connector) as http:
             self.alerts = AlertSender(http, self.config.alert, self.clock)
+            policy = TokenPolicy(
+                refresh=self.config.token_refresh,
+                refresh_ahead=self.config.behaviour.refresh_ahead,
+                retry_base=self.config.retry_base,
+                retry_max=self.config.retry_max,
+            )
             sessions = [
                 BackendSession(
                     link,
@@ -101,10 +107,7 @@ class Orchestrator:
                         client,
                         link.api_key,
                         clock=self.clock,
-                        refresh=self.config.token_refresh,
-                        refresh_ahead=self.config.behaviour.refresh_ahead,
-                        retry_base=self.config.retry_base,
-                        retry_max=self.config.retry_max,
+                        policy=policy,
                         seed=self.seed + i,
                         on_recovered=self._mitigated(link.name),
                         on_key_rejected=self._key_rejected(link.name),

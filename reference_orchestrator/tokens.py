@@ -1,11 +1,12 @@
 """Access-token handling of the orchestrator: cache, refresh ahead of expiry, backoff.
 
 A token is refreshed once less than ``refresh_ahead`` of its lifetime is left (0: only
-when it has expired or a backend rejected it). A refresh that fails while the token is
-still valid keeps the token: an outage of the token service shorter than what is left
-of the token's life goes unnoticed by the jobs (``auth.refresh_failure``).
+when it has expired or a backend rejected it; the knobs are a :class:`TokenPolicy`). A
+refresh that fails while the token is still valid keeps the token: an outage of the
+token service shorter than what is left of the token's life goes unnoticed by the jobs
+(``auth.refresh_failure``).
 
-With ``refresh=False`` the manager fetches a token once and never again: the
+With ``TokenPolicy(refresh=False)`` the manager fetches a token once and never again: the
 no-refresh variant that a token-expiry game day is meant to catch.
 
 A 401 from the token endpoint means the API key itself is refused (revoked, wrong):
@@ -19,6 +20,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from plumbing.clock import Clock
@@ -26,7 +28,7 @@ from plumbing.http_errors import ApiCallError
 from plumbing.ionq_client import IonqClient
 from plumbing.native_client import NativeClient
 
-__all__ = ["TokenManager", "TokenUnavailable", "backoff"]
+__all__ = ["TokenManager", "TokenPolicy", "TokenUnavailable", "backoff"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,22 @@ def backoff(failures: int, base: float, cap: float, rng: random.Random) -> float
     return rng.uniform(0, min(cap, base * 2 ** min(30, max(0, failures - 1))))
 
 
+@dataclass(frozen=True, slots=True)
+class TokenPolicy:
+    """When a :class:`TokenManager` fetches a token and how it backs off (scenario seconds).
+
+    ``refresh``: False is the no-refresh variant (one token, never another);
+    ``refresh_ahead``: the share of a token's lifetime left at which it is refreshed;
+    ``retry_base``, ``retry_max``: the :func:`backoff` after a failed token request (and
+    ``retry_max``: the pause after the API key itself was refused).
+    """
+
+    refresh: bool = True
+    refresh_ahead: float = 0.1
+    retry_base: float = 2.0
+    retry_max: float = 30.0
+
+
 class TokenManager:
     """Hands out a valid bearer token for one backend, fetching one when needed."""
 
@@ -55,10 +73,7 @@ class TokenManager:
         api_key: str,
         *,
         clock: Clock,
-        refresh: bool = True,
-        refresh_ahead: float = 0.1,
-        retry_base: float = 2.0,
-        retry_max: float = 30.0,
+        policy: TokenPolicy = TokenPolicy(),
         seed: int = 0,
         on_recovered: Report | None = None,
         on_key_rejected: Report | None = None,
@@ -67,10 +82,7 @@ class TokenManager:
         self._client = client
         self._api_key = api_key
         self._clock = clock
-        self._refresh = refresh
-        self._ahead = refresh_ahead
-        self._base = retry_base
-        self._cap = retry_max
+        self._policy = policy
         self._rng = random.Random(seed)
         self._lock = asyncio.Lock()
         self._token: str | None = None
@@ -93,9 +105,9 @@ class TokenManager:
         """The cached token needs no refresh yet."""
         if self._token is None:
             return False
-        if not self._refresh:
+        if not self._policy.refresh:
             return True  # keep using it until the backend says no
-        margin = (self._expires_at - self._issued_at) * self._ahead
+        margin = (self._expires_at - self._issued_at) * self._policy.refresh_ahead
         return self._clock.now() < self._expires_at - margin
 
     async def get(self) -> str:
@@ -103,7 +115,7 @@ class TokenManager:
         if self._fresh():
             assert self._token is not None
             return self._token
-        if self._fetched and not self._refresh:
+        if self._fetched and not self._policy.refresh:
             raise TokenUnavailable("token rejected and token refresh is disabled")
         async with self._lock:
             if self._fresh():
@@ -121,7 +133,10 @@ class TokenManager:
                 body = await self._client.authenticate(self._api_key)
             except ApiCallError as exc:
                 self._failures += 1
-                self._retry_at = now + backoff(self._failures, self._base, self._cap, self._rng)
+                pause = backoff(
+                    self._failures, self._policy.retry_base, self._policy.retry_max, self._rng
+                )
+                self._retry_at = now + pause
                 if exc.status == 401:
                     await self._key_refused(exc)
                 if self._valid():
@@ -144,7 +159,9 @@ class TokenManager:
     async def _key_refused(self, exc: ApiCallError) -> None:
         first = not self.key_rejected
         self.key_rejected = True
-        self._retry_at = self._clock.now() + self._cap  # hammering a refused key helps nobody
+        self._retry_at = (
+            self._clock.now() + self._policy.retry_max
+        )  # hammering a refused key helps nobody
         if first and self._on_key_rejected is not None:
             await self._on_key_rejected(f"the API key was refused: {exc}")
 

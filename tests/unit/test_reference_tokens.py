@@ -10,7 +10,7 @@ import pytest
 
 from plumbing.clock import FakeClock
 from plumbing.http_errors import ApiCallError
-from reference_orchestrator.tokens import TokenManager, TokenUnavailable, backoff
+from reference_orchestrator.tokens import TokenManager, TokenPolicy, TokenUnavailable, backoff
 
 
 class TokenService:
@@ -31,8 +31,11 @@ class TokenService:
         return {"access_token": f"tok-{len(self.calls)}", "expires_in": self.ttl}
 
 
-def manager(service: TokenService, clock: FakeClock, **kw: Any) -> TokenManager:
-    return TokenManager(service, "key-a", clock=clock, retry_max=30.0, **kw)  # type: ignore[arg-type]
+def manager(
+    service: TokenService, clock: FakeClock, refresh_ahead: float = 0.1, **kw: Any
+) -> TokenManager:
+    policy = TokenPolicy(refresh_ahead=refresh_ahead, retry_max=30.0)
+    return TokenManager(service, "key-a", clock=clock, policy=policy, **kw)  # type: ignore[arg-type]
 
 
 async def test_refreshes_at_half_life_and_keeps_a_valid_token_while_refresh_fails():
