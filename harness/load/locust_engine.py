@@ -90,11 +90,7 @@ class LocustWorkload:
         """``api``: the SUT's job API as :func:`harness.sut.api.api_file_data` describes
         it (written to ``api.json`` for ``--qg-api``); None: the reference API."""
         self.config = config
-        self._api = api
-        self._seed = seed
         self._tick = tick
-        self._horizon = horizon
-        self._base_dir = base_dir
         self._scale = clock.time_scale
         self._clock = clock
         self._journal = journal
@@ -104,19 +100,29 @@ class LocustWorkload:
         self._t0 = 0.0
         self._control: dict[str, Any] = {"started": False}
         self._drained = False
-        self.process = LocustProcess(self._spec(sut_url))
+        spec = self._spec(sut_url, seed=seed, horizon=horizon, base_dir=base_dir, api=api)
+        self.process = LocustProcess(spec)
 
-    def _spec(self, sut_url: str) -> LocustSpec:
+    def _spec(
+        self,
+        sut_url: str,
+        *,
+        seed: int,
+        horizon: float,
+        base_dir: Path | None,
+        api: Mapping[str, Any] | None,
+    ) -> LocustSpec:
+        """How Locust is started (the arguments are needed for this only, not kept)."""
         w, scale = self.config, self._scale
         try:
-            locustfile = resolve_locustfile(w.locustfile, self._base_dir)
+            locustfile = resolve_locustfile(w.locustfile, base_dir)
         except FileNotFoundError as exc:
             raise LoadError(f"workload.locustfile: {exc}") from None
-        bound = self._horizon / scale + w.users / w.spawn_rate + RUN_TIME_MARGIN_S
+        bound = horizon / scale + w.users / w.spawn_rate + RUN_TIME_MARGIN_S
         options: dict[str, str] = {}
-        if self._api is not None:  # the SUT's own job API: the same one as the built-in
+        if api is not None:  # the SUT's own job API: the same one as the built-in
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            (self.out_dir / "api.json").write_text(json.dumps(self._api), encoding="utf-8")
+            (self.out_dir / "api.json").write_text(json.dumps(api), encoding="utf-8")
             options["api"] = str(self.out_dir / "api.json")
         return LocustSpec(
             locustfile=locustfile,
@@ -130,8 +136,8 @@ class LocustWorkload:
             controlled=True,
             master_port=free_port() if w.processes > 1 else 0,
             options={
-                "seed": str(self._seed),
-                "run-id": str(self._seed),
+                "seed": str(seed),
+                "run-id": str(seed),
                 "circuits": ",".join(w.circuits),
                 "shots": str(w.shots),
                 "tenants": str(w.tenants),
