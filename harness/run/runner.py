@@ -288,7 +288,6 @@ class _GameDay:
                 self.live.clock,
                 derive(s.seed, "sut:reference"),
                 journal=self.live.journal,
-                run_dir=self.live.journal.path.parent,
                 scenario_dir=_scenario_dir(s),
             )
             if target.admin_token is not None:

@@ -94,13 +94,12 @@ class CommandTarget:
         *,
         time_scale: float,
         journal: Journal,
-        run_dir: Path,
         scenario_dir: Path,
     ) -> None:
         self.config = config
         self.time_scale = time_scale
         self.journal = journal
-        self.run_dir = run_dir
+        self.run_dir = journal.path.parent  # the run folder: sut.log and sut/ go beside it
         self.scenario_dir = scenario_dir
         self.port = 0
         self.url = ""

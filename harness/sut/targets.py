@@ -120,10 +120,10 @@ def make_target(
     seed: int,
     *,
     journal: Journal,
-    run_dir: Path,
     scenario_dir: Path,
 ) -> Target:
-    """The target of a scenario's ``target:`` section."""
+    """The target of a scenario's ``target:`` section (files of a ``command`` SUT go to
+    the journal's folder, the run folder)."""
     if config.kind == "http":
         return HttpTarget(config)
     if config.kind == "command":
@@ -131,7 +131,6 @@ def make_target(
             config,
             time_scale=clock.time_scale,
             journal=journal,
-            run_dir=run_dir,
             scenario_dir=scenario_dir,
         )
     return ReferenceTarget(config, clock, seed)
