@@ -238,22 +238,21 @@ class _GameDay:
 
     async def play(self, workers: int | None) -> tuple[str, str | None]:
         s = self.s
+        clock, journal = self.live.clock, self.live.journal
         wall0 = time.monotonic()
         async with AsyncExitStack() as stack:
             self.clouds = await stack.enter_async_context(
                 serve_clouds(
                     [b.spec for b in s.backends],
-                    clock=self.live.clock,
+                    clock=clock,
                     seed=s.seed,
                     workers=workers,
-                    on_event=self.live.journal.sink,
+                    on_event=journal.sink,
                 )
             )
             secret = new_secret()
             self.receiver = await stack.enter_async_context(
-                AlertReceiver(
-                    self.live.journal, clock=self.live.clock, lateness=self.lateness, secret=secret
-                ).running()
+                AlertReceiver(journal, clock=clock, lateness=self.lateness, secret=secret).running()
             )
             # the credentials the SUT gets, looked for where they do not belong; closed
             # (sut.log scanned) after the SUT has stopped: the stack unwinds in reverse
@@ -268,7 +267,7 @@ class _GameDay:
                 network_links(
                     {c.name: c.url for c in self.clouds} | {WEBHOOK_LINK: self.receiver.base_url},
                     ports=ports,
-                    on_event=self.live.journal.sink,
+                    on_event=journal.sink,
                     seed=derive(s.seed, "network"),
                 )
             )
@@ -285,15 +284,15 @@ class _GameDay:
             )
             self.target = target = make_target(
                 s.target,
-                self.live.clock,
+                clock,
                 derive(s.seed, "sut:reference"),
-                journal=self.live.journal,
+                journal=journal,
                 scenario_dir=_scenario_dir(s),
             )
             if target.admin_token is not None:
                 watch.add("admin_token", target.admin_token)
             if s.target.kind == "command":
-                stack.callback(watch.scan_log, self.live.journal.path.parent / "sut.log")
+                stack.callback(watch.scan_log, journal.path.parent / "sut.log")
             elif s.target.kind == "reference":
                 stack.enter_context(watch.watching_logger())
             sut_url = await stack.enter_async_context(target.running(wiring))
@@ -304,12 +303,12 @@ class _GameDay:
                 # than aiohttp's default 100, or polls queue behind each other
                 aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256))
             )
-            timeout = max(1.0, self.live.clock.to_wall(s.workload.submit_timeout))
+            timeout = max(1.0, clock.to_wall(s.workload.submit_timeout))
             api = job_api(s.target, _scenario_dir(s))
             client = SutClient(http, sut_url, timeout=timeout, api=api)
             self.actions = ActionContext(sut_url, http, target.admin_token)
             workload = await stack.enter_async_context(self._load(client, sut_url))
-            self.live.clock.start()
+            clock.start()
             self.started = True
             started = RunStarted(
                 target=target.description,
@@ -322,7 +321,7 @@ class _GameDay:
                 started_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 startup_s=round(time.monotonic() - wall0, 3),
             )
-            self.live.journal.write(RUN_STARTED(started))
+            journal.write(RUN_STARTED(started))
             return await self._phases(workload)
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -345,22 +344,16 @@ class _GameDay:
         Locust's files go to ``<run folder>/locust/``.
         """
         s = self.s
+        clock, journal = self.live.clock, self.live.journal
         if s.workload.engine != "locust":
-            yield Workload(
-                s.workload,
-                client,
-                self.live.clock,
-                self.live.journal,
-                s.seed,
-                lateness=self.lateness,
-            )
+            yield Workload(s.workload, client, clock, journal, s.seed, lateness=self.lateness)
             return
         locust = LocustWorkload(
             s.workload,
             sut_url=sut_url,
-            clock=self.live.clock,
-            journal=self.live.journal,
-            out_dir=self.live.journal.path.parent / "locust",
+            clock=clock,
+            journal=journal,
+            out_dir=journal.path.parent / "locust",
             seed=s.seed,
             tick=s.tick,
             horizon=s.duration + s.drain,
@@ -374,17 +367,16 @@ class _GameDay:
 
     async def _phases(self, workload: LoadEngine) -> tuple[str, str | None]:
         s = self.s
+        clock, journal = self.live.clock, self.live.journal
         ctx = FaultContext(
             {c.name: c.control for c in self.clouds},
             network=self.links,
-            clock=self.live.clock,
+            clock=clock,
             sut=self.target.handle if self.target is not None else None,
-            journal=self.live.journal,
+            journal=journal,
             webhook=self.receiver,
         )
-        timeline = Timeline(
-            s.faults, ctx, self.live.clock, self.live.journal, lateness=self.lateness
-        )
+        timeline = Timeline(s.faults, ctx, clock, journal, lateness=self.lateness)
         verdict: list[tuple[str, str | None]] = [("completed", None)]
         monitor = StopMonitor(self.live, after=s.warmup, drain=s.drain)
         assert self.actions is not None
@@ -448,12 +440,13 @@ class _GameDay:
         monitor: StopMonitor,
     ) -> None:
         s = self.s
-        await self.live.clock.sleep(s.warmup - self.live.clock.now())
+        clock, journal = self.live.clock, self.live.journal
+        await clock.sleep(s.warmup - clock.now())
         ok, reason, slos = self._steady_state()
-        self.live.journal.write(STEADY_STATE({"ok": ok, "reason": reason, "slos": slos}))
+        journal.write(STEADY_STATE({"ok": ok, "reason": reason, "slos": slos}))
         if not ok:
             verdict[0] = ("invalid", f"steady state not reached: {reason}")
-            workload.stop_submitting(drain_until=self.live.clock.now() + s.drain)
+            workload.stop_submitting(drain_until=clock.now() + s.drain)
             return
         # a stop condition cancels the timeline: each fault window reverts in finally
         async with asyncio.TaskGroup() as tg:
@@ -486,12 +479,12 @@ class _GameDay:
         return True, None, table
 
     async def _ticker(self, workload: LoadEngine, timeline: Timeline) -> None:
-        tick = self.s.tick
+        tick, clock, journal = self.s.tick, self.live.clock, self.live.journal
         while True:
-            now = self.live.clock.now()
+            now = clock.now()
             due = (now // tick + 1) * tick
-            await self.live.clock.sleep(due - now)
-            self.lateness.observe("tick", self.live.clock.now() - due)
+            await clock.sleep(due - now)
+            self.lateness.observe("tick", clock.now() - due)
             snap = self._snapshot(workload, timeline)
             jobs = snap.jobs
             tick_record = Tick(
@@ -503,10 +496,10 @@ class _GameDay:
                 active_faults=list(snap.active_faults),
                 queue_depth={c.name: c.queue.depth for c in self.clouds},
             )
-            self.live.journal.write(TICK(tick_record))
+            journal.write(TICK(tick_record))
             if lag := self.lateness.drain():
-                self.live.journal.write(LAG({"sources": lag}))
-            self.live.journal.flush()
+                journal.write(LAG({"sources": lag}))
+            journal.flush()
             if self.progress is not None:
                 self.progress(snap)
             if self.responder is not None:
