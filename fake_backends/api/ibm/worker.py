@@ -31,7 +31,8 @@ import hashlib
 import io
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -109,9 +110,9 @@ class _Budget:
     max_depth: int
     circuits: int = 0
 
-    def check(self, circuit: Any, target: Any) -> None:
+    def check(self, circuit: Any) -> None:
         """Refuse a pub's circuit the device cannot run or that costs too much."""
-        _check_isa(circuit, target, self.device)
+        _check_isa(circuit, aer_worker._backend(self.device).target, self.device)
         aer_worker._check_cost(circuit, self.max_operations, "")
         if circuit.depth() > self.max_depth:
             raise CircuitRejected(
@@ -218,6 +219,33 @@ def _unit(circuit: Any, device: str) -> Unit:
             physical, len(used), sorted(marks.items()) if marks is not None else None)  # fmt: skip
 
 
+@dataclass(slots=True)
+class _Units:
+    """The units a job decodes into, in the order the plan names them, with their shots.
+
+    Every program adds its bound circuits here and ends with :meth:`job`, the dict
+    :func:`prepare` returns (what ``JobService`` queues).
+    """
+
+    device: str
+    units: list[Unit] = field(default_factory=list)
+    shots: list[int] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        """Units so far: the index the next one gets."""
+        return len(self.units)
+
+    def add(self, circuits: Collection[Any], shots: int) -> None:
+        """Append ``circuits`` (bound, in order), each to run ``shots`` times."""
+        self.units += [_unit(c, self.device) for c in circuits]
+        self.shots += [shots] * len(circuits)
+
+    def job(self, plan: dict[str, Any], layout: str, *, packed: bool) -> dict[str, Any]:
+        """What :func:`prepare` returns; ``packed``: the outputs keep per-shot rows."""
+        return {"units": self.units, "shots": self.shots, "packed": packed, "plan": plan,
+                "layout": layout}  # fmt: skip
+
+
 def _registers(circuit: Any) -> list[tuple[str, list[int]]]:
     return [(reg.name, [circuit.find_bit(b).index for b in reg]) for reg in circuit.cregs]
 
@@ -262,15 +290,12 @@ def _json_metadata(metadata: Any) -> dict[str, Any]:
 def _sampler(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
     from qiskit.primitives.containers.sampler_pub import SamplerPub
 
-    device = budget.device
-    target = aer_worker._backend(device).target
     default = (params.get("options") or {}).get("default_shots") or DEFAULT_SHOTS
-    units: list[Any] = []
-    shots: list[int] = []
+    units = _Units(budget.device)
     pubs = []
     for raw in params["pubs"]:
         pub = SamplerPub.coerce(tuple(raw), shots=int(default))
-        budget.check(pub.circuit, target)
+        budget.check(pub.circuit)
         if pub.circuit.num_clbits == 0:
             raise CircuitRejected("a sampler pub's circuit measures nothing (no classical bits)")
         budget.take(max(1, pub.parameter_values.size))
@@ -286,10 +311,8 @@ def _sampler(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
                 "metadata": _json_metadata(pub.circuit.metadata),
             }
         )
-        units += [_unit(c, device) for c in bound]
-        shots += [pub.shots] * len(bound)
-    plan = {"pubs": pubs}
-    return {"units": units, "shots": shots, "packed": True, "plan": plan, "layout": _layout(pubs)}
+        units.add(bound, pub.shots)
+    return units.job({"pubs": pubs}, _layout(pubs), packed=True)
 
 
 def _sampler_result(
@@ -323,23 +346,18 @@ def _sampler_result(
 def _estimator(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
     from qiskit.primitives.containers.estimator_pub import EstimatorPub
 
-    device = budget.device
-    target = aer_worker._backend(device).target
     options = params.get("options") or {}
     default = options.get("default_precision") or DEFAULT_PRECISION
-    units: list[Any] = []
-    shots: list[int] = []
+    units = _Units(budget.device)
     pubs = []
     for raw in params["pubs"]:
         pub = EstimatorPub.coerce(tuple(raw), precision=float(default))
-        budget.check(pub.circuit, target)
+        budget.check(pub.circuit)
         n = math.ceil(1 / pub.precision**2)
         plan, circuits = _estimator_pub(pub, len(units), n, budget)
         pubs.append(plan)
-        units += [_unit(c, device) for c in circuits]
-        shots += [n] * len(circuits)
-    return {"units": units, "shots": shots, "packed": False, "plan": {"pubs": pubs},
-            "layout": _layout(pubs)}  # fmt: skip
+        units.add(circuits, n)
+    return units.job({"pubs": pubs}, _layout(pubs), packed=False)
 
 
 def _estimator_pub(
@@ -480,13 +498,11 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
         known = ", ".join(QUANTUM_PROGRAM_PARAMS_CONVERTERS)
         raise CircuitRejected(f"executor schema_version {version!r} unknown (known: {known})")
     program, _ = converter.decoder(converter.model(**params))
-    device = budget.device
-    target = aer_worker._backend(device).target
     rng = np.random.default_rng(seed)
-    units: list[Any] = []
+    units = _Units(budget.device)
     items = []
     for item in program.items:
-        budget.check(item.circuit, target)
+        budget.check(item.circuit)
         budget.take(max(1, item.size()))
         shape, bound, extra = _bind_item(item, rng)
         items.append(
@@ -499,7 +515,7 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
                 "extra": extra,
             }
         )
-        units += [_unit(c, device) for c in bound]
+        units.add(bound, program.shots)
     raw = params["quantum_program"]
     plan = {
         "items": items,
@@ -508,9 +524,7 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
         "passthrough_data": raw.get("passthrough_data"),
         "semantic_role": raw.get("semantic_role"),
     }
-    layout = _layout([(i["shape"], i["registers"]) for i in items])
-    return {"units": units, "shots": [program.shots] * len(units), "packed": True,
-            "plan": plan, "layout": layout}  # fmt: skip
+    return units.job(plan, _layout([(i["shape"], i["registers"]) for i in items]), packed=True)
 
 
 def _bind_item(
