@@ -61,23 +61,29 @@ async def _listening(server: asyncio.Server) -> AsyncIterator[tuple[str, int]]:
         await server.wait_closed()
 
 
+async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy ``reader`` into ``writer`` (64 KB reads, drained) until EOF or a reset, then
+    close ``writer``: one direction of the minimal asyncio stream relay.
+
+    A connection pumped into itself is an echo server (the data-plane tests use it so).
+    """
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass
+    finally:
+        writer.close()
+
+
 @asynccontextmanager
 async def _passthrough(upstream: tuple[str, int]) -> AsyncIterator[tuple[str, int]]:
     """The minimal asyncio relay the proxy is measured against."""
 
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
-
     async def handle(cr: asyncio.StreamReader, cw: asyncio.StreamWriter) -> None:
         ur, uw = await asyncio.open_connection(*upstream)
-        await asyncio.gather(pipe(cr, uw), pipe(ur, cw))
+        await asyncio.gather(pump(cr, uw), pump(ur, cw))
 
     server = await asyncio.start_server(handle, "127.0.0.1", 0)
     async with _listening(server) as address:

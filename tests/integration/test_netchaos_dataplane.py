@@ -17,20 +17,14 @@ from contextlib import asynccontextmanager
 import pytest
 import pytest_asyncio
 
+from benchmarks.proxy import pump
 from harness.netchaos import NetChaosServer, ProxyInfo, ToxiproxyClient
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
 
-async def echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while data := await reader.read(65536):
-            writer.write(data)
-            await writer.drain()
-    except ConnectionError:
-        pass
-    finally:
-        writer.close()
+#: an echo server's handler: each connection pumped into itself
+echo: Handler = pump
 
 
 @asynccontextmanager
