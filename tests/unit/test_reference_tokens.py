@@ -38,13 +38,22 @@ def manager(
     return TokenManager(service, "key-a", clock=clock, policy=policy, **kw)  # type: ignore[arg-type]
 
 
-async def test_refreshes_at_half_life_and_keeps_a_valid_token_while_refresh_fails():
+async def held_token(
+    refresh_ahead: float, held_for: float
+) -> tuple[FakeClock, TokenService, TokenManager, str]:
+    """A manager of 600 s tokens and its first token, ``held_for`` seconds later (just
+    before its refresh is due): still that token, fetched by one call only."""
     clock, service = FakeClock(), TokenService(ttl=600.0)
-    tokens = manager(service, clock, refresh_ahead=0.5)
+    tokens = manager(service, clock, refresh_ahead=refresh_ahead)
     first = await tokens.get()
-    await clock.advance(299.0)
+    await clock.advance(held_for)
     assert await tokens.get() == first
     assert len(service.calls) == 1
+    return clock, service, tokens, first
+
+
+async def test_refreshes_at_half_life_and_keeps_a_valid_token_while_refresh_fails():
+    clock, service, tokens, first = await held_token(refresh_ahead=0.5, held_for=299.0)
     await clock.advance(2.0)  # half the lifetime left: refresh
     second = await tokens.get()
     assert second != first
@@ -61,12 +70,7 @@ async def test_refreshes_at_half_life_and_keeps_a_valid_token_while_refresh_fail
 
 
 async def test_a_lazy_manager_refreshes_only_once_its_token_expired():
-    clock, service = FakeClock(), TokenService(ttl=600.0)
-    tokens = manager(service, clock, refresh_ahead=0.0)
-    first = await tokens.get()
-    await clock.advance(599.0)
-    assert await tokens.get() == first
-    assert len(service.calls) == 1
+    clock, service, tokens, _ = await held_token(refresh_ahead=0.0, held_for=599.0)
     service.failing = 503
     await clock.advance(1.0)
     with pytest.raises(TokenUnavailable):
