@@ -47,7 +47,7 @@ from harness.scoring.ledger import ledger
 from harness.scoring.views import JobView
 from tests.integration import ibm_client, ionq_client
 from tests.integration.conftest import Rig
-from tests.integration.protocols import IbmObserver, IonqObserver
+from tests.integration.protocols import IbmObserver, IonqObserver, Outcome
 
 IBM = "ibm"
 IONQ = "ionq"
@@ -67,15 +67,14 @@ def ionq(r: Rig) -> IonqObserver:
     return r.observer
 
 
-async def blocked_until_reverted(r: Rig, fault: Any) -> None:
-    """qiskit-ionq retries a failed GET (connection errors included) forever, with up to
-    1 s of jitter between tries: the call blocks while the fault lasts, then succeeds."""
+async def blocked_until_reverted(r: Rig, fault: Any) -> Outcome:
+    """A backend status call made while ``fault`` lasts: still waiting after a second,
+    answered once the fault is reverted (what it saw then)."""
     waiting = asyncio.ensure_future(r.observer.backend_status())
     done_early, _ = await asyncio.wait({waiting}, timeout=1.0)
-    assert not done_early  # still retrying after a second
+    assert not done_early  # still retrying (or waiting) after a second
     await r.revert(fault)
-    out = await waiting
-    assert out.ok, out
+    return await waiting
 
 
 def case(kind: str) -> Callable[[Case], Case]:
@@ -647,8 +646,9 @@ async def recalibration(r: Rig) -> None:
 @case("network.refuse")
 async def refuse(r: Rig) -> None:
     await r.inject(Refuse())
-    if r.observer.protocol == IONQ:
-        await blocked_until_reverted(r, Refuse())
+    if r.observer.protocol == IONQ:  # a failed GET is retried forever (<= 1 s jitter)
+        out = await blocked_until_reverted(r, Refuse())
+        assert out.ok, out
         return
     refused = await r.observer.backend_status()
     assert not refused.ok
@@ -662,8 +662,9 @@ async def refuse(r: Rig) -> None:
 @case("network.reset")
 async def reset(r: Rig) -> None:
     await r.inject(Reset(after=0.0))
-    if r.observer.protocol == IONQ:
-        await blocked_until_reverted(r, Reset(after=0.0))
+    if r.observer.protocol == IONQ:  # a failed GET is retried forever (<= 1 s jitter)
+        out = await blocked_until_reverted(r, Reset(after=0.0))
+        assert out.ok, out
         return
     broken = await r.observer.backend_status()
     assert not broken.ok
@@ -684,11 +685,7 @@ async def latency(r: Rig) -> None:
 async def partition(r: Rig) -> None:
     """A black hole: neither client has a read timeout; the call waits it out."""
     await r.inject(Partition())
-    waiting = asyncio.ensure_future(r.observer.backend_status())
-    done_early, _ = await asyncio.wait({waiting}, timeout=1.0)
-    assert not done_early  # still blocked after a second
-    await r.revert(Partition())
-    out = await waiting
+    out = await blocked_until_reverted(r, Partition())
     assert out.ok or out.code in ("ServerDisconnectedError", "RequestsApiError"), out
 
 
