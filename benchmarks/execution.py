@@ -20,17 +20,13 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks.paired import CLIENTS, DEVICE, SPEC, jobs_per_second, native_calls
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
-from fake_backends.scheduling import ServiceTime
 from fake_backends.server import serve_cloud
-from fake_backends.spec import BackendSpec
 from harness.load.circuits import circuit
 from plumbing.clock import ScaledClock
 from plumbing.native_client import NativeClient
-
-DEVICE = "FakeManilaV2"
-CLIENTS = 64
 
 
 def _raw_aer(n: int, batch: int = 50) -> float:
@@ -63,37 +59,19 @@ class _Ticker:
 
 
 async def _over_http(n: int, ticker: _Ticker) -> float:
-    spec = BackendSpec(name="bench", slots=10_000, service_time=ServiceTime(0.0, 0.0))
     async with AerExecutor(seed=1) as ex:
         await ex.warm([DEVICE])
         async with (
-            serve_cloud(FakeCloud(spec, clock=ScaledClock(1.0), executor=ex)) as cloud,
+            serve_cloud(FakeCloud(SPEC, clock=ScaledClock(1.0), executor=ex)) as cloud,
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CLIENTS)) as http,
         ):
             api = NativeClient(http, cloud.url)
             token = (await api.authenticate("key-bench"))["access_token"]
-            qasm = circuit("ghz-5").qasm
-            first = await api.submit(token, circuit=qasm, shots=1024)  # warm: transpile, noise
-            await cloud.jobs[first["id"]].done.wait()
+            submit, fetch = native_calls(api, token)
+            first = await submit()  # warm: transpile, noise
+            await cloud.jobs[first].done.wait()
             tick = asyncio.create_task(ticker.run())
-            t0 = time.perf_counter()
-            ids: list[str] = []
-            todo = iter(range(n))  # shared: each client takes the next job number
-
-            async def submitter() -> None:
-                for _ in todo:
-                    ids.append((await api.submit(token, circuit=qasm, shots=1024))["id"])
-
-            async def fetcher(mine: list[str]) -> None:
-                for job_id in mine:
-                    await cloud.jobs[job_id].done.wait()
-                    await api.result(token, job_id)
-
-            # CLIENTS concurrent clients, like the connection limit: a burst of n tasks
-            # would stall the loop on the client side, which is not what is measured
-            await asyncio.gather(*(submitter() for _ in range(CLIENTS)))
-            await asyncio.gather(*(fetcher(ids[i::CLIENTS]) for i in range(CLIENTS)))
-            rate = n / (time.perf_counter() - t0)
+            rate = await jobs_per_second(n, cloud, submit, fetch)
             tick.cancel()
             return rate
 

@@ -34,7 +34,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks.paired import SHOTS, SPEC, drive, paired_rates
+from benchmarks.paired import SHOTS, SPEC, drive, paired_rates, post_job
 from fake_backends.api.ibm.app import API_PATH, IAM_PATH, PREFIX
 from fake_backends.cloud import FakeCloud
 from harness.load.circuits import circuit
@@ -70,17 +70,12 @@ async def _ibm(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, body: byte
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     api = f"{base}{API_PATH}"
 
-    async def submit() -> str:
-        async with http.post(f"{api}/jobs", data=body, headers=headers) as resp:
-            assert resp.status == 200, await resp.text()
-            return str((await resp.json())["id"])
-
     async def fetch(job_id: str) -> object:
         async with http.get(f"{api}/jobs/{job_id}/results", headers=headers) as resp:
             assert resp.status == 200, await resp.text()
             return await resp.read()
 
-    return await drive(n, cloud, submit, fetch)
+    return await drive(n, cloud, post_job(http, f"{api}/jobs", body, headers), fetch)
 
 
 def _local_mode(n: int) -> float:

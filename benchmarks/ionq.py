@@ -24,7 +24,7 @@ from typing import Any
 
 import aiohttp
 
-from benchmarks.paired import SHOTS, SPEC, drive, paired_rates
+from benchmarks.paired import SHOTS, SPEC, drive, paired_rates, post_job
 from fake_backends.api.ionq.settings import API_PATH, PREFIX, backend_name
 from fake_backends.cloud import FakeCloud
 
@@ -67,18 +67,13 @@ async def _ionq(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, body: byt
     api = f"{cloud.url}{PREFIX}{API_PATH}"
     headers = {"Authorization": "apiKey key-bench", "Content-Type": "application/json"}
 
-    async def submit() -> str:
-        async with http.post(f"{api}/jobs", data=body, headers=headers) as resp:
-            assert resp.status == 200, await resp.text()
-            return str((await resp.json())["id"])
-
     async def fetch(job_id: str) -> object:
         url = f"{api}/jobs/{job_id}/results/probabilities"
         async with http.get(url, headers=headers) as resp:
             assert resp.status == 200, await resp.text()
             return await resp.json()
 
-    return await drive(n, cloud, submit, fetch)
+    return await drive(n, cloud, post_job(http, f"{api}/jobs", body, headers), fetch)
 
 
 async def ionq_figures(jobs: int = 500) -> dict[str, Any]:

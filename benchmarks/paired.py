@@ -5,7 +5,8 @@ and medians): the same N noisy GHZ-5 jobs (1,024 shots, FakeManilaV2) on one fak
 with unlimited slots and zero service time, driven by 64 concurrent aiohttp clients that
 submit every job and then fetch every result; four phases per protocol, in the pairs
 (native, P), (P, native), (native, P), (P, native). A protocol module brings the body its
-SDK sends and a :data:`Run` that drives N jobs through its routes.
+SDK sends and a :data:`Run` that drives N jobs through its routes. ``exec_ratio``
+(:mod:`benchmarks.execution`) drives its native jobs with the same loop.
 """
 
 from __future__ import annotations
@@ -28,7 +29,19 @@ from harness.load.circuits import circuit
 from plumbing.clock import ScaledClock
 from plumbing.native_client import NativeClient
 
-__all__ = ["CLIENTS", "DEVICE", "SHOTS", "SPEC", "Paired", "Run", "drive", "paired_rates"]
+__all__ = [
+    "CLIENTS",
+    "DEVICE",
+    "SHOTS",
+    "SPEC",
+    "Paired",
+    "Run",
+    "drive",
+    "jobs_per_second",
+    "native_calls",
+    "paired_rates",
+    "post_job",
+]
 
 DEVICE = "FakeManilaV2"
 CLIENTS = 64
@@ -37,6 +50,7 @@ SPEC = BackendSpec(name="bench", slots=10_000, service_time=ServiceTime(0.0, 0.0
 
 Submit = Callable[[], Awaitable[str]]
 Fetch = Callable[[str], Awaitable[object]]
+Headers = dict[str, str]
 #: jobs/s of n jobs through one protocol: (n, cloud, session, the SDK's body) -> rate
 Run = Callable[[int, FakeCloud, aiohttp.ClientSession, bytes], Awaitable[float]]
 
@@ -69,10 +83,20 @@ def cpu_seconds(ex: AerExecutor) -> float:
 
 
 async def drive(n: int, cloud: FakeCloud, submit: Submit, fetch: Fetch) -> float:
-    """Jobs/s of n submissions then n result fetches by CLIENTS concurrent clients."""
+    """Jobs/s of n submissions then n result fetches by CLIENTS concurrent clients,
+    after one job to warm up (:func:`jobs_per_second`)."""
     first = await submit()  # warm: decode / transpile, noise, result assembly
     await cloud.jobs[first].done.wait()
     await fetch(first)
+    return await jobs_per_second(n, cloud, submit, fetch)
+
+
+async def jobs_per_second(n: int, cloud: FakeCloud, submit: Submit, fetch: Fetch) -> float:
+    """Jobs/s of n submissions, then n result fetches, by CLIENTS concurrent clients.
+
+    CLIENTS, like the connection limit: a burst of n tasks would stall the loop on the
+    client side, which is not what is measured.
+    """
     t0 = time.perf_counter()
     ids: list[str] = []
     todo = iter(range(n))  # shared: each client takes the next job number
@@ -91,9 +115,8 @@ async def drive(n: int, cloud: FakeCloud, submit: Submit, fetch: Fetch) -> float
     return n / (time.perf_counter() - t0)
 
 
-async def _native(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, _: bytes) -> float:
-    api = NativeClient(http, cloud.url)
-    token = (await api.authenticate("key-bench"))["access_token"]
+def native_calls(api: NativeClient, token: str) -> tuple[Submit, Fetch]:
+    """Submit a GHZ-5 job of SHOTS shots, fetch a result: through the native client."""
     qasm = circuit("ghz-5").qasm
 
     async def submit() -> str:
@@ -102,7 +125,24 @@ async def _native(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, _: byte
     async def fetch(job_id: str) -> object:
         return await api.result(token, job_id)
 
-    return await drive(n, cloud, submit, fetch)
+    return submit, fetch
+
+
+def post_job(http: aiohttp.ClientSession, jobs_url: str, body: bytes, headers: Headers) -> Submit:
+    """Submit by POSTing ``body`` to a protocol's ``jobs_url`` (accepted: the job's id)."""
+
+    async def submit() -> str:
+        async with http.post(jobs_url, data=body, headers=headers) as resp:
+            assert resp.status == 200, await resp.text()
+            return str((await resp.json())["id"])
+
+    return submit
+
+
+async def _native(n: int, cloud: FakeCloud, http: aiohttp.ClientSession, _: bytes) -> float:
+    api = NativeClient(http, cloud.url)
+    token = (await api.authenticate("key-bench"))["access_token"]
+    return await drive(n, cloud, *native_calls(api, token))
 
 
 async def paired_rates(protocol: str, run: Run, body: bytes, jobs: int) -> Paired:
