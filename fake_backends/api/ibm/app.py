@@ -49,9 +49,8 @@ from fake_backends.api.ibm.jobs import Jobs
 from fake_backends.api.ibm.sessions import Sessions
 from fake_backends.api.ibm.settings import API_PATH, IAM_PATH, PREFIX
 from fake_backends.api.middleware import ERROR_RENDERER
+from fake_backends.api.provider import ProviderApi
 from fake_backends.cloud import FakeCloud
-from fake_backends.switches import SchemaChange
-from plumbing.http_errors import json_object
 
 __all__ = ["API_PATH", "IAM_PATH", "PREFIX", "IbmApi"]
 
@@ -66,11 +65,13 @@ IBM_FIELDS = {
 }
 
 
-class IbmApi:
+class IbmApi(ProviderApi):
     """The IBM protocol's handlers and state for one :class:`~fake_backends.cloud.FakeCloud`."""
 
+    FIELDS = IBM_FIELDS
+
     def __init__(self, cloud: FakeCloud) -> None:
-        self.cloud = cloud
+        super().__init__(cloud)
         self.iam = Iam(self)
         self.backends = Backends(self)
         self.jobs = Jobs(self)
@@ -110,14 +111,3 @@ class IbmApi:
 
     def tenant(self, request: web.Request) -> str:
         return self.iam.tenant(request)
-
-    def renamed(self, body: dict[str, Any]) -> dict[str, Any]:
-        """``body`` with the fields an ``api.schema_change`` fault renamed."""
-        schema = self.cloud.switches.get(SchemaChange)
-        return body if schema is None else schema.apply(body, IBM_FIELDS)
-
-    def json(self, body: dict[str, Any], status: int = 200) -> web.Response:
-        return web.json_response(self.renamed(body), status=status)
-
-    # one parser for every protocol's bodies (plumbing.http_errors)
-    json_object = staticmethod(json_object)

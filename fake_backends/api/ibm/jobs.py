@@ -161,9 +161,7 @@ class Jobs:
     # -- lookup ------------------------------------------------------------------
 
     def _job(self, request: web.Request) -> tuple[BackendJob, IbmJob]:
-        tenant = self.api.tenant(request)
-        with refusals_as_api_errors():
-            job = self.cloud.job_service.lookup(tenant, request.match_info["id"])
+        job = self.api.job(request)
         return job, self._meta(job)
 
     def _meta(self, job: BackendJob) -> IbmJob:

@@ -29,8 +29,6 @@ checked on every call (IonQ has no tokens). While an ``auth.token_expiry`` fault
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from fake_backends import records
@@ -39,9 +37,9 @@ from fake_backends.api.ionq.errors import render
 from fake_backends.api.ionq.jobs import Jobs
 from fake_backends.api.ionq.settings import API_PATH, PREFIX
 from fake_backends.api.middleware import ERROR_RENDERER
+from fake_backends.api.provider import ProviderApi
 from fake_backends.cloud import FakeCloud
-from fake_backends.switches import SchemaChange
-from plumbing.http_errors import ApiError, json_object
+from plumbing.http_errors import ApiError
 
 __all__ = ["API_PATH", "PREFIX", "IonqApi"]
 
@@ -49,11 +47,13 @@ __all__ = ["API_PATH", "PREFIX", "IonqApi"]
 IONQ_FIELDS = {"id": "id", "status": "status", "backends": "backend"}
 
 
-class IonqApi:
+class IonqApi(ProviderApi):
     """The IonQ protocol's handlers and state for one :class:`~fake_backends.cloud.FakeCloud`."""
 
+    FIELDS = IONQ_FIELDS
+
     def __init__(self, cloud: FakeCloud) -> None:
-        self.cloud = cloud
+        super().__init__(cloud)
         self.backends = Backends(self)
         self.jobs = Jobs(self)
 
@@ -96,14 +96,3 @@ class IonqApi:
             raise ApiError(401, reason, message)
         assert tenant is not None
         return tenant
-
-    def renamed(self, body: Any) -> Any:
-        """``body`` with the fields an ``api.schema_change`` fault renamed."""
-        schema = self.cloud.switches.get(SchemaChange)
-        return body if schema is None else schema.apply(body, IONQ_FIELDS)
-
-    def json(self, body: Any, status: int = 200) -> web.Response:
-        return web.json_response(self.renamed(body), status=status)
-
-    # one parser for every protocol's bodies (plumbing.http_errors)
-    json_object = staticmethod(json_object)

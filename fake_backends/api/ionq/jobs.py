@@ -126,13 +126,8 @@ class Jobs:
 
     # -- lookup --------------------------------------------------------------------
 
-    def _job(self, request: web.Request) -> BackendJob:
-        tenant = self.api.tenant(request)
-        with refusals_as_api_errors():
-            return self.cloud.job_service.lookup(tenant, request.match_info["id"])
-
     async def get(self, request: web.Request) -> web.Response:
-        return self.api.json(self._bodies.get(self._job(request)))
+        return self.api.json(self._bodies.get(self.api.job(request)))
 
     async def list(self, request: web.Request) -> web.Response:
         tenant = self.api.tenant(request)
@@ -188,7 +183,7 @@ class Jobs:
     # -- results and cancel --------------------------------------------------------
 
     def _counts(self, request: web.Request) -> tuple[BackendJob, dict[str, int]]:
-        job = self._job(request)
+        job = self.api.job(request)
         with refusals_as_api_errors():
             self.cloud.job_service.require_result(job)
         if job.counts is None:  # a primitive job submitted through another protocol
@@ -209,7 +204,7 @@ class Jobs:
         return self.api.json(counts)
 
     async def cancel(self, request: web.Request) -> web.Response:
-        job = self._job(request)
+        job = self.api.job(request)
         if not job.status.final:
             with refusals_as_api_errors():
                 self.cloud.job_service.cancel(job)
