@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -29,6 +28,7 @@ from typing import Any
 
 import aiohttp
 
+from benchmarks.rps import CONNECTIONS, loop_rps, wrk_rps
 from fake_backends.cloud import FakeCloud
 from fake_backends.executor import AerExecutor
 from fake_backends.scheduling import ServiceTime
@@ -40,7 +40,6 @@ from plumbing.clock import ScaledClock
 from plumbing.native_client import NativeClient
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locust_status.py"
-CONNECTIONS = 32
 _TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -55,19 +54,6 @@ def _machine_cpu() -> tuple[int, int]:
     return values[3] + values[4], sum(values)  # idle + iowait
 
 
-async def _wrk(url: str, token: str, seconds: float) -> float:
-    proc = await asyncio.create_subprocess_exec(
-        "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{max(1, round(seconds))}s",
-        "-H", f"Authorization: Bearer {token}", url,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
-    )  # fmt: skip
-    out, _ = await proc.communicate()
-    m = re.search(r"Requests/sec:\s+([\d.]+)", out.decode())
-    if m is None:
-        raise RuntimeError(f"wrk said: {out.decode()[-500:]}")
-    return float(m.group(1))
-
-
 async def _client_loop(url: str, token: str, seconds: float) -> float:
     """The fallback baseline: an aiohttp loop in another process (not ours: we serve)."""
     proc = await asyncio.create_subprocess_exec(
@@ -76,24 +62,6 @@ async def _client_loop(url: str, token: str, seconds: float) -> float:
     )  # fmt: skip
     out, _ = await proc.communicate()
     return float(out.decode().strip())
-
-
-async def _client_main(url: str, token: str, seconds: float) -> float:
-    done = 0
-    deadline = time.monotonic() + seconds
-    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-    async with aiohttp.ClientSession(connector=connector) as http:
-
-        async def one() -> None:
-            nonlocal done
-            while time.monotonic() < deadline:
-                async with http.get(url, headers={"Authorization": f"Bearer {token}"}) as r:
-                    await r.read()
-                done += 1
-
-        t0 = time.monotonic()
-        await asyncio.gather(*(one() for _ in range(CONNECTIONS)))
-        return done / (time.monotonic() - t0)
 
 
 async def _locust(url: str, path: str, token: str, seconds: float) -> dict[str, float]:
@@ -145,7 +113,7 @@ async def load_figures(seconds: float = 5.0) -> dict[str, Any]:
             path = f"/v1/jobs/{job['id']}"
             url = cloud.url + path
             if shutil.which("wrk"):
-                baseline, tool = await _wrk(url, token, seconds), "wrk"
+                baseline, tool = await wrk_rps(url, token, seconds), "wrk"
             else:
                 baseline, tool = await _client_loop(url, token, seconds), "aiohttp client loop"
             locust = await _locust(cloud.url, path, token, seconds)
@@ -170,4 +138,4 @@ async def load_figures(seconds: float = 5.0) -> dict[str, Any]:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["--client"]:
-    print(asyncio.run(_client_main(sys.argv[2], sys.argv[3], float(sys.argv[4]))))  # noqa: T201
+    print(asyncio.run(loop_rps(sys.argv[2], sys.argv[3], float(sys.argv[4]))))  # noqa: T201

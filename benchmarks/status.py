@@ -11,16 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import shutil
 import signal
 import sys
-import time
 from typing import Any
 
-import aiohttp
-
-CONNECTIONS = 32
+from benchmarks.rps import CONNECTIONS, loop_rps, wrk_rps
 
 
 async def _start(*args: str) -> tuple[asyncio.subprocess.Process, dict[str, Any]]:
@@ -46,47 +42,9 @@ async def _stop(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
-async def _wrk(url: str, token: str, seconds: float) -> float:
-    proc = await asyncio.create_subprocess_exec(
-        "wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds:g}s",
-        "-H", f"Authorization: Bearer {token}", url,
-        stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, _ = await proc.communicate()
-    text = out.decode()
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if non2xx:
-        raise RuntimeError(f"{non2xx.group(1)} error answers from {url}")
-    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
-    if m is None:
-        raise RuntimeError(f"cannot read wrk output: {text}")
-    return float(m.group(1))
-
-
-async def _client_loop(url: str, token: str, seconds: float) -> float:
-    headers = {"Authorization": f"Bearer {token}"}
-    done = 0
-    deadline = time.perf_counter() + seconds
-    connector = aiohttp.TCPConnector(limit=CONNECTIONS)
-    async with aiohttp.ClientSession(connector=connector, headers=headers) as http:
-
-        async def worker() -> None:
-            nonlocal done
-            while time.perf_counter() < deadline:
-                async with http.get(url) as resp:
-                    await resp.read()
-                    if resp.status != 200:
-                        raise RuntimeError(f"{url} answered {resp.status}")
-                done += 1
-
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONNECTIONS)))
-        return done / (time.perf_counter() - t0)
-
-
 async def status_ratio(seconds: float = 10.0) -> dict[str, Any]:
     tool = "wrk" if shutil.which("wrk") else "aiohttp client loop"
-    load = _wrk if tool == "wrk" else _client_loop
+    load = wrk_rps if tool == "wrk" else loop_rps
     proc, fake = await _start("fake")
     try:
         fake_rps = await load(fake["url"] + fake["path"], fake["token"], seconds)
