@@ -240,6 +240,22 @@ class _Units:
         self.units += [_unit(c, self.device) for c in circuits]
         self.shots += [shots] * len(circuits)
 
+    def add_rows(
+        self, shape: tuple[int, ...], circuit: Any, bound: Collection[Any], shots: int
+    ) -> dict[str, Any]:
+        """Append a pub's (an item's) ``bound`` circuits, whose outputs are per-shot rows;
+        its plan entry's part that :func:`_stacked` reads them back by (where its units
+        are, their shape, width and registers)."""
+        entry = {
+            "shape": list(shape),
+            "start": len(self),
+            "count": len(bound),
+            "num_clbits": circuit.num_clbits,
+            "registers": _registers(circuit),
+        }
+        self.add(bound, shots)
+        return entry
+
     def job(self, plan: dict[str, Any], layout: str, *, packed: bool) -> dict[str, Any]:
         """What :func:`prepare` returns; ``packed``: the outputs keep per-shot rows."""
         return {"units": self.units, "shots": self.shots, "packed": packed, "plan": plan,
@@ -262,6 +278,20 @@ def _rows(packed: bytes | None, num_clbits: int) -> np.ndarray:
     rows = np.frombuffer(packed or b"", dtype=np.uint8).reshape(-1, width)
     bits = np.unpackbits(rows, axis=1, bitorder="big")[:, ::-1]
     return bits[:, :num_clbits].astype(bool)
+
+
+def _stacked(
+    entry: dict[str, Any], outputs: list[tuple[dict[str, int], bytes | None]], shots: int
+) -> np.ndarray:
+    """An entry's (see :meth:`_Units.add_rows`) per-shot rows as booleans ``[*shape, shot,
+    clbit]``, cut to the fewest shots any of its units returned (a partial result cuts
+    them); an entry without units: ``shots`` rows of zeros."""
+    mine = outputs[entry["start"] : entry["start"] + entry["count"]]
+    rows = [_rows(packed, entry["num_clbits"]) for _, packed in mine]
+    if not rows:
+        return np.zeros((*entry["shape"], shots, entry["num_clbits"]), dtype=bool)
+    shots = min(len(r) for r in rows)
+    return np.stack([r[:shots] for r in rows]).reshape(*entry["shape"], shots, -1)
 
 
 def _spans(meta: dict[str, Any], pubs: list[dict[str, Any]]) -> Any:
@@ -300,18 +330,8 @@ def _sampler(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
             raise CircuitRejected("a sampler pub's circuit measures nothing (no classical bits)")
         budget.take(max(1, pub.parameter_values.size))
         bound = pub.parameter_values.bind_all(pub.circuit).ravel()
-        pubs.append(
-            {
-                "shape": list(pub.shape),
-                "start": len(units),
-                "count": len(bound),
-                "shots": pub.shots,
-                "num_clbits": pub.circuit.num_clbits,
-                "registers": _registers(pub.circuit),
-                "metadata": _json_metadata(pub.circuit.metadata),
-            }
-        )
-        units.add(bound, pub.shots)
+        entry = units.add_rows(pub.shape, pub.circuit, bound, pub.shots)
+        pubs.append({**entry, "shots": pub.shots, "metadata": _json_metadata(pub.circuit.metadata)})
     return units.job({"pubs": pubs}, _layout(pubs), packed=True)
 
 
@@ -323,10 +343,8 @@ def _sampler_result(
 
     pub_results = []
     for pub in plan["pubs"]:
-        mine = outputs[pub["start"] : pub["start"] + pub["count"]]
-        rows = [_rows(packed, pub["num_clbits"]) for _, packed in mine]
-        shots = min(len(r) for r in rows)  # equal, unless a partial result cut them
-        stacked = np.stack([r[:shots] for r in rows]).reshape(*pub["shape"], shots, -1)
+        stacked = _stacked(pub, outputs, pub["shots"])
+        shots = stacked.shape[-2]  # as asked, unless a partial result cut them
         fields = {
             name: BitArray.from_bool_array(stacked[..., bits], order="little")
             for name, bits in pub["registers"]
@@ -505,17 +523,7 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
         budget.check(item.circuit)
         budget.take(max(1, item.size()))
         shape, bound, extra = _bind_item(item, rng)
-        items.append(
-            {
-                "shape": list(shape),
-                "start": len(units),
-                "count": len(bound),
-                "num_clbits": item.circuit.num_clbits,
-                "registers": _registers(item.circuit),
-                "extra": extra,
-            }
-        )
-        units.add(bound, program.shots)
+        items.append({**units.add_rows(shape, item.circuit, bound, program.shots), "extra": extra})
     raw = params["quantum_program"]
     plan = {
         "items": items,
@@ -566,14 +574,7 @@ def _executor_result(
     data = []
     parts = []
     for index, item in enumerate(plan["items"]):
-        mine = outputs[item["start"] : item["start"] + item["count"]]
-        rows = [_rows(packed, item["num_clbits"]) for _, packed in mine]
-        shots = min((len(r) for r in rows), default=plan["shots"])
-        stacked = (
-            np.stack([r[:shots] for r in rows]).reshape(*item["shape"], shots, -1)
-            if rows
-            else np.zeros((*item["shape"], shots, item["num_clbits"]), dtype=bool)
-        )
+        stacked = _stacked(item, outputs, plan["shots"])
         results = {name: stacked[..., bits] for name, bits in item["registers"]}
         results.update(item["extra"])
         data.append(
