@@ -45,6 +45,11 @@ def error(tmp_path: Path, faults: str) -> ScenarioError:
     return error_of(tmp_path, BASE + faults)
 
 
+def with_device(device: str) -> str:
+    """``BASE`` with ``device`` for its backend, and no faults."""
+    return BASE.replace("FakeSherbrooke", device) + "  []\n"
+
+
 def test_backend_entry_becomes_a_spec(tmp_path):
     s = load(tmp_path, "  - {kind: queue.stall, at: 3m, duration: 1m}\n")
     spec = s.backends[0].spec
@@ -146,13 +151,13 @@ def test_bad_fault_entries_name_their_yaml_path(tmp_path, entry, path, message):
     assert message in exc.reason
 
 
-def test_unknown_device_is_a_load_time_error(tmp_path):
-    path = tmp_path / "s.yaml"
-    path.write_text(BASE.replace("FakeSherbrooke", "FakeSherbroke") + "  []\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    assert info.value.path == "backends[0].device"
-    assert "did you mean 'FakeSherbrooke'" in info.value.reason
+@pytest.mark.parametrize(
+    ("typo", "meant"), [("FakeSherbroke", "FakeSherbrooke"), ("ionq:aira-1", "ionq:aria-1")]
+)
+def test_unknown_device_is_a_load_time_error(tmp_path, typo, meant):
+    exc = error_of(tmp_path, with_device(typo))
+    assert exc.path == "backends[0].device"
+    assert f"did you mean {meant!r}" in exc.reason
 
 
 #: the parameters a kind cannot do without
@@ -223,13 +228,7 @@ def test_telemetry_faults_are_checked_at_load_time(tmp_path):
 
 
 def test_a_trapped_ion_device_is_a_device_for_any_backend(tmp_path):
-    """``device: ionq:aria-1`` loads (all-to-all, 25 qubits); a near miss is refused."""
-    path = tmp_path / "s.yaml"
-    path.write_text(BASE.replace("FakeSherbrooke", "ionq:aria-1") + "  []\n")
-    (backend,) = load_scenario(path).backends
+    """``device: ionq:aria-1`` loads (all-to-all, 25 qubits); a near miss is refused
+    (``test_unknown_device_is_a_load_time_error``)."""
+    (backend,) = load_scenario(write(tmp_path, with_device("ionq:aria-1"))).backends
     assert backend.device == "ionq:aria-1"
-    path.write_text(BASE.replace("FakeSherbrooke", "ionq:aira-1") + "  []\n")
-    with pytest.raises(ScenarioError) as info:
-        load_scenario(path)
-    assert info.value.path == "backends[0].device"
-    assert "did you mean 'ionq:aria-1'" in info.value.reason

@@ -39,6 +39,13 @@ def incident() -> Journal:
     return j
 
 
+def untyped_incident() -> Journal:
+    """:func:`incident` with no step done: no ``runbook.step`` record at all."""
+    j = incident()
+    j.records = [r for r in j.records if r["type"] != "runbook.step"]
+    return j
+
+
 def test_runbook_steps_due_done_deadline_and_order():
     s = score(incident().end(1205.0), config(runbook=RUNBOOK))
     steps = {r.id: r for r in s.runbook}
@@ -62,8 +69,7 @@ def test_runbook_steps_due_done_deadline_and_order():
 
 
 def test_missed_steps_fail_the_runbook_gate():
-    j = incident()
-    j.records = [r for r in j.records if r["type"] != "runbook.step"]
+    j = untyped_incident()
     gates = (GateSpec("runbook_steps_missed", "max", 0.0),)
     s = score(j.end(1205.0), config(runbook=RUNBOOK, gates=gates))
     steps = {r.id: r for r in s.runbook}
@@ -77,8 +83,7 @@ def test_missed_steps_fail_the_runbook_gate():
 def test_doing_nothing_in_an_interactive_game_day_misses_every_step_of_the_chain():
     # issue 13: nobody typed anything, so every step after the first was "not triggered"
     # and did not count: the run passed with a runbook gate of max 1
-    j = incident()
-    j.records = [r for r in j.records if r["type"] != "runbook.step"]
+    j = untyped_incident()
     j.add(0.0, "run.config", interactive=True, source={})
     gates = (GateSpec("runbook_steps_missed", "max", 1.0),)
     s = score(j.end(1205.0), config(runbook=RUNBOOK, gates=gates))
