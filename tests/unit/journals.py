@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.scoring import ScoringConfig, SloSpec
+from harness.scoring import Score, ScoringConfig, SloSpec, score
 
 IDEAL = {"00": 0.5, "11": 0.5}
 GOOD_COUNTS = {"00": 510, "11": 514}
@@ -98,3 +98,11 @@ def outage_journal(
         t = n * 5.0
         j.job(n, t, done=t + 5.0, ok=not bad_from <= t < bad_until)
     return j
+
+
+def scored_outage(bad_from: float, seconds: float) -> Score:
+    """The score of :func:`outage_journal` failing ``seconds`` from ``bad_from``, with one
+    10-second fault at its start (what the outage-length properties compare)."""
+    j = outage_journal(bad_from=bad_from, bad_until=bad_from + seconds)
+    j.fault(bad_from, bad_from + 10.0)
+    return score(j.end(1205.0), config())

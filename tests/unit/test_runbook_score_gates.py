@@ -17,7 +17,7 @@ from harness.scoring import (
     score,
     stop_check,
 )
-from tests.unit.journals import Journal, config, outage_journal
+from tests.unit.journals import Journal, config, outage_journal, scored_outage
 
 RUNBOOK = (
     StepSpec("ack", Trigger("alert"), expect="alert", within=60.0),
@@ -175,9 +175,7 @@ def test_resilience_score_hand_computed():
 @given(length=st.integers(1, 30), extra=st.integers(1, 20))
 def test_a_longer_outage_never_scores_better(length: int, extra: int):
     def resilience(ticks: int) -> float:
-        j = outage_journal(bad_from=300.0, bad_until=300.0 + ticks * 10.0)
-        j.fault(300.0, 310.0)
-        value = score(j.end(1205.0), config()).resilience.score
+        value = scored_outage(300.0, ticks * 10.0).resilience.score
         assert value is not None
         return value
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from harness.exitcode import ExitCode
 from harness.scoring import GateSpec, SloSpec, hellinger_fidelity, score
-from tests.unit.journals import IDEAL, Journal, config, outage_journal
+from tests.unit.journals import IDEAL, Journal, config, outage_journal, scored_outage
 
 
 def test_ttr_is_time_from_fault_start_to_stable_recovery():
@@ -188,10 +188,7 @@ def test_faults_that_only_touch_are_two_incidents():
 @settings(max_examples=40, deadline=None)
 @given(start=st.integers(30, 80), length=st.integers(1, 20))
 def test_ttr_is_never_negative(start: int, length: int):
-    bad_from = start * 10.0
-    j = outage_journal(bad_from=bad_from, bad_until=bad_from + length * 10.0)
-    j.fault(bad_from, bad_from + 10.0)
-    (inc,) = score(j.end(1205.0), config()).incidents
+    (inc,) = scored_outage(start * 10.0, length * 10.0).incidents
     assert inc.ttr_s is not None
     assert inc.ttr_s >= 0
 
@@ -200,9 +197,7 @@ def test_ttr_is_never_negative(start: int, length: int):
 @given(length=st.integers(1, 40), extra=st.integers(1, 20))
 def test_a_longer_outage_never_recovers_sooner(length: int, extra: int):
     def ttr(minutes: int) -> float:
-        j = outage_journal(bad_from=300.0, bad_until=300.0 + minutes * 10.0)
-        j.fault(300.0, 310.0)
-        (inc,) = score(j.end(1205.0), config()).incidents
+        (inc,) = scored_outage(300.0, minutes * 10.0).incidents
         return float("inf") if inc.ttr_s is None else inc.ttr_s
 
     assert ttr(length) <= ttr(length + extra)
