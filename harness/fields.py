@@ -278,6 +278,14 @@ class Fields:
             raise self.error(f"expected a number in [{lo:g}, {hi:g}], found {value}", key)
         return float(value)
 
+    def http_status(self, key: str, default: int, *, least: int, what: str) -> int:
+        """An HTTP status from ``least`` to 599 that a fault answers with (a 4xx or 5xx
+        error); ``what`` names that range in the error, e.g. ``a 5xx status``."""
+        status: int = self.integer(key, default, min=least)
+        if status > 599:
+            raise self.error(f"expected {what}, found {status}", key)
+        return status
+
     def fraction(self, key: str, default: Any = _MISSING) -> Any:
         """A number in [0, 1]: a rate of jobs or requests, a share, an SLO objective."""
         return self.number(key, default, min=0.0, max=1.0)

@@ -36,10 +36,11 @@ class _TokenEndpointDown(FaultKind):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        status: int = fields.integer("status", 503, min=400)
-        if status > 599:
-            raise fields.error(f"expected an HTTP error status 400..599, found {status}", "status")
-        return cls(status=status)
+        return cls(
+            status=fields.http_status(
+                "status", 503, least=400, what="an HTTP error status 400..599"
+            )
+        )
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         for control in ctx.controls(backends):

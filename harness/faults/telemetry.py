@@ -44,10 +44,7 @@ class WebhookErrors(FaultKind):
 
     @classmethod
     def parse(cls, fields: Fields) -> Self:
-        status: int = fields.integer("status", 500, min=500)
-        if status > 599:
-            raise fields.error(f"expected a 5xx status, found {status}", "status")
-        return cls(status=status)
+        return cls(status=fields.http_status("status", 500, least=500, what="a 5xx status"))
 
     async def inject(self, ctx: FaultContext, backends: Sequence[str]) -> None:
         if ctx.webhook is None:

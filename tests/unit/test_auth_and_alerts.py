@@ -150,6 +150,15 @@ def test_credential_revoked_rejects_a_replacement_equal_to_the_key(tmp_path):
     assert info.value.path == "faults[0].replacement"
 
 
+def test_token_endpoint_faults_take_an_http_error_status(tmp_path):
+    from tests.unit.test_backend_faults_config import error
+
+    e = error(tmp_path, "  - {kind: auth.token_expiry, at: 3m, duration: 1m, status: 600}\n")
+    assert "faults[0].status: expected an HTTP error status 400..599, found 600" in str(e)
+    e = error(tmp_path, "  - {kind: auth.refresh_failure, at: 3m, duration: 1m, status: 302}\n")
+    assert "faults[0].status: expected an integer >= 400, found 302" in str(e)
+
+
 def test_a_held_alert_pages_once_for_a_flapping_cause():
     from reference_orchestrator.alerts import Held
 
