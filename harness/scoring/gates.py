@@ -27,6 +27,11 @@ def _worst(values: Sequence[float | None]) -> float | None:
 Getter = Callable[[Score], float | None]
 
 
+def _per_incident(figure: str) -> Getter:
+    """The worst of a per-incident figure (None when any incident lacks it)."""
+    return lambda s: _worst([getattr(i, figure) for i in s.incidents])
+
+
 def _alerting(figure: str) -> Getter:
     """A figure of the alert-quality analysis (None when the run has none)."""
     return lambda s: None if s.alerting is None else getattr(s.alerting, figure)
@@ -38,22 +43,22 @@ GATES: dict[str, tuple[str, str, Getter]] = {
     "ttd": (
         "s",
         "worst time to detect by the SUT's alerts (not detected fails)",
-        lambda s: _worst([i.ttd_s for i in s.incidents]),
+        _per_incident("ttd_s"),
     ),
     "tta": (
         "s",
         "worst time to acknowledge (first runbook step done)",
-        lambda s: _worst([i.tta_s for i in s.incidents]),
+        _per_incident("tta_s"),
     ),
     "ttm": (
         "s",
         "worst time to mitigate (SUT mitigation event or runbook action)",
-        lambda s: _worst([i.ttm_s for i in s.incidents]),
+        _per_incident("ttm_s"),
     ),
     "burn_rate_ttd": (
         "s",
         "worst time to the harness's burn-rate page",
-        lambda s: _worst([i.burn_ttd_s for i in s.incidents]),
+        _per_incident("burn_ttd_s"),
     ),
     "error_budget_consumed": (
         "budget",  # a fraction of the budget; reports write it as a percentage
