@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -10,10 +11,18 @@ from typing import Any
 
 from rich.console import Console
 
+from harness.errors import ConfigError
 from harness.scenario.model import Scenario
 from harness.scenario.parse import find_scenario, load_scenario
 
-__all__ = ["Execute", "add_command", "add_scenarios_dir", "load_named", "scenarios_dir"]
+__all__ = [
+    "Execute",
+    "add_command",
+    "add_scenarios_dir",
+    "load_named",
+    "read_json",
+    "scenarios_dir",
+]
 
 #: what a command runs: its parsed arguments and the console -> the exit code
 Execute = Callable[[argparse.Namespace, Console], int]
@@ -59,3 +68,14 @@ def load_named(name: str, args: argparse.Namespace) -> Scenario:
     """Load a scenario given as a path or as a name in the scenarios folder (with the
     target of ``--target``, when given)."""
     return load_scenario(find_scenario(name, scenarios_dir(args)), target=args.target)
+
+
+def read_json(path: Path, name: str) -> Any:
+    """The JSON document in the file ``path``; a ConfigError calling it ``name`` (the
+    file, or the option that gave it) when it cannot be read or is not JSON."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read {name}: {exc.strerror}") from None
+    except ValueError as exc:  # UnicodeDecodeError too
+        raise ConfigError(f"{name} is not JSON: {exc}") from None

@@ -20,7 +20,6 @@ side is compared (with its larger uncertainty) and flagged in the output.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from harness.commands.common import add_command
+from harness.commands.common import add_command, read_json
 from harness.durations import fmt_duration
 from harness.errors import ConfigError
 from harness.exitcode import ExitCode
@@ -57,12 +56,7 @@ def register(sub: Any) -> None:
 def load(path: Path) -> dict[str, Any]:
     """One ``report.json`` (a file or the run folder holding it)."""
     file = path / "report.json" if path.is_dir() else path
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"{file} is not JSON: {exc}") from None
+    data = read_json(file, str(file))
     if not isinstance(data, dict) or "gates" not in data:
         raise ConfigError(f"{file} is not a qgameday report.json")
     return data

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ipaddress
-import json
 import signal
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from harness.commands.common import add_command
+from harness.commands.common import add_command, read_json
 from harness.errors import ConfigError, ProxyError
 from harness.exitcode import ExitCode
 
@@ -56,12 +55,7 @@ def execute(args: argparse.Namespace, console: Console) -> int:
 
 
 def _read_config(path: Path) -> list[dict[str, Any]]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"--config {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigError(f"--config {path}: not JSON: {exc}") from None
+    doc = read_json(path, f"--config {path}")
     if not isinstance(doc, list) or not all(isinstance(p, dict) for p in doc):
         raise ConfigError(f"--config {path}: expected a JSON list of proxies")
     return doc

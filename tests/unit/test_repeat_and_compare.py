@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.commands.compare import regressions
+import pytest
+
+from harness.commands.compare import load, regressions
+from harness.errors import ConfigError
 from harness.scoring.repeat import distribution, summarise
 
 
@@ -87,3 +90,14 @@ def test_no_impact_compares_as_a_zero_ttr():
     base = timed("mttr", None, 1.0, note="no impact")
     assert regressions(base, timed("mttr", 300.0, 1.0), 0.1, 0.0)[0][3] == "REGRESSED"
     assert regressions(timed("mttr", 300.0, 1.0), base, 0.1, 0.0)[0][3] == "improved"
+
+
+def test_a_report_that_cannot_be_read_is_a_configuration_error(tmp_path):
+    with pytest.raises(ConfigError, match=r"cannot read .*nope\.json: No such file"):
+        load(tmp_path / "nope.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ConfigError, match=r"bad\.json is not JSON: "):
+        load(tmp_path / "bad.json")
+    (tmp_path / "other.json").write_text("[]")
+    with pytest.raises(ConfigError, match="is not a qgameday report.json"):
+        load(tmp_path / "other.json")
