@@ -354,6 +354,15 @@ class Fields:
         for i, item in enumerate(value):
             yield Fields(item, path=f"{self.where(key)}[{i}]", file=self.file, lines=self._lines)
 
+    def named(self, what: str, known: Sequence[str]) -> Iterator[tuple[str, Fields]]:
+        """Each entry of a mapping keyed by names of ``what`` (SLIs, gates, stop
+        conditions), with its mapping; a name not in ``known`` is an error naming the
+        nearest (:func:`unknown_name`)."""
+        for name in self.keys():
+            if name not in known:
+                raise self.error(unknown_name(what, name, known), name)
+            yield name, self.child(name)
+
     def done(self) -> None:
         """Reject keys no getter read (typos, fields from another version)."""
         for key in self._data:

@@ -229,13 +229,7 @@ def _noisy(f: Fields, locust: dict[str, Any]) -> NoisyTenant | None:
 
 def _slos(f: Fields) -> tuple[SloSpec, ...]:
     out = []
-    for name in f.keys():
-        if name not in SLI_NAMES:
-            raise f.error(
-                unknown_name("SLI", name, SLI_NAMES),
-                name,
-            )
-        slo = f.child(name)
+    for name, slo in f.named("SLI", SLI_NAMES):
         objective = slo.fraction("objective")
         if objective >= 1.0:
             raise slo.error("objective must be below 1 (a 100% SLO has no budget)", "objective")
@@ -265,13 +259,7 @@ def _slos(f: Fields) -> tuple[SloSpec, ...]:
 
 def _gates(f: Fields) -> tuple[GateSpec, ...]:
     out = []
-    for name in f.keys():
-        if name not in GATES:
-            raise f.error(
-                unknown_name("gate", name, sorted(GATES)),
-                name,
-            )
-        g = f.child(name)
+    for name, g in f.named("gate", sorted(GATES)):
         unit = GATES[name][0]
         ops = [op for op in ("max", "min") if g.has(op)]
         if len(ops) != 1:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from harness.fields import Fields, unknown_name
+from harness.fields import Fields
 from harness.scoring import (
     DEFAULT_BURN_RULES,
     STOP_RULES,
@@ -96,13 +96,7 @@ def _rule(r: Fields) -> BurnRule:
 
 def parse_stop_when(f: Fields) -> tuple[StopRule, ...]:
     out = []
-    for name in f.keys():
-        if name not in STOP_RULES:
-            raise f.error(
-                unknown_name("stop condition", name, list(STOP_RULES)),
-                name,
-            )
-        c = f.child(name)
+    for name, c in f.named("stop condition", list(STOP_RULES)):
         above = c.number("above", min=0.0)
         window = c.duration("window", None, positive=True) if STOP_RULES[name] else None
         c.done()
