@@ -67,6 +67,19 @@ class JournalView:
         self.end = 0.0  # the last scenario time seen
         self.status: tuple[str, str | None] | None = None  # from the last run.ended
         self.interactive = False
+        #: the lists above that keep every record of a type as it is, by that type
+        self._kept: dict[str, list[Record]] = {
+            EXECUTION.name: self.executions,
+            LOAD_SLI.name: self.requests,
+            TICK.name: self.ticks,
+            RUNBOOK_STEP.name: self.step_records,
+            WEBHOOK_REFUSED.name: self.refused,
+            SUT_SCRAPE.name: self.scrapes,
+            SECRET_LEAK.name: self.leaks,
+            RUN_CONFIG.name: self.instrument,
+            LAG.name: self.instrument,
+            LAG_SUMMARY.name: self.instrument,
+        }
 
     @classmethod
     def of(cls, records: Iterable[Record]) -> JournalView:
@@ -88,39 +101,25 @@ class JournalView:
         """Take one more record into the view."""
         self.end = max(self.end, float(r.get("t", 0.0)))
         kind = r.get("type")
-        if kind == EXECUTION.name:
-            self.executions.append(r)
+        if not isinstance(kind, str):
+            kind = ""
+        if (kept := self._kept.get(kind)) is not None:
+            kept.append(r)
+        if kind == EXECUTION.name or kind.startswith("job."):
             self._jobs.add(r)
-        elif isinstance(kind, str) and kind.startswith("job."):
-            self._jobs.add(r)
-        elif kind == LOAD_SLI.name:
-            self.requests.append(r)
-        elif kind == TICK.name:
-            self.ticks.append(r)
         elif kind == ALERT.name:
             self.alerts.append(alert_of(r))
         elif kind in (FAULT_STARTED.name, FAULT_ENDED.name):
             self._faults.add(r)
         elif kind == SUT_EVENT.name:
             self.sut_events.append((float(r["t"]), str(r.get("name", ""))))
-        elif kind == RUNBOOK_STEP.name:
-            self.step_records.append(r)
         elif kind == RESPONDER_ACK.name:
             self.acks.append(float(r["t"]))
-        elif kind == WEBHOOK_REFUSED.name:
-            self.refused.append(r)
-        elif kind == SUT_SCRAPE.name:
-            self.scrapes.append(r)
-        elif kind == SECRET_LEAK.name:
-            self.leaks.append(r)
         elif kind == SECRET_SCAN.name:
             self.secret_scan = r
         elif kind == RUN_ENDED.name:
             self.status = str(r.get("status", "completed")), r.get("reason")
         elif kind == RUN_CONFIG.name:
-            self.instrument.append(r)
             self.interactive = self.interactive or bool(r.get("interactive"))
-        elif kind in (LAG.name, LAG_SUMMARY.name):
-            self.instrument.append(r)
         if (mitigation := mitigation_of(r)) is not None:
             self.mitigations.append(mitigation)
