@@ -12,7 +12,9 @@ whatever protocol a client speaks. Every setting defined here is listed in
 
 Adding one: a frozen slotted dataclass deriving from :class:`Setting` with a ``name``
 (its /metrics label). ``switch``, ``journal()`` and ``cleared`` say how the journal
-shows it (default: ``name``, its fields, ``None``).
+shows it (default: ``name``, its fields, ``None``); one without parameters derives from
+``_Flag`` (journalled ``True``/``False``), one whose first field is a level (a factor, a
+rate, a limit) from ``_Level`` (journalled as that number).
 """
 
 from __future__ import annotations
@@ -114,6 +116,16 @@ class _Flag(Setting):
         return True
 
 
+class _Level(Setting):
+    """A setting the journal shows as one number, its first field (a factor, a rate, a
+    limit): the level a fault turns up or down, which a dashboard can plot."""
+
+    __slots__ = ()
+
+    def journal(self) -> Any:
+        return getattr(self, dataclasses.fields(self)[0].name)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class Outage(_Flag):
     """Offline: status ``offline``, submissions 503 ``backend_offline``, nothing starts."""
@@ -131,7 +143,7 @@ class Stall(_Flag):
 
 
 @dataclass(frozen=True, slots=True)
-class Slowdown(Setting):
+class Slowdown(_Level):
     """Service time x ``factor`` for jobs starting while it is on."""
 
     name: ClassVar[str] = "slowdown"
@@ -142,12 +154,9 @@ class Slowdown(Setting):
         if not self.factor > 0:
             raise ValueError(f"slowdown factor must be > 0, got {self.factor}")
 
-    def journal(self) -> Any:
-        return self.factor
-
 
 @dataclass(frozen=True, slots=True)
-class Saturation(Setting):
+class Saturation(_Level):
     """Other tenants add ``rate`` background jobs per scenario second (of ``shots`` each,
     default: the backend's own background shots)."""
 
@@ -160,19 +169,13 @@ class Saturation(Setting):
     def switch(cls) -> str:
         return "extra_background_rate"
 
-    def journal(self) -> Any:
-        return self.rate
-
 
 @dataclass(frozen=True, slots=True)
-class QueueLimit(Setting):
+class QueueLimit(_Level):
     """The queue accepts at most ``max_depth`` jobs (429 + Retry-After past it)."""
 
     name: ClassVar[str] = "queue_limit"
     max_depth: int
-
-    def journal(self) -> Any:
-        return self.max_depth
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,26 +311,20 @@ class UsageLimit(_Flag):
 
 
 @dataclass(frozen=True, slots=True)
-class PendingJobsLimit(Setting):
+class PendingJobsLimit(_Level):
     """A tenant may have at most ``max_pending`` unfinished jobs; more are refused."""
 
     name: ClassVar[str] = "pending_jobs_limit"
     max_pending: int = 3
 
-    def journal(self) -> Any:
-        return self.max_pending
-
 
 @dataclass(frozen=True, slots=True)
-class SessionTtl(Setting):
+class SessionTtl(_Level):
     """Sessions live at most ``max_ttl`` scenario seconds from their creation (0: every
     open session reaches its end at once): they close, their queued jobs are cancelled."""
 
     name: ClassVar[str] = "session_ttl"
     max_ttl: float = 0.0
-
-    def journal(self) -> Any:
-        return self.max_ttl
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,7 +348,7 @@ class StuckQueued(Setting):
 SETTINGS: tuple[type[Setting], ...] = tuple(
     obj
     for obj in list(globals().values())
-    if isinstance(obj, type) and issubclass(obj, Setting) and obj not in (Setting, _Flag)
+    if isinstance(obj, type) and issubclass(obj, Setting) and obj not in (Setting, _Flag, _Level)
 )
 
 Watcher = Callable[[], None]

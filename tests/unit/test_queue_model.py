@@ -24,8 +24,11 @@ from fake_backends.switches import (
     JobFailures,
     Outage,
     PartialResults,
+    PendingJobsLimit,
+    QueueLimit,
     RunningWithoutQpu,
     Saturation,
+    SessionTtl,
     Slowdown,
     Stall,
     StuckQueued,
@@ -243,6 +246,15 @@ async def test_slowdown_multiplies_service_time():
         cloud.queue.submit(j)
         await settle()
         assert j.qpu_seconds == pytest.approx(30.0)
+
+
+def test_a_setting_of_one_level_is_journalled_as_that_number():
+    """``backend.switch``'s value for a factor, a rate or a limit: the number alone."""
+    assert Slowdown(3.0).journal() == 3.0
+    assert Saturation(rate=2.0, shots=10).journal() == 2.0
+    assert QueueLimit(max_depth=0).journal() == 0
+    assert PendingJobsLimit(max_pending=4).journal() == 4
+    assert SessionTtl(max_ttl=60.0).journal() == 60.0
 
 
 def test_service_time_distribution_is_seeded_and_has_the_asked_mean():
