@@ -32,11 +32,20 @@ from harness.load.files import PLUGIN
 from harness.load.lines import parse_line
 from plumbing.lifetime import die_with_parent
 
-__all__ = ["LocustProcess", "LocustSpec", "Mode", "free_port", "group_pids"]
+__all__ = [
+    "GroupChild",
+    "LocustProcess",
+    "LocustSpec",
+    "Mode",
+    "free_port",
+    "group_gone",
+    "group_pids",
+]
 
 Mode = Literal["local", "master", "worker"]
 GRACE_S = 10.0
 KILL_WAIT_S = 5.0
+POLL_S = 0.01  # how often group_gone looks in /proc
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +142,56 @@ def group_pids(pgid: int) -> set[int]:
     return out
 
 
+async def group_gone(pgid: int, within: float) -> bool:
+    """Wait, at most ``within`` wall seconds, until no process of group ``pgid`` is
+    left; whether none is (/proc offers nothing to wait on for a group: poll, bounded)."""
+    for _ in range(max(1, int(within / POLL_S))):
+        if not group_pids(pgid):
+            return True
+        await asyncio.sleep(POLL_S)
+    return not group_pids(pgid)
+
+
+class GroupChild:
+    """A child process started in a session of its own (so a process group: whatever it
+    forks goes with it), its output appended to ``log_path``. What Locust's process and
+    the SUT's (:class:`~harness.sut.process.SutProcess`) have in common; each starts and
+    stops its own way."""
+
+    def __init__(self, log_path: Path) -> None:
+        self.log_path = log_path
+        self._proc: asyncio.subprocess.Process | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    @property
+    def returncode(self) -> int | None:
+        """The exit code once the group leader exited (negative: killed by that signal)."""
+        return self._proc.returncode if self._proc is not None else None
+
+    def signal_group(self, sig: int) -> None:
+        """Send ``sig`` to the whole group (nothing when it is gone)."""
+        if self._proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, sig)
+
+    def close_log(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines it wrote, for error messages."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.rstrip().splitlines()[-lines:])
+
+
 class _Tail:
     """Complete lines appended to a file since the last read (a torn last line waits)."""
 
@@ -159,25 +218,20 @@ class _Tail:
         return out
 
 
-class LocustProcess:
+class LocustProcess(GroupChild):
     """One Locust process (and the workers it forks); use :meth:`running`."""
 
     def __init__(self, spec: LocustSpec, *, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(spec.log_path)
         self.spec = spec
         self._env = env
-        self._proc: asyncio.subprocess.Process | None = None
-        self._log: IO[bytes] | None = None
         self._tail = _Tail(spec.sli_path)
         self.stop_requested = False
 
     @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
-
-    @property
     def exit_code(self) -> int | None:
         """Locust's exit code once it exited (negative: killed by that signal)."""
-        return self._proc.returncode if self._proc is not None else None
+        return self.returncode
 
     @property
     def exited(self) -> bool:
@@ -231,14 +285,6 @@ class LocustProcess:
         except TimeoutError:
             return None
 
-    def log_tail(self, lines: int = 15) -> str:
-        """The end of Locust's output, for error messages."""
-        try:
-            text = self.spec.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.rstrip().splitlines()[-lines:])
-
     def exit_error(self, when: str) -> LoadError:
         """An error saying Locust exited by itself ``when`` ..., with its last output."""
         code = self.exit_code
@@ -278,26 +324,11 @@ class LocustProcess:
                 await self.wait(GRACE_S)
         finally:
             # also when cancelled meanwhile: nothing of this run may outlive us
-            self._kill_group(proc.pid)
+            self.signal_group(signal.SIGKILL)
             if proc.returncode is None:
                 with contextlib.suppress(ProcessLookupError):
                     proc.kill()
                 await self.wait(KILL_WAIT_S)
-            await self._wait_group_gone(proc.pid)
-            if self._log is not None:
-                self._log.close()
-                self._log = None
-
-    @staticmethod
-    def _kill_group(pgid: int) -> None:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(pgid, signal.SIGKILL)
-
-    @staticmethod
-    async def _wait_group_gone(pgid: int) -> None:
-        # killed forked workers are re-parented to init and reaped by it: a moment.
-        # /proc offers nothing to wait on, so poll, bounded
-        for _ in range(int(KILL_WAIT_S / 0.01)):
-            if not group_pids(pgid):
-                return
-            await asyncio.sleep(0.01)
+            # killed forked workers are re-parented to init and reaped by it: a moment
+            await group_gone(proc.pid, KILL_WAIT_S)
+            self.close_log()

@@ -23,21 +23,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import os
 import signal
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import IO
 
 from harness.errors import TargetError
-from harness.load.driver import group_pids
+from harness.load.driver import GroupChild, group_gone, group_pids
 from plumbing.lifetime import die_with_parent
 
 __all__ = ["SutProcess", "Watchdog"]
 
 KILL_WAIT_S = 5.0
-POLL_S = 0.01
 
 
 class Watchdog:
@@ -85,7 +82,7 @@ class Watchdog:
             await proc.wait()
 
 
-class SutProcess:
+class SutProcess(GroupChild):
     """One SUT command; :meth:`start` it, :meth:`stop` it (also after it died)."""
 
     def __init__(
@@ -99,25 +96,15 @@ class SutProcess:
         grace: float = 10.0,
         watchdog: Watchdog | None = None,
     ) -> None:
+        super().__init__(log_path)
         self.argv = list(argv)
         self.cwd = cwd
         self.env = dict(env)
-        self.log_path = log_path
         self.stop_signal = stop_signal
         self.grace = grace
         self.watchdog = watchdog
-        self._proc: asyncio.subprocess.Process | None = None
-        self._log: IO[bytes] | None = None
         self.starts = 0
         self.paused = False
-
-    @property
-    def pid(self) -> int | None:
-        return self._proc.pid if self._proc is not None else None
-
-    @property
-    def returncode(self) -> int | None:
-        return self._proc.returncode if self._proc is not None else None
 
     @property
     def running(self) -> bool:
@@ -162,11 +149,6 @@ class SutProcess:
         assert self._proc is not None
         return await self._proc.wait()
 
-    def signal_group(self, sig: int) -> None:
-        if self._proc is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self._proc.pid, sig)
-
     def pause(self) -> None:
         """SIGSTOP the whole group (a stop-the-world pause)."""
         self.signal_group(signal.SIGSTOP)
@@ -193,7 +175,7 @@ class SutProcess:
                 self.signal_group(self.stop_signal)
                 if self.paused:
                     self.resume()  # a stopped process acts on no signal but SIGKILL
-                await self._gone_within(proc.pid, self.grace)
+                await group_gone(proc.pid, self.grace)
         finally:
             # also when cancelled meanwhile (a second Ctrl-C): nothing may outlive us
             self.signal_group(signal.SIGKILL)
@@ -206,29 +188,7 @@ class SutProcess:
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(KILL_WAIT_S):
                 await proc.wait()
-        await self._gone_within(proc.pid, KILL_WAIT_S)
+        await group_gone(proc.pid, KILL_WAIT_S)
         if self.watchdog is not None:
             await self.watchdog.forget(proc.pid)
         return proc.returncode
-
-    @staticmethod
-    async def _gone_within(pgid: int, seconds: float) -> bool:
-        # /proc offers nothing to wait on for a group: poll, bounded
-        for _ in range(max(1, int(seconds / POLL_S))):
-            if not group_pids(pgid):
-                return True
-            await asyncio.sleep(POLL_S)
-        return not group_pids(pgid)
-
-    def close_log(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-
-    def log_tail(self, lines: int = 20) -> str:
-        """The last lines the SUT wrote (for error messages and ``sut.exited``)."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.rstrip().splitlines()[-lines:])
