@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from harness.errors import TargetError
-from harness.load.driver import GroupChild, group_gone, group_pids
+from harness.procgroup import GroupChild, group_gone, group_pids
 from plumbing.lifetime import die_with_parent
 
 __all__ = ["SutProcess", "Watchdog"]

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from harness.load.driver import free_port, group_pids
+from harness.load.driver import free_port
+from harness.procgroup import group_pids
 from tests.integration import runs
 from tests.integration.runs import JUDGED, ROOT, journal, report, running, wait_for_record
 from tests.processes import state

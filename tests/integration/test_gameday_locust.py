@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.load.driver import group_pids
+from harness.procgroup import group_pids
 from harness.scoring.identity import job_of_key
 from tests.integration.runs import (
     JUDGED,

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from harness.load.driver import group_pids
+from harness.procgroup import group_pids
 from reference_orchestrator import BackendLink, Orchestrator, OrchestratorConfig
 from tests.processes import alive, cmdlines
 
