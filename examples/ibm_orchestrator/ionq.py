@@ -51,7 +51,7 @@ class IonqRuntime(Runtime):
 
         return self._call(run)
 
-    def find(self, tag):
+    def find(self, tag, skip=()):
         def run():
             client = self._service
             answer = client.get_with_retry(
@@ -59,7 +59,7 @@ class IonqRuntime(Runtime):
             )
             answer.raise_for_status()
             for job in answer.json().get("jobs", []):
-                if (job.get("metadata") or {}).get("ref") == tag:
+                if (job.get("metadata") or {}).get("ref") == tag and job["id"] not in skip:
                     return job["id"]
             return None
 

@@ -11,16 +11,22 @@ IBM's cloud or to a game day's fake. What the client does not do for us:
 - a submit whose answer was lost may have created the job (the client itself retries a
   POST after a 5xx): every job carries a tag naming the request, and a request that
   failed once is looked up by its tag before it is submitted again (one that timed
-  out, only once it had time to land: see worker.py).
+  out, only once it had time to land: see worker.py);
+- in session mode (``--session``) a session that closes (its maximum lifetime reached,
+  or closed by IBM) cancels its queued jobs and refuses new ones (400, code 1217); the
+  client reports such a job as CANCELLED and nothing more, so :meth:`Runtime.closed_by`
+  tells these apart from other cancellations by what the API shows publicly (see there).
 """
 
 import logging
 import re
 import threading
+from datetime import datetime
 
 log = logging.getLogger("ibm.runtime")
 
 HTTP_STATUS = re.compile(r"\b([45]\d\d) (?:Client|Server) Error")
+SESSION_CLOSED = re.compile(r"\b1217\b.*Session has been closed", re.DOTALL)  # IBM's code
 
 
 class RuntimeFailed(Exception):
@@ -32,13 +38,17 @@ class RuntimeFailed(Exception):
         match = HTTP_STATUS.search(text)
         self.status = getattr(exc, "status_code", None) or (int(match.group(1)) if match else None)
         self.unanswered = "timed out" in text.lower()  # sent, no answer: it may still run
+        self.session_closed = bool(SESSION_CLOSED.search(text))  # refused: not created
 
 
 class Runtime:
     provider = "ibm"
 
-    def __init__(self, backend_name):
+    def __init__(self, backend_name, sessions=False):
         self.backend_name = backend_name
+        self.sessions = sessions  # run every job in a Session (opened by open_session)
+        self._session = None  # the Session new jobs go to (None: none open yet)
+        self._opened = {}  # session id -> Session, those opened with the current service
         self._lock = threading.Lock()
         self._service = None
         self._backend = None
@@ -70,6 +80,9 @@ class Runtime:
         with self._lock:
             self._service, self._backend, self._jobs = service, backend, {}
             self._pm, self._timed_pm = pm, timed
+            # a Session keeps the service it was opened with (and its token): a new
+            # service opens a new session on first use; jobs in the old one still run
+            self._session, self._opened = None, {}
         log.info("connected to %s (%d qubits)", backend.name, backend.num_qubits)
 
     def usable(self):
@@ -106,7 +119,9 @@ class Runtime:
             isa = (self._timed_pm if delays else self._pm).run(circuit)
 
         def run():
-            sampler = SamplerV2(mode=self._backend)
+            # the worker opens the session before a tick's submits (open_session) and
+            # drops it only between them: every submit of a tick uses the same one
+            sampler = SamplerV2(mode=self._session if self.sessions else self._backend)
             sampler.options.environment.job_tags = [tag]
             job = sampler.run([isa], shots=shots)
             self._jobs[job.job_id()] = job
@@ -114,12 +129,68 @@ class Runtime:
 
         return self._call(run)
 
-    def find(self, tag):
-        """The id of the newest job carrying ``tag``, or None."""
+    def find(self, tag, skip=()):
+        """The id of the newest job carrying ``tag`` that is not in ``skip``, or None."""
 
         def run():
-            jobs = self._service.jobs(job_tags=[tag], limit=1)
-            return jobs[0].job_id() if jobs else None
+            jobs = self._service.jobs(job_tags=[tag], limit=len(skip) + 1)
+            return next((j.job_id() for j in jobs if j.job_id() not in skip), None)
+
+        return self._call(run)
+
+    # -- sessions (--session) -----------------------------------------------------
+
+    @property
+    def session_id(self):
+        """The id of the session new jobs go to, or None when none is open."""
+        return self._session.session_id if self._session is not None else None
+
+    def open_session(self):
+        """Open a new Session for the next jobs; its id. Raises RuntimeFailed."""
+        from qiskit_ibm_runtime import Session
+
+        def run():
+            session = Session(backend=self._backend)
+            self._session = self._opened[session.session_id] = session
+            return session.session_id
+
+        session_id = self._call(run)
+        log.info("opened session %s", session_id)
+        return session_id
+
+    def session_closed(self):
+        """Forget the session IBM closed: the worker opens a new one before it submits again."""
+        self._session = None
+
+    def closed_by(self, job_id):
+        """The session whose closing cancelled this CANCELLED job before it ran, or None.
+
+        The client shows both a session's closing and any other cancellation (by a
+        user, by the provider) as CANCELLED, with no error message. What tells them apart
+        is public: the job is in a session (``job.session_id``), that session is closed
+        (``details()``), the job ended when it closed or after (its metrics' timestamps),
+        and it never started running. Only then is it safe to run it again: it cannot
+        have produced a result.
+        """
+        from qiskit_ibm_runtime import Session
+
+        def run():
+            job = self._job(job_id)
+            session_id = job.session_id
+            if not session_id:
+                return None
+            stamps = job.metrics().get("timestamps") or {}
+            if stamps.get("running") or not stamps.get("finished"):
+                return None  # it ran (or we cannot tell): not ours to run again
+            session = self._opened.get(session_id)
+            if session is None:  # opened by an earlier service (or process)
+                session = Session.from_id(session_id, self._service)
+            details = session.details() or {}
+            if details.get("state") != "closed" or not details.get("closed_at"):
+                return None
+            if _instant(stamps["finished"]) < _instant(details["closed_at"]):
+                return None  # cancelled before its session closed: not by the close
+            return session_id
 
         return self._call(run)
 
@@ -148,3 +219,8 @@ class Runtime:
             return result[0].join_data().get_counts()
 
         return self._call(run)
+
+
+def _instant(timestamp):
+    """An API timestamp (ISO 8601, ``Z`` or an offset) as an aware datetime."""
+    return datetime.fromisoformat(timestamp.replace("Z", "+00:00"))
