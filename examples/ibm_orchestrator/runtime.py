@@ -26,7 +26,7 @@ from datetime import datetime
 log = logging.getLogger("ibm.runtime")
 
 HTTP_STATUS = re.compile(r"\b([45]\d\d) (?:Client|Server) Error")
-SESSION_CLOSED = re.compile(r"\b1217\b.*Session has been closed", re.DOTALL)  # IBM's code
+SESSION_CLOSED = re.compile(r'"code":\s*1217\b')  # IBM's error 1217: "Session has been closed."
 
 
 class RuntimeFailed(Exception):
