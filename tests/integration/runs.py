@@ -20,12 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
-from harness.report import SCHEMA_PATH
+from tests.report_schema import check_report
 
 ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = json.loads(SCHEMA_PATH.read_text())
 # Runs on the scaled clock check what a game day does (faults injected and reverted,
 # detection, losses, reports), not how precisely it timed it: on a machine shared with
 # other test suites the instrument's own lag can exceed a tick, which makes a run
@@ -105,7 +102,7 @@ def report(run_dir: Path) -> dict[str, Any]:
 def checked_report(run_dir: Path) -> dict[str, Any]:
     """A run's report.json, checked against the shipped schema (every real run is)."""
     r = report(run_dir)
-    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    check_report(r)
     return r
 
 

@@ -16,10 +16,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 
-from harness.report import SCHEMA_PATH
 from harness.run.progress import Snapshot
 from harness.run.runner import run_game_day
 from harness.scenario.parse import load_scenario
@@ -27,7 +25,6 @@ from plumbing import virtual
 from tests.integration.runs import JUDGED, ROOT, checked_report, gameday, journal
 
 TWO_FAULTS = Path(__file__).with_name("scenarios") / "two-faults.yaml"
-SCHEMA = json.loads(SCHEMA_PATH.read_text())
 
 
 # two-faults.yaml's diagnostic step is a shell command, which keeps a game day on the
@@ -67,7 +64,6 @@ def test_two_faults_give_two_ordered_incidents_and_repeat_reports_distributions(
     assert proc.returncode in (0, 1), proc.stdout + proc.stderr
     for seed in (3, 4):
         r = checked_report(out / f"seed-{seed}")
-        jsonschema.validate(r, SCHEMA)
         assert r["seed"] == seed
         first, second = r["incidents"]
         assert (first["fault"], second["fault"]) == ("first", "second")

@@ -15,14 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.journal.store import read_journal
-from harness.report import SCHEMA_PATH, build_report, render_junit, render_markdown, write_reports
+from harness.report import build_report, render_junit, render_markdown, write_reports
 from harness.report.html import markdown_to_html, render_html
 from harness.scenario.parse import scenario_of
 from harness.scoring import score
+from tests.report_schema import JUNIT_XSD, SCHEMA, check_report
 from tests.unit.journals import SCENARIO, Journal
-
-XSD = xmlschema.XMLSchema(str(Path(SCHEMA_PATH).with_name("junit.xsd")))
-SCHEMA = json.loads(SCHEMA_PATH.read_text())
 
 WITH_RUNBOOK = {
     **SCENARIO,
@@ -56,9 +54,8 @@ def report(records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def test_report_json_matches_its_schema():
-    jsonschema.Draft202012Validator.check_schema(SCHEMA)
     r = report(journal())
-    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    check_report(r)
     (inc,) = r["incidents"]
     assert (inc["ttd_s"], inc["mitigated_at_s"], inc["mitigation"]) == (
         30.0, 500.0, "SUT: token-refreshed")  # fmt: skip
@@ -66,7 +63,7 @@ def test_report_json_matches_its_schema():
     assert r["timeline"][5]["queue_depth"] == 2
     broken = {**r, "incidents": [{**inc, "ttr_s": -1.0}]}
     with pytest.raises(jsonschema.ValidationError):
-        jsonschema.validate(broken, SCHEMA, cls=jsonschema.Draft202012Validator)
+        check_report(broken)
 
 
 def test_markdown_has_every_section_and_says_not_detected():
@@ -83,7 +80,7 @@ def test_markdown_has_every_section_and_says_not_detected():
 
 def test_junit_is_valid_and_has_a_case_per_gate_and_runbook_step():
     xml = render_junit(report(journal(alert=False)))
-    XSD.validate(xml)
+    JUNIT_XSD.validate(xml)
     suite = ET.fromstring(xml.split("\n", 1)[1]).find("testsuite")
     assert suite is not None
     cases = {(c.get("classname"), c.get("name")): c for c in suite.findall("testcase")}
@@ -98,7 +95,7 @@ def test_junit_is_valid_and_has_a_case_per_gate_and_runbook_step():
     assert cases[("gameday.demo.runbook", "later")].find("skipped") is not None
     assert suite.get("skipped") == "3"  # no alert: nothing triggered the runbook
     with pytest.raises(xmlschema.XMLSchemaValidationError):
-        XSD.validate('<testsuites><testsuite name="x"/></testsuites>')  # tests= missing
+        JUNIT_XSD.validate('<testsuites><testsuite name="x"/></testsuites>')  # tests= missing
 
 
 def test_html_is_self_contained_and_escapes_text():
@@ -161,7 +158,7 @@ def test_rebuilding_from_the_journal_file_gives_the_same_report(records, tmp_pat
 
 
 def junit_failures(xml: str) -> int:
-    XSD.validate(xml)
+    JUNIT_XSD.validate(xml)
     root = ET.fromstring(xml.split("\n", 1)[1])
     return sum(1 for _ in root.iter("failure"))
 
@@ -235,7 +232,7 @@ def test_the_gates_of_a_run_that_never_injected_a_fault_are_not_evaluated():
     assert cases["ttd"].find("failure") is None
     assert cases["run completed"].find("failure") is not None  # the verdict: invalid
     assert r["exit_code"] == 2
-    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    check_report(r)
 
 
 def test_a_page_that_could_not_fire_is_not_reported_as_no_page():
@@ -323,10 +320,10 @@ def a_run_of(path: Path) -> list[dict[str, Any]]:
 def test_the_report_of_every_shipped_scenario_matches_the_schema(path: Path):
     # issue 13: a Locust game day's report.json failed the schema (156 errors)
     r = report(a_run_of(path))
-    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    check_report(r)
     assert r["scenario"] == path.stem
     render_markdown(r)
-    XSD.validate(render_junit(r))
+    JUNIT_XSD.validate(render_junit(r))
 
 
 #: what a fault kind needs besides its kind and window (the required parameters)
@@ -360,11 +357,11 @@ def test_a_report_with_every_fault_kind_matches_the_schema(tmp_path):
     path = tmp_path / "every-kind.yaml"
     path.write_text(json.dumps(source))  # JSON is YAML
     r = report(a_run_of(path))
-    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    check_report(r)
     assert sorted(i["kind"] for i in r["incidents"]) == kinds
     assert {k for k in kinds if k.startswith("account.")} == {
         "account.pending_jobs_limit", "account.session_expiry", "account.usage_limit"}  # fmt: skip
-    XSD.validate(render_junit(r))
+    JUNIT_XSD.validate(render_junit(r))
 
 
 #: the command target's job-API mapping of examples/ibm-token-expiry.yaml
@@ -400,7 +397,7 @@ def test_the_report_shows_the_incident_where_nothing_completes():
     j.add(431.0, "sut.event", kind="mitigation", name="token-refreshed")
     j.add(432.0, "runbook.step", id="restart", status="done", by="automation")
     r = report(j.end(1205.0))
-    jsonschema.validate(r, SCHEMA, cls=jsonschema.Draft202012Validator)
+    check_report(r)
     by_t = {round(t["t"]): t for t in r["timeline"]}
     assert by_t[400]["latency_p95_s"] is None  # nothing completed in this tick...
     assert by_t[400]["in_flight"] == 23  # ...but 23 jobs are in flight at its end
