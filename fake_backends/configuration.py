@@ -71,6 +71,19 @@ class ConfigurationState:
         self._device = device
         self._apply()
 
+    @property
+    def device(self) -> Configuration:
+        """The device's own configuration (what ``current`` is when no change is on)."""
+        return self._device
+
+    def changed_check(self) -> tuple[tuple[str, ...], tuple[tuple[int, int], ...]] | None:
+        """``current.as_check()`` while a change is on; None when the served configuration
+        is the device's own (its static target then says everything)."""
+        current, device = self.current, self._device
+        if (current.basis_gates, current.coupling_map) == (device.basis_gates, device.coupling_map):
+            return None
+        return current.as_check()
+
     def _changed(self) -> None:
         self._version += 1
         self._apply()

@@ -55,7 +55,7 @@ def connect(env: dict[str, str], backend: str, fractional: bool = False) -> dict
     (``use_fractional_gates``: a trapped-ion device's r and rxx are fractional gates to
     the client, left out of its Target unless asked for)."""
     os.environ.update(env)
-    _state.update(jobs={}, isa={}, mode=None)
+    _state.update(jobs={}, isa={}, mode=None, earlier=[])
 
     def run() -> dict[str, Any]:
         from qiskit_ibm_runtime import QiskitRuntimeService
@@ -139,6 +139,55 @@ def new_service(find_backend: bool = True) -> dict[str, Any]:
         if find_backend:
             _state["service"], _state["backend"] = service, service.backend(name)
         return str(name)
+
+    return _attempt(run)
+
+
+def isa_couplers(qubits: int) -> dict[str, Any]:
+    """The couplers (physical qubit pairs) of the GHZ circuit transpiled for the backend."""
+
+    def run() -> list[list[int]]:
+        circuit = _isa(qubits)
+        pairs = {
+            tuple(circuit.find_bit(q).index for q in inst.qubits)
+            for inst in circuit.data
+            if len(inst.qubits) == 2 and inst.operation.name != "barrier"
+        }
+        return [list(p) for p in sorted(pairs)]
+
+    return _attempt(run)
+
+
+def refresh_backend(pair: list[int]) -> dict[str, Any]:
+    """``backend.refresh()`` (a new Target from the configuration and properties the API
+    serves now: ``service.backend(name)`` would reuse the service's cached configuration);
+    the circuits transpiled before are kept aside (:func:`sample_earlier`). Returns
+    whether the new Target has any gate on ``pair``."""
+
+    def run() -> bool:
+        _state["backend"].refresh()
+        _state["earlier"].append(_state["isa"])
+        _state["isa"] = {}
+        target = _state["backend"].target
+        return any(
+            tuple(pair) in (target.qargs_for_operation_name(op) or ())
+            for op in target.operation_names
+        )
+
+    return _attempt(run)
+
+
+def sample_earlier(qubits: int = 3, shots: int = 500, refreshes: int = 0) -> dict[str, Any]:
+    """Sample the GHZ circuit transpiled for the backend as it was before its
+    ``refreshes``-th :func:`refresh_backend` (0: the first one)."""
+
+    def run() -> str:
+        from qiskit_ibm_runtime import SamplerV2
+
+        circuit = _state["earlier"][refreshes][qubits]
+        job = SamplerV2(mode=_mode()).run([circuit], shots=shots)
+        _state["jobs"][job.job_id()] = job
+        return str(job.job_id())
 
     return _attempt(run)
 

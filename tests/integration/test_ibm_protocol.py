@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
+from fake_backends import switches
 from fake_backends.api.ibm.settings import client_environment
+from harness.faults.backend import ConfigChange
 from harness.faults.queue import Stall
 from harness.load.circuits import circuit
 from harness.scoring import hellinger_fidelity
@@ -187,6 +189,37 @@ async def test_a_parameter_sweep_runs_and_a_job_over_the_circuit_limit_is_refuse
     assert (too_big.ok, too_big.status) == (False, 400), too_big
     assert "job too large: over 10,000 circuits" in too_big.message
     assert len(r.cloud.jobs) == 1
+
+
+async def test_a_configuration_change_voids_circuits_transpiled_for_the_old_target(protocol_rig):
+    """IBM checks ISA circuits against the configuration it serves now: a coupler taken
+    out refuses a circuit transpiled before; a refreshed backend (``backend.refresh()``)
+    has a Target without it, and what is transpiled for that runs; reverted (and
+    refreshed again), the old circuit runs again."""
+    r = await protocol_rig("ibm")
+    o = observer(r)
+    await result_of(r, await o.call(ibm_client.sample, 3, 300))
+    couplers = await o.call(ibm_client.isa_couplers, 3)
+    assert couplers.ok, couplers
+    pair = couplers.value[0]
+    fault = ConfigChange(setting=switches.ConfigChange(remove_edges=((pair[0], pair[1]),)))
+    await r.inject(fault)
+    stale = await o.call(ibm_client.sample, 3, 300)  # the client's cached circuit
+    assert (stale.ok, stale.status) == (False, 400), stale
+    assert f"on qubits {tuple(pair)} is not supported" in stale.message
+    assert "ISA circuits only" in stale.message
+    has_pair = await o.call(ibm_client.refresh_backend, pair)
+    assert has_pair.value is False, has_pair  # neither direction, no gate
+    assert pair not in (await o.call(ibm_client.isa_couplers, 3)).value
+    (fresh,) = await result_of(r, await o.call(ibm_client.sample, 3, 300))
+    assert hellinger_fidelity(fresh["counts"], GHZ3) > 0.6
+    # the client checks a circuit against its own Target before sending it
+    refused = await o.call(ibm_client.sample_earlier, 3, 300)
+    assert (refused.ok, refused.code) == (False, "IBMInputValueError"), refused
+    await r.revert(fault)
+    assert (await o.call(ibm_client.refresh_backend, pair)).value is True
+    (earlier,) = await result_of(r, await o.call(ibm_client.sample_earlier, 3, 300))
+    assert hellinger_fidelity(earlier["counts"], GHZ3) > 0.6
 
 
 async def test_hostile_bodies_get_the_ibm_error_shape(protocol_rig, http):

@@ -4,8 +4,11 @@ with every other fault kind's, in test_backend_faults_config.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
+from fake_backends.api.ibm.backends import configuration_json
 from fake_backends.configuration import Configuration, ConfigurationState, isa_violation
 from fake_backends.switches import ConfigChange, Switches
 from reference_orchestrator.compiler import Target
@@ -40,8 +43,41 @@ def test_the_served_configuration_follows_its_switch_and_counts_changes() -> Non
     assert state.current.basis_gates == ("ecr", "rz", "sx", "x")
     assert state.current.coupling_map == ((1, 2), (2, 1))  # both directions of 0-1 gone
     assert state.current.version == 1
+    assert state.changed_check() == state.current.as_check()
     switches.remove(ConfigChange)
     assert state.current == Configuration(BASIS, CHAIN, 2)
+    assert state.changed_check() is None  # the device's own: the static target says all
+
+
+def test_ibms_configuration_document_serves_the_changed_configuration() -> None:
+    device = Configuration((*BASIS, "measure", "reset"), CHAIN)
+    doc: dict[str, Any] = {
+        "backend_name": "fake",
+        "n_qubits": 3,
+        "basis_gates": list(BASIS),
+        "supported_instructions": ["cx", "measure", "delay", "rz"],
+        "coupling_map": [list(e) for e in CHAIN],
+        "gates": [
+            {"name": "cx", "coupling_map": [list(e) for e in CHAIN]},
+            {"name": "rz", "coupling_map": [[0], [1], [2]]},
+        ],
+        "dt": 2.2e-10,
+    }
+    assert configuration_json(doc, device, device) is doc
+    cut = device.changed(ConfigChange(remove_edges=((1, 0),)), 1)
+    served = configuration_json(doc, device, cut)
+    assert served["coupling_map"] == [[1, 2], [2, 1]]
+    assert served["gates"][0] == {"name": "cx", "coupling_map": [[1, 2], [2, 1]]}
+    assert served["gates"][1] == doc["gates"][1]
+    assert {k: v for k, v in served.items() if k not in ("coupling_map", "gates")} == {
+        k: v for k, v in doc.items() if k not in ("coupling_map", "gates")
+    }
+    assert doc["coupling_map"] == [list(e) for e in CHAIN]  # the cached document untouched
+    ecr = device.changed(ConfigChange(basis_gates=("ecr", "rz", "measure")), 2)
+    served = configuration_json(doc, device, ecr)
+    assert served["basis_gates"] == ["ecr", "rz"]
+    assert served["supported_instructions"] == ["measure", "delay", "ecr", "rz"]
+    assert [g["name"] for g in served["gates"]] == ["rz"]
 
 
 def test_the_orchestrator_reads_a_target_from_a_backends_row() -> None:

@@ -4,10 +4,15 @@
   reads ``name``; an error here it swallows as "invalid instance", and the backend is
   then "not found").
 - ``/configuration`` is the device snapshot's own configuration document (a worker
-  reads it once), renamed to the backend's name and with its ``max_shots``.
+  reads it once), renamed to the backend's name and with its ``max_shots``, with the
+  *served* configuration applied (``backend.config_change``: couplers taken out of
+  ``coupling_map`` and of each gate's ``coupling_map``, a new ``basis_gates``), so a
+  client's ``Target`` built after the change (``service.backend(name)``) follows it; a
+  client that kept its backend keeps the old target, as on IBM.
 - ``/properties`` is the *served* calibration in IBM's units and layout, so drift and
   stale properties reach the client's ``Target`` (``backend.refresh()``) exactly as the
-  native ``/properties`` shows them.
+  native ``/properties`` shows them; gate entries on a removed coupler are left out
+  (the client adds every gate entry's qubits to its ``Target``).
 - ``/status``: ``state`` (operational), ``status`` (``active``, ``paused`` in
   maintenance, ``offline`` in an outage; a stall stays ``active``) and
   ``length_queue``, which the client reports as ``pending_jobs``.
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from fake_backends.configuration import NON_GATES, Configuration
 from fake_backends.switches import UsageLimit
 from plumbing.http_errors import ApiError
 
@@ -29,7 +35,7 @@ if TYPE_CHECKING:
     from fake_backends.api.ibm.app import IbmApi
     from fake_backends.calibration import Calibration
 
-__all__ = ["Backends", "properties_json"]
+__all__ = ["Backends", "configuration_json", "properties_json"]
 
 WORKER = "fake_backends.api.ibm.worker"
 BACKEND_VERSION = "1.0.0"
@@ -43,7 +49,7 @@ class Backends:
         self.api = api
         self.cloud = api.cloud
         self._configuration: dict[str, Any] | None = None
-        self._properties: tuple[tuple[str, float], bytes] | None = None
+        self._properties: tuple[tuple[str, float, int], bytes] | None = None
 
     def check(self, name: str) -> None:
         if name != self.cloud.name:
@@ -70,16 +76,21 @@ class Backends:
             self._configuration = await self.cloud.executor.call_in(
                 WORKER, "configuration", spec.device, spec.name, spec.max_shots
             )
-        return web.json_response(self._configuration)
+        state = self.cloud.configuration
+        return web.json_response(
+            configuration_json(self._configuration, state.device, state.current)
+        )
 
     async def properties(self, request: web.Request) -> web.Response:
         self.api.tenant(request)
         self.check(request.match_info["name"])
-        cal = self.cloud.calibration
-        key = (cal.served.id, cal.last_update)
+        cal, state = self.cloud.calibration, self.cloud.configuration
+        key = (cal.served.id, cal.last_update, state.current.version)
         if self._properties is None or self._properties[0] != key:
             date = self.cloud.timestamp(cal.last_update)
             body = properties_json(cal.served, self.cloud.name, date or "")
+            removed = _removed(state.device, state.current)
+            body["gates"] = [g for g in body["gates"] if tuple(g["qubits"]) not in removed]
             self._properties = (key, json.dumps(body).encode())
         return web.Response(body=self._properties[1], content_type="application/json")
 
@@ -109,6 +120,37 @@ class Backends:
             "usage_limit_reached": limited,
         }
         return self.api.json(body)
+
+
+def _removed(device: Configuration, current: Configuration) -> set[tuple[int, int]]:
+    """The device's couplers the served configuration no longer has (both directions)."""
+    return set(device.coupling_map) - set(current.coupling_map)
+
+
+def configuration_json(
+    doc: dict[str, Any], device: Configuration, current: Configuration
+) -> dict[str, Any]:
+    """The device's configuration document ``doc`` with the served configuration
+    ``current`` applied: everything else of the document is kept."""
+    removed = _removed(device, current)
+    basis_changed = current.basis_gates != device.basis_gates
+    if not removed and not basis_changed:
+        return doc
+
+    def edges(pairs: Any) -> list[Any]:
+        return [e for e in pairs or [] if tuple(e) not in removed]
+
+    out = dict(doc, coupling_map=edges(doc.get("coupling_map")))
+    gates = [dict(g, coupling_map=edges(g.get("coupling_map"))) for g in doc.get("gates", [])]
+    if basis_changed:
+        old = set(doc.get("basis_gates", []))
+        basis = [g for g in current.basis_gates if g not in NON_GATES]
+        out["basis_gates"] = basis
+        kept = [i for i in doc.get("supported_instructions", []) if i not in old]
+        out["supported_instructions"] = [*kept, *(g for g in basis if g not in kept)]
+        gates = [g for g in gates if g.get("name") in basis]
+    out["gates"] = gates
+    return out
 
 
 def _nduv(name: str, unit: str, value: float | None, date: str) -> dict[str, Any] | None:

@@ -113,7 +113,10 @@ class Jobs:
     async def _prepare(self, program_id: str, params: dict[str, Any]) -> Program:
         spec = self.cloud.spec
         text = json.dumps(params, separators=(",", ":"))
-        digest = hashlib.sha256(f"{spec.device}\0{program_id}\0{text}".encode()).hexdigest()
+        # IBM checks circuits against the configuration it serves now (config_change)
+        served = self.cloud.configuration.changed_check()
+        key = f"{spec.device}\0{program_id}\0{served!r}\0{text}"
+        digest = hashlib.sha256(key.encode()).hexdigest()
 
         async def decode() -> Program:
             limits = self.cloud.executor.limits
@@ -127,6 +130,7 @@ class Jobs:
                     self.cloud.seed,
                     limits.max_operations,
                     limits.max_depth,
+                    served,
                     deadline=limits.prepare_seconds,
                 )
             except WorkTimeout:

@@ -40,6 +40,7 @@ import numpy as np
 
 from fake_backends import aer_worker
 from fake_backends.errors import CircuitRejected
+from fake_backends.executor import Isa
 from fake_backends.fingerprint import fingerprint
 from fake_backends.limits import WorkLimits
 
@@ -108,11 +109,15 @@ class _Budget:
     device: str
     max_operations: int
     max_depth: int
+    #: the served configuration (basis gates, couplers) while a change is on, else None
+    served: Isa = None
     circuits: int = 0
 
     def check(self, circuit: Any) -> None:
         """Refuse a pub's circuit the device cannot run or that costs too much."""
         _check_isa(circuit, aer_worker._backend(self.device).target, self.device)
+        if self.served is not None:
+            _check_served(circuit, self.served, self.device)
         aer_worker._check_cost(circuit, self.max_operations, "")
         if circuit.depth() > self.max_depth:
             raise CircuitRejected(
@@ -136,13 +141,17 @@ def prepare(
     seed: int,
     max_operations: int = _LIMITS.max_operations,
     max_depth: int = _LIMITS.max_depth,
+    served: Isa = None,
 ) -> dict[str, Any]:
     """Decode one job's params into units and a plan (see the module docstring).
+
+    ``served``: the served configuration's ``as_check()`` while ``backend.config_change``
+    is on; a pub's circuit must fit it as well as the device's static target.
 
     Raises :class:`CircuitRejected` with a message fit for a 400 answer, also when the
     job would cost more than the limits.
     """
-    budget = _Budget(device, max_operations, max_depth)
+    budget = _Budget(device, max_operations, max_depth, served)
     try:
         if program_id == "sampler":
             return _sampler(budget, _decode(params))
@@ -195,6 +204,22 @@ def _check_isa(circuit: Any, target: Any, device: str) -> None:
             continue
         qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
         if not target.instruction_supported(name, qargs):
+            raise CircuitRejected(
+                f"the instruction {name} on qubits {qargs} is not supported by {device}: "
+                "transpile the circuit for the backend's target (ISA circuits only)"
+            )
+
+
+def _check_served(circuit: Any, served: tuple[Any, Any], device: str) -> None:
+    """Refuse what the served configuration no longer has: a gate out of its basis, a
+    two-qubit gate on a coupler it took out (an all-to-all device lists no couplers)."""
+    basis, edges = set(served[0]), {tuple(e) for e in served[1]}
+    for inst in circuit.data:
+        name = inst.operation.name
+        if name in _NOT_GATES:
+            continue
+        qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
+        if name not in basis or (edges and len(qargs) == 2 and qargs not in edges):
             raise CircuitRejected(
                 f"the instruction {name} on qubits {qargs} is not supported by {device}: "
                 "transpile the circuit for the backend's target (ISA circuits only)"
