@@ -26,6 +26,7 @@ from harness.faults.account import PendingJobsLimit, SessionExpiry, UsageLimit
 from harness.faults.api import Errors, LostJobs, RateLimited, SchemaChanged, UnknownStatus
 from harness.faults.auth import TokenExpiry
 from harness.faults.backend import (
+    ConfigChange,
     CorruptResults,
     JobFailures,
     Maintenance,
@@ -47,7 +48,7 @@ from harness.scoring.ledger import ledger
 from harness.scoring.views import JobView
 from tests.integration import ibm_client, ionq_client
 from tests.integration.conftest import Rig
-from tests.integration.protocols import IbmObserver, IonqObserver, Outcome
+from tests.integration.protocols import IbmObserver, IonqObserver, NativeObserver, Outcome
 
 IBM = "ibm"
 IONQ = "ionq"
@@ -381,6 +382,35 @@ async def job_failures(r: Rig) -> None:
     else:
         assert (failed.status, failed.code) == (409, "job_error")
         assert waited.value["error"] == "qpu_error"
+
+
+@case("backend.config_change")
+async def config_change(r: Rig) -> None:
+    """A coupler taken out under compiled circuits: only IBM's wire checks them."""
+    o = r.observer
+    pair = [0, 1]
+    if o.protocol == IBM:  # the coupler the client's transpiled GHZ circuit uses
+        await done(r, (await o.submit(3, 200)).value)
+        pair = (await ibm(r).call(ibm_client.isa_couplers, 3)).value[0]
+    fault = ConfigChange(switches.ConfigChange(remove_edges=((pair[0], pair[1]),)))
+    await r.inject(fault)
+    submitted = await o.submit(3, 200)
+    if o.protocol == IBM:  # refused, the client's backend (and circuit) being stale
+        assert (submitted.ok, submitted.status) == (False, 400), submitted
+        assert "ISA circuits only" in submitted.message
+        await r.revert(fault)
+        await done(r, (await o.submit(3, 200)).value)
+        return
+    # the native API serves the change (an ``isa: true`` backend refuses, see
+    # test_config_drift) and transpiles logical circuits itself; IonQ's
+    # ``connectivity`` is the device's own, its circuits are logical
+    await done(r, submitted.value)
+    if isinstance(o, NativeObserver):
+        listed = await o._call("GET", "/v1/backends")
+        row = listed.value["backends"][0]
+        assert row["configuration_version"] == 1
+        assert pair not in row["coupling_map"]
+    await r.revert(fault)
 
 
 @case("backend.partial_results")
