@@ -11,7 +11,9 @@ circuit compiled against the configuration of yesterday is refused today
 configuration, with the ``backend.config_change`` fault's change applied while it is
 on (:class:`~fake_backends.switches.ConfigChange`); every change bumps ``version``. A
 backend with ``isa: true`` checks each circuit against it (in the Aer worker, on the
-parsed circuit: :func:`isa_violation`).
+parsed circuit: :func:`isa_violation`). The IBM protocol, whose jobs are always ISA
+circuits, serves it as IBM's ``/configuration`` and ``/properties`` and checks its jobs
+against it while a change is on (:meth:`ConfigurationState.changed_check`).
 """
 
 from __future__ import annotations

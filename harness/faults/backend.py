@@ -162,7 +162,9 @@ class ConfigChange(SettingFault[switches.ConfigChange]):
     in ``remove_edges`` (pairs of qubits, both directions) taken out of the coupling
     map. ``/v1/backends`` serves the new one (``configuration_version`` bumped); a
     backend with ``isa: true`` refuses circuits compiled for the old one (400
-    ``not_isa``). Reverted: the device's own configuration, version bumped again.
+    ``not_isa``). The IBM protocol serves it (``/configuration``, ``/properties``) and
+    refuses every IBM job compiled for the old one. Reverted: the device's own
+    configuration, version bumped again.
     """
 
     kind: ClassVar[str] = "backend.config_change"
