@@ -191,18 +191,22 @@ async def test_a_parameter_sweep_runs_and_a_job_over_the_circuit_limit_is_refuse
     assert len(r.cloud.jobs) == 1
 
 
-async def test_a_configuration_change_voids_circuits_transpiled_for_the_old_target(protocol_rig):
+@pytest.mark.parametrize("basis", [None, ("ecr", "id", "rz", "sx", "x")])
+async def test_a_configuration_change_voids_circuits_transpiled_for_the_old_target(
+    protocol_rig, basis
+):
     """IBM checks ISA circuits against the configuration it serves now: a coupler taken
-    out refuses a circuit transpiled before; a refreshed backend (``backend.refresh()``)
-    has a Target without it, and what is transpiled for that runs; reverted (and
-    refreshed again), the old circuit runs again."""
+    out (and the basis changed: cx -> ecr) refuses a circuit transpiled before; a
+    refreshed backend (``backend.refresh()``) has a Target without it, and what is
+    transpiled for that runs (in the new basis: cx is refused while it is served);
+    reverted (and refreshed again), the old circuit runs again."""
     r = await protocol_rig("ibm")
     o = observer(r)
     await result_of(r, await o.call(ibm_client.sample, 3, 300))
     couplers = await o.call(ibm_client.isa_couplers, 3)
     assert couplers.ok, couplers
     pair = couplers.value[0]
-    fault = ConfigChange(setting=switches.ConfigChange(remove_edges=((pair[0], pair[1]),)))
+    fault = ConfigChange(switches.ConfigChange(basis, ((pair[0], pair[1]),)))
     await r.inject(fault)
     stale = await o.call(ibm_client.sample, 3, 300)  # the client's cached circuit
     assert (stale.ok, stale.status) == (False, 400), stale

@@ -77,7 +77,12 @@ def test_ibms_configuration_document_serves_the_changed_configuration() -> None:
     served = configuration_json(doc, device, ecr)
     assert served["basis_gates"] == ["ecr", "rz"]
     assert served["supported_instructions"] == ["measure", "delay", "ecr", "rz"]
-    assert [g["name"] for g in served["gates"]] == ["rz"]
+    assert [g["name"] for g in served["gates"]] == ["rz"]  # arity unknown: no entry
+    both = device.changed(ConfigChange(("ecr", "sx"), ((0, 1),)), 3)
+    served = configuration_json(doc, device, both, {"ecr": 2, "sx": 1})
+    ecr_gate, sx_gate = served["gates"]
+    assert (ecr_gate["name"], ecr_gate["coupling_map"]) == ("ecr", [[1, 2], [2, 1]])
+    assert (sx_gate["name"], sx_gate["coupling_map"]) == ("sx", [[0], [1], [2]])
 
 
 def test_the_orchestrator_reads_a_target_from_a_backends_row() -> None:

@@ -6,9 +6,10 @@
 - ``/configuration`` is the device snapshot's own configuration document (a worker
   reads it once), renamed to the backend's name and with its ``max_shots``, with the
   *served* configuration applied (``backend.config_change``: couplers taken out of
-  ``coupling_map`` and of each gate's ``coupling_map``, a new ``basis_gates``), so a
-  client's ``Target`` built after the change (``service.backend(name)``) follows it; a
-  client that kept its backend keeps the old target, as on IBM.
+  ``coupling_map`` and of each gate's ``coupling_map``, a new ``basis_gates`` with a
+  gate entry for each new gate), so a client's ``Target`` rebuilt after the change
+  (``backend.refresh()``, a new service) follows it; a client that kept its backend
+  keeps the old target, as on IBM.
 - ``/properties`` is the *served* calibration in IBM's units and layout, so drift and
   stale properties reach the client's ``Target`` (``backend.refresh()``) exactly as the
   native ``/properties`` shows them; gate entries on a removed coupler are left out
@@ -49,6 +50,7 @@ class Backends:
         self.api = api
         self.cloud = api.cloud
         self._configuration: dict[str, Any] | None = None
+        self._arity: dict[str, int | None] = {}
         self._properties: tuple[tuple[str, float, int], bytes] | None = None
 
     def check(self, name: str) -> None:
@@ -77,8 +79,12 @@ class Backends:
                 WORKER, "configuration", spec.device, spec.name, spec.max_shots
             )
         state = self.cloud.configuration
+        new = [g for g in state.current.basis_gates if g not in self._arity]
+        if new:  # a changed basis: how many qubits its gates act on (qiskit knows)
+            known = await self.cloud.executor.call_in(WORKER, "gate_arity", new)
+            self._arity.update({g: known.get(g) for g in new})
         return web.json_response(
-            configuration_json(self._configuration, state.device, state.current)
+            configuration_json(self._configuration, state.device, state.current, self._arity)
         )
 
     async def properties(self, request: web.Request) -> web.Response:
@@ -128,10 +134,15 @@ def _removed(device: Configuration, current: Configuration) -> set[tuple[int, in
 
 
 def configuration_json(
-    doc: dict[str, Any], device: Configuration, current: Configuration
+    doc: dict[str, Any],
+    device: Configuration,
+    current: Configuration,
+    arity: dict[str, int | None] | None = None,
 ) -> dict[str, Any]:
     """The device's configuration document ``doc`` with the served configuration
-    ``current`` applied: everything else of the document is kept."""
+    ``current`` applied: everything else of the document is kept. A new basis gate
+    gets a gate entry on every qubit or on the served couplers by its ``arity`` (else
+    the client's ``Target`` takes it as a gate on any qubits)."""
     removed = _removed(device, current)
     basis_changed = current.basis_gates != device.basis_gates
     if not removed and not basis_changed:
@@ -149,6 +160,17 @@ def configuration_json(
         kept = [i for i in doc.get("supported_instructions", []) if i not in old]
         out["supported_instructions"] = [*kept, *(g for g in basis if g not in kept)]
         gates = [g for g in gates if g.get("name") in basis]
+        have = {g.get("name") for g in gates}
+        for name in basis:
+            n = (arity or {}).get(name)
+            if name in have or n not in (1, 2):
+                continue
+            qargs = (
+                [[q] for q in range(int(doc.get("n_qubits", 0)))]
+                if n == 1
+                else [list(e) for e in current.coupling_map]
+            )
+            gates.append({"name": name, "parameters": [], "qasm_def": "", "coupling_map": qargs})
     out["gates"] = gates
     return out
 

@@ -44,7 +44,7 @@ from fake_backends.executor import Isa
 from fake_backends.fingerprint import fingerprint
 from fake_backends.limits import WorkLimits
 
-__all__ = ["configuration", "prepare", "result"]
+__all__ = ["configuration", "gate_arity", "prepare", "result"]
 
 DEFAULT_SHOTS = 4096  # SamplerV2's server-side default when neither pub nor options set it
 DEFAULT_PRECISION = 0.015625  # EstimatorV2's default_precision (4096 shots)
@@ -70,6 +70,14 @@ def configuration(device: str, name: str, max_shots: int) -> dict[str, Any]:
         config = _generic_configuration(backend)
     config.update(backend_name=name, max_shots=max_shots, simulator=False, local=False)
     return config
+
+
+def gate_arity(names: list[str]) -> dict[str, int]:
+    """How many qubits each of qiskit's standard gates among ``names`` acts on."""
+    from qiskit.circuit.library import get_standard_gate_name_mapping
+
+    known = get_standard_gate_name_mapping()
+    return {n: known[n].num_qubits for n in names if n in known}
 
 
 def _generic_configuration(backend: Any) -> dict[str, Any]:
@@ -115,9 +123,12 @@ class _Budget:
 
     def check(self, circuit: Any) -> None:
         """Refuse a pub's circuit the device cannot run or that costs too much."""
-        _check_isa(circuit, aer_worker._backend(self.device).target, self.device)
-        if self.served is not None:
+        target = aer_worker._backend(self.device).target
+        if self.served is None:
+            _check_isa(circuit, target, self.device)
+        else:  # the served basis may name gates the device translates (see _unit)
             _check_served(circuit, self.served, self.device)
+            _check_isa(circuit, target, self.device, skip=frozenset(self.served[0]))
         aer_worker._check_cost(circuit, self.max_operations, "")
         if circuit.depth() > self.max_depth:
             raise CircuitRejected(
@@ -192,8 +203,10 @@ def _decode(params: dict[str, Any]) -> dict[str, Any]:
     return decoded
 
 
-def _check_isa(circuit: Any, target: Any, device: str) -> None:
-    """Refuse what IBM refuses: instructions the device does not run where they are."""
+def _check_isa(circuit: Any, target: Any, device: str, skip: frozenset[str] = frozenset()) -> None:
+    """Refuse what IBM refuses: instructions the device does not run where they are
+    (``skip``: a served basis's gates the device does not have, checked by
+    :func:`_check_served`)."""
     if circuit.num_qubits > target.num_qubits:
         raise CircuitRejected(
             f"circuit has {circuit.num_qubits} qubits; {device} has {target.num_qubits}"
@@ -203,6 +216,8 @@ def _check_isa(circuit: Any, target: Any, device: str) -> None:
         if name in _NOT_GATES:
             continue
         qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
+        if name in skip and name not in target.operation_names:
+            continue
         if not target.instruction_supported(name, qargs):
             raise CircuitRejected(
                 f"the instruction {name} on qubits {qargs} is not supported by {device}: "
@@ -235,11 +250,17 @@ def _unit(circuit: Any, device: str) -> Unit:
     from qiskit import qpy
 
     backend = aer_worker._backend(device)
+    marks = fingerprint(circuit)
+    names = backend.target.operation_names
+    if any(i.operation.name not in names and i.operation.name not in _NOT_GATES
+           for i in circuit.data):  # fmt: skip
+        # a served basis gate the device lacks (backend.config_change): translated on
+        # the sender's layout (a full-width circuit keeps its qubits: no random choice)
+        circuit = aer_worker._transpile(circuit, backend, device, 0)
     used = aer_worker._used_qubits(circuit)
     physical, compact = aer_worker._compact(circuit, used, backend.num_qubits)
     buf = io.BytesIO()
     qpy.dump(compact, buf)
-    marks = fingerprint(circuit)
     return (buf.getvalue(), circuit.num_qubits, circuit.num_clbits, circuit.depth(),
             physical, len(used), sorted(marks.items()) if marks is not None else None)  # fmt: skip
 
