@@ -10,7 +10,7 @@ ARGS ?=
 PYTEST_ARGS ?=
 # make test spreads the suite over pytest-xdist workers: many tests wait on real time
 # (scaled game days, SUT processes, the IBM client's backoff), so three overlap well on
-# 2 cores (fresh clone: 462 s; two took 557-629 s, at the 10-minute budget).
+# 2 cores (fresh clone: 442-462 s; two took 557-629 s, at the 10-minute budget).
 # PYTEST_WORKERS=0 runs it in one process.
 PYTEST_WORKERS ?= 3
 TARGET ?=
