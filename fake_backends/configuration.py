@@ -115,14 +115,14 @@ def isa_violation(
             f"{device_qubits} (transpile it for the backend's current target)"
         )
     allowed = NON_GATES | set(basis)
-    pairs = set(edges)
+    pairs = set(edges)  # empty: an all-to-all device (trapped ions) lists no couplers
     for name, qubits in ops:
         if name not in allowed:
             return (
                 f"The instruction {name} on qubits {tuple(qubits)} is not supported by the "
                 f"target (basis gates: {', '.join(basis)})"
             )
-        if len(qubits) == 2 and name not in NON_GATES and tuple(qubits) not in pairs:
+        if pairs and len(qubits) == 2 and name not in NON_GATES and tuple(qubits) not in pairs:
             return (
                 f"The instruction {name} on qubits {tuple(qubits)} is not supported by the "
                 f"target (no coupler between them)"

@@ -32,6 +32,9 @@ def test_an_isa_circuit_passes_and_each_kind_of_misfit_is_named() -> None:
     assert coupler is not None
     assert "cx on qubits (0, 2)" in coupler
     assert "no coupler" in coupler
+    # an all-to-all device (trapped ions) lists no couplers: any pair, basis still checked
+    assert isa_violation([("cx", [0, 2])], 3, 3, BASIS, ()) is None
+    assert isa_violation([("h", [0])], 3, 3, BASIS, ()) is not None
 
 
 def test_the_served_configuration_follows_its_switch_and_counts_changes() -> None:

@@ -39,6 +39,7 @@ from typing import Any, cast
 import numpy as np
 
 from fake_backends import aer_worker
+from fake_backends.configuration import isa_violation
 from fake_backends.errors import CircuitRejected
 from fake_backends.executor import Isa
 from fake_backends.fingerprint import fingerprint
@@ -226,19 +227,18 @@ def _check_isa(circuit: Any, target: Any, device: str, skip: frozenset[str] = fr
 
 
 def _check_served(circuit: Any, served: tuple[Any, Any], device: str) -> None:
-    """Refuse what the served configuration no longer has: a gate out of its basis, a
-    two-qubit gate on a coupler it took out (an all-to-all device lists no couplers)."""
-    basis, edges = set(served[0]), {tuple(e) for e in served[1]}
-    for inst in circuit.data:
-        name = inst.operation.name
-        if name in _NOT_GATES:
-            continue
-        qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
-        if name not in basis or (edges and len(qargs) == 2 and qargs not in edges):
-            raise CircuitRejected(
-                f"the instruction {name} on qubits {qargs} is not supported by {device}: "
-                "transpile the circuit for the backend's target (ISA circuits only)"
-            )
+    """Refuse what the served configuration no longer has (the native API's ISA check,
+    :func:`~fake_backends.configuration.isa_violation`): a gate out of its basis, a
+    two-qubit gate on a coupler it took out."""
+    ops = [
+        (i.operation.name, [circuit.find_bit(q).index for q in i.qubits])
+        for i in circuit.data
+        if i.operation.name not in _NOT_GATES
+    ]
+    why = isa_violation(ops, circuit.num_qubits, circuit.num_qubits, *served)
+    if why is not None:
+        raise CircuitRejected(f"{why}; {device} takes ISA circuits only: transpile the "
+                              "circuit for the backend's current target")  # fmt: skip
 
 
 Unit = tuple[bytes, int, int, int, tuple[int, ...], int, list[tuple[str, float]] | None]
