@@ -22,27 +22,21 @@ units' outputs turn back into the program's result:
 Params are client input, so decoding has the cost limits native circuits have
 (:mod:`fake_backends.limits`): every pub's circuit is costed (operations with
 definitions and loops expanded, depth) before anything is bound, and a job binds at
-most :data:`MAX_CIRCUITS` circuits, checked from each pub's shape before binding.
+most :data:`~.decoding.MAX_CIRCUITS` circuits, checked from each pub's shape before binding.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import math
-from collections.abc import Collection
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, cast
 
 import numpy as np
 
 from fake_backends import aer_worker
-from fake_backends.configuration import isa_violation
+from fake_backends.api.ibm import decoding
 from fake_backends.errors import CircuitRejected
 from fake_backends.executor import Isa
-from fake_backends.fingerprint import fingerprint
 from fake_backends.limits import WorkLimits
 
 __all__ = ["configuration", "gate_arity", "prepare", "result"]
@@ -50,10 +44,7 @@ __all__ = ["configuration", "gate_arity", "prepare", "result"]
 DEFAULT_SHOTS = 4096  # SamplerV2's server-side default when neither pub nor options set it
 DEFAULT_PRECISION = 0.015625  # EstimatorV2's default_precision (4096 shots)
 MEAS_REGISTER = "qgameday_meas"
-MAX_CIRCUITS = 10_000  # bound circuits in one job (parameter sets x bases, items' shapes)
 _LIMITS = WorkLimits()
-_NOT_GATES = frozenset({"barrier", "measure", "delay", "reset", "if_else", "for_loop",
-                        "while_loop", "switch_case", "box"})  # fmt: skip
 
 
 def configuration(device: str, name: str, max_shots: int) -> dict[str, Any]:
@@ -111,41 +102,6 @@ def _generic_configuration(backend: Any) -> dict[str, Any]:
     }
 
 
-@dataclass(slots=True)
-class _Budget:
-    """What one job's decoding may cost: per circuit, and bound circuits in all."""
-
-    device: str
-    max_operations: int
-    max_depth: int
-    #: the served configuration (basis gates, couplers) while a change is on, else None
-    served: Isa = None
-    circuits: int = 0
-
-    def check(self, circuit: Any) -> None:
-        """Refuse a pub's circuit the device cannot run or that costs too much."""
-        target = aer_worker._backend(self.device).target
-        if self.served is None:
-            _check_isa(circuit, target, self.device)
-        else:  # the served basis may name gates the device translates (see _unit)
-            _check_served(circuit, self.served, self.device)
-            _check_isa(circuit, target, self.device, skip=frozenset(self.served[0]))
-        aer_worker._check_cost(circuit, self.max_operations, "")
-        if circuit.depth() > self.max_depth:
-            raise CircuitRejected(
-                f"circuit too deep: depth {circuit.depth()}, at most {self.max_depth}"
-            )
-
-    def take(self, count: int) -> None:
-        """Count ``count`` more bound circuits (before binding them)."""
-        self.circuits += count
-        if self.circuits > MAX_CIRCUITS:
-            raise CircuitRejected(
-                f"job too large: over {MAX_CIRCUITS:,} circuits once its parameters, "
-                "observables' bases or samples are bound"
-            )
-
-
 def prepare(
     device: str,
     program_id: str,
@@ -163,12 +119,12 @@ def prepare(
     Raises :class:`CircuitRejected` with a message fit for a 400 answer, also when the
     job would cost more than the limits.
     """
-    budget = _Budget(device, max_operations, max_depth, served)
+    budget = decoding.Budget(device, max_operations, max_depth, served)
     try:
         if program_id == "sampler":
-            return _sampler(budget, _decode(params))
+            return _sampler(budget, decoding.decode(params))
         if program_id == "estimator":
-            return _estimator(budget, _decode(params))
+            return _estimator(budget, decoding.decode(params))
         if program_id == "executor":
             return _executor(budget, params, seed)
     except CircuitRejected:
@@ -194,180 +150,14 @@ def result(
     return _executor_result(plan, outputs, meta)
 
 
-# -- shared -------------------------------------------------------------------
-
-
-def _decode(params: dict[str, Any]) -> dict[str, Any]:
-    from qiskit_ibm_runtime.json import RuntimeDecoder
-
-    decoded: dict[str, Any] = json.loads(json.dumps(params), cls=RuntimeDecoder)
-    return decoded
-
-
-def _check_isa(circuit: Any, target: Any, device: str, skip: frozenset[str] = frozenset()) -> None:
-    """Refuse what IBM refuses: instructions the device does not run where they are
-    (``skip``: a served basis's gates the device does not have, checked by
-    :func:`_check_served`)."""
-    if circuit.num_qubits > target.num_qubits:
-        raise CircuitRejected(
-            f"circuit has {circuit.num_qubits} qubits; {device} has {target.num_qubits}"
-        )
-    for inst in circuit.data:
-        name = inst.operation.name
-        if name in _NOT_GATES:
-            continue
-        qargs = tuple(circuit.find_bit(q).index for q in inst.qubits)
-        if name in skip and name not in target.operation_names:
-            continue
-        if not target.instruction_supported(name, qargs):
-            raise CircuitRejected(
-                f"the instruction {name} on qubits {qargs} is not supported by {device}: "
-                "transpile the circuit for the backend's target (ISA circuits only)"
-            )
-
-
-def _check_served(circuit: Any, served: tuple[Any, Any], device: str) -> None:
-    """Refuse what the served configuration no longer has (the native API's ISA check,
-    :func:`~fake_backends.configuration.isa_violation`): a gate out of its basis, a
-    two-qubit gate on a coupler it took out."""
-    ops = [
-        (i.operation.name, [circuit.find_bit(q).index for q in i.qubits])
-        for i in circuit.data
-        if i.operation.name not in _NOT_GATES
-    ]
-    why = isa_violation(ops, circuit.num_qubits, circuit.num_qubits, *served)
-    if why is not None:
-        raise CircuitRejected(f"{why}; {device} takes ISA circuits only: transpile the "
-                              "circuit for the backend's current target")  # fmt: skip
-
-
-Unit = tuple[bytes, int, int, int, tuple[int, ...], int, list[tuple[str, float]] | None]
-
-
-def _unit(circuit: Any, device: str) -> Unit:
-    """A bound ISA circuit as PreparedCircuit fields, compacted like every other job's,
-    with its fingerprint (so the ledger knows it whatever the job's tags say)."""
-    from qiskit import qpy
-
-    backend = aer_worker._backend(device)
-    marks = fingerprint(circuit)
-    names = backend.target.operation_names
-    if any(i.operation.name not in names and i.operation.name not in _NOT_GATES
-           for i in circuit.data):  # fmt: skip
-        # a served basis gate the device lacks (backend.config_change): translated on
-        # the sender's layout (a full-width circuit keeps its qubits: no random choice)
-        circuit = aer_worker._transpile(circuit, backend, device, 0)
-    used = aer_worker._used_qubits(circuit)
-    physical, compact = aer_worker._compact(circuit, used, backend.num_qubits)
-    buf = io.BytesIO()
-    qpy.dump(compact, buf)
-    return (buf.getvalue(), circuit.num_qubits, circuit.num_clbits, circuit.depth(),
-            physical, len(used), sorted(marks.items()) if marks is not None else None)  # fmt: skip
-
-
-@dataclass(slots=True)
-class _Units:
-    """The units a job decodes into, in the order the plan names them, with their shots.
-
-    Every program adds its bound circuits here and ends with :meth:`job`, the dict
-    :func:`prepare` returns (what ``JobService`` queues).
-    """
-
-    device: str
-    units: list[Unit] = field(default_factory=list)
-    shots: list[int] = field(default_factory=list)
-
-    def __len__(self) -> int:
-        """Units so far: the index the next one gets."""
-        return len(self.units)
-
-    def add(self, circuits: Collection[Any], shots: int) -> None:
-        """Append ``circuits`` (bound, in order), each to run ``shots`` times."""
-        self.units += [_unit(c, self.device) for c in circuits]
-        self.shots += [shots] * len(circuits)
-
-    def add_rows(
-        self, shape: tuple[int, ...], circuit: Any, bound: Collection[Any], shots: int
-    ) -> dict[str, Any]:
-        """Append a pub's (an item's) ``bound`` circuits, whose outputs are per-shot rows;
-        its plan entry's part that :func:`_stacked` reads them back by (where its units
-        are, their shape, width and registers)."""
-        entry = {
-            "shape": list(shape),
-            "start": len(self),
-            "count": len(bound),
-            "num_clbits": circuit.num_clbits,
-            "registers": _registers(circuit),
-        }
-        self.add(bound, shots)
-        return entry
-
-    def job(self, plan: dict[str, Any], layout: str, *, packed: bool) -> dict[str, Any]:
-        """What :func:`prepare` returns; ``packed``: the outputs keep per-shot rows."""
-        return {"units": self.units, "shots": self.shots, "packed": packed, "plan": plan,
-                "layout": layout}  # fmt: skip
-
-
-def _registers(circuit: Any) -> list[tuple[str, list[int]]]:
-    return [(reg.name, [circuit.find_bit(b).index for b in reg]) for reg in circuit.cregs]
-
-
-def _layout(plan: Any) -> str:
-    # programs whose outputs have the same shapes can have their results swapped
-    text = json.dumps(plan, sort_keys=True, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
-def _rows(packed: bytes | None, num_clbits: int) -> np.ndarray:
-    """Packed big-endian rows as booleans ``[shot, clbit]`` (clbit 0 first)."""
-    width = max(1, (num_clbits + 7) // 8)
-    rows = np.frombuffer(packed or b"", dtype=np.uint8).reshape(-1, width)
-    bits = np.unpackbits(rows, axis=1, bitorder="big")[:, ::-1]
-    return bits[:, :num_clbits].astype(bool)
-
-
-def _stacked(
-    entry: dict[str, Any], outputs: list[tuple[dict[str, int], bytes | None]], shots: int
-) -> np.ndarray:
-    """An entry's (see :meth:`_Units.add_rows`) per-shot rows as booleans ``[*shape, shot,
-    clbit]``, cut to the fewest shots any of its units returned (a partial result cuts
-    them); an entry without units: ``shots`` rows of zeros."""
-    mine = outputs[entry["start"] : entry["start"] + entry["count"]]
-    rows = [_rows(packed, entry["num_clbits"]) for _, packed in mine]
-    if not rows:
-        return np.zeros((*entry["shape"], shots, entry["num_clbits"]), dtype=bool)
-    shots = min(len(r) for r in rows)
-    return np.stack([r[:shots] for r in rows]).reshape(*entry["shape"], shots, -1)
-
-
-def _spans(meta: dict[str, Any], pubs: list[dict[str, Any]]) -> Any:
-    """One span for the whole job: every pub's bindings x shots ran between start and stop."""
-    from qiskit_ibm_runtime.execution_span import ExecutionSpans, SliceSpan
-
-    start = datetime.fromisoformat(meta["started"])
-    stop = datetime.fromisoformat(meta["finished"])
-    slices = {
-        i: ((p["count"], p["shots"]), slice(0, p["count"] * p["shots"])) for i, p in enumerate(pubs)
-    }
-    return ExecutionSpans([SliceSpan(start, stop, slices)])
-
-
-def _json_metadata(metadata: Any) -> dict[str, Any]:
-    try:
-        json.dumps(metadata)
-    except TypeError:
-        return {}
-    return dict(metadata or {})
-
-
 # -- sampler ------------------------------------------------------------------
 
 
-def _sampler(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
+def _sampler(budget: decoding.Budget, params: dict[str, Any]) -> dict[str, Any]:
     from qiskit.primitives.containers.sampler_pub import SamplerPub
 
     default = (params.get("options") or {}).get("default_shots") or DEFAULT_SHOTS
-    units = _Units(budget.device)
+    units = decoding.Units(budget.device)
     pubs = []
     for raw in params["pubs"]:
         pub = SamplerPub.coerce(tuple(raw), shots=int(default))
@@ -377,8 +167,10 @@ def _sampler(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
         budget.take(max(1, pub.parameter_values.size))
         bound = pub.parameter_values.bind_all(pub.circuit).ravel()
         entry = units.add_rows(pub.shape, pub.circuit, bound, pub.shots)
-        pubs.append({**entry, "shots": pub.shots, "metadata": _json_metadata(pub.circuit.metadata)})
-    return units.job({"pubs": pubs}, _layout(pubs), packed=True)
+        pubs.append(
+            {**entry, "shots": pub.shots, "metadata": decoding.json_metadata(pub.circuit.metadata)}
+        )
+    return units.job({"pubs": pubs}, decoding.layout(pubs), packed=True)
 
 
 def _sampler_result(
@@ -389,7 +181,7 @@ def _sampler_result(
 
     pub_results = []
     for pub in plan["pubs"]:
-        stacked = _stacked(pub, outputs, pub["shots"])
+        stacked = decoding.stacked(pub, outputs, pub["shots"])
         shots = stacked.shape[-2]  # as asked, unless a partial result cut them
         fields = {
             name: BitArray.from_bool_array(stacked[..., bits], order="little")
@@ -400,19 +192,22 @@ def _sampler_result(
             metadata.update(shots=shots, requested_shots=pub["shots"], partial=True)
         data = DataBin(**fields, shape=tuple(pub["shape"]))
         pub_results.append(SamplerPubResult(data, metadata=metadata))
-    result_meta = {"execution": {"execution_spans": _spans(meta, plan["pubs"])}, "version": 2}
+    result_meta = {
+        "execution": {"execution_spans": decoding.spans(meta, plan["pubs"])},
+        "version": 2,
+    }
     return json.dumps(PrimitiveResult(pub_results, metadata=result_meta), cls=RuntimeEncoder)
 
 
 # -- estimator ----------------------------------------------------------------
 
 
-def _estimator(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
+def _estimator(budget: decoding.Budget, params: dict[str, Any]) -> dict[str, Any]:
     from qiskit.primitives.containers.estimator_pub import EstimatorPub
 
     options = params.get("options") or {}
     default = options.get("default_precision") or DEFAULT_PRECISION
-    units = _Units(budget.device)
+    units = decoding.Units(budget.device)
     pubs = []
     for raw in params["pubs"]:
         pub = EstimatorPub.coerce(tuple(raw), precision=float(default))
@@ -421,11 +216,11 @@ def _estimator(budget: _Budget, params: dict[str, Any]) -> dict[str, Any]:
         plan, circuits = _estimator_pub(pub, len(units), n, budget)
         pubs.append(plan)
         units.add(circuits, n)
-    return units.job({"pubs": pubs}, _layout(pubs), packed=False)
+    return units.job({"pubs": pubs}, decoding.layout(pubs), packed=False)
 
 
 def _estimator_pub(
-    pub: Any, first: int, shots: int, budget: _Budget
+    pub: Any, first: int, shots: int, budget: decoding.Budget
 ) -> tuple[dict[str, Any], list[Any]]:
     from qiskit.quantum_info import PauliList
 
@@ -468,7 +263,7 @@ def _estimator_pub(
         "precision": pub.precision,
         "positions": per_position,
         "offsets": offsets,
-        "metadata": _json_metadata(pub.circuit.metadata),
+        "metadata": decoding.json_metadata(pub.circuit.metadata),
     }
     return plan, circuits
 
@@ -551,7 +346,7 @@ def _estimator_result(
 # -- executor -----------------------------------------------------------------
 
 
-def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, Any]:
+def _executor(budget: decoding.Budget, params: dict[str, Any], seed: int) -> dict[str, Any]:
     from qiskit_ibm_runtime.quantum_program.params_converters import (
         QUANTUM_PROGRAM_PARAMS_CONVERTERS,
     )
@@ -563,7 +358,7 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
         raise CircuitRejected(f"executor schema_version {version!r} unknown (known: {known})")
     program, _ = converter.decoder(converter.model(**params))
     rng = np.random.default_rng(seed)
-    units = _Units(budget.device)
+    units = decoding.Units(budget.device)
     items = []
     for item in program.items:
         budget.check(item.circuit)
@@ -578,7 +373,9 @@ def _executor(budget: _Budget, params: dict[str, Any], seed: int) -> dict[str, A
         "passthrough_data": raw.get("passthrough_data"),
         "semantic_role": raw.get("semantic_role"),
     }
-    return units.job(plan, _layout([(i["shape"], i["registers"]) for i in items]), packed=True)
+    return units.job(
+        plan, decoding.layout([(i["shape"], i["registers"]) for i in items]), packed=True
+    )
 
 
 def _bind_item(
@@ -620,7 +417,7 @@ def _executor_result(
     data = []
     parts = []
     for index, item in enumerate(plan["items"]):
-        stacked = _stacked(item, outputs, plan["shots"])
+        stacked = decoding.stacked(item, outputs, plan["shots"])
         results = {name: stacked[..., bits] for name, bits in item["registers"]}
         results.update(item["extra"])
         data.append(
